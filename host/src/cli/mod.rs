@@ -1,0 +1,83 @@
+//! Command-line interface: the commands, their arguments, and logging.
+//!
+//! Each command lives in its own module. They use `anyhow` for errors:
+//! this is the edge where a typed error becomes a message for a person.
+
+mod plugins;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use vitrina::config::Config;
+use vitrina::plugins::Catalog;
+use vitrina::runtime::Runtime;
+
+/// Vitrina: a municipality's open data, collected by sandboxed plugins,
+/// validated, versioned and published.
+#[derive(Debug, Parser)]
+#[command(name = "vitrina", version, about)]
+pub struct Args {
+    /// The daemon's configuration file; defaults apply when it is absent.
+    #[arg(
+        long,
+        global = true,
+        default_value = "vitrina.toml",
+        env = "VITRINA_CONFIG"
+    )]
+    pub config: PathBuf,
+
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs one dataset's plugin once and shows what it collected.
+    Run(run::RunArgs),
+    /// Lists the plugins this binary can run, with contract version and schema.
+    Plugins(plugins::PluginsArgs),
+}
+
+/// Sets up `tracing` on stderr: human-readable, or JSON for log collectors.
+pub fn init_logging(args: &Args) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VITRINA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,vitrina=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match args.log_format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+pub async fn main(args: Args) -> anyhow::Result<ExitCode> {
+    let config = Config::load_or_default(&args.config)?;
+    match args.command {
+        Command::Run(run_args) => run::run(config, run_args).await,
+        Command::Plugins(plugin_args) => plugins::plugins(config, plugin_args).await,
+    }
+}
+
+/// The plugin catalog over a runtime whose compiled-code cache lives in
+/// the data directory.
+fn catalog(config: &Config) -> anyhow::Result<Arc<Catalog>> {
+    let runtime = Runtime::new(Some(config.data_dir.join("cache").join("components")))?;
+    Ok(Arc::new(Catalog::new(
+        Arc::new(runtime),
+        config.plugins_dir.clone(),
+    )))
+}

@@ -1,0 +1,138 @@
+//! From configuration to a run: the glue between a dataset's
+//! `dataset.toml`, its plugin and the runtime.
+//!
+//! The command line and the daemon both collect datasets through
+//! [`Collector::run_dataset`], so a run started by hand behaves exactly like
+//! a scheduled one: same limits, same fetch policy, same validation.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::config::{Config, DatasetConfig};
+use crate::plugins::{Catalog, CatalogError};
+use crate::runtime::{
+    self, FetchPolicy, Fetcher, RowSink, RunJob, RunObserver, RunReport, RunSetup, Trigger,
+};
+
+/// Why a run could not even start.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error("dataset `{dataset}`: {source}")]
+    Plugin {
+        dataset: String,
+        #[source]
+        source: CatalogError,
+    },
+    #[error("dataset `{dataset}`: {message}")]
+    Setup { dataset: String, message: String },
+}
+
+/// How one run should go, beyond the dataset's own configuration.
+pub struct RunOptions {
+    pub trigger: Trigger,
+    pub full_refresh: bool,
+    /// Config values overriding `[config]` for this run only.
+    pub overrides: BTreeMap<String, String>,
+    /// Bookmarks from the last published run, per stream.
+    pub bookmarks: BTreeMap<String, String>,
+    pub sink: Box<dyn RowSink>,
+    pub observer: Arc<dyn RunObserver>,
+}
+
+/// Runs datasets' plugins under the daemon's configuration.
+pub struct Collector {
+    config: Config,
+    catalog: Arc<Catalog>,
+}
+
+impl Collector {
+    pub fn new(config: Config, catalog: Arc<Catalog>) -> Self {
+        Self { config, catalog }
+    }
+
+    /// The plugin catalog.
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.catalog
+    }
+
+    /// Runs `dataset`'s plugin once.
+    pub async fn run_dataset(
+        &self,
+        dataset: &DatasetConfig,
+        options: RunOptions,
+    ) -> Result<RunReport, CollectError> {
+        let plugin = self.plugin_for(dataset).await?;
+        let trigger = options.trigger;
+        let full_refresh = options.full_refresh;
+        let setup = self.setup(dataset, &plugin.info.streams, options)?;
+        let job = RunJob {
+            run_id: runtime::new_run_id(),
+            dataset: dataset.id.clone(),
+            trigger,
+            full_refresh,
+            setup,
+        };
+        let span = tracing::info_span!("run", dataset = %dataset.id, run_id = %job.run_id);
+        let _entered = span.enter();
+        Ok(self.catalog.runtime().run(&plugin, job).await)
+    }
+
+    /// Runs `dataset`'s plugin's `check`: configuration valid, source reachable.
+    pub async fn check_dataset(
+        &self,
+        dataset: &DatasetConfig,
+        options: RunOptions,
+    ) -> Result<Result<Vec<String>, runtime::RunFailure>, CollectError> {
+        let plugin = self.plugin_for(dataset).await?;
+        let setup = self.setup(dataset, &plugin.info.streams, options)?;
+        Ok(self.catalog.runtime().check(&plugin, setup).await)
+    }
+
+    async fn plugin_for(
+        &self,
+        dataset: &DatasetConfig,
+    ) -> Result<Arc<runtime::Plugin>, CollectError> {
+        self.catalog
+            .get(&dataset.plugin)
+            .await
+            .map_err(|source| CollectError::Plugin {
+                dataset: dataset.id.clone(),
+                source,
+            })
+    }
+
+    fn setup(
+        &self,
+        dataset: &DatasetConfig,
+        streams: &[crate::schema::StreamSchema],
+        options: RunOptions,
+    ) -> Result<RunSetup, CollectError> {
+        let policy = FetchPolicy {
+            allow: dataset.allow.clone(),
+            fixtures: runtime::fetch::canonical_fixtures(&dataset.fixtures_dir()),
+            limits: self.config.fetch.with(&dataset.fetch),
+            user_agent: runtime::user_agent(&self.config.operator.contact),
+        };
+        let fetcher = Fetcher::new(policy).map_err(|message| CollectError::Setup {
+            dataset: dataset.id.clone(),
+            message,
+        })?;
+        let mut config = dataset.config.clone();
+        config.extend(options.overrides);
+        let secrets = dataset
+            .secrets
+            .iter()
+            .filter_map(|(key, source)| Some((key.clone(), source.resolve()?)))
+            .collect();
+        Ok(RunSetup {
+            fetcher,
+            limits: self.config.limits.with(&dataset.limits),
+            config,
+            secrets,
+            bookmarks: options.bookmarks,
+            streams: streams.to_vec(),
+            sink: options.sink,
+            observer: options.observer,
+        })
+    }
+}

@@ -1,0 +1,22 @@
+//! Vitrina keeps a municipality's open data current and trustworthy.
+//!
+//! Scheduled WebAssembly plugins collect datasets from municipal source
+//! systems; the host validates every row, keeps every version, and publishes
+//! the data for people and machines.
+//!
+//! # Layout
+//! - [`collect`]: from a dataset's configuration to a run of its plugin.
+//! - [`config`]: `vitrina.toml` and `dataset.toml`, with errors naming file and line.
+//! - [`runtime`]: the sandboxed wasmtime runtime and the host imports plugins call.
+//! - [`validate`]: checks on plugin descriptions and on every row.
+//! - [`schema`]: the host's version-independent picture of plugins and rows.
+//! - [`plugins`]: finding plugins: bundled in the binary, or `*.wasm` files.
+//! - [`output`]: rows written as CSV, JSON or NDJSON.
+
+pub mod collect;
+pub mod config;
+pub mod output;
+pub mod plugins;
+pub mod runtime;
+pub mod schema;
+pub mod validate;

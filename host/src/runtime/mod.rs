@@ -1,0 +1,435 @@
+//! Runs plugins: the sandboxed wasmtime runtime.
+//!
+//! A [`Runtime`] owns the process's one `Engine`, the linker with every host
+//! import, and the epoch ticker. [`Runtime::load`] turns a component's bytes
+//! into a [`Plugin`]: compiled once (cached on disk), matched to its contract
+//! version, pre-instantiated, described and checked. [`Runtime::run`] gives
+//! each run a fresh `Store` with its own limits (CPU through epochs, memory
+//! through a limiter, a wall clock around everything including host calls,
+//! rows and bytes in the sink) and returns a [`RunReport`] whatever happens:
+//! a hostile plugin fails its own run and nothing else.
+//!
+//! # Layout
+//! - `engine`: engine configuration, epoch ticker, compiled-component cache.
+//! - `bindings`: generated bindings per contract version, adapted to [`crate::schema`].
+//! - `host`: the run's state and the `log`, `config`, `state`, `sink` imports.
+//! - `fetch`: the `fetch` import and its policy.
+//! - `report`: what a run produced, and why it failed.
+
+mod bindings;
+mod engine;
+pub mod fetch;
+mod host;
+mod report;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Engine, Store, UpdateDeadline};
+
+pub use bindings::ContractVersion;
+use bindings::v0_1_0;
+pub use engine::{EPOCH_TICK, component_hash};
+pub use fetch::{FetchPolicy, FetchRecord, Fetcher};
+use host::RunState;
+pub use host::{DiscardSink, Quiet, RowSink, RunObserver, RunSetup};
+pub use report::{FailureKind, LogLevel, LogLine, LogSource, RunFailure, RunReport};
+
+use crate::config::Limits;
+use crate::schema::PluginInfo;
+use crate::validate::check_plugin_info;
+
+/// Why a plugin could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum PluginError {
+    #[error("{origin}: not a valid WebAssembly component: {message}")]
+    Compile { origin: String, message: String },
+    #[error(
+        "{origin}: built against vitrina:plugin@{found}, which this host does not run (it runs {supported}); rebuild the plugin with a supported SDK"
+    )]
+    Contract {
+        origin: String,
+        found: String,
+        supported: String,
+    },
+    #[error("{origin}: does not fit the collector contract: {message}")]
+    Link { origin: String, message: String },
+    #[error("{origin}: describe() failed: {message}")]
+    Describe { origin: String, message: String },
+    #[error("{origin}: plugin `{id}` describes itself wrongly:\n  - {}", problems.join("\n  - "))]
+    InvalidDescription {
+        origin: String,
+        id: String,
+        problems: Vec<String>,
+    },
+}
+
+/// Why the runtime could not start.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start the plugin runtime: {0}")]
+pub struct RuntimeError(String);
+
+/// A loaded plugin, ready to run any number of times.
+pub struct Plugin {
+    /// What the plugin says about itself (checked).
+    pub info: PluginInfo,
+    /// sha256 of the component.
+    pub hash: String,
+    /// Where it came from: `bundled` or a file path.
+    pub origin: String,
+    pub contract: ContractVersion,
+    pre: v0_1_0::CollectorPre<RunState>,
+}
+
+/// Why a run happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trigger {
+    Schedule,
+    Startup,
+    Manual,
+    Retry,
+}
+
+/// One run to perform.
+pub struct RunJob {
+    pub run_id: String,
+    pub dataset: String,
+    pub trigger: Trigger,
+    pub full_refresh: bool,
+    pub setup: RunSetup,
+}
+
+/// The process's plugin runtime.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<RunState>,
+    cache_dir: Option<PathBuf>,
+    _ticker: engine::EpochTicker,
+}
+
+impl Runtime {
+    /// Starts the runtime; compiled components are cached in `cache_dir`.
+    pub fn new(cache_dir: Option<PathBuf>) -> Result<Self, RuntimeError> {
+        // reqwest is built without a default TLS provider; ring is ours.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let engine = engine::build_engine().map_err(|e| RuntimeError(e.to_string()))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .map_err(|e| RuntimeError(e.to_string()))?;
+        v0_1_0::Collector::add_to_linker::<_, HasSelf<RunState>>(&mut linker, |state| state)
+            .map_err(|e| RuntimeError(e.to_string()))?;
+        let ticker = engine::EpochTicker::start(&engine);
+        Ok(Self {
+            engine,
+            linker,
+            cache_dir,
+            _ticker: ticker,
+        })
+    }
+
+    /// Compiles (or loads from cache), links and describes a plugin.
+    pub async fn load(&self, wasm: &[u8], origin: &str) -> Result<Plugin, PluginError> {
+        let hash = component_hash(wasm);
+        let component =
+            engine::load_component(&self.engine, wasm, &hash, self.cache_dir.as_deref()).map_err(
+                |e| PluginError::Compile {
+                    origin: origin.to_string(),
+                    message: format!("{e:#}"),
+                },
+            )?;
+        let contract = self.contract_of(&component, origin)?;
+        let link_error = |e: wasmtime::Error| PluginError::Link {
+            origin: origin.to_string(),
+            message: format!("{e:#}"),
+        };
+        let instance_pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(link_error)?;
+        let pre = v0_1_0::CollectorPre::new(instance_pre).map_err(link_error)?;
+        let info = self.describe(&pre, origin).await?;
+        check_plugin_info(&info).map_err(|problems| PluginError::InvalidDescription {
+            origin: origin.to_string(),
+            id: info.id.clone(),
+            problems,
+        })?;
+        Ok(Plugin {
+            info,
+            hash,
+            origin: origin.to_string(),
+            contract,
+            pre,
+        })
+    }
+
+    /// The contract version a component imports.
+    fn contract_of(
+        &self,
+        component: &Component,
+        origin: &str,
+    ) -> Result<ContractVersion, PluginError> {
+        let ty = component.component_type();
+        for (name, _) in ty.imports(&self.engine) {
+            match ContractVersion::from_import_name(name) {
+                Some(Ok(version)) => return Ok(version),
+                Some(Err(found)) => {
+                    let supported: Vec<&str> =
+                        ContractVersion::ALL.iter().map(|v| v.as_str()).collect();
+                    return Err(PluginError::Contract {
+                        origin: origin.to_string(),
+                        found,
+                        supported: supported.join(", "),
+                    });
+                }
+                None => {}
+            }
+        }
+        // A plugin that imports nothing of ours can only be checked against
+        // the exports, which are the same in every version.
+        Ok(ContractVersion::LATEST)
+    }
+
+    async fn describe(
+        &self,
+        pre: &v0_1_0::CollectorPre<RunState>,
+        origin: &str,
+    ) -> Result<PluginInfo, PluginError> {
+        let limits = Limits {
+            cpu_seconds: 5.0,
+            ..Limits::default()
+        };
+        let failed = |message: String| PluginError::Describe {
+            origin: origin.to_string(),
+            message,
+        };
+        let setup = idle_setup(limits.clone()).map_err(failed)?;
+        let mut store = self.new_store(RunState::new(setup), limits.cpu());
+        let call = async {
+            let instance = pre.instantiate_async(&mut store).await?;
+            instance.call_describe(&mut store).await
+        };
+        match tokio::time::timeout(Duration::from_secs(10), call).await {
+            Ok(Ok(info)) => Ok(v0_1_0::plugin_info(info)),
+            Ok(Err(e)) => Err(failed(format!("{e:#}"))),
+            Err(_) => Err(failed("took longer than 10 s".to_string())),
+        }
+    }
+
+    fn new_store(&self, state: RunState, cpu_limit: Duration) -> Store<RunState> {
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| state);
+        let max_ticks = (cpu_limit.as_nanos() / EPOCH_TICK.as_nanos()).max(1) as u64;
+        // The deadline is one tick ahead, so the callback runs about once per
+        // tick of plugin execution: a count of CPU time, not of wall time
+        // (while a host call waits, no wasm runs and no callback fires).
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |mut ctx| {
+            let state = ctx.data_mut();
+            state.cpu_ticks += 1;
+            if state.cpu_ticks > max_ticks {
+                let message = format!(
+                    "plugin code ran for more than {:.1} s of CPU time (limits.cpu_seconds)",
+                    cpu_limit.as_secs_f64()
+                );
+                state
+                    .failure
+                    .get_or_insert(RunFailure::new(FailureKind::CpuLimit, message.clone()));
+                return Err(wasmtime::Error::msg(message));
+            }
+            // Yield so a busy plugin never starves the other tasks on this thread.
+            Ok(UpdateDeadline::Yield(1))
+        });
+        store
+    }
+
+    /// Runs `collect` once and reports what happened.
+    pub async fn run(&self, plugin: &Plugin, job: RunJob) -> RunReport {
+        let started_at = chrono::Utc::now();
+        let started = Instant::now();
+        let limits = job.setup.limits.clone();
+        let mut store = self.new_store(RunState::new(job.setup), limits.cpu());
+        let context = v0_1_0::vitrina::plugin::types::RunContext {
+            run_id: job.run_id.clone(),
+            dataset: job.dataset.clone(),
+            trigger: job.trigger.into(),
+            full_refresh: job.full_refresh,
+        };
+        let call = async {
+            let instance = plugin.pre.instantiate_async(&mut store).await?;
+            instance.call_collect(&mut store, &context).await
+        };
+        let outcome = tokio::time::timeout(limits.wall_clock(), call).await;
+        let mut state = store.into_data();
+        state.drain_output();
+        let (failure, warnings) = match outcome {
+            Err(_) => (Some(wall_clock_failure(&mut state, &limits)), Vec::new()),
+            Ok(Err(trap)) => (Some(trap_failure(&mut state, &trap)), Vec::new()),
+            Ok(Ok(Err(error))) => (
+                Some(
+                    state
+                        .failure
+                        .take()
+                        .unwrap_or_else(|| plugin_failure(error)),
+                ),
+                Vec::new(),
+            ),
+            Ok(Ok(Ok(summary))) => (state.failure.take(), summary.warnings),
+        };
+        RunReport {
+            run_id: job.run_id,
+            dataset: job.dataset,
+            plugin: plugin.info.id.clone(),
+            plugin_version: plugin.info.version.clone(),
+            contract: plugin.contract.as_str().to_string(),
+            started_at,
+            duration: started.elapsed(),
+            cpu_time: state.cpu_time(EPOCH_TICK),
+            peak_memory_bytes: state.peak_memory,
+            rows: state
+                .streams
+                .iter()
+                .map(|s| (s.validator.schema().name.clone(), s.rows))
+                .collect(),
+            bytes_emitted: state.bytes_emitted,
+            fetches: std::mem::take(&mut state.fetches),
+            bytes_fetched: state.bytes_fetched,
+            warnings,
+            logs: std::mem::take(&mut state.logs),
+            logs_dropped: state.logs_dropped,
+            bookmarks: std::mem::take(&mut state.bookmarks_out),
+            failure,
+        }
+    }
+
+    /// Runs `check`: the configuration is valid and the source answers.
+    /// Returns the plugin's notes, or the failure.
+    pub async fn check(&self, plugin: &Plugin, setup: RunSetup) -> Result<Vec<String>, RunFailure> {
+        let limits = setup.limits.clone();
+        let mut store = self.new_store(RunState::new(setup), limits.cpu());
+        let call = async {
+            let instance = plugin.pre.instantiate_async(&mut store).await?;
+            instance.call_check(&mut store).await
+        };
+        let outcome = tokio::time::timeout(limits.wall_clock(), call).await;
+        let mut state = store.into_data();
+        state.drain_output();
+        match outcome {
+            Err(_) => Err(wall_clock_failure(&mut state, &limits)),
+            Ok(Err(trap)) => Err(trap_failure(&mut state, &trap)),
+            Ok(Ok(Err(error))) => Err(plugin_failure(error)),
+            Ok(Ok(Ok(report))) => Ok(report.messages),
+        }
+    }
+}
+
+/// A setup for calls that must not reach anything: no hosts, no rows kept.
+fn idle_setup(limits: Limits) -> Result<RunSetup, String> {
+    let fetcher = Fetcher::new(FetchPolicy {
+        allow: Vec::new(),
+        fixtures: None,
+        limits: crate::config::FetchLimits::default(),
+        user_agent: user_agent(""),
+    })?;
+    Ok(RunSetup {
+        fetcher,
+        limits,
+        config: BTreeMap::new(),
+        secrets: BTreeMap::new(),
+        bookmarks: BTreeMap::new(),
+        streams: Vec::new(),
+        sink: Box::new(DiscardSink),
+        observer: Arc::new(Quiet),
+    })
+}
+
+/// The User-Agent of every fetch: Vitrina, its version, and whom to call.
+pub fn user_agent(contact: &str) -> String {
+    if contact.is_empty() {
+        format!(
+            "Vitrina/{} (open-data collector)",
+            env!("CARGO_PKG_VERSION")
+        )
+    } else {
+        format!(
+            "Vitrina/{} (open-data collector; {contact})",
+            env!("CARGO_PKG_VERSION")
+        )
+    }
+}
+
+fn wall_clock_failure(state: &mut RunState, limits: &Limits) -> RunFailure {
+    state.failure.take().unwrap_or_else(|| {
+        RunFailure::new(
+            FailureKind::WallClock,
+            format!(
+                "the run took longer than {:.0} s (limits.wall_clock_seconds), waiting on the source included",
+                limits.wall_clock_seconds
+            ),
+        )
+    })
+}
+
+fn trap_failure(state: &mut RunState, trap: &wasmtime::Error) -> RunFailure {
+    if let Some(failure) = state.failure.take() {
+        return failure;
+    }
+    if let Some(wanted) = state.memory_refused {
+        return RunFailure::new(
+            FailureKind::MemoryLimit,
+            format!(
+                "the plugin asked for {} MiB of memory, over its limit of {} MiB (limits.memory_mib)",
+                wanted.div_ceil(1024 * 1024),
+                state.limits.memory_mib
+            ),
+        );
+    }
+    let panic = state.stderr.tail(3);
+    let reason = match trap.downcast_ref::<wasmtime::Trap>() {
+        Some(code) => code.to_string(),
+        None => trap.to_string(),
+    };
+    let message = if panic.contains("panicked") {
+        format!("{} ({reason})", panic.trim())
+    } else {
+        reason
+    };
+    RunFailure::new(FailureKind::Crashed, message)
+}
+
+fn plugin_failure(error: v0_1_0::vitrina::plugin::types::CollectError) -> RunFailure {
+    use v0_1_0::vitrina::plugin::types::CollectError as E;
+    let (kind, message) = match error {
+        E::Config(m) => (FailureKind::Config, m),
+        E::SourceUnavailable(m) => (FailureKind::SourceUnavailable, m),
+        E::SourceChanged(m) => (FailureKind::SourceChanged, m),
+        E::Denied(m) => (FailureKind::Denied, m),
+        E::Internal(m) => (FailureKind::PluginError, m),
+    };
+    RunFailure::new(kind, message)
+}
+
+impl From<Trigger> for v0_1_0::vitrina::plugin::types::Trigger {
+    fn from(trigger: Trigger) -> Self {
+        use v0_1_0::vitrina::plugin::types::Trigger as T;
+        match trigger {
+            Trigger::Schedule => T::Schedule,
+            Trigger::Startup => T::Startup,
+            Trigger::Manual => T::Manual,
+            Trigger::Retry => T::Retry,
+        }
+    }
+}
+
+/// A new run id: sortable by time, unique within the process and beyond.
+pub fn new_run_id() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    let random = RandomState::new().hash_one(Instant::now()) as u32;
+    format!(
+        "{}-{random:08x}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%3fZ")
+    )
+}

@@ -1,0 +1,147 @@
+//! The host's own picture of a plugin and its rows, independent of any
+//! contract version.
+//!
+//! Each WIT version has its own generated bindings; they are converted into
+//! these types at the boundary, so validation, storage and publishing never
+//! depend on which contract version a plugin was built against.
+
+use serde::Serialize;
+
+/// The type a field declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    Boolean,
+    Integer,
+    Decimal,
+    Float,
+    Text,
+    Date,
+    Datetime,
+    Json,
+}
+
+impl FieldType {
+    /// The contract's name for the type.
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldType::Boolean => "boolean",
+            FieldType::Integer => "integer",
+            FieldType::Decimal => "decimal",
+            FieldType::Float => "float",
+            FieldType::Text => "text",
+            FieldType::Date => "date",
+            FieldType::Datetime => "datetime",
+            FieldType::Json => "json",
+        }
+    }
+}
+
+/// One column of a stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Field {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: FieldType,
+    pub nullable: bool,
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
+/// One table a plugin produces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StreamSchema {
+    pub name: String,
+    pub description: String,
+    pub fields: Vec<Field>,
+    pub primary_key: Vec<String>,
+}
+
+impl StreamSchema {
+    /// Positions of the primary-key fields, in key order.
+    pub fn key_positions(&self) -> Vec<usize> {
+        self.primary_key
+            .iter()
+            .filter_map(|k| self.fields.iter().position(|f| &f.name == k))
+            .collect()
+    }
+}
+
+/// One configuration key a plugin reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConfigKey {
+    pub name: String,
+    pub description: String,
+    pub required: bool,
+    pub secret: bool,
+}
+
+/// What a plugin says about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PluginInfo {
+    pub id: String,
+    pub version: String,
+    pub description: String,
+    /// The WIT contract version the plugin was built against.
+    pub contract: String,
+    pub profile: Option<String>,
+    pub streams: Vec<StreamSchema>,
+    pub config: Vec<ConfigKey>,
+}
+
+impl PluginInfo {
+    /// The stream with `name`.
+    pub fn stream(&self, name: &str) -> Option<&StreamSchema> {
+        self.streams.iter().find(|s| s.name == name)
+    }
+}
+
+/// One cell as the host keeps it. Text-carried types (decimal, date,
+/// datetime, json) keep the exact text the plugin sent once validated, so
+/// nothing is reformatted or rounded on the way to the published file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Boolean(bool),
+    Integer(i64),
+    Decimal(String),
+    Float(f64),
+    Text(String),
+    Date(String),
+    Datetime(String),
+    Json(String),
+}
+
+impl Value {
+    /// The type of a non-null value.
+    pub fn kind(&self) -> Option<FieldType> {
+        Some(match self {
+            Value::Null => return None,
+            Value::Boolean(_) => FieldType::Boolean,
+            Value::Integer(_) => FieldType::Integer,
+            Value::Decimal(_) => FieldType::Decimal,
+            Value::Float(_) => FieldType::Float,
+            Value::Text(_) => FieldType::Text,
+            Value::Date(_) => FieldType::Date,
+            Value::Datetime(_) => FieldType::Datetime,
+            Value::Json(_) => FieldType::Json,
+        })
+    }
+
+    /// The bytes the value occupies, for the run's size limits.
+    pub fn size(&self) -> usize {
+        match self {
+            Value::Null | Value::Boolean(_) => 1,
+            Value::Integer(_) | Value::Float(_) => 8,
+            Value::Decimal(s)
+            | Value::Text(s)
+            | Value::Date(s)
+            | Value::Datetime(s)
+            | Value::Json(s) => s.len(),
+        }
+    }
+}
+
+/// One row: a value per field, in the stream's field order.
+pub type Row = Vec<Value>;

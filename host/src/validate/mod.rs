@@ -1,0 +1,438 @@
+//! Validation of what plugins declare and emit.
+//!
+//! Two checks guard the store. [`check_plugin_info`] runs before a plugin's
+//! first row: names are well-formed, every stream has a primary key made of
+//! declared, non-nullable fields. [`RowValidator`] runs on every row as it
+//! arrives: width, types, nullability, the exact formats of text-carried
+//! types (decimal, date, datetime, json), and primary keys that are present
+//! and unique within the run. Errors name the stream, row number and field,
+//! because that is what a plugin author needs to find the bug.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use crate::schema::{FieldType, PluginInfo, Row, StreamSchema, Value};
+
+/// A row that does not match its stream's schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub stream: String,
+    /// 1-based row number within the stream, in emit order.
+    pub row: u64,
+    /// The field at fault, when one is.
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "stream `{}`, row {}", self.stream, self.row)?;
+        if let Some(field) = &self.field {
+            write!(f, ", field `{field}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Checks a plugin's description; returns every problem found.
+pub fn check_plugin_info(info: &PluginInfo) -> Result<(), Vec<String>> {
+    let mut problems = Vec::new();
+    if !is_machine_name(&info.id) {
+        problems.push(format!("plugin id `{}` is not a machine name", info.id));
+    }
+    if info.streams.is_empty() {
+        problems.push("the plugin declares no stream".to_string());
+    }
+    let mut names = HashSet::new();
+    for stream in &info.streams {
+        if !names.insert(stream.name.as_str()) {
+            problems.push(format!("stream `{}` is declared twice", stream.name));
+        }
+        problems.extend(check_stream(stream));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+fn check_stream(stream: &StreamSchema) -> Vec<String> {
+    let mut problems = Vec::new();
+    let name = &stream.name;
+    if !is_machine_name(name) {
+        problems.push(format!("stream name `{name}` is not a machine name"));
+    }
+    if stream.fields.is_empty() {
+        problems.push(format!("stream `{name}` has no fields"));
+    }
+    let mut fields = HashSet::new();
+    for field in &stream.fields {
+        if !is_machine_name(&field.name) {
+            problems.push(format!(
+                "stream `{name}`: field name `{}` is not a machine name",
+                field.name
+            ));
+        }
+        if !fields.insert(field.name.as_str()) {
+            problems.push(format!(
+                "stream `{name}`: field `{}` is declared twice",
+                field.name
+            ));
+        }
+    }
+    if stream.primary_key.is_empty() {
+        problems.push(format!(
+            "stream `{name}` has no primary key: mark its key fields"
+        ));
+    }
+    for key in &stream.primary_key {
+        match stream.fields.iter().find(|f| &f.name == key) {
+            None => problems.push(format!(
+                "stream `{name}`: primary key field `{key}` is not declared"
+            )),
+            Some(f) if f.nullable => problems.push(format!(
+                "stream `{name}`: primary key field `{key}` must not be nullable"
+            )),
+            Some(_) => {}
+        }
+    }
+    problems
+}
+
+/// Lowercase ASCII letters, digits and `_`, starting with a letter; at most 64 bytes.
+pub fn is_machine_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    matches!(bytes.next(), Some(b'a'..=b'z'))
+        && name.len() <= 64
+        && bytes.all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_'))
+}
+
+/// Validates the rows of one stream as they arrive.
+pub struct RowValidator {
+    schema: StreamSchema,
+    key_positions: Vec<usize>,
+    /// 128-bit fingerprints of the keys seen, to find duplicates without
+    /// keeping every key's text.
+    keys_seen: HashSet<u128>,
+    rows_seen: u64,
+}
+
+impl RowValidator {
+    /// A validator for a stream that passed [`check_plugin_info`].
+    pub fn new(schema: StreamSchema) -> Self {
+        let key_positions = schema.key_positions();
+        Self {
+            schema,
+            key_positions,
+            keys_seen: HashSet::new(),
+            rows_seen: 0,
+        }
+    }
+
+    /// The stream's schema.
+    pub fn schema(&self) -> &StreamSchema {
+        &self.schema
+    }
+
+    /// Rows checked so far.
+    pub fn rows_seen(&self) -> u64 {
+        self.rows_seen
+    }
+
+    /// Checks the next row of the stream.
+    pub fn check(&mut self, row: &Row) -> Result<(), RowError> {
+        self.rows_seen += 1;
+        if row.len() != self.schema.fields.len() {
+            return Err(self.error(
+                None,
+                format!(
+                    "has {} cells, the schema declares {} fields",
+                    row.len(),
+                    self.schema.fields.len()
+                ),
+            ));
+        }
+        for (value, field) in row.iter().zip(&self.schema.fields) {
+            if let Err(message) = check_value(value, field.kind, field.nullable) {
+                return Err(self.error(Some(&field.name), message));
+            }
+        }
+        self.check_key(row)
+    }
+
+    fn check_key(&mut self, row: &Row) -> Result<(), RowError> {
+        for &i in &self.key_positions {
+            if matches!(&row[i], Value::Text(s) if s.trim().is_empty()) {
+                let field = self.schema.fields[i].name.clone();
+                return Err(self.error(Some(&field), "primary key field is empty".to_string()));
+            }
+        }
+        if self
+            .keys_seen
+            .insert(key_fingerprint(row, &self.key_positions))
+        {
+            Ok(())
+        } else {
+            let key = self.describe_key(row);
+            Err(self.error(None, format!("duplicate primary key {key}")))
+        }
+    }
+
+    fn describe_key(&self, row: &Row) -> String {
+        let parts: Vec<String> = self
+            .key_positions
+            .iter()
+            .map(|&i| format!("{}={}", self.schema.fields[i].name, display_value(&row[i])))
+            .collect();
+        parts.join(", ")
+    }
+
+    fn error(&self, field: Option<&str>, message: String) -> RowError {
+        RowError {
+            stream: self.schema.name.clone(),
+            row: self.rows_seen,
+            field: field.map(str::to_string),
+            message,
+        }
+    }
+}
+
+fn key_fingerprint(row: &Row, positions: &[usize]) -> u128 {
+    let mut low = DefaultHasher::new();
+    // A different first input gives the high half an independent state.
+    let mut high = DefaultHasher::new();
+    0xA5u8.hash(&mut high);
+    for &i in positions {
+        hash_value(&row[i], &mut low);
+        hash_value(&row[i], &mut high);
+    }
+    (u128::from(high.finish()) << 64) | u128::from(low.finish())
+}
+
+fn hash_value(value: &Value, hasher: &mut DefaultHasher) {
+    std::mem::discriminant(value).hash(hasher);
+    match value {
+        Value::Null => {}
+        Value::Boolean(b) => b.hash(hasher),
+        Value::Integer(i) => i.hash(hasher),
+        Value::Float(f) => f.to_bits().hash(hasher),
+        Value::Decimal(s)
+        | Value::Text(s)
+        | Value::Date(s)
+        | Value::Datetime(s)
+        | Value::Json(s) => s.hash(hasher),
+    }
+}
+
+fn display_value(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_string(),
+        Value::Boolean(b) => b.to_string(),
+        Value::Integer(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Decimal(s)
+        | Value::Text(s)
+        | Value::Date(s)
+        | Value::Datetime(s)
+        | Value::Json(s) => {
+            format!("{s:?}")
+        }
+    }
+}
+
+/// Checks one value against its field's type and nullability.
+pub fn check_value(value: &Value, kind: FieldType, nullable: bool) -> Result<(), String> {
+    let Some(actual) = value.kind() else {
+        return if nullable {
+            Ok(())
+        } else {
+            Err("is null but the field is not nullable".to_string())
+        };
+    };
+    if actual != kind {
+        return Err(format!(
+            "is {} but the field is {}",
+            actual.name(),
+            kind.name()
+        ));
+    }
+    match value {
+        Value::Decimal(s) if !is_decimal(s) => {
+            Err(format!("{s:?} is not a decimal like `-1234.50`"))
+        }
+        Value::Float(f) if !f.is_finite() => Err(format!("{f} is not a finite number")),
+        Value::Date(s) if !is_date(s) => Err(format!("{s:?} is not a date `YYYY-MM-DD`")),
+        Value::Datetime(s) if chrono::DateTime::parse_from_rfc3339(s).is_err() => {
+            Err(format!("{s:?} is not an RFC 3339 date-time with offset"))
+        }
+        Value::Json(s) if serde_json::from_str::<serde::de::IgnoredAny>(s).is_err() => {
+            Err("is not valid JSON".to_string())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `-?digits(.digits)?`, at most 40 characters: what `rust_decimal` and
+/// every spreadsheet can read back exactly.
+fn is_decimal(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (digits, None),
+    };
+    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    s.len() <= 40 && all_digits(whole) && fraction.is_none_or(all_digits)
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        let part = &s[range];
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    match (number(0..4), number(5..7), number(8..10)) {
+        (Some(y), Some(m), Some(d)) => chrono::NaiveDate::from_ymd_opt(y as i32, m, d).is_some(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Field;
+
+    fn schema() -> StreamSchema {
+        let field = |name: &str, kind, nullable| Field {
+            name: name.to_string(),
+            kind,
+            nullable,
+            description: String::new(),
+            unit: None,
+        };
+        StreamSchema {
+            name: "projects".to_string(),
+            description: String::new(),
+            fields: vec![
+                field("id", FieldType::Text, false),
+                field("budget", FieldType::Decimal, true),
+                field("start", FieldType::Date, true),
+            ],
+            primary_key: vec!["id".to_string()],
+        }
+    }
+
+    fn text(s: &str) -> Value {
+        Value::Text(s.to_string())
+    }
+
+    #[test]
+    fn accepts_a_valid_row() {
+        let mut v = RowValidator::new(schema());
+        let row = vec![
+            text("a"),
+            Value::Decimal("454090.00".into()),
+            Value::Date("2012-05-01".into()),
+        ];
+        assert_eq!(v.check(&row), Ok(()));
+    }
+
+    #[test]
+    fn names_stream_row_and_field_of_a_wrong_type() {
+        let mut v = RowValidator::new(schema());
+        v.check(&vec![text("a"), Value::Null, Value::Null]).unwrap();
+        let err = v
+            .check(&vec![text("b"), text("454 090,00"), Value::Null])
+            .unwrap_err();
+        assert_eq!(err.row, 2);
+        assert_eq!(err.field.as_deref(), Some("budget"));
+        assert_eq!(
+            err.to_string(),
+            "stream `projects`, row 2, field `budget`: is text but the field is decimal"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_formats_nulls_width_and_duplicate_keys() {
+        let mut v = RowValidator::new(schema());
+        let bad_decimal = vec![text("a"), Value::Decimal("1e5".into()), Value::Null];
+        assert!(
+            v.check(&bad_decimal)
+                .unwrap_err()
+                .message
+                .contains("not a decimal")
+        );
+        let bad_date = vec![text("a"), Value::Null, Value::Date("2023-02-29".into())];
+        assert!(
+            v.check(&bad_date)
+                .unwrap_err()
+                .message
+                .contains("not a date")
+        );
+        let null_key = vec![Value::Null, Value::Null, Value::Null];
+        assert!(
+            v.check(&null_key)
+                .unwrap_err()
+                .message
+                .contains("not nullable")
+        );
+        assert!(
+            v.check(&vec![text("a")])
+                .unwrap_err()
+                .message
+                .contains("has 1 cells")
+        );
+        v.check(&vec![text("k"), Value::Null, Value::Null]).unwrap();
+        let dup = v
+            .check(&vec![text("k"), Value::Null, Value::Null])
+            .unwrap_err();
+        assert_eq!(dup.message, "duplicate primary key id=\"k\"");
+        let empty = v
+            .check(&vec![text("  "), Value::Null, Value::Null])
+            .unwrap_err();
+        assert_eq!(empty.message, "primary key field is empty");
+    }
+
+    #[test]
+    fn decimal_and_date_formats() {
+        for ok in ["0", "-1", "454090.00", "12.5"] {
+            assert!(is_decimal(ok), "{ok}");
+        }
+        for bad in ["", "-", ".5", "5.", "1,5", "1e5", "NaN", "+1", "1 000"] {
+            assert!(!is_decimal(bad), "{bad}");
+        }
+        assert!(is_date("2024-02-29"));
+        for bad in [
+            "2023-02-29",
+            "2024-2-29",
+            "29.02.2024",
+            "2024-13-01",
+            "２０２４-01-01",
+        ] {
+            assert!(!is_date(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn plugin_info_problems_are_all_listed() {
+        let mut stream = schema();
+        stream.primary_key = vec!["budget".to_string(), "missing".to_string()];
+        let info = PluginInfo {
+            id: "Bad Id".to_string(),
+            version: "0.1.0".to_string(),
+            description: String::new(),
+            contract: "0.1.0".to_string(),
+            profile: None,
+            streams: vec![stream],
+            config: vec![],
+        };
+        let problems = check_plugin_info(&info).unwrap_err();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+    }
+}

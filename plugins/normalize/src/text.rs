@@ -1,0 +1,298 @@
+//! Text cleanup for scraped Bulgarian pages, CSV cells and PDF extracts.
+//!
+//! The same words arrive with non-breaking or narrow spaces, zero-width
+//! characters, decomposed `й`, typographic quotes („…“, «…») and half a dozen
+//! dash forms, depending on which editor or converter produced them. These
+//! functions reduce that variety so that stored text is tidy and headers
+//! can be matched by meaning rather than by bytes.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// NFC, trims, collapses every run of whitespace (incl. U+00A0, U+202F,
+/// U+2009, tabs, newlines) into one space, removes zero-width chars (U+200B,
+/// U+FEFF) and control characters.
+///
+/// The soft hyphen (U+00AD), the other zero-width formatting characters
+/// (U+200C, U+200D, U+2060) and bidirectional marks (U+200E, U+200F,
+/// U+202A..U+202E, U+2066..U+2069) are removed too: they are invisible on
+/// the page but break word matching.
+pub fn clean(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    // Invisible characters go before NFC so that a base letter and its
+    // combining mark separated by one of them still compose.
+    for c in s.chars().filter(|&c| !is_invisible(c)).nfc() {
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+        } else if !c.is_control() {
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `clean`, keeping line breaks: each line cleaned, runs of blank lines
+/// collapsed into one, result trimmed.
+pub fn clean_multiline(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut blank_pending = false;
+    // A CRLF pair is one break; splitting on both halves would invent a
+    // blank line between every pair of lines.
+    let unified = s.replace("\r\n", "\n");
+    for line in unified.split(is_line_break).map(clean) {
+        if line.is_empty() {
+            blank_pending = !out.is_empty();
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+            if blank_pending {
+                out.push('\n');
+            }
+        }
+        blank_pending = false;
+        out.push_str(&line);
+    }
+    out
+}
+
+/// Maps every double-quote form („ “ ” « » ″ ＂) to ASCII `"` and single quotes
+/// (‘ ’ ‚ ′) to `'`.
+///
+/// Also folds the rarer reversed forms ‟ and ‛, the single guillemets ‹ › and
+/// the full-width apostrophe, which show up in the same sources.
+pub fn fold_quotes(s: &str) -> String {
+    s.chars().map(fold_quote).collect()
+}
+
+/// Maps dashes (‐ ‑ ‒ – — ― −) to ASCII `-`.
+pub fn fold_dashes(s: &str) -> String {
+    s.chars().map(fold_dash).collect()
+}
+
+/// Removes a leading list marker (`▶`, `►`, `✓`, `✔`, `•`, `-`, `–`, `*`,
+/// `1.`, `1)`, `а)`) and the spaces after it, then cleans.
+///
+/// Pages nest markers (`- ▶ Повишаване…`), so a run of symbol markers is
+/// removed, followed by at most one numbered or lettered marker. A dash
+/// directly followed by a digit is a minus sign, not a marker, and is kept.
+pub fn strip_list_marker(s: &str) -> String {
+    let cleaned = clean(s);
+    let mut rest = cleaned.as_str();
+    while let Some(after) = strip_symbol_marker(rest) {
+        rest = after.trim_start();
+    }
+    if let Some(after) = strip_enumeration_marker(rest) {
+        rest = after.trim_start();
+    }
+    rest.to_owned()
+}
+
+/// Case-insensitive, whitespace-, quote- and dash-folded comparison key
+/// (lowercase, NFC): for matching headers like `Уникален номер на поръчката`.
+pub fn match_key(s: &str) -> String {
+    let folded = fold_dashes(&fold_quotes(&clean(s)));
+    // Lowercasing can in principle yield a non-NFC sequence, so compose last.
+    folded.to_lowercase().nfc().collect()
+}
+
+/// Characters that render as nothing; shared with the number parser, where
+/// they turn up inside copied figures.
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+fn is_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+    )
+}
+
+fn fold_quote(c: char) -> char {
+    match c {
+        '„' | '“' | '”' | '‟' | '«' | '»' | '″' | '＂' => '"',
+        '‘' | '’' | '‚' | '‛' | '′' | '‹' | '›' | '＇' => '\'',
+        other => other,
+    }
+}
+
+fn fold_dash(c: char) -> char {
+    match c {
+        '‐' | '‑' | '‒' | '–' | '—' | '―' | '−' => '-',
+        other => other,
+    }
+}
+
+const SYMBOL_MARKERS: &[char] = &[
+    '▶', '►', '▸', '▪', '■', '◆', '●', '○', '◦', '✓', '✔', '•', '·', '*', '-', '–', '—',
+];
+
+fn strip_symbol_marker(s: &str) -> Option<&str> {
+    let mut chars = s.chars();
+    let first = chars.next()?;
+    if !SYMBOL_MARKERS.contains(&first) {
+        return None;
+    }
+    let rest = chars.as_str();
+    let is_minus_sign =
+        matches!(first, '-' | '–') && rest.starts_with(|c: char| c.is_ascii_digit());
+    (!is_minus_sign).then_some(rest)
+}
+
+/// `1.`, `12)`, `а)`, `b)`: a number followed by `.` or `)`, or a single
+/// letter followed by `)`. A number followed by `.` and a digit is a decimal
+/// or a date, not a marker.
+fn strip_enumeration_marker(s: &str) -> Option<&str> {
+    let digits_len = s.len() - s.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    if (1..=3).contains(&digits_len) {
+        let rest = &s[digits_len..];
+        if let Some(after) = rest.strip_prefix(')') {
+            return Some(after);
+        }
+        let after = rest.strip_prefix('.')?;
+        return (!after.starts_with(|c: char| c.is_ascii_digit())).then_some(after);
+    }
+    let mut chars = s.chars();
+    let letter = chars.next()?;
+    let after = chars.as_str().strip_prefix(')')?;
+    letter.is_alphabetic().then_some(after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_collapses_every_whitespace_form() {
+        assert_eq!(
+            clean("  Община\u{a0}Бургас\u{202f}и\u{2009}Гент\t\r\n  Белгия  "),
+            "Община Бургас и Гент Белгия"
+        );
+    }
+
+    #[test]
+    fn clean_removes_zero_width_and_control_characters() {
+        assert_eq!(clean("\u{feff}Бю\u{200b}джет\u{0}\u{7}"), "Бюджет");
+        assert_eq!(clean("\u{200e}Бургас\u{202c}\u{2069}"), "Бургас");
+        assert_eq!(clean("об\u{ad}щи\u{200d}на"), "община");
+    }
+
+    #[test]
+    fn clean_composes_decomposed_letters() {
+        // и + combining breve is how some PDF extractors emit й.
+        assert_eq!(clean("Наи\u{0306}"), "Най");
+        assert_eq!(clean("и\u{200b}\u{0306}"), "й");
+    }
+
+    #[test]
+    fn clean_of_blank_input_is_empty() {
+        assert_eq!(clean(""), "");
+        assert_eq!(clean(" \u{a0}\n\t\u{200b} "), "");
+    }
+
+    #[test]
+    fn clean_multiline_keeps_lines_and_collapses_blank_runs() {
+        let input = "\n\n  Дейност 3:  Мониторинг \r\n\r\n\r\n\n\nДейност 4:\tПроучване\nСтатус: приключил\n\n";
+        assert_eq!(
+            clean_multiline(input),
+            "Дейност 3: Мониторинг\n\nДейност 4: Проучване\nСтатус: приключил"
+        );
+    }
+
+    #[test]
+    fn clean_multiline_keeps_single_crlf_breaks() {
+        assert_eq!(clean_multiline("а\r\nб\rв\u{2028}г"), "а\nб\nв\nг");
+    }
+
+    #[test]
+    fn clean_multiline_treats_whitespace_only_lines_as_blank() {
+        assert_eq!(clean_multiline("а\n \u{a0} \n\t\nб"), "а\n\nб");
+        assert_eq!(clean_multiline("  \n \n"), "");
+    }
+
+    #[test]
+    fn fold_quotes_maps_all_forms() {
+        assert_eq!(
+            fold_quotes("„за“ «против» “въздържали се” ″x″ ＂y＂"),
+            "\"за\" \"против\" \"въздържали се\" \"x\" \"y\""
+        );
+        assert_eq!(fold_quotes("‘a’ ‚b′"), "'a' 'b'");
+    }
+
+    #[test]
+    fn fold_dashes_maps_all_forms() {
+        assert_eq!(fold_dashes("a‐b‑c‒d–e—f―g−h"), "a-b-c-d-e-f-g-h");
+        assert_eq!(fold_dashes("ПРЕПИС – ИЗВЛЕЧЕНИЕ"), "ПРЕПИС - ИЗВЛЕЧЕНИЕ");
+    }
+
+    #[test]
+    fn strip_list_marker_handles_the_seed_bullets() {
+        assert_eq!(
+            strip_list_marker("- ▶ Повишаване на информираността;"),
+            "Повишаване на информираността;"
+        );
+        assert_eq!(
+            strip_list_marker("✓ Извършен мониторинг"),
+            "Извършен мониторинг"
+        );
+        assert_eq!(
+            strip_list_marker("-Обучение за прилагане"),
+            "Обучение за прилагане"
+        );
+    }
+
+    #[test]
+    fn strip_list_marker_handles_each_marker_kind() {
+        for marked in [
+            "▶ текст",
+            "► текст",
+            "✓ текст",
+            "✔ текст",
+            "• текст",
+            "- текст",
+            "– текст",
+            "* текст",
+            "1. текст",
+            "12) текст",
+            "а) текст",
+            "b)текст",
+            "  •\u{a0}\u{a0}текст",
+        ] {
+            assert_eq!(strip_list_marker(marked), "текст", "{marked:?}");
+        }
+    }
+
+    #[test]
+    fn strip_list_marker_keeps_numbers_and_plain_text() {
+        assert_eq!(strip_list_marker("-5 лв."), "-5 лв.");
+        assert_eq!(strip_list_marker("1.5 млн. лв."), "1.5 млн. лв.");
+        assert_eq!(strip_list_marker("26.03.2024 г."), "26.03.2024 г.");
+        assert_eq!(strip_list_marker("2016 г."), "2016 г.");
+        assert_eq!(strip_list_marker("Дейност 1."), "Дейност 1.");
+        assert_eq!(strip_list_marker(""), "");
+        assert_eq!(strip_list_marker("•"), "");
+    }
+
+    #[test]
+    fn match_key_folds_case_space_quotes_and_dashes() {
+        assert_eq!(
+            match_key("  УНИКАЛЕН\u{a0}номер на  поръчката "),
+            match_key("Уникален номер на поръчката")
+        );
+        assert_eq!(match_key("„ЗА“ – 41"), "\"за\" - 41");
+        assert_eq!(match_key("EU финансиране"), "eu финансиране");
+    }
+}

@@ -1,0 +1,1 @@
+//! Hostile plugin (work in progress).
