@@ -1,5 +1,7 @@
-//! Builds the bundled plugins to wasm components and embeds them in the
-//! binary, so `vitrina` is one file that runs the demo datasets as it is.
+//! Builds the plugins to wasm components. The bundled ones are embedded in
+//! the binary, so `vitrina` is one file that runs the demo datasets as it
+//! is; the development ones (a hostile plugin for the sandbox tests, a row
+//! generator for benchmarks) are only referenced by path.
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -8,24 +10,45 @@ use std::path::PathBuf;
 /// `vitrina-plugin-`.
 const BUNDLED: &[&str] = &["vitrina-plugin-projects"];
 
+/// Plugin packages for tests and benchmarks, never shipped.
+const DEVELOPMENT: &[&str] = &["vitrina-plugin-hostile", "vitrina-plugin-rows"];
+
 fn main() {
     let manifest_dir =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let workspace = manifest_dir
         .parent()
         .expect("host/ sits in the workspace root");
-    let artifacts = vitrina_wasm_build::build_components(workspace, BUNDLED);
+    println!(
+        "cargo:rerun-if-changed={}",
+        workspace.join("tests/plugins").display()
+    );
+    let packages: Vec<&str> = BUNDLED.iter().chain(DEVELOPMENT).copied().collect();
+    let artifacts = vitrina_wasm_build::build_components(workspace, &packages);
+    let id = |package: &str| package.trim_start_matches("vitrina-plugin-").to_string();
+
     let mut code = String::from(
         "/// Plugins compiled into this binary: (id, component bytes).\npub const BUNDLED: &[(&str, &[u8])] = &[\n",
     );
-    for artifact in &artifacts {
-        let id = artifact.package.trim_start_matches("vitrina-plugin-");
+    for artifact in artifacts
+        .iter()
+        .filter(|a| BUNDLED.contains(&a.package.as_str()))
+    {
+        let path = artifact.path.display().to_string();
         writeln!(
             code,
-            "    ({id:?}, include_bytes!({:?})),",
-            artifact.path.display().to_string()
+            "    ({:?}, include_bytes!({path:?})),",
+            id(&artifact.package)
         )
         .unwrap();
+    }
+    code.push_str("];\n\n/// Development plugins: (id, path of the component).\npub const DEVELOPMENT: &[(&str, &str)] = &[\n");
+    for artifact in artifacts
+        .iter()
+        .filter(|a| DEVELOPMENT.contains(&a.package.as_str()))
+    {
+        let path = artifact.path.display().to_string();
+        writeln!(code, "    ({:?}, {path:?}),", id(&artifact.package)).unwrap();
     }
     code.push_str("];\n");
     let out =

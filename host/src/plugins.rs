@@ -155,3 +155,14 @@ fn wasm_files(dir: &Path) -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
         .collect()
 }
+
+/// The components of the development plugins (`hostile`, `rows`), built
+/// beside the bundled ones for the sandbox tests and the benchmarks. They
+/// are not in the catalog.
+#[doc(hidden)]
+pub fn development_component(id: &str) -> Option<&'static Path> {
+    bundled::DEVELOPMENT
+        .iter()
+        .find(|(name, _)| *name == id)
+        .map(|(_, path)| Path::new(*path))
+}

@@ -1,1 +1,252 @@
-//! Shared harness for the end-to-end tests.
+//! The harness shared by the end-to-end tests: a fixture HTTP server on
+//! loopback, throw-away Vitrina installations (a `vitrina.toml`, datasets,
+//! fixtures) in temporary folders, and a way to run the real binary.
+//!
+//! Tests never touch the internet: sources are files served from
+//! 127.0.0.1 by [`FixtureServer`], which also plays the hostile servers
+//! (one that never answers, one that redirects where it should not).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is in the repo")
+        .to_path_buf()
+}
+
+/// The `vitrina` binary cargo built for this test run.
+pub fn vitrina_bin() -> PathBuf {
+    if let Some(path) = std::env::var_os("VITRINA_BIN") {
+        return PathBuf::from(path);
+    }
+    // Test executables live in target/<profile>/deps; the binary one level up.
+    let exe = std::env::current_exe().expect("the test knows its own path");
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>")
+        .join("vitrina");
+    assert!(
+        bin.is_file(),
+        "{} is missing: build it with `cargo build -p vitrina`",
+        bin.display()
+    );
+    bin
+}
+
+/// A small HTTP/1.1 server on 127.0.0.1 serving files from a folder, plus
+/// a few misbehaving routes:
+/// - `/hang`: accepts, reads the request, never answers;
+/// - `/redirect?to=URL`: `302` to `URL`;
+/// - `/status/N`: an empty response with status `N`.
+pub struct FixtureServer {
+    addr: SocketAddr,
+    requests: Arc<Mutex<Vec<String>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl FixtureServer {
+    /// Serves `root` on a free loopback port until dropped.
+    pub fn start(root: &Path) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let addr = listener.local_addr().expect("bound address");
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (root, log, flag) = (root.to_path_buf(), Arc::clone(&requests), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if flag.load(Ordering::Relaxed) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let (root, log, flag) = (root.clone(), Arc::clone(&log), Arc::clone(&flag));
+                std::thread::spawn(move || serve(stream, &root, &log, &flag));
+            }
+        });
+        Self {
+            addr,
+            requests,
+            stop,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// The request paths served so far, in order.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+impl Drop for FixtureServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        // Wake the accept loop so it sees the flag.
+        let _ = TcpStream::connect(self.addr);
+    }
+}
+
+fn serve(mut stream: TcpStream, root: &Path, log: &Mutex<Vec<String>>, stop: &AtomicBool) {
+    let Some(path) = read_request_path(&stream) else {
+        return;
+    };
+    log.lock().unwrap().push(path.clone());
+    let (route, query) = path.split_once('?').unwrap_or((path.as_str(), ""));
+    let response = if route == "/hang" {
+        while !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        return;
+    } else if route == "/redirect" {
+        let to = query.strip_prefix("to=").unwrap_or("/");
+        format!(
+            "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .into_bytes()
+    } else if let Some(code) = route.strip_prefix("/status/") {
+        format!("HTTP/1.1 {code} Status\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .into_bytes()
+    } else {
+        file_response(root, route)
+    };
+    let _ = stream.write_all(&response);
+}
+
+fn read_request_path(stream: &TcpStream) -> Option<String> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line).ok()?;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).ok()? == 0 || header == "\r\n" {
+            break;
+        }
+    }
+    request_line.split_whitespace().nth(1).map(str::to_string)
+}
+
+fn file_response(root: &Path, route: &str) -> Vec<u8> {
+    let relative = route.trim_start_matches('/');
+    let path = root.join(if relative.is_empty() {
+        "index.html"
+    } else {
+        relative
+    });
+    let mut body = Vec::new();
+    let found = !relative.contains("..")
+        && std::fs::File::open(&path)
+            .and_then(|mut f| f.read_to_end(&mut body))
+            .is_ok();
+    if !found {
+        return b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec();
+    }
+    let content_type = match path.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html",
+        Some("json") => "application/json",
+        Some("csv") => "text/csv",
+        _ => "application/octet-stream",
+    };
+    let mut response =
+        format!("HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())
+            .into_bytes();
+    response.extend_from_slice(&body);
+    response
+}
+
+/// A throw-away Vitrina installation: `vitrina.toml`, `datasets/`, `data/`.
+pub struct Install {
+    pub dir: tempfile::TempDir,
+}
+
+impl Install {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        std::fs::create_dir_all(dir.path().join("datasets")).unwrap();
+        std::fs::write(
+            dir.path().join("vitrina.toml"),
+            "data_dir = \"data\"\ndatasets_dir = \"datasets\"\n\n[operator]\nname = \"Tests\"\ncontact = \"tests@example.invalid\"\n",
+        )
+        .unwrap();
+        Self { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.path().join("vitrina.toml")
+    }
+
+    /// Adds a dataset with this `dataset.toml` text; returns its folder.
+    pub fn add_dataset(&self, id: &str, toml: &str) -> PathBuf {
+        let dir = self.path().join("datasets").join(id);
+        std::fs::create_dir_all(dir.join("fixtures")).unwrap();
+        std::fs::write(dir.join("dataset.toml"), toml).unwrap();
+        dir
+    }
+
+    /// Copies a folder of fixtures into the dataset's `fixtures/`.
+    pub fn copy_fixtures(&self, id: &str, from: &Path) {
+        copy_dir(
+            from,
+            &self.path().join("datasets").join(id).join("fixtures"),
+        );
+    }
+
+    /// Runs the real binary with this installation's configuration.
+    pub fn vitrina(&self, args: &[&str]) -> Output {
+        Command::new(vitrina_bin())
+            .arg("--config")
+            .arg(self.config_path())
+            .args(args)
+            .current_dir(self.path())
+            .output()
+            .expect("run vitrina")
+    }
+}
+
+impl Default for Install {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Copies a folder tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// stdout and stderr as text, for assertion messages.
+pub fn describe(output: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}

@@ -107,6 +107,16 @@ pub struct FetchRecord {
     pub bytes: u64,
 }
 
+/// A response ready for the plugin to read.
+pub struct Fetched {
+    pub status: u16,
+    /// The URL that answered, after redirects.
+    pub url: Url,
+    /// Headers, names in lowercase.
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
+}
+
 /// Performs fetches for one run.
 pub struct Fetcher {
     policy: Arc<FetchPolicy>,
@@ -135,10 +145,7 @@ impl Fetcher {
 
     /// Performs `request`, following redirects; returns the response's
     /// status, final URL, headers and body.
-    pub async fn fetch(
-        &self,
-        request: wit::Request,
-    ) -> Result<(u16, Url, Vec<(String, String)>, Body), FetchFailure> {
+    pub async fn fetch(&self, request: wit::Request) -> Result<Fetched, FetchFailure> {
         let url = parse_url(&request.url)?;
         if url.scheme() == "file" {
             let path = open_fixture_path(self.policy.fixtures.as_deref(), &request.url, &url)?;
@@ -151,7 +158,12 @@ impl Fetcher {
                 cap: self.policy.limits.max_response_bytes(),
                 url: url.to_string(),
             };
-            return Ok((200, url, Vec::new(), body));
+            return Ok(Fetched {
+                status: 200,
+                url,
+                headers: Vec::new(),
+                body,
+            });
         }
         self.fetch_http(request, url).await
     }
@@ -160,7 +172,7 @@ impl Fetcher {
         &self,
         request: wit::Request,
         mut url: Url,
-    ) -> Result<(u16, Url, Vec<(String, String)>, Body), FetchFailure> {
+    ) -> Result<Fetched, FetchFailure> {
         let limits = &self.policy.limits;
         let deadline = Instant::now() + limits.total_timeout();
         let mut method = parse_method(&request.method)?;
@@ -242,7 +254,7 @@ impl Fetcher {
         response: reqwest::Response,
         url: Url,
         deadline: Instant,
-    ) -> Result<(u16, Url, Vec<(String, String)>, Body), FetchFailure> {
+    ) -> Result<Fetched, FetchFailure> {
         let cap = self.policy.limits.max_response_bytes();
         if let Some(length) = response.content_length().filter(|&l| l > cap) {
             return Err(too_large(&url, length, cap));
@@ -261,7 +273,12 @@ impl Fetcher {
             deadline,
             url: url.to_string(),
         };
-        Ok((status, url, headers, body))
+        Ok(Fetched {
+            status,
+            url,
+            headers,
+            body,
+        })
     }
 }
 
@@ -599,13 +616,13 @@ impl wit::Host for RunState {
         let raw = request.url.clone();
         let result = self.fetcher.fetch(request).await;
         match result {
-            Ok((status, url, headers, body)) => {
-                self.record_fetch(&raw, &url, status);
-                let body = self.table.push(body)?;
+            Ok(fetched) => {
+                self.record_fetch(&raw, &fetched.url, fetched.status);
+                let body = self.table.push(fetched.body)?;
                 Ok(Ok(wit::Response {
-                    status,
-                    url: url.to_string(),
-                    headers,
+                    status: fetched.status,
+                    url: fetched.url.to_string(),
+                    headers: fetched.headers,
                     body,
                 }))
             }

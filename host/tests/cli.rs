@@ -1,0 +1,82 @@
+//! The command line's own behaviour: help, and configuration errors that
+//! name the file, the line and the fix. (The end-to-end tests of runs live
+//! in the workspace's `tests/` crate.)
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn vitrina(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vitrina"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run vitrina")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn help_lists_the_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = vitrina(dir.path(), &["--help"]);
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("run") && text.contains("plugins"), "{text}");
+}
+
+#[test]
+fn unknown_dataset_lists_the_known_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("datasets/alpha")).unwrap();
+    std::fs::write(
+        dir.path().join("datasets/alpha/dataset.toml"),
+        "title = \"A\"\ndescription = \"A\"\nplugin = \"projects\"\n",
+    )
+    .unwrap();
+    let output = vitrina(dir.path(), &["run", "nope"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no dataset `nope`") && stderr(&output).contains("alpha"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_typo_in_dataset_toml_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("datasets/alpha")).unwrap();
+    std::fs::write(
+        dir.path().join("datasets/alpha/dataset.toml"),
+        "title = \"A\"\ndescription = \"A\"\nplugin = \"projects\"\nshedule = \"0 0 5 * * *\"\n",
+    )
+    .unwrap();
+    let output = vitrina(dir.path(), &["run", "alpha"]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = stderr(&output);
+    assert!(text.contains("datasets/alpha/dataset.toml"), "{text}");
+    assert!(
+        text.contains("line 4") && text.contains("shedule"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_allow_entry_without_scheme_says_how_to_write_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("datasets/alpha")).unwrap();
+    std::fs::write(
+        dir.path().join("datasets/alpha/dataset.toml"),
+        "title = \"A\"\ndescription = \"A\"\nplugin = \"projects\"\n[fetch]\nallow = [\"www.burgas.bg\"]\n",
+    )
+    .unwrap();
+    let output = vitrina(dir.path(), &["run", "alpha"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("https://www.burgas.bg"),
+        "{}",
+        stderr(&output)
+    );
+}

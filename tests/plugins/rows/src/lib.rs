@@ -1,0 +1,81 @@
+//! A plugin that generates `rows` procurement-like rows (12 columns: text,
+//! decimals, dates, an integer) without fetching anything.
+//!
+//! It measures the host, not a source: the runtime benchmarks push its rows
+//! through the sink and validation, and the memory measurement streams a
+//! million of them. Rows are built through the SDK by field name, as a real
+//! plugin builds them.
+
+use vitrina_sdk::prelude::*;
+
+struct Rows;
+
+pub const STREAM: &str = "contracts";
+
+impl Plugin for Rows {
+    fn describe() -> PluginInfo {
+        PluginInfo::new(
+            "rows",
+            env!("CARGO_PKG_VERSION"),
+            "Generates procurement-like rows for benchmarks.",
+        )
+        .config(ConfigKey::optional(
+            "rows",
+            "How many rows to emit (default 1000).",
+        ))
+        .stream(
+            StreamSchema::new(STREAM, "One generated contract.")
+                .field(Field::text("ocid", "Contracting process id.").key())
+                .field(Field::text("unp", "Procurement unique number."))
+                .field(Field::text("title", "Subject of the contract."))
+                .field(Field::text("cpv", "Main CPV code."))
+                .field(Field::text("procedure", "Procedure type."))
+                .field(Field::decimal("estimated_value", "Estimated value.").nullable())
+                .field(Field::decimal("value", "Contract value."))
+                .field(Field::text("currency", "Currency."))
+                .field(Field::date("contract_date", "Date signed."))
+                .field(Field::text("buyer_eik", "Buyer ЕИК."))
+                .field(Field::text("supplier_eik", "Supplier ЕИК."))
+                .field(Field::integer("bids", "Number of bids.").nullable()),
+        )
+    }
+
+    fn collect(run: &mut Run) -> Result<(), Error> {
+        let count: u64 = match run.config("rows") {
+            Some(v) => v
+                .parse()
+                .map_err(|_| Error::config(format!("rows = {v:?} is not a number")))?,
+            None => 1000,
+        };
+        for i in 0..count {
+            let row = generated_row(run, i);
+            run.emit(row)?;
+        }
+        Ok(())
+    }
+}
+
+vitrina_sdk::export_plugin!(Rows);
+
+/// Row `i`: realistic lengths and formats, cheap to compute.
+pub fn generated_row(run: &Run, i: u64) -> Row {
+    let day = (i % 28) as u32 + 1;
+    let month = (i % 12) as u32 + 1;
+    let date = NaiveDate::from_ymd_opt(2024, month, day).unwrap_or_default();
+    run.row(STREAM)
+        .set("ocid", format!("ocds-b5fd17-{i:08}"))
+        .set("unp", format!("00123-2024-{:04}", i % 10_000))
+        .set(
+            "title",
+            "Текущ ремонт на улична мрежа в ж.к. „Меден рудник“",
+        )
+        .set("cpv", "45233142")
+        .set("procedure", "Открита процедура")
+        .set("estimated_value", Decimal::new(125_000_000 + i as i64, 2))
+        .set("value", Decimal::new(119_845_000 + i as i64, 2))
+        .set("currency", "BGN")
+        .set("contract_date", date)
+        .set("buyer_eik", "000056814")
+        .set("supplier_eik", "102055263")
+        .set("bids", (i % 7) as i64)
+}
