@@ -475,12 +475,20 @@ impl OutputCapture {
             .collect()
     }
 
-    /// The last lines printed, for explaining a crash (a panic message).
-    pub(super) fn tail(&self, lines: usize) -> String {
+    /// The panic message the plugin printed, if it panicked: the
+    /// `panicked at` line and the message lines after it, without the hint
+    /// about backtraces.
+    pub(super) fn panic_message(&self) -> Option<String> {
         let buffer = self.buffer.lock().unwrap_or_else(|e| e.into_inner());
         let text = String::from_utf8_lossy(&buffer);
-        let all: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-        all[all.len().saturating_sub(lines)..].join("\n")
+        let start = text.find("panicked at")?;
+        let lines: Vec<&str> = text[start..]
+            .lines()
+            .take_while(|l| !l.starts_with("note: "))
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        Some(lines.join(" "))
     }
 }
 
@@ -530,5 +538,34 @@ impl wasmtime_wasi::cli::IsTerminal for OutputCapture {
 impl wasmtime_wasi::cli::StdoutStream for OutputCapture {
     fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
         Box::new(self.clone())
+    }
+
+    /// Writes land in the buffer at once (the default adapter writes from a
+    /// background task), so a panic message printed just before a trap is
+    /// there to explain it.
+    fn p2_stream(&self) -> Box<dyn wasmtime_wasi::p2::OutputStream> {
+        Box::new(self.clone())
+    }
+}
+
+#[async_trait::async_trait]
+impl wasmtime_wasi::p2::Pollable for OutputCapture {
+    async fn ready(&mut self) {}
+}
+
+#[async_trait::async_trait]
+impl wasmtime_wasi::p2::OutputStream for OutputCapture {
+    fn write(&mut self, bytes: bytes::Bytes) -> Result<(), wasmtime_wasi::p2::StreamError> {
+        // Never fails: output over the cap is dropped (see `Write`).
+        let _ = Write::write(self, &bytes);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), wasmtime_wasi::p2::StreamError> {
+        Ok(())
+    }
+
+    fn check_write(&mut self) -> Result<usize, wasmtime_wasi::p2::StreamError> {
+        Ok(64 * 1024)
     }
 }

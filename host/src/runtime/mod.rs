@@ -264,7 +264,6 @@ impl Runtime {
         };
         let outcome = tokio::time::timeout(limits.wall_clock(), call).await;
         let mut state = store.into_data();
-        state.drain_output();
         let (failure, warnings) = match outcome {
             Err(_) => (Some(wall_clock_failure(&mut state, &limits)), Vec::new()),
             Ok(Err(trap)) => (Some(trap_failure(&mut state, &trap)), Vec::new()),
@@ -279,6 +278,7 @@ impl Runtime {
             ),
             Ok(Ok(Ok(summary))) => (state.failure.take(), summary.warnings),
         };
+        state.drain_output();
         RunReport {
             run_id: job.run_id,
             dataset: job.dataset,
@@ -316,7 +316,6 @@ impl Runtime {
         };
         let outcome = tokio::time::timeout(limits.wall_clock(), call).await;
         let mut state = store.into_data();
-        state.drain_output();
         match outcome {
             Err(_) => Err(wall_clock_failure(&mut state, &limits)),
             Ok(Err(trap)) => Err(trap_failure(&mut state, &trap)),
@@ -387,15 +386,13 @@ fn trap_failure(state: &mut RunState, trap: &wasmtime::Error) -> RunFailure {
             ),
         );
     }
-    let panic = state.stderr.tail(3);
     let reason = match trap.downcast_ref::<wasmtime::Trap>() {
         Some(code) => code.to_string(),
         None => trap.to_string(),
     };
-    let message = if panic.contains("panicked") {
-        format!("{} ({reason})", panic.trim())
-    } else {
-        reason
+    let message = match state.stderr.panic_message() {
+        Some(panic) => format!("{panic} ({reason})"),
+        None => reason,
     };
     RunFailure::new(FailureKind::Crashed, message)
 }
