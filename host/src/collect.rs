@@ -23,8 +23,6 @@ pub enum CollectError {
         #[source]
         source: CatalogError,
     },
-    #[error("dataset `{dataset}`: {message}")]
-    Setup { dataset: String, message: String },
 }
 
 /// How one run should go, beyond the dataset's own configuration.
@@ -64,7 +62,7 @@ impl Collector {
         let plugin = self.plugin_for(dataset).await?;
         let trigger = options.trigger;
         let full_refresh = options.full_refresh;
-        let setup = self.setup(dataset, &plugin.info.streams, options)?;
+        let setup = self.setup(dataset, &plugin.info.streams, options);
         let job = RunJob {
             run_id: runtime::new_run_id(),
             dataset: dataset.id.clone(),
@@ -84,7 +82,7 @@ impl Collector {
         options: RunOptions,
     ) -> Result<Result<Vec<String>, runtime::RunFailure>, CollectError> {
         let plugin = self.plugin_for(dataset).await?;
-        let setup = self.setup(dataset, &plugin.info.streams, options)?;
+        let setup = self.setup(dataset, &plugin.info.streams, options);
         Ok(self.catalog.runtime().check(&plugin, setup).await)
     }
 
@@ -106,17 +104,14 @@ impl Collector {
         dataset: &DatasetConfig,
         streams: &[crate::schema::StreamSchema],
         options: RunOptions,
-    ) -> Result<RunSetup, CollectError> {
+    ) -> RunSetup {
         let policy = FetchPolicy {
             allow: dataset.allow.clone(),
             fixtures: runtime::fetch::canonical_fixtures(&dataset.fixtures_dir()),
             limits: self.config.fetch.with(&dataset.fetch),
             user_agent: runtime::user_agent(&self.config.operator.contact),
         };
-        let fetcher = Fetcher::new(policy).map_err(|message| CollectError::Setup {
-            dataset: dataset.id.clone(),
-            message,
-        })?;
+        let fetcher = Fetcher::new(policy);
         let mut config = dataset.config.clone();
         config.extend(options.overrides);
         let secrets = dataset
@@ -124,7 +119,7 @@ impl Collector {
             .iter()
             .filter_map(|(key, source)| Some((key.clone(), source.resolve()?)))
             .collect();
-        Ok(RunSetup {
+        RunSetup {
             fetcher,
             limits: self.config.limits.with(&dataset.limits),
             config,
@@ -133,6 +128,6 @@ impl Collector {
             streams: streams.to_vec(),
             sink: options.sink,
             observer: options.observer,
-        })
+        }
     }
 }

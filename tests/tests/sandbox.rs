@@ -97,8 +97,7 @@ impl Sandbox {
             fixtures: Some(self.fixtures()),
             limits: options.fetch,
             user_agent: vitrina::runtime::user_agent("tests@example.invalid"),
-        })
-        .unwrap();
+        });
         let setup = RunSetup {
             fetcher,
             limits: options.limits,

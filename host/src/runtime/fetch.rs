@@ -118,29 +118,41 @@ pub struct Fetched {
 }
 
 /// Performs fetches for one run.
+///
+/// The HTTP client is built on the first http(s) fetch: building one loads
+/// the TLS roots, which runs that read only `file:` fixtures (and the
+/// describe call every plugin load makes) never need.
 pub struct Fetcher {
     policy: Arc<FetchPolicy>,
-    client: reqwest::Client,
+    client: std::sync::OnceLock<Result<reqwest::Client, String>>,
 }
 
 impl Fetcher {
     /// A fetcher whose connections resolve names through the policy.
-    pub fn new(policy: FetchPolicy) -> Result<Self, String> {
-        let resolver = PolicyResolver {
-            named: policy.named_addresses(),
-        };
-        let client = reqwest::Client::builder()
-            .user_agent(policy.user_agent.clone())
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .connect_timeout(policy.limits.connect_timeout())
-            .dns_resolver(Arc::new(resolver))
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(Self {
+    pub fn new(policy: FetchPolicy) -> Self {
+        Self {
             policy: Arc::new(policy),
-            client,
-        })
+            client: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn client(&self) -> Result<&reqwest::Client, FetchFailure> {
+        let client = self.client.get_or_init(|| {
+            let resolver = PolicyResolver {
+                named: self.policy.named_addresses(),
+            };
+            reqwest::Client::builder()
+                .user_agent(self.policy.user_agent.clone())
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy()
+                .connect_timeout(self.policy.limits.connect_timeout())
+                .dns_resolver(Arc::new(resolver))
+                .build()
+                .map_err(|e| format!("cannot build the HTTP client: {e}"))
+        });
+        client
+            .as_ref()
+            .map_err(|e| FetchFailure::new(wit::FetchErrorKind::Protocol, e.clone()))
     }
 
     /// Performs `request`, following redirects; returns the response's
@@ -228,7 +240,7 @@ impl Fetcher {
         body: Option<Vec<u8>>,
         deadline: Instant,
     ) -> Result<reqwest::Response, FetchFailure> {
-        let mut builder = self.client.request(method.clone(), url.clone());
+        let mut builder = self.client()?.request(method.clone(), url.clone());
         for (name, value) in headers.iter().filter(|(n, _)| !is_reserved_header(n)) {
             builder = builder.header(name.as_str(), value.as_str());
         }
@@ -614,7 +626,9 @@ impl wit::Host for RunState {
         request: wit::Request,
     ) -> wasmtime::Result<Result<wit::Response, wit::FetchError>> {
         let raw = request.url.clone();
+        let start = std::time::Instant::now();
         let result = self.fetcher.fetch(request).await;
+        self.host_time += start.elapsed();
         match result {
             Ok(fetched) => {
                 self.record_fetch(&raw, &fetched.url, fetched.status);
@@ -640,8 +654,10 @@ impl wit::HostBody for RunState {
         body: Resource<Body>,
         max_bytes: u32,
     ) -> wasmtime::Result<Result<Vec<u8>, wit::FetchError>> {
+        let start = std::time::Instant::now();
         let body = self.table.get_mut(&body)?;
         let result = body.read(max_bytes as usize).await;
+        self.host_time += start.elapsed();
         if let Ok(bytes) = &result {
             self.record_bytes(bytes.len());
         }

@@ -86,8 +86,9 @@ pub struct RunState {
     pub(super) logs_dropped: u64,
     /// Why the host stopped the run, once it has.
     pub(super) failure: Option<RunFailure>,
-    /// Epoch ticks during which plugin code was running.
-    pub(super) cpu_ticks: u64,
+    /// Time spent inside host imports (sink writes, fetches), which is
+    /// not the plugin's: its own time is the rest of the run.
+    pub(super) host_time: Duration,
     pub(super) peak_memory: u64,
     pub(super) memory_refused: Option<u64>,
     pub(super) stdout: OutputCapture,
@@ -146,7 +147,7 @@ impl RunState {
             logs: Vec::new(),
             logs_dropped: 0,
             failure: None,
-            cpu_ticks: 0,
+            host_time: Duration::ZERO,
             peak_memory: 0,
             memory_refused: None,
             stdout,
@@ -335,9 +336,10 @@ impl RunState {
         }
     }
 
-    /// The CPU time plugin code used, from the epoch ticks it ran through.
-    pub(super) fn cpu_time(&self, tick: Duration) -> Duration {
-        tick * self.cpu_ticks as u32
+    /// The time the plugin's own code has used so far: the run's time
+    /// less the time spent in host imports.
+    pub(super) fn plugin_time(&self) -> Duration {
+        self.started.elapsed().saturating_sub(self.host_time)
     }
 }
 
@@ -384,7 +386,10 @@ impl sink::Host for RunState {
         stream: String,
         rows: Vec<types::Row>,
     ) -> wasmtime::Result<Result<(), sink::SinkError>> {
-        self.write_rows(&stream, rows)
+        let start = Instant::now();
+        let result = self.write_rows(&stream, rows);
+        self.host_time += start.elapsed();
+        result
     }
 
     fn checkpoint(

@@ -193,6 +193,12 @@ impl Runtime {
         Ok(ContractVersion::LATEST)
     }
 
+    /// Calls a loaded plugin's `describe` in a fresh store: the cost of
+    /// starting any run (new `Store`, instantiation, first call).
+    pub async fn describe_again(&self, plugin: &Plugin) -> Result<PluginInfo, PluginError> {
+        self.describe(&plugin.pre, &plugin.origin).await
+    }
+
     async fn describe(
         &self,
         pre: &v0_1_0::CollectorPre<RunState>,
@@ -206,7 +212,7 @@ impl Runtime {
             origin: origin.to_string(),
             message,
         };
-        let setup = idle_setup(limits.clone()).map_err(failed)?;
+        let setup = idle_setup(limits.clone());
         let mut store = self.new_store(RunState::new(setup), limits.cpu());
         let call = async {
             let instance = pre.instantiate_async(&mut store).await?;
@@ -222,17 +228,15 @@ impl Runtime {
     fn new_store(&self, state: RunState, cpu_limit: Duration) -> Store<RunState> {
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| state);
-        let max_ticks = (cpu_limit.as_nanos() / EPOCH_TICK.as_nanos()).max(1) as u64;
-        // The deadline is one tick ahead, so the callback runs about once per
-        // tick of plugin execution: a count of CPU time, not of wall time
-        // (while a host call waits, no wasm runs and no callback fires).
+        // The epoch advances every tick; with the deadline one tick ahead the
+        // callback runs about once per tick while plugin code runs (a host
+        // call that waits is not interrupted, and is not plugin time).
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |mut ctx| {
             let state = ctx.data_mut();
-            state.cpu_ticks += 1;
-            if state.cpu_ticks > max_ticks {
+            if state.plugin_time() > cpu_limit {
                 let message = format!(
-                    "plugin code ran for more than {:.1} s of CPU time (limits.cpu_seconds)",
+                    "plugin code ran for more than {:.1} s (limits.cpu_seconds)",
                     cpu_limit.as_secs_f64()
                 );
                 state
@@ -287,7 +291,7 @@ impl Runtime {
             contract: plugin.contract.as_str().to_string(),
             started_at,
             duration: started.elapsed(),
-            cpu_time: state.cpu_time(EPOCH_TICK),
+            cpu_time: state.plugin_time(),
             peak_memory_bytes: state.peak_memory,
             rows: state
                 .streams
@@ -326,14 +330,14 @@ impl Runtime {
 }
 
 /// A setup for calls that must not reach anything: no hosts, no rows kept.
-fn idle_setup(limits: Limits) -> Result<RunSetup, String> {
+fn idle_setup(limits: Limits) -> RunSetup {
     let fetcher = Fetcher::new(FetchPolicy {
         allow: Vec::new(),
         fixtures: None,
         limits: crate::config::FetchLimits::default(),
         user_agent: user_agent(""),
-    })?;
-    Ok(RunSetup {
+    });
+    RunSetup {
         fetcher,
         limits,
         config: BTreeMap::new(),
@@ -342,7 +346,7 @@ fn idle_setup(limits: Limits) -> Result<RunSetup, String> {
         streams: Vec::new(),
         sink: Box::new(DiscardSink),
         observer: Arc::new(Quiet),
-    })
+    }
 }
 
 /// The User-Agent of every fetch: Vitrina, its version, and whom to call.

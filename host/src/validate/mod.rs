@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 
 use crate::schema::{FieldType, PluginInfo, Row, StreamSchema, Value};
 
@@ -114,8 +114,9 @@ pub struct RowValidator {
     schema: StreamSchema,
     key_positions: Vec<usize>,
     /// 128-bit fingerprints of the keys seen, to find duplicates without
-    /// keeping every key's text.
-    keys_seen: HashSet<u128>,
+    /// keeping every key's text. They are hashes already, so the set uses
+    /// them as they are instead of hashing them again.
+    keys_seen: HashSet<u128, BuildHasherDefault<Prehashed>>,
     rows_seen: u64,
 }
 
@@ -126,7 +127,7 @@ impl RowValidator {
         Self {
             schema,
             key_positions,
-            keys_seen: HashSet::new(),
+            keys_seen: HashSet::default(),
             rows_seen: 0,
         }
     }
@@ -196,6 +197,27 @@ impl RowValidator {
             field: field.map(str::to_string),
             message,
         }
+    }
+}
+
+/// A hasher for values that are already uniform hashes: it keeps their
+/// low 64 bits.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes.iter().take(8) {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64;
     }
 }
 

@@ -70,10 +70,10 @@ impl Value {
             (Value::Boolean(b), FieldType::Boolean) => Cell::Boolean(b),
             (Value::Integer(i), FieldType::Integer) => Cell::Integer(i),
             (Value::Integer(i), FieldType::Decimal) => Cell::Decimal(i.to_string()),
-            (Value::Decimal(d), FieldType::Decimal) => Cell::Decimal(d.to_string()),
+            (Value::Decimal(d), FieldType::Decimal) => Cell::Decimal(decimal_text(d)),
             (Value::Float(f), FieldType::Float) if f.is_finite() => Cell::Float(f),
             (Value::Text(s), FieldType::Text) => Cell::Text(s),
-            (Value::Date(d), FieldType::Date) => Cell::Date(d.format("%Y-%m-%d").to_string()),
+            (Value::Date(d), FieldType::Date) => Cell::Date(iso_date(d)),
             (Value::Datetime(s), FieldType::Datetime) => Cell::Datetime(s),
             (Value::Json(j), FieldType::Json) => Cell::Json(j.to_string()),
             (other, _) => return Err(other),
@@ -120,6 +120,9 @@ pub struct Row {
     /// The first mistake made while building, reported at emit time so the
     /// builder can stay chainable.
     error: Option<String>,
+    /// Where the next `set` probably goes: plugins set fields in schema
+    /// order, so checking this position first skips the search by name.
+    next: usize,
 }
 
 impl Row {
@@ -129,6 +132,7 @@ impl Row {
             schema,
             cells,
             error: None,
+            next: 0,
         }
     }
 
@@ -157,13 +161,23 @@ impl Row {
         if self.error.is_some() {
             return;
         }
-        let Some(index) = self.schema.position(field) else {
+        let hinted = self
+            .schema
+            .fields
+            .get(self.next)
+            .is_some_and(|f| f.name == field);
+        let Some(index) = (if hinted {
+            Some(self.next)
+        } else {
+            self.schema.position(field)
+        }) else {
             self.error = Some(format!(
                 "stream `{}` has no field `{field}`",
                 self.schema.name
             ));
             return;
         };
+        self.next = index + 1;
         let spec = &self.schema.fields[index];
         if value == Value::Null && !spec.nullable {
             self.error = Some(format!(
@@ -225,6 +239,58 @@ pub(crate) fn cell_size(cell: &Cell) -> usize {
         Cell::Integer(_) | Cell::Float(_) => 8,
         Cell::Decimal(s) | Cell::Text(s) | Cell::Date(s) | Cell::Datetime(s) | Cell::Json(s) => {
             s.len() + 8
+        }
+    }
+}
+
+/// `YYYY-MM-DD`. chrono's formatter parses its format string on every
+/// call; a date per row of a million-row export makes that show.
+fn iso_date(date: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
+}
+
+/// The exact text of a decimal (`-1234.50`: scale kept, no exponent),
+/// without going through `fmt` machinery for every amount of a large export.
+fn decimal_text(d: Decimal) -> String {
+    let digits = d.mantissa().unsigned_abs().to_string();
+    let scale = d.scale() as usize;
+    let mut out = String::with_capacity(digits.len() + scale + 3);
+    if d.is_sign_negative() && !d.is_zero() {
+        out.push('-');
+    }
+    if scale == 0 {
+        out.push_str(&digits);
+    } else if digits.len() > scale {
+        let (whole, fraction) = digits.split_at(digits.len() - scale);
+        out.push_str(whole);
+        out.push('.');
+        out.push_str(fraction);
+    } else {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', scale - digits.len()));
+        out.push_str(&digits);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_text_matches_display() {
+        for (mantissa, scale) in [
+            (45409000, 2),
+            (-5, 3),
+            (0, 2),
+            (7, 0),
+            (-120, 1),
+            (1, 10),
+            (i64::MAX, 4),
+        ] {
+            let d = Decimal::new(mantissa, scale);
+            assert_eq!(decimal_text(d), d.to_string(), "{mantissa} e-{scale}");
         }
     }
 }
