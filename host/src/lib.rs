@@ -19,4 +19,5 @@ pub mod output;
 pub mod plugins;
 pub mod runtime;
 pub mod schema;
+pub mod store;
 pub mod validate;

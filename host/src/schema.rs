@@ -5,10 +5,10 @@
 //! these types at the boundary, so validation, storage and publishing never
 //! depend on which contract version a plugin was built against.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The type a field declares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FieldType {
     Boolean,
@@ -38,19 +38,19 @@ impl FieldType {
 }
 
 /// One column of a stream.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Field {
     pub name: String,
     #[serde(rename = "type")]
     pub kind: FieldType,
     pub nullable: bool,
     pub description: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
 
 /// One table a plugin produces.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StreamSchema {
     pub name: String,
     pub description: String,

@@ -1,0 +1,1 @@
+//! Full downloads of versions (in progress).

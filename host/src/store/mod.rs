@@ -1,0 +1,246 @@
+//! The versioned store: every published version of every dataset, kept
+//! forever.
+//!
+//! A run's rows go to a [`Staging`] area; [`Staging::publish`] then makes
+//! them a new version in one transaction (rows, version record, bookmarks),
+//! or records the run as unchanged when the content is the same as the
+//! current version's. Rows carry the range of versions in which they were
+//! current, so "as of version N" and "what changed between N and M" are
+//! queries, not copies. Full downloads of each version are written once,
+//! before the version becomes visible, as immutable files.
+//!
+//! The [`Store`] trait is what the HTTP layer and the daemon use; SQLite
+//! (`sqlite::SqliteStore`) is the embedded default. Every method blocks:
+//! call them from `spawn_blocking` on an async executor.
+
+pub mod exports;
+pub mod query;
+pub mod sqlite;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+pub use query::{Cursor, DEFAULT_LIMIT, Filter, FilterOp, MAX_LIMIT, RowQuery, SortKey};
+
+use crate::schema::{FieldType, Row, StreamSchema};
+
+/// What went wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("dataset `{0}` has no published version")]
+    NoVersion(String),
+    #[error("dataset `{dataset}` has no version {version}")]
+    UnknownVersion { dataset: String, version: u64 },
+    #[error("unknown dataset `{0}`")]
+    UnknownDataset(String),
+    /// A query the dataset's schema cannot answer (unknown field, bad value).
+    #[error("{message}")]
+    BadQuery {
+        message: String,
+        valid_fields: Vec<String>,
+    },
+    #[error("the store's data is inconsistent: {0}")]
+    Corrupt(String),
+}
+
+/// A dataset's catalog entry, from its `dataset.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct DatasetMeta {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub publisher: Option<String>,
+    pub license: Option<String>,
+    pub profile: Option<String>,
+    pub schedule: Option<String>,
+    pub plugin: String,
+}
+
+/// A change of a dataset's schema between two versions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum SchemaChange {
+    FieldAdded {
+        field: String,
+        r#type: FieldType,
+    },
+    FieldRemoved {
+        field: String,
+    },
+    TypeChanged {
+        field: String,
+        from: FieldType,
+        to: FieldType,
+    },
+}
+
+/// One published version of a dataset.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Version {
+    pub dataset: String,
+    /// 1, 2, 3, ... per dataset.
+    pub number: u64,
+    pub published_at: chrono::DateTime<chrono::Utc>,
+    pub plugin: String,
+    pub plugin_version: String,
+    pub contract: String,
+    /// sha256 over the rows in key order: equal content, equal hash.
+    pub content_hash: String,
+    pub row_count: u64,
+    pub schema: StreamSchema,
+    /// How the schema differs from the previous version's.
+    pub schema_changes: Vec<SchemaChange>,
+    pub run_id: String,
+}
+
+/// A dataset with its current version, for the catalog.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DatasetSummary {
+    pub meta: DatasetMeta,
+    pub current: Option<Version>,
+}
+
+/// Who produced the rows being published.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishRequest {
+    pub run_id: String,
+    pub plugin: String,
+    pub plugin_version: String,
+    pub contract: String,
+    /// Bookmarks to commit with the rows, per stream.
+    pub bookmarks: BTreeMap<String, String>,
+}
+
+/// What publishing did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PublishOutcome {
+    /// A new version, now current.
+    Published(Version),
+    /// The rows equal the current version's; nothing new was published.
+    Unchanged(Version),
+}
+
+/// One page of rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowPage {
+    /// The version the rows were read from.
+    pub version: u64,
+    pub schema: StreamSchema,
+    /// The fields returned, in order (all, or those asked for).
+    pub fields: Vec<String>,
+    pub rows: Vec<Row>,
+    /// Where the next page starts, when there is one.
+    pub next: Option<Cursor>,
+}
+
+/// One row that differs between two versions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangedRow {
+    pub before: Row,
+    pub after: Row,
+    /// Names of the fields whose values differ.
+    pub fields: Vec<String>,
+}
+
+/// What changed between two versions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Changes {
+    pub from: u64,
+    pub to: u64,
+    /// The schema of `to` (rows of `from` are shown in it where fields were kept).
+    pub schema: StreamSchema,
+    pub added: Vec<Row>,
+    pub removed: Vec<Row>,
+    pub changed: Vec<ChangedRow>,
+}
+
+/// A full download's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// RFC 4180, UTF-8, header row.
+    Csv,
+    /// The same with a UTF-8 byte-order mark, for Excel.
+    CsvBom,
+    /// A JSON array of objects.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+/// How a download file is compressed on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Compression {
+    Identity,
+    Gzip,
+    Brotli,
+}
+
+/// Where rows of a run wait until they are published.
+pub trait Staging: Send {
+    /// Adds valid rows of the dataset's stream.
+    fn write(&mut self, rows: Vec<Row>) -> Result<(), StoreError>;
+
+    /// Publishes the staged rows as the dataset's new version, or records
+    /// that nothing changed. Readers see the old version or the new one,
+    /// never a mix.
+    fn publish(self: Box<Self>, request: PublishRequest) -> Result<PublishOutcome, StoreError>;
+}
+
+/// The versioned store.
+pub trait Store: Send + Sync {
+    /// Creates or updates a dataset's catalog entry.
+    fn sync_dataset(&self, meta: &DatasetMeta) -> Result<(), StoreError>;
+
+    /// Every dataset with its current version, sorted by id.
+    fn datasets(&self) -> Result<Vec<DatasetSummary>, StoreError>;
+
+    /// One dataset with its current version.
+    fn dataset(&self, id: &str) -> Result<DatasetSummary, StoreError>;
+
+    /// Starts staging a run's rows for `dataset`, whose stream has `schema`.
+    fn stage(&self, dataset: &str, schema: &StreamSchema) -> Result<Box<dyn Staging>, StoreError>;
+
+    /// Every version of a dataset, oldest first.
+    fn versions(&self, dataset: &str) -> Result<Vec<Version>, StoreError>;
+
+    /// One version.
+    fn version(&self, dataset: &str, number: u64) -> Result<Version, StoreError>;
+
+    /// A page of rows as of a version, filtered and sorted.
+    fn rows(&self, dataset: &str, query: &RowQuery) -> Result<RowPage, StoreError>;
+
+    /// One row by its primary key values (as text, in key order) as of a version.
+    fn row_by_key(
+        &self,
+        dataset: &str,
+        version: u64,
+        key: &[String],
+    ) -> Result<Option<Row>, StoreError>;
+
+    /// What changed between two versions.
+    fn changes(&self, dataset: &str, from: u64, to: u64) -> Result<Changes, StoreError>;
+
+    /// The bookmarks committed with the current version, per stream.
+    fn bookmarks(&self, dataset: &str) -> Result<BTreeMap<String, String>, StoreError>;
+
+    /// The file holding a version's full download in a format, compressed
+    /// as asked. It exists once the version is visible.
+    fn export_path(
+        &self,
+        dataset: &str,
+        version: &Version,
+        format: ExportFormat,
+        compression: Compression,
+    ) -> PathBuf;
+}
