@@ -23,6 +23,12 @@ pub enum CollectError {
         #[source]
         source: CatalogError,
     },
+    #[error("dataset `{dataset}`: {source}")]
+    Store {
+        dataset: String,
+        #[source]
+        source: crate::store::StoreError,
+    },
 }
 
 /// How one run should go, beyond the dataset's own configuration.
@@ -86,7 +92,8 @@ impl Collector {
         Ok(self.catalog.runtime().check(&plugin, setup).await)
     }
 
-    async fn plugin_for(
+    /// The plugin that collects `dataset`.
+    pub async fn plugin_for(
         &self,
         dataset: &DatasetConfig,
     ) -> Result<Arc<runtime::Plugin>, CollectError> {

@@ -12,10 +12,13 @@
 //! - [`schema`]: the host's version-independent picture of plugins and rows.
 //! - [`plugins`]: finding plugins: bundled in the binary, or `*.wasm` files.
 //! - [`output`]: rows written as CSV, JSON or NDJSON.
+//! - [`pipeline`]: a dataset's run end to end, from bookmarks to a published version.
+//! - [`store`]: every version of every dataset (SQLite by default), and the download files.
 
 pub mod collect;
 pub mod config;
 pub mod output;
+pub mod pipeline;
 pub mod plugins;
 pub mod runtime;
 pub mod schema;

@@ -92,7 +92,7 @@ impl RowSink for RowWriter {
     }
 }
 
-fn csv_cell(value: &Value) -> std::borrow::Cow<'_, str> {
+pub fn csv_cell(value: &Value) -> std::borrow::Cow<'_, str> {
     match value {
         Value::Null => "".into(),
         Value::Boolean(b) => b.to_string().into(),

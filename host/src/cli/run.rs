@@ -1,4 +1,5 @@
-//! `vitrina run <dataset>`: runs one dataset's plugin once.
+//! `vitrina run <dataset>`: runs one dataset's plugin once and publishes
+//! what it collected as a new version (`--dry-run`: stores nothing).
 //!
 //! On a terminal a progress bar follows the run and log lines scroll above
 //! it; otherwise log lines are printed plainly. At the end a summary: rows
@@ -20,8 +21,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use vitrina::collect::{Collector, RunOptions};
 use vitrina::config::Config;
 use vitrina::output::{Format, RowWriter, write_json_object};
+use vitrina::pipeline::{RunWishes, run_and_publish};
 use vitrina::runtime::{LogLevel, LogLine, LogSource, RowSink, RunObserver, RunReport, Trigger};
 use vitrina::schema::{Row, StreamSchema};
+use vitrina::store::sqlite::SqliteStore;
+use vitrina::store::{PublishOutcome, Store};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -48,6 +52,9 @@ pub struct RunArgs {
     /// Show debug log lines too.
     #[arg(short, long)]
     verbose: bool,
+    /// Run and show the rows, but store nothing: no new version.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 fn parse_key_value(s: &str) -> Result<(String, String), String> {
@@ -59,6 +66,7 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
 
 pub async fn run(config: Config, args: RunArgs) -> anyhow::Result<ExitCode> {
     let dataset = config.dataset(&args.dataset)?;
+    let data_dir = config.data_dir.clone();
     let catalog = super::catalog(&config)?;
     let collector = Collector::new(config, catalog);
     let console = Arc::new(Console::new(args.verbose, !args.check));
@@ -71,20 +79,42 @@ pub async fn run(config: Config, args: RunArgs) -> anyhow::Result<ExitCode> {
         Some(output) => Box::new(SharedSink(Arc::clone(&output.writer))),
         None => Box::new(PreviewSink(Arc::clone(&preview))),
     };
-    let options = RunOptions {
-        trigger: Trigger::Manual,
-        full_refresh: args.full_refresh,
-        overrides: args.set.into_iter().collect::<BTreeMap<_, _>>(),
-        bookmarks: BTreeMap::new(),
-        sink,
-        observer: console.clone(),
-    };
+    let overrides: BTreeMap<String, String> = args.set.into_iter().collect();
     if args.check {
+        let options = RunOptions {
+            trigger: Trigger::Manual,
+            full_refresh: args.full_refresh,
+            overrides,
+            bookmarks: BTreeMap::new(),
+            sink,
+            observer: console.clone(),
+        };
         let result = collector.check_dataset(&dataset, options).await?;
         console.finish();
         return Ok(report_check(&dataset.id, result));
     }
-    let report = collector.run_dataset(&dataset, options).await?;
+    let (report, published) = if args.dry_run {
+        let options = RunOptions {
+            trigger: Trigger::Manual,
+            full_refresh: args.full_refresh,
+            overrides,
+            bookmarks: BTreeMap::new(),
+            sink,
+            observer: console.clone(),
+        };
+        (collector.run_dataset(&dataset, options).await?, None)
+    } else {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&data_dir)?);
+        let wishes = RunWishes {
+            trigger: Trigger::Manual,
+            full_refresh: args.full_refresh,
+            overrides,
+            observer: console.clone(),
+            also: Some(sink),
+        };
+        let outcome = run_and_publish(&collector, store, &dataset, wishes).await?;
+        (outcome.report, outcome.published)
+    };
     console.finish();
     if let Some(output) = output {
         output.finish(report.succeeded())?;
@@ -92,6 +122,25 @@ pub async fn run(config: Config, args: RunArgs) -> anyhow::Result<ExitCode> {
         print_preview(&preview.lock().unwrap_or_else(|e| e.into_inner()));
     }
     print_summary(&report);
+    match published {
+        Some(PublishOutcome::Published(v)) => {
+            eprintln!(
+                "  published version {} of `{}` ({} rows, {})",
+                v.number,
+                v.dataset,
+                v.row_count,
+                &v.content_hash[..12]
+            );
+        }
+        Some(PublishOutcome::Unchanged(v)) => {
+            eprintln!(
+                "  unchanged: the rows equal version {} of `{}`; no new version",
+                v.number, v.dataset
+            );
+        }
+        None if args.dry_run && report.succeeded() => eprintln!("  dry run: nothing stored"),
+        None => {}
+    }
     Ok(if report.succeeded() {
         ExitCode::SUCCESS
     } else {

@@ -1,1 +1,228 @@
-//! Full downloads of versions (in progress).
+//! Full downloads of a version: CSV, CSV with a BOM for Excel, JSON and
+//! NDJSON, each also gzip- and brotli-compressed, written once and never
+//! changed.
+//!
+//! Files are written to a temporary name, fsynced and renamed, so a reader
+//! (or a crash) never sees half a file under the real name. Each version's
+//! files live in a folder named by its number and content hash, so files
+//! left by a publish that crashed before its commit can never be mistaken
+//! for those of the version that later takes the same number.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use super::{Compression, ExportFormat, StoreError};
+use crate::output::{write_csv_record, write_json_object};
+use crate::schema::{Row, StreamSchema};
+
+/// Every format a version is downloadable in.
+pub const FORMATS: [ExportFormat; 4] = [
+    ExportFormat::Csv,
+    ExportFormat::CsvBom,
+    ExportFormat::Json,
+    ExportFormat::Ndjson,
+];
+
+/// Every compression a download file is stored in.
+pub const COMPRESSIONS: [Compression; 3] = [
+    Compression::Identity,
+    Compression::Gzip,
+    Compression::Brotli,
+];
+
+/// Brotli quality for downloads: 11 takes minutes on a 75 MB CSV, 5 takes
+/// a second and still beats gzip.
+const BROTLI_QUALITY: u32 = 5;
+
+/// The folder of a version's files.
+pub fn version_dir(root: &Path, dataset: &str, number: u64, content_hash: &str) -> PathBuf {
+    root.join(dataset).join(format!(
+        "{number}-{}",
+        &content_hash[..content_hash.len().min(16)]
+    ))
+}
+
+/// The file name of one format in one compression.
+pub fn file_name(format: ExportFormat, compression: Compression) -> String {
+    let base = match format {
+        ExportFormat::Csv => "data.csv",
+        ExportFormat::CsvBom => "data.bom.csv",
+        ExportFormat::Json => "data.json",
+        ExportFormat::Ndjson => "data.ndjson",
+    };
+    match compression {
+        Compression::Identity => base.to_string(),
+        Compression::Gzip => format!("{base}.gz"),
+        Compression::Brotli => format!("{base}.br"),
+    }
+}
+
+/// Whether every file of a version exists.
+pub fn complete(dir: &Path) -> bool {
+    FORMATS.iter().all(|&f| {
+        COMPRESSIONS
+            .iter()
+            .all(|&c| dir.join(file_name(f, c)).is_file())
+    })
+}
+
+/// Writes every file of a version from its rows (in key order). `rows` is
+/// called once per format, so a large version never sits in memory.
+pub fn write_version<F>(dir: &Path, schema: &StreamSchema, mut rows: F) -> Result<(), StoreError>
+where
+    F: FnMut(&mut dyn FnMut(&Row) -> std::io::Result<()>) -> Result<(), StoreError>,
+{
+    std::fs::create_dir_all(dir).map_err(|source| io(dir, source))?;
+    for format in [ExportFormat::Csv, ExportFormat::Json, ExportFormat::Ndjson] {
+        let path = dir.join(file_name(format, Compression::Identity));
+        write_atomically(&path, |out| {
+            let mut writer = FormatWriter::new(out, format, schema)?;
+            rows(&mut |row| writer.row(row))?;
+            writer.finish().map_err(|source| io(&path, source))
+        })?;
+    }
+    write_bom_copy(dir)?;
+    for format in FORMATS {
+        let plain = dir.join(file_name(format, Compression::Identity));
+        compress(
+            &plain,
+            &dir.join(file_name(format, Compression::Gzip)),
+            Compression::Gzip,
+        )?;
+        compress(
+            &plain,
+            &dir.join(file_name(format, Compression::Brotli)),
+            Compression::Brotli,
+        )?;
+    }
+    sync_dir(dir)
+}
+
+/// Streams one format.
+struct FormatWriter<'a> {
+    out: &'a mut dyn Write,
+    format: ExportFormat,
+    schema: &'a StreamSchema,
+    first: bool,
+}
+
+impl<'a> FormatWriter<'a> {
+    fn new(
+        out: &'a mut dyn Write,
+        format: ExportFormat,
+        schema: &'a StreamSchema,
+    ) -> Result<Self, StoreError> {
+        let mut writer = Self {
+            out,
+            format,
+            schema,
+            first: true,
+        };
+        writer
+            .start()
+            .map_err(|source| io(Path::new("export"), source))?;
+        Ok(writer)
+    }
+
+    fn start(&mut self) -> std::io::Result<()> {
+        match self.format {
+            ExportFormat::Csv | ExportFormat::CsvBom => {
+                write_csv_record(self.out, self.schema.fields.iter().map(|f| f.name.as_str()))
+            }
+            ExportFormat::Json => self.out.write_all(b"["),
+            ExportFormat::Ndjson => Ok(()),
+        }
+    }
+
+    fn row(&mut self, row: &Row) -> std::io::Result<()> {
+        match self.format {
+            ExportFormat::Csv | ExportFormat::CsvBom => {
+                write_csv_record(self.out, row.iter().map(crate::output::csv_cell))
+            }
+            ExportFormat::Json => {
+                self.out
+                    .write_all(if self.first { b"\n" } else { b",\n" })?;
+                write_json_object(self.out, self.schema, row)
+            }
+            ExportFormat::Ndjson => {
+                write_json_object(self.out, self.schema, row)?;
+                self.out.write_all(b"\n")
+            }
+        }?;
+        self.first = false;
+        Ok(())
+    }
+
+    fn finish(self) -> std::io::Result<()> {
+        if self.format == ExportFormat::Json {
+            self.out
+                .write_all(if self.first { b"]\n" } else { b"\n]\n" })?;
+        }
+        Ok(())
+    }
+}
+
+/// The CSV with a UTF-8 byte-order mark, so Excel reads Cyrillic right.
+fn write_bom_copy(dir: &Path) -> Result<(), StoreError> {
+    let plain = dir.join(file_name(ExportFormat::Csv, Compression::Identity));
+    let target = dir.join(file_name(ExportFormat::CsvBom, Compression::Identity));
+    write_atomically(&target, |out| {
+        out.write_all(b"\xEF\xBB\xBF")
+            .map_err(|source| io(&target, source))?;
+        let mut source = File::open(&plain).map_err(|source| io(&plain, source))?;
+        std::io::copy(&mut source, out).map_err(|source| io(&plain, source))?;
+        Ok(())
+    })
+}
+
+fn compress(plain: &Path, target: &Path, compression: Compression) -> Result<(), StoreError> {
+    write_atomically(target, |out| {
+        let mut source = File::open(plain).map_err(|source| io(plain, source))?;
+        let result = match compression {
+            Compression::Gzip => {
+                let mut encoder =
+                    flate2::write::GzEncoder::new(out, flate2::Compression::default());
+                std::io::copy(&mut source, &mut encoder).and_then(|_| encoder.finish().map(drop))
+            }
+            Compression::Brotli => {
+                let mut encoder = brotli::CompressorWriter::new(out, 1 << 16, BROTLI_QUALITY, 22);
+                std::io::copy(&mut source, &mut encoder).and_then(|_| encoder.flush())
+            }
+            Compression::Identity => std::io::copy(&mut source, out).map(drop),
+        };
+        result.map_err(|source| io(target, source))
+    })
+}
+
+/// Writes `path` through `write`: a temporary file, fsynced, renamed.
+fn write_atomically<F>(path: &Path, write: F) -> Result<(), StoreError>
+where
+    F: FnOnce(&mut dyn Write) -> Result<(), StoreError>,
+{
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let file = File::create(&tmp).map_err(|source| io(&tmp, source))?;
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let result = write(&mut out).and_then(|()| {
+        let file = out.into_inner().map_err(|e| io(&tmp, e.into_error()))?;
+        file.sync_all().map_err(|source| io(&tmp, source))
+    });
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, path).map_err(|source| io(path, source))
+}
+
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|source| io(dir, source))
+}
+
+fn io(path: &Path, source: std::io::Error) -> StoreError {
+    StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}

@@ -114,6 +114,9 @@ pub struct DatasetSummary {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublishRequest {
     pub run_id: String,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    /// The run's report as JSON, kept with the run record.
+    pub report: serde_json::Value,
     pub plugin: String,
     pub plugin_version: String,
     pub contract: String,
@@ -162,6 +165,21 @@ pub struct Changes {
     pub added: Vec<Row>,
     pub removed: Vec<Row>,
     pub changed: Vec<ChangedRow>,
+}
+
+/// One run, as the run history keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunRecord {
+    pub run_id: String,
+    pub dataset: String,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    /// `published`, `unchanged` or `failed`.
+    pub outcome: String,
+    /// The version published, or current when unchanged.
+    pub version: Option<u64>,
+    pub rows: u64,
+    /// The run's full report (logs, fetches, failure).
+    pub report: serde_json::Value,
 }
 
 /// A full download's format.
@@ -230,6 +248,13 @@ pub trait Store: Send + Sync {
 
     /// What changed between two versions.
     fn changes(&self, dataset: &str, from: u64, to: u64) -> Result<Changes, StoreError>;
+
+    /// Records a run that published nothing (failed); publishing records
+    /// its own run in the same transaction.
+    fn record_run(&self, run: &RunRecord) -> Result<(), StoreError>;
+
+    /// The last runs of a dataset, newest first.
+    fn runs(&self, dataset: &str, limit: usize) -> Result<Vec<RunRecord>, StoreError>;
 
     /// The bookmarks committed with the current version, per stream.
     fn bookmarks(&self, dataset: &str) -> Result<BTreeMap<String, String>, StoreError>;

@@ -1,0 +1,256 @@
+//! A dataset's run end to end: bookmarks in, the plugin's run, its rows
+//! staged as they arrive, then a new version published (or the run recorded
+//! as unchanged or failed).
+//!
+//! Staging happens on a thread of its own fed through a bounded channel:
+//! SQLite writes block, and the plugin's host calls run on the async
+//! executor. A run that fails publishes nothing: the staged rows are
+//! dropped with their temporary table and the last good version stays
+//! current.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread::JoinHandle;
+
+use crate::collect::{CollectError, Collector, RunOptions};
+use crate::config::DatasetConfig;
+use crate::runtime::{FailureKind, RowSink, RunFailure, RunObserver, RunReport, Trigger};
+use crate::schema::{Row, StreamSchema};
+use crate::store::{
+    DatasetMeta, PublishOutcome, PublishRequest, RunRecord, Staging, Store, StoreError,
+};
+
+/// How many batches may wait for the staging thread before the plugin waits.
+const STAGING_QUEUE: usize = 64;
+
+/// What a run ended with.
+pub struct RunOutcome {
+    pub report: RunReport,
+    /// The version published, or `Unchanged`; `None` when the run failed.
+    pub published: Option<PublishOutcome>,
+}
+
+/// Extra wishes for one run.
+pub struct RunWishes {
+    pub trigger: Trigger,
+    pub full_refresh: bool,
+    pub overrides: BTreeMap<String, String>,
+    pub observer: Arc<dyn RunObserver>,
+    /// Another sink that also gets every row (`vitrina run --output`).
+    pub also: Option<Box<dyn RowSink>>,
+}
+
+/// The catalog entry of a dataset.
+pub fn dataset_meta(dataset: &DatasetConfig) -> DatasetMeta {
+    DatasetMeta {
+        id: dataset.id.clone(),
+        title: dataset.title.clone(),
+        description: dataset.description.clone(),
+        publisher: dataset.publisher.clone(),
+        license: dataset.license.clone(),
+        profile: dataset.profile.clone(),
+        schedule: dataset.schedule.clone(),
+        plugin: dataset.plugin.clone(),
+    }
+}
+
+/// Runs a dataset's plugin and publishes what it collected.
+pub async fn run_and_publish(
+    collector: &Collector,
+    store: Arc<dyn Store>,
+    dataset: &DatasetConfig,
+    wishes: RunWishes,
+) -> Result<RunOutcome, CollectError> {
+    let store_error = |source: StoreError| CollectError::Store {
+        dataset: dataset.id.clone(),
+        source,
+    };
+    let meta = dataset_meta(dataset);
+    let id = dataset.id.clone();
+    let bookmarks = blocking(&store, move |s| {
+        s.sync_dataset(&meta)?;
+        s.bookmarks(&id)
+    })
+    .await
+    .map_err(store_error)?;
+    let plugin = collector.plugin_for(dataset).await?;
+    let stream = plugin.info.streams[0].clone();
+    let (id, schema) = (dataset.id.clone(), stream.clone());
+    let staging = blocking(&store, move |s| s.stage(&id, &schema))
+        .await
+        .map_err(store_error)?;
+    let writer = StagingWriter::start(staging, stream);
+    let sink: Box<dyn RowSink> = match wishes.also {
+        Some(also) => Box::new(Tee(writer.sink(), also)),
+        None => Box::new(writer.sink()),
+    };
+    let options = RunOptions {
+        trigger: wishes.trigger,
+        full_refresh: wishes.full_refresh,
+        overrides: wishes.overrides,
+        bookmarks: if wishes.full_refresh {
+            BTreeMap::new()
+        } else {
+            bookmarks
+        },
+        sink,
+        observer: wishes.observer,
+    };
+    let mut report = collector.run_dataset(dataset, options).await?;
+    let staging = tokio::task::spawn_blocking(move || writer.finish())
+        .await
+        .map_err(|e| {
+            store_error(StoreError::Corrupt(format!(
+                "the staging thread failed: {e}"
+            )))
+        })?;
+    let published = match (report.succeeded(), staging) {
+        (true, Ok(staging)) => Some(publish(staging, &report).await),
+        (true, Err(e)) => Some(Err(e)),
+        (false, _) => None,
+    };
+    match published {
+        Some(Ok(outcome)) => Ok(RunOutcome {
+            report,
+            published: Some(outcome),
+        }),
+        Some(Err(e)) => {
+            report.failure = Some(RunFailure::new(
+                FailureKind::Sink,
+                format!("publishing failed: {e}"),
+            ));
+            record_failure(&store, &report).await;
+            Ok(RunOutcome {
+                report,
+                published: None,
+            })
+        }
+        None => {
+            record_failure(&store, &report).await;
+            Ok(RunOutcome {
+                report,
+                published: None,
+            })
+        }
+    }
+}
+
+async fn publish(
+    staging: Box<dyn Staging>,
+    report: &RunReport,
+) -> Result<PublishOutcome, StoreError> {
+    let request = PublishRequest {
+        run_id: report.run_id.clone(),
+        started_at: report.started_at,
+        report: serde_json::to_value(report).unwrap_or_default(),
+        plugin: report.plugin.clone(),
+        plugin_version: report.plugin_version.clone(),
+        contract: report.contract.clone(),
+        bookmarks: report.bookmarks.clone(),
+    };
+    tokio::task::spawn_blocking(move || staging.publish(request))
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("the publishing task failed: {e}")))?
+}
+
+async fn record_failure(store: &Arc<dyn Store>, report: &RunReport) {
+    let record = RunRecord {
+        run_id: report.run_id.clone(),
+        dataset: report.dataset.clone(),
+        started_at: report.started_at,
+        outcome: "failed".to_string(),
+        version: None,
+        rows: report.total_rows(),
+        report: serde_json::to_value(report).unwrap_or_default(),
+    };
+    if let Err(e) = blocking(store, move |s| s.record_run(&record)).await {
+        tracing::error!(dataset = %report.dataset, error = %e, "could not record the failed run");
+    }
+}
+
+/// Runs a store call on the blocking pool.
+pub async fn blocking<T: Send + 'static>(
+    store: &Arc<dyn Store>,
+    f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let store = Arc::clone(store);
+    tokio::task::spawn_blocking(move || f(store.as_ref()))
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("a store task failed: {e}")))?
+}
+
+/// Feeds rows of the dataset's stream to a staging area on its own thread.
+struct StagingWriter {
+    sender: SyncSender<Vec<Row>>,
+    thread: JoinHandle<Result<Box<dyn Staging>, StoreError>>,
+    stream: StreamSchema,
+}
+
+impl StagingWriter {
+    fn start(staging: Box<dyn Staging>, stream: StreamSchema) -> Self {
+        let (sender, receiver) = sync_channel(STAGING_QUEUE);
+        let thread = std::thread::spawn(move || stage_all(staging, receiver));
+        Self {
+            sender,
+            thread,
+            stream,
+        }
+    }
+
+    fn sink(&self) -> StagingSink {
+        StagingSink {
+            sender: self.sender.clone(),
+            stream: self.stream.name.clone(),
+        }
+    }
+
+    /// Waits for every queued batch to be written; returns the staging area.
+    fn finish(self) -> Result<Box<dyn Staging>, StoreError> {
+        drop(self.sender);
+        self.thread
+            .join()
+            .map_err(|_| StoreError::Corrupt("the staging thread panicked".to_string()))?
+    }
+}
+
+fn stage_all(
+    mut staging: Box<dyn Staging>,
+    receiver: Receiver<Vec<Row>>,
+) -> Result<Box<dyn Staging>, StoreError> {
+    // On an error the receiver is dropped, so the next send fails and the
+    // run stops with a storage error instead of writing into the void.
+    for rows in receiver {
+        staging.write(rows)?;
+    }
+    Ok(staging)
+}
+
+/// The run's side of the staging channel.
+struct StagingSink {
+    sender: SyncSender<Vec<Row>>,
+    /// The dataset's stream; other streams of the plugin are not published.
+    stream: String,
+}
+
+impl RowSink for StagingSink {
+    fn write(&mut self, stream: &StreamSchema, rows: Vec<Row>) -> Result<(), String> {
+        if stream.name != self.stream {
+            return Ok(());
+        }
+        self.sender.send(rows).map_err(|_| {
+            "the store stopped accepting rows (see the daemon's log for the storage error)"
+                .to_string()
+        })
+    }
+}
+
+/// Two sinks fed the same rows.
+struct Tee(StagingSink, Box<dyn RowSink>);
+
+impl RowSink for Tee {
+    fn write(&mut self, stream: &StreamSchema, rows: Vec<Row>) -> Result<(), String> {
+        self.1.write(stream, rows.clone())?;
+        self.0.write(stream, rows)
+    }
+}

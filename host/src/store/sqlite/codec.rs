@@ -1,0 +1,130 @@
+//! How values live in SQLite: typed columns per field, a canonical key
+//! text, and a hash per row.
+//!
+//! Each dataset's rows sit in a table with a column per field, so filters
+//! and sorts are SQL on real columns. Decimals are kept as text (exact) and
+//! compared as numbers through a cast; dates as ISO text, which sorts right.
+
+use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
+use sha2::{Digest, Sha256};
+
+use crate::schema::{FieldType, Row, StreamSchema, Value};
+
+/// The table of a dataset's rows.
+pub fn rows_table(dataset: &str) -> String {
+    // Dataset ids are lowercase letters, digits and `-` (checked when the
+    // configuration is read), so quoting is enough.
+    format!("\"rows:{dataset}\"")
+}
+
+/// The column of a field. Field names are machine names (checked before a
+/// plugin's first row).
+pub fn column(field: &str) -> String {
+    format!("\"f_{field}\"")
+}
+
+/// The SQL expression a field is compared and sorted by.
+pub fn sort_expr(field: &str, kind: FieldType) -> String {
+    match kind {
+        FieldType::Decimal => format!("CAST({} AS REAL)", column(field)),
+        _ => column(field),
+    }
+}
+
+/// A value as SQLite stores it.
+pub fn to_sql(value: &Value) -> ToSqlOutput<'_> {
+    match value {
+        Value::Null => ToSqlOutput::Owned(SqlValue::Null),
+        Value::Boolean(b) => ToSqlOutput::Owned(SqlValue::Integer(i64::from(*b))),
+        Value::Integer(i) => ToSqlOutput::Owned(SqlValue::Integer(*i)),
+        Value::Float(f) => ToSqlOutput::Owned(SqlValue::Real(*f)),
+        Value::Decimal(s)
+        | Value::Text(s)
+        | Value::Date(s)
+        | Value::Datetime(s)
+        | Value::Json(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+    }
+}
+
+/// A stored value read back with its field's type.
+pub fn from_sql(value: ValueRef<'_>, kind: FieldType) -> Value {
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    match (value, kind) {
+        (ValueRef::Null, _) => Value::Null,
+        (ValueRef::Integer(i), FieldType::Boolean) => Value::Boolean(i != 0),
+        (ValueRef::Integer(i), FieldType::Float) => Value::Float(i as f64),
+        (ValueRef::Integer(i), FieldType::Decimal) => Value::Decimal(i.to_string()),
+        (ValueRef::Integer(i), _) => Value::Integer(i),
+        (ValueRef::Real(f), FieldType::Decimal) => Value::Decimal(f.to_string()),
+        (ValueRef::Real(f), _) => Value::Float(f),
+        (ValueRef::Text(t) | ValueRef::Blob(t), kind) => match kind {
+            FieldType::Decimal => Value::Decimal(text(t)),
+            FieldType::Date => Value::Date(text(t)),
+            FieldType::Datetime => Value::Datetime(text(t)),
+            FieldType::Json => Value::Json(text(t)),
+            FieldType::Integer => text(t).parse().map(Value::Integer).unwrap_or(Value::Null),
+            _ => Value::Text(text(t)),
+        },
+    }
+}
+
+/// A key value as text: how it appears in a URL and in the key column.
+pub fn key_part(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::Boolean(b) => b.to_string(),
+        Value::Integer(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Decimal(s)
+        | Value::Text(s)
+        | Value::Date(s)
+        | Value::Datetime(s)
+        | Value::Json(s) => s.clone(),
+    }
+}
+
+/// The canonical key of a row: its key values as a JSON array of strings.
+pub fn row_key(row: &Row, key_positions: &[usize]) -> String {
+    key_text(key_positions.iter().map(|&i| key_part(&row[i])))
+}
+
+/// The canonical key from key values given as text, in key order.
+pub fn key_text<I: IntoIterator<Item = S>, S: Into<String>>(parts: I) -> String {
+    let parts: Vec<String> = parts.into_iter().map(Into::into).collect();
+    serde_json::to_string(&parts).unwrap_or_default()
+}
+
+/// A hash of a row's values with their types and field names: equal rows,
+/// equal hashes; a value moved to another field, another hash.
+pub fn row_hash(schema: &StreamSchema, row: &Row) -> [u8; 16] {
+    let mut hasher = Sha256::new();
+    for (field, value) in schema.fields.iter().zip(row) {
+        hasher.update(field.name.as_bytes());
+        hasher.update([0xff]);
+        match value {
+            Value::Null => hasher.update([0]),
+            Value::Boolean(b) => hasher.update([1, u8::from(*b)]),
+            Value::Integer(i) => {
+                hasher.update([2]);
+                hasher.update(i.to_le_bytes());
+            }
+            Value::Float(f) => {
+                hasher.update([3]);
+                hasher.update(f.to_le_bytes());
+            }
+            Value::Decimal(s)
+            | Value::Text(s)
+            | Value::Date(s)
+            | Value::Datetime(s)
+            | Value::Json(s) => {
+                hasher.update([4]);
+                hasher.update((s.len() as u64).to_le_bytes());
+                hasher.update(s.as_bytes());
+            }
+        }
+    }
+    let digest = hasher.finalize();
+    let mut out = [0; 16];
+    out.copy_from_slice(&digest[..16]);
+    out
+}

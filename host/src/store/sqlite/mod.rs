@@ -1,0 +1,309 @@
+//! The SQLite store: one database file under the data directory (WAL,
+//! migrations by `user_version`), a typed table per dataset for its rows,
+//! and the download files beside it.
+//!
+//! Readers take a connection from a small pool; each staging run opens its
+//! own connection, stages into a temporary table there, and publishes with
+//! one `BEGIN IMMEDIATE` transaction on it. WAL lets readers keep reading
+//! the old version while a publish writes the new one.
+
+mod codec;
+mod read;
+mod staging;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::exports;
+use super::{
+    Changes, Compression, DatasetMeta, DatasetSummary, ExportFormat, RowPage, RowQuery, RunRecord,
+    Staging, Store, StoreError, Version,
+};
+use crate::schema::{Row, StreamSchema};
+
+/// Schema migrations, applied in order; `PRAGMA user_version` counts them.
+const MIGRATIONS: &[&str] = &[r#"
+    CREATE TABLE datasets (
+        id TEXT PRIMARY KEY,
+        meta TEXT NOT NULL,
+        current INTEGER
+    );
+    CREATE TABLE versions (
+        dataset TEXT NOT NULL REFERENCES datasets(id),
+        number INTEGER NOT NULL,
+        published_at TEXT NOT NULL,
+        plugin TEXT NOT NULL,
+        plugin_version TEXT NOT NULL,
+        contract TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        row_count INTEGER NOT NULL,
+        schema TEXT NOT NULL,
+        schema_changes TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        PRIMARY KEY (dataset, number)
+    );
+    CREATE TABLE bookmarks (
+        dataset TEXT NOT NULL REFERENCES datasets(id),
+        stream TEXT NOT NULL,
+        state TEXT NOT NULL,
+        PRIMARY KEY (dataset, stream)
+    );
+    CREATE TABLE runs (
+        run_id TEXT PRIMARY KEY,
+        dataset TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        version INTEGER,
+        rows INTEGER NOT NULL,
+        report TEXT NOT NULL
+    );
+    CREATE INDEX runs_by_dataset ON runs (dataset, started_at);
+"#];
+
+/// How many idle reader connections are kept.
+const MAX_IDLE_READERS: usize = 8;
+
+/// The SQLite-backed store.
+pub struct SqliteStore {
+    db_path: PathBuf,
+    exports_root: PathBuf,
+    /// Idle reader connections; a reader is opened when none is idle.
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `data_dir`, migrates it, and
+    /// regenerates any version's download files that are missing.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Io {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
+        let store = Self {
+            db_path: data_dir.join("vitrina.sqlite3"),
+            exports_root: data_dir.join("exports"),
+            readers: Mutex::new(Vec::new()),
+        };
+        let mut conn = store.open_connection()?;
+        migrate(&mut conn)?;
+        store.release(conn);
+        store.ensure_exports()?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn db_path(&self) -> &Path {
+        &self.db_path
+    }
+
+    fn open_connection(&self) -> Result<Connection, StoreError> {
+        let conn = Connection::open(&self.db_path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        // FULL: a publish is rare and must survive a power cut, not only a crash.
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+        )?;
+        read::register_functions(&conn)?;
+        Ok(conn)
+    }
+
+    fn reader(&self) -> Result<Connection, StoreError> {
+        let idle = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        match idle {
+            Some(conn) => Ok(conn),
+            None => self.open_connection(),
+        }
+    }
+
+    fn release(&self, conn: Connection) {
+        let mut readers = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+        if readers.len() < MAX_IDLE_READERS {
+            readers.push(conn);
+        }
+    }
+
+    /// Runs `f` with a pooled connection.
+    fn with_reader<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let conn = self.reader()?;
+        let result = f(&conn);
+        self.release(conn);
+        result
+    }
+
+    /// Rewrites the download files of every version that lacks some (a
+    /// crash during a publish, a deleted folder): never served half-written.
+    fn ensure_exports(&self) -> Result<(), StoreError> {
+        let datasets = self.datasets()?;
+        for summary in datasets {
+            for version in self.versions(&summary.meta.id)? {
+                let dir = exports::version_dir(
+                    &self.exports_root,
+                    &version.dataset,
+                    version.number,
+                    &version.content_hash,
+                );
+                if !exports::complete(&dir) {
+                    tracing::warn!(dataset = %version.dataset, version = version.number, "regenerating missing download files");
+                    self.with_reader(|conn| {
+                        exports::write_version(&dir, &version.schema, |emit| {
+                            read::for_each_row_as_of(conn, &version, &mut |row: &Row| {
+                                emit(row).map_err(|source| StoreError::Io {
+                                    path: dir.clone(),
+                                    source,
+                                })
+                            })
+                        })
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let applied: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let applied = applied.max(0) as usize;
+    if applied > MIGRATIONS.len() {
+        return Err(StoreError::Corrupt(format!(
+            "the database is at schema version {applied}, newer than this Vitrina ({}); upgrade Vitrina",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn load_meta(
+    conn: &Connection,
+    id: &str,
+) -> Result<Option<(DatasetMeta, Option<u64>)>, StoreError> {
+    let row: Option<(String, Option<i64>)> = conn
+        .query_row(
+            "SELECT meta, current FROM datasets WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    row.map(|(meta, current)| {
+        let meta: DatasetMeta =
+            serde_json::from_str(&meta).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok((meta, current.map(|c| c as u64)))
+    })
+    .transpose()
+}
+
+impl Store for SqliteStore {
+    fn sync_dataset(&self, meta: &DatasetMeta) -> Result<(), StoreError> {
+        let json = serde_json::to_string(meta).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.with_reader(|conn| {
+            conn.execute(
+                "INSERT INTO datasets (id, meta) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET meta = excluded.meta",
+                params![meta.id, json],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn datasets(&self) -> Result<Vec<DatasetSummary>, StoreError> {
+        let ids: Vec<String> = self.with_reader(|conn| {
+            let mut stmt = conn.prepare("SELECT id FROM datasets ORDER BY id")?;
+            let ids = stmt
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            Ok(ids)
+        })?;
+        ids.iter().map(|id| self.dataset(id)).collect()
+    }
+
+    fn dataset(&self, id: &str) -> Result<DatasetSummary, StoreError> {
+        self.with_reader(|conn| {
+            let (meta, current) =
+                load_meta(conn, id)?.ok_or_else(|| StoreError::UnknownDataset(id.to_string()))?;
+            let current = current.map(|n| read::version(conn, id, n)).transpose()?;
+            Ok(DatasetSummary { meta, current })
+        })
+    }
+
+    fn stage(&self, dataset: &str, schema: &StreamSchema) -> Result<Box<dyn Staging>, StoreError> {
+        let conn = self.open_connection()?;
+        if load_meta(&conn, dataset)?.is_none() {
+            return Err(StoreError::UnknownDataset(dataset.to_string()));
+        }
+        Ok(Box::new(staging::SqliteStaging::new(
+            conn,
+            dataset,
+            schema,
+            &self.exports_root,
+        )?))
+    }
+
+    fn versions(&self, dataset: &str) -> Result<Vec<Version>, StoreError> {
+        self.with_reader(|conn| read::versions(conn, dataset))
+    }
+
+    fn version(&self, dataset: &str, number: u64) -> Result<Version, StoreError> {
+        self.with_reader(|conn| read::version(conn, dataset, number))
+    }
+
+    fn rows(&self, dataset: &str, query: &RowQuery) -> Result<RowPage, StoreError> {
+        self.with_reader(|conn| read::rows(conn, dataset, query))
+    }
+
+    fn row_by_key(
+        &self,
+        dataset: &str,
+        version: u64,
+        key: &[String],
+    ) -> Result<Option<Row>, StoreError> {
+        self.with_reader(|conn| read::row_by_key(conn, dataset, version, key))
+    }
+
+    fn changes(&self, dataset: &str, from: u64, to: u64) -> Result<Changes, StoreError> {
+        self.with_reader(|conn| read::changes(conn, dataset, from, to))
+    }
+
+    fn record_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+        self.with_reader(|conn| staging::insert_run(conn, run))
+    }
+
+    fn runs(&self, dataset: &str, limit: usize) -> Result<Vec<RunRecord>, StoreError> {
+        self.with_reader(|conn| read::runs(conn, dataset, limit))
+    }
+
+    fn bookmarks(&self, dataset: &str) -> Result<BTreeMap<String, String>, StoreError> {
+        self.with_reader(|conn| {
+            let mut stmt =
+                conn.prepare("SELECT stream, state FROM bookmarks WHERE dataset = ?1")?;
+            let rows = stmt.query_map([dataset], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn export_path(
+        &self,
+        dataset: &str,
+        version: &Version,
+        format: ExportFormat,
+        compression: Compression,
+    ) -> PathBuf {
+        exports::version_dir(
+            &self.exports_root,
+            dataset,
+            version.number,
+            &version.content_hash,
+        )
+        .join(exports::file_name(format, compression))
+    }
+}

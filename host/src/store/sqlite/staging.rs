@@ -1,0 +1,406 @@
+//! Staging a run's rows and publishing them as a version.
+//!
+//! Rows go to a temporary table on the staging run's own connection. At
+//! publish time the content hash (over row hashes in key order) is compared
+//! with the current version's: equal means unchanged. Otherwise the
+//! download files are written first (for a version that is not visible
+//! yet), then one `BEGIN IMMEDIATE` transaction closes the rows that
+//! changed or disappeared, inserts the new and changed ones, and records
+//! the version, the bookmarks and the run. Readers see the old version or
+//! the new one, never a mix; a crash before the commit changes nothing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
+use sha2::{Digest, Sha256};
+
+use super::codec::{self, column, rows_table};
+use super::read;
+use crate::schema::{Row, StreamSchema};
+use crate::store::{
+    PublishOutcome, PublishRequest, RunRecord, SchemaChange, Staging, StoreError, Version, exports,
+};
+
+pub struct SqliteStaging {
+    conn: Connection,
+    dataset: String,
+    schema: StreamSchema,
+    key_positions: Vec<usize>,
+    exports_root: PathBuf,
+    insert_sql: String,
+    rows: u64,
+}
+
+impl SqliteStaging {
+    pub fn new(
+        conn: Connection,
+        dataset: &str,
+        schema: &StreamSchema,
+        exports_root: &Path,
+    ) -> Result<Self, StoreError> {
+        let columns: Vec<String> = schema.fields.iter().map(|f| column(&f.name)).collect();
+        conn.execute_batch(&format!(
+            "DROP TABLE IF EXISTS temp.staging;
+             CREATE TEMP TABLE staging (row_key TEXT PRIMARY KEY, row_hash BLOB NOT NULL{});",
+            columns.iter().map(|c| format!(", {c}")).collect::<String>()
+        ))?;
+        let placeholders = (0..columns.len() + 2)
+            .map(|i| format!("?{}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let insert_sql = format!(
+            "INSERT INTO temp.staging (row_key, row_hash{}) VALUES ({placeholders})",
+            columns.iter().map(|c| format!(", {c}")).collect::<String>()
+        );
+        Ok(Self {
+            conn,
+            dataset: dataset.to_string(),
+            schema: schema.clone(),
+            key_positions: schema.key_positions(),
+            exports_root: exports_root.to_path_buf(),
+            insert_sql,
+            rows: 0,
+        })
+    }
+
+    fn content_hash(&self) -> Result<String, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT row_hash FROM temp.staging ORDER BY row_key")?;
+        let mut rows = stmt.query([])?;
+        let mut hasher = Sha256::new();
+        while let Some(row) = rows.next()? {
+            hasher.update(row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?);
+        }
+        Ok(hex::encode(hasher.finalize()))
+    }
+
+    fn write_exports(&self, number: u64, content_hash: &str) -> Result<(), StoreError> {
+        let dir = exports::version_dir(&self.exports_root, &self.dataset, number, content_hash);
+        let select = format!(
+            "SELECT {} FROM temp.staging ORDER BY row_key",
+            select_columns(&self.schema)
+        );
+        exports::write_version(&dir, &self.schema, |emit| {
+            let mut stmt = self.conn.prepare(&select)?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let values = read::decode_row(row, &self.schema, 0)?;
+                emit(&values).map_err(|source| StoreError::Io {
+                    path: dir.clone(),
+                    source,
+                })?;
+            }
+            Ok(())
+        })
+    }
+
+    fn ensure_columns(&self) -> Result<(), StoreError> {
+        let table = rows_table(&self.dataset);
+        self.conn.execute_batch(&format!(
+            "CREATE TABLE IF NOT EXISTS {table} (
+                 row_key TEXT NOT NULL,
+                 row_hash BLOB NOT NULL,
+                 valid_from INTEGER NOT NULL,
+                 valid_to INTEGER,
+                 PRIMARY KEY (row_key, valid_from)
+             );
+             CREATE INDEX IF NOT EXISTS \"rows:{ds}:current\" ON {table} (row_key) WHERE valid_to IS NULL;",
+            ds = self.dataset
+        ))?;
+        let existing: Vec<String> = {
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT name FROM pragma_table_info('rows:{}')",
+                self.dataset
+            ))?;
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        for field in &self.schema.fields {
+            if !existing.iter().any(|c| c == &format!("f_{}", field.name)) {
+                self.conn.execute_batch(&format!(
+                    "ALTER TABLE {table} ADD COLUMN {}",
+                    column(&field.name)
+                ))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn publish_new_version(
+        &mut self,
+        number: u64,
+        content_hash: &str,
+        request: &PublishRequest,
+        previous: Option<&Version>,
+    ) -> Result<Version, StoreError> {
+        let version = Version {
+            dataset: self.dataset.clone(),
+            number,
+            published_at: chrono::Utc::now(),
+            plugin: request.plugin.clone(),
+            plugin_version: request.plugin_version.clone(),
+            contract: request.contract.clone(),
+            content_hash: content_hash.to_string(),
+            row_count: self.rows,
+            schema: self.schema.clone(),
+            schema_changes: previous
+                .map(|p| schema_changes(&p.schema, &self.schema))
+                .unwrap_or_default(),
+            run_id: request.run_id.clone(),
+        };
+        let table = rows_table(&self.dataset);
+        let columns: Vec<String> = self.schema.fields.iter().map(|f| column(&f.name)).collect();
+        let column_list: String = columns.iter().map(|c| format!(", {c}")).collect();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        check_still_current(&tx, &self.dataset, previous.map(|p| p.number))?;
+        tx.execute(
+            &format!(
+                "UPDATE {table} SET valid_to = ?1 WHERE valid_to IS NULL AND NOT EXISTS
+                 (SELECT 1 FROM temp.staging s WHERE s.row_key = {table}.row_key AND s.row_hash = {table}.row_hash)"
+            ),
+            [number as i64],
+        )?;
+        tx.execute(
+            &format!(
+                "INSERT INTO {table} (row_key, row_hash, valid_from, valid_to{column_list})
+                 SELECT s.row_key, s.row_hash, ?1, NULL{} FROM temp.staging s WHERE NOT EXISTS
+                 (SELECT 1 FROM {table} r WHERE r.row_key = s.row_key AND r.valid_to IS NULL)",
+                columns
+                    .iter()
+                    .map(|c| format!(", s.{c}"))
+                    .collect::<String>()
+            ),
+            [number as i64],
+        )?;
+        insert_version(&tx, &version)?;
+        tx.execute(
+            "UPDATE datasets SET current = ?1 WHERE id = ?2",
+            params![number as i64, self.dataset],
+        )?;
+        save_bookmarks(&tx, &self.dataset, &request.bookmarks)?;
+        insert_run(
+            &tx,
+            &run_record(request, &self.dataset, "published", Some(number), self.rows),
+        )?;
+        tx.commit()?;
+        Ok(version)
+    }
+}
+
+impl Staging for SqliteStaging {
+    fn write(&mut self, rows: Vec<Row>) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(&self.insert_sql)?;
+            for row in &rows {
+                let key = codec::row_key(row, &self.key_positions);
+                let hash = codec::row_hash(&self.schema, row);
+                let values = row.iter().map(codec::to_sql);
+                let params = [
+                    rusqlite::types::ToSqlOutput::from(key.as_str()),
+                    rusqlite::types::ToSqlOutput::from(&hash[..]),
+                ]
+                .into_iter()
+                .chain(values);
+                stmt.execute(params_from_iter(params))?;
+            }
+        }
+        tx.commit()?;
+        self.rows += rows.len() as u64;
+        Ok(())
+    }
+
+    fn publish(mut self: Box<Self>, request: PublishRequest) -> Result<PublishOutcome, StoreError> {
+        let content_hash = self.content_hash()?;
+        let current: Option<u64> = self
+            .conn
+            .query_row(
+                "SELECT current FROM datasets WHERE id = ?1",
+                [&self.dataset],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .optional()?
+            .flatten()
+            .map(|n| n as u64);
+        let previous = current
+            .map(|n| read::version(&self.conn, &self.dataset, n))
+            .transpose()?;
+        if let Some(previous) = previous
+            .as_ref()
+            .filter(|p| p.content_hash == content_hash && p.schema == self.schema)
+        {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            save_bookmarks(&tx, &self.dataset, &request.bookmarks)?;
+            insert_run(
+                &tx,
+                &run_record(
+                    &request,
+                    &self.dataset,
+                    "unchanged",
+                    Some(previous.number),
+                    self.rows,
+                ),
+            )?;
+            tx.commit()?;
+            return Ok(PublishOutcome::Unchanged(previous.clone()));
+        }
+        let number = current.unwrap_or(0) + 1;
+        self.ensure_columns()?;
+        self.write_exports(number, &content_hash)?;
+        let version =
+            self.publish_new_version(number, &content_hash, &request, previous.as_ref())?;
+        Ok(PublishOutcome::Published(version))
+    }
+}
+
+/// The field columns in schema order, for SELECT.
+pub fn select_columns(schema: &StreamSchema) -> String {
+    schema
+        .fields
+        .iter()
+        .map(|f| column(&f.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Single-flight should make this impossible; if two publishes of one
+/// dataset race anyway, the second fails instead of clobbering the first.
+fn check_still_current(
+    conn: &Connection,
+    dataset: &str,
+    expected: Option<u64>,
+) -> Result<(), StoreError> {
+    let current: Option<i64> = conn.query_row(
+        "SELECT current FROM datasets WHERE id = ?1",
+        [dataset],
+        |r| r.get(0),
+    )?;
+    if current.map(|c| c as u64) != expected {
+        return Err(StoreError::Corrupt(format!(
+            "dataset `{dataset}` moved to version {current:?} while this run was publishing; run it again"
+        )));
+    }
+    Ok(())
+}
+
+fn insert_version(conn: &Connection, v: &Version) -> Result<(), StoreError> {
+    // Serializing the store's own plain types cannot fail.
+    let json = |value: &dyn erased_json::Json| value.to_json();
+    conn.execute(
+        "INSERT INTO versions (dataset, number, published_at, plugin, plugin_version, contract, content_hash,
+                               row_count, schema, schema_changes, run_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            v.dataset,
+            v.number as i64,
+            v.published_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            v.plugin,
+            v.plugin_version,
+            v.contract,
+            v.content_hash,
+            v.row_count as i64,
+            json(&v.schema),
+            json(&v.schema_changes),
+            v.run_id,
+        ],
+    )?;
+    Ok(())
+}
+
+mod erased_json {
+    /// Lets one closure serialize values of different types.
+    pub trait Json {
+        fn to_json(&self) -> String;
+    }
+
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> String {
+            serde_json::to_string(self).unwrap_or_default()
+        }
+    }
+}
+
+fn save_bookmarks(
+    conn: &Connection,
+    dataset: &str,
+    bookmarks: &BTreeMap<String, String>,
+) -> Result<(), StoreError> {
+    for (stream, state) in bookmarks {
+        conn.execute(
+            "INSERT INTO bookmarks (dataset, stream, state) VALUES (?1, ?2, ?3)
+             ON CONFLICT (dataset, stream) DO UPDATE SET state = excluded.state",
+            params![dataset, stream, state],
+        )?;
+    }
+    Ok(())
+}
+
+fn run_record(
+    request: &PublishRequest,
+    dataset: &str,
+    outcome: &str,
+    version: Option<u64>,
+    rows: u64,
+) -> RunRecord {
+    RunRecord {
+        run_id: request.run_id.clone(),
+        dataset: dataset.to_string(),
+        started_at: request.started_at,
+        outcome: outcome.to_string(),
+        version,
+        rows,
+        report: request.report.clone(),
+    }
+}
+
+/// Records a run in the history.
+pub fn insert_run(conn: &Connection, run: &RunRecord) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT OR REPLACE INTO runs (run_id, dataset, started_at, outcome, version, rows, report)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            run.run_id,
+            run.dataset,
+            run.started_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            run.outcome,
+            run.version.map(|v| v as i64),
+            run.rows as i64,
+            run.report.to_string(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// How `new` differs from `old`.
+pub fn schema_changes(old: &StreamSchema, new: &StreamSchema) -> Vec<SchemaChange> {
+    let mut changes = Vec::new();
+    for field in &new.fields {
+        match old.fields.iter().find(|f| f.name == field.name) {
+            None => changes.push(SchemaChange::FieldAdded {
+                field: field.name.clone(),
+                r#type: field.kind,
+            }),
+            Some(before) if before.kind != field.kind => changes.push(SchemaChange::TypeChanged {
+                field: field.name.clone(),
+                from: before.kind,
+                to: field.kind,
+            }),
+            Some(_) => {}
+        }
+    }
+    for field in &old.fields {
+        if !new.fields.iter().any(|f| f.name == field.name) {
+            changes.push(SchemaChange::FieldRemoved {
+                field: field.name.clone(),
+            });
+        }
+    }
+    changes
+}
