@@ -307,3 +307,6 @@ impl Store for SqliteStore {
         .join(exports::file_name(format, compression))
     }
 }
+
+#[cfg(test)]
+mod tests;

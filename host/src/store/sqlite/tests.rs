@@ -1,0 +1,397 @@
+//! The SQLite store against real database files: versions, row ranges,
+//! unchanged runs, filters, keyset walks, changes, downloads.
+
+use std::collections::BTreeMap;
+
+use super::SqliteStore;
+use crate::schema::{Field, FieldType, Row, StreamSchema, Value};
+use crate::store::{
+    Compression, Cursor, DatasetMeta, ExportFormat, Filter, FilterOp, PublishOutcome,
+    PublishRequest, RowQuery, SchemaChange, SortKey, Store, StoreError,
+};
+
+fn field(name: &str, kind: FieldType, nullable: bool) -> Field {
+    Field {
+        name: name.to_string(),
+        kind,
+        nullable,
+        description: String::new(),
+        unit: None,
+    }
+}
+
+fn schema() -> StreamSchema {
+    StreamSchema {
+        name: "contracts".to_string(),
+        description: String::new(),
+        fields: vec![
+            field("id", FieldType::Text, false),
+            field("title", FieldType::Text, false),
+            field("value", FieldType::Decimal, true),
+        ],
+        primary_key: vec!["id".to_string()],
+    }
+}
+
+fn row(id: &str, title: &str, value: Option<&str>) -> Row {
+    vec![
+        Value::Text(id.to_string()),
+        Value::Text(title.to_string()),
+        value.map_or(Value::Null, |v| Value::Decimal(v.to_string())),
+    ]
+}
+
+fn open() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    store
+        .sync_dataset(&DatasetMeta {
+            id: "contracts".to_string(),
+            title: "Contracts".to_string(),
+            description: String::new(),
+            publisher: None,
+            license: None,
+            profile: None,
+            schedule: None,
+            plugin: "test".to_string(),
+        })
+        .unwrap();
+    (dir, store)
+}
+
+fn publish(store: &SqliteStore, schema: &StreamSchema, rows: Vec<Row>) -> PublishOutcome {
+    let mut staging = store.stage("contracts", schema).unwrap();
+    staging.write(rows).unwrap();
+    staging
+        .publish(PublishRequest {
+            run_id: format!("run-{}", rand_suffix()),
+            started_at: chrono::Utc::now(),
+            report: serde_json::Value::Null,
+            plugin: "test".to_string(),
+            plugin_version: "1.0.0".to_string(),
+            contract: "0.1.0".to_string(),
+            bookmarks: BTreeMap::from([("contracts".to_string(), "{\"page\":2}".to_string())]),
+        })
+        .unwrap()
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+fn all_rows(store: &SqliteStore, version: u64) -> Vec<Row> {
+    let query = RowQuery {
+        version,
+        limit: 1000,
+        ..RowQuery::default()
+    };
+    store.rows("contracts", &query).unwrap().rows
+}
+
+/// Version 1 and version 2 with one row changed, one added, one removed.
+fn two_versions(store: &SqliteStore) {
+    publish(
+        store,
+        &schema(),
+        vec![
+            row("a", "Alpha", Some("10.00")),
+            row("b", "Beta", Some("20.50")),
+            row("c", "Gamma", None),
+        ],
+    );
+    publish(
+        store,
+        &schema(),
+        vec![
+            row("a", "Alpha", Some("10.00")),
+            row("b", "Beta", Some("25.00")),
+            row("d", "Delta", Some("7")),
+        ],
+    );
+}
+
+#[test]
+fn versions_keep_every_state() {
+    let (_dir, store) = open();
+    two_versions(&store);
+    assert_eq!(
+        all_rows(&store, 1),
+        vec![
+            row("a", "Alpha", Some("10.00")),
+            row("b", "Beta", Some("20.50")),
+            row("c", "Gamma", None)
+        ]
+    );
+    assert_eq!(
+        all_rows(&store, 2),
+        vec![
+            row("a", "Alpha", Some("10.00")),
+            row("b", "Beta", Some("25.00")),
+            row("d", "Delta", Some("7"))
+        ]
+    );
+    let versions = store.versions("contracts").unwrap();
+    assert_eq!(
+        versions
+            .iter()
+            .map(|v| (v.number, v.row_count))
+            .collect::<Vec<_>>(),
+        vec![(1, 3), (2, 3)]
+    );
+    assert_eq!(
+        store.dataset("contracts").unwrap().current.unwrap().number,
+        2
+    );
+    assert_eq!(
+        store.bookmarks("contracts").unwrap()["contracts"],
+        "{\"page\":2}"
+    );
+}
+
+#[test]
+fn the_same_rows_in_another_order_publish_nothing() {
+    let (_dir, store) = open();
+    publish(
+        &store,
+        &schema(),
+        vec![row("a", "Alpha", None), row("b", "Beta", None)],
+    );
+    let again = publish(
+        &store,
+        &schema(),
+        vec![row("b", "Beta", None), row("a", "Alpha", None)],
+    );
+    assert!(matches!(again, PublishOutcome::Unchanged(v) if v.number == 1));
+    assert_eq!(store.versions("contracts").unwrap().len(), 1);
+    let runs = store.runs("contracts", 10).unwrap();
+    assert_eq!(
+        runs.iter().map(|r| r.outcome.as_str()).collect::<Vec<_>>(),
+        vec!["unchanged", "published"]
+    );
+}
+
+#[test]
+fn changes_list_added_removed_and_changed_rows() {
+    let (_dir, store) = open();
+    two_versions(&store);
+    let changes = store.changes("contracts", 1, 2).unwrap();
+    assert_eq!(changes.added, vec![row("d", "Delta", Some("7"))]);
+    assert_eq!(changes.removed, vec![row("c", "Gamma", None)]);
+    assert_eq!(changes.changed.len(), 1);
+    assert_eq!(changes.changed[0].before, row("b", "Beta", Some("20.50")));
+    assert_eq!(changes.changed[0].after, row("b", "Beta", Some("25.00")));
+    assert_eq!(changes.changed[0].fields, vec!["value".to_string()]);
+
+    let backwards = store.changes("contracts", 2, 1).unwrap();
+    assert_eq!(backwards.added, vec![row("c", "Gamma", None)]);
+    assert_eq!(backwards.removed, vec![row("d", "Delta", Some("7"))]);
+}
+
+#[test]
+fn filters_compare_by_type() {
+    let (_dir, store) = open();
+    two_versions(&store);
+    let query = |filters: Vec<Filter>| {
+        let q = RowQuery {
+            version: 2,
+            filters,
+            limit: 100,
+            ..RowQuery::default()
+        };
+        store
+            .rows("contracts", &q)
+            .map(|p| p.rows.iter().map(|r| r[0].clone()).collect::<Vec<_>>())
+    };
+    let f = |field: &str, op: FilterOp| Filter {
+        field: field.to_string(),
+        op,
+    };
+    let ids = |ids: &[&str]| {
+        ids.iter()
+            .map(|i| Value::Text(i.to_string()))
+            .collect::<Vec<_>>()
+    };
+    // 7 < 10 < 25 as numbers, though "7" > "25" as text.
+    assert_eq!(
+        query(vec![f("value", FilterOp::Gte("8".into()))]).unwrap(),
+        ids(&["a", "b"])
+    );
+    assert_eq!(
+        query(vec![f("value", FilterOp::Lt("10".into()))]).unwrap(),
+        ids(&["d"])
+    );
+    assert_eq!(
+        query(vec![f("title", FilterOp::Contains("ELT".into()))]).unwrap(),
+        ids(&["d"])
+    );
+    assert_eq!(
+        query(vec![f("id", FilterOp::In(vec!["a".into(), "d".into()]))]).unwrap(),
+        ids(&["a", "d"])
+    );
+    assert_eq!(
+        query(vec![f("id", FilterOp::Ne("a".into()))]).unwrap(),
+        ids(&["b", "d"])
+    );
+    assert_eq!(
+        query(vec![f("value", FilterOp::IsNull(false))])
+            .unwrap()
+            .len(),
+        3
+    );
+    let error = query(vec![f("nope", FilterOp::Eq("1".into()))]).unwrap_err();
+    assert!(
+        matches!(error, StoreError::BadQuery { ref valid_fields, .. } if valid_fields == &["id", "title", "value"])
+    );
+    assert!(matches!(
+        query(vec![f("value", FilterOp::Gt("ten".into()))]),
+        Err(StoreError::BadQuery { .. })
+    ));
+}
+
+#[test]
+fn a_keyset_walk_visits_every_row_once_in_any_sort() {
+    let (_dir, store) = open();
+    let rows: Vec<Row> = (0..57)
+        .map(|i| {
+            row(
+                &format!("k{i:03}"),
+                &format!("t{}", i % 5),
+                (i % 4 != 0).then(|| format!("{}.5", i % 9)).as_deref(),
+            )
+        })
+        .collect();
+    publish(&store, &schema(), rows);
+    for sort in [
+        vec![],
+        vec![("value", true)],
+        vec![("title", false), ("value", false)],
+    ] {
+        let sort: Vec<SortKey> = sort
+            .iter()
+            .map(|(f, d)| SortKey {
+                field: f.to_string(),
+                descending: *d,
+            })
+            .collect();
+        let mut seen = Vec::new();
+        let mut after: Option<Cursor> = None;
+        loop {
+            let query = RowQuery {
+                version: 1,
+                sort: sort.clone(),
+                limit: 10,
+                after: after.clone(),
+                ..RowQuery::default()
+            };
+            let page = store.rows("contracts", &query).unwrap();
+            seen.extend(page.rows.iter().map(|r| r[0].clone()));
+            match page.next {
+                Some(cursor) => after = Some(Cursor::decode(&cursor.encode()).unwrap()),
+                None => break,
+            }
+        }
+        let mut unique = seen.clone();
+        unique.sort_by_key(|v| format!("{v:?}"));
+        unique.dedup();
+        assert_eq!((seen.len(), unique.len()), (57, 57), "sort {sort:?}");
+    }
+}
+
+#[test]
+fn rows_by_key_as_of_any_version() {
+    let (_dir, store) = open();
+    two_versions(&store);
+    assert_eq!(
+        store.row_by_key("contracts", 1, &["b".into()]).unwrap(),
+        Some(row("b", "Beta", Some("20.50")))
+    );
+    assert_eq!(
+        store.row_by_key("contracts", 2, &["b".into()]).unwrap(),
+        Some(row("b", "Beta", Some("25.00")))
+    );
+    assert_eq!(
+        store.row_by_key("contracts", 2, &["c".into()]).unwrap(),
+        None
+    );
+}
+
+#[test]
+fn schema_changes_are_recorded_and_old_versions_keep_their_schema() {
+    let (_dir, store) = open();
+    publish(&store, &schema(), vec![row("a", "Alpha", Some("1"))]);
+    let mut wider = schema();
+    wider.fields.push(field("cpv", FieldType::Text, true));
+    wider.fields.retain(|f| f.name != "value");
+    publish(
+        &store,
+        &wider,
+        vec![vec![
+            Value::Text("a".into()),
+            Value::Text("Alpha".into()),
+            Value::Text("45233142".into()),
+        ]],
+    );
+    let v2 = store.version("contracts", 2).unwrap();
+    assert_eq!(
+        v2.schema_changes,
+        vec![
+            SchemaChange::FieldAdded {
+                field: "cpv".into(),
+                r#type: FieldType::Text
+            },
+            SchemaChange::FieldRemoved {
+                field: "value".into()
+            }
+        ]
+    );
+    assert_eq!(all_rows(&store, 1), vec![row("a", "Alpha", Some("1"))]);
+}
+
+#[test]
+fn downloads_are_written_and_regenerated_when_missing() {
+    let (dir, store) = open();
+    two_versions(&store);
+    let v2 = store.version("contracts", 2).unwrap();
+    let csv_path = store.export_path("contracts", &v2, ExportFormat::Csv, Compression::Identity);
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    assert_eq!(
+        csv,
+        "id,title,value\r\na,Alpha,10.00\r\nb,Beta,25.00\r\nd,Delta,7\r\n"
+    );
+    let bom = std::fs::read(store.export_path(
+        "contracts",
+        &v2,
+        ExportFormat::CsvBom,
+        Compression::Identity,
+    ))
+    .unwrap();
+    assert_eq!(&bom[..3], b"\xEF\xBB\xBF");
+    let json: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(store.export_path(
+            "contracts",
+            &v2,
+            ExportFormat::Json,
+            Compression::Identity,
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json[1]["value"], "25.00");
+
+    std::fs::remove_file(&csv_path).unwrap();
+    drop(store);
+    let reopened = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(reopened.export_path(
+            "contracts",
+            &v2,
+            ExportFormat::Csv,
+            Compression::Identity
+        ))
+        .unwrap(),
+        csv
+    );
+}
