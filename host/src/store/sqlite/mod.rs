@@ -94,6 +94,20 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// Checks that a version's rows read back to its content hash and row
+    /// count, and that its download files are complete.
+    pub fn verify(&self, dataset: &str, number: u64) -> Result<(), StoreError> {
+        let version = self.version(dataset, number)?;
+        let dir = exports::version_dir(&self.exports_root, dataset, number, &version.content_hash);
+        if !exports::complete(&dir) {
+            return Err(StoreError::Corrupt(format!(
+                "version {number} of `{dataset}` lacks download files in {}",
+                dir.display()
+            )));
+        }
+        self.with_reader(|conn| read::verify(conn, &version))
+    }
+
     /// The database file.
     pub fn db_path(&self) -> &Path {
         &self.db_path

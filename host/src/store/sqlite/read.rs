@@ -581,3 +581,24 @@ pub fn runs(conn: &Connection, dataset: &str, limit: usize) -> Result<Vec<RunRec
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// Checks a version against itself: its rows, read back, hash to its
+/// content hash and number its row count. For audits and crash tests.
+pub fn verify(conn: &Connection, version: &Version) -> Result<(), StoreError> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let mut count = 0u64;
+    for_each_row_as_of(conn, version, &mut |row| {
+        hasher.update(codec::row_hash(&version.schema, row));
+        count += 1;
+        Ok(())
+    })?;
+    let hash = hex::encode(hasher.finalize());
+    if hash != version.content_hash || count != version.row_count {
+        return Err(StoreError::Corrupt(format!(
+            "version {} of `{}` reads back as {count} rows hashing to {hash}, but was published as {} rows hashing to {}",
+            version.number, version.dataset, version.row_count, version.content_hash
+        )));
+    }
+    Ok(())
+}
