@@ -55,6 +55,27 @@ impl Default for Operator {
     }
 }
 
+/// The HTTP server, from `[server]`.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Server {
+    /// Address and port to listen on.
+    pub listen: String,
+    /// The public origin that links in responses are built on, when the
+    /// server sits behind a proxy or CDN (`https://data.burgas.bg`);
+    /// `http://<listen>` when unset.
+    pub public_url: Option<String>,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".to_string(),
+            public_url: None,
+        }
+    }
+}
+
 /// The daemon's configuration, from `vitrina.toml`.
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -66,6 +87,7 @@ pub struct Config {
     /// Extra plugin components (`*.wasm`) beside the bundled ones.
     pub plugins_dir: Option<PathBuf>,
     pub operator: Operator,
+    pub server: Server,
     /// Default run limits for every dataset.
     pub limits: Limits,
     /// Default fetch caps for every dataset.
@@ -82,6 +104,7 @@ impl Default for Config {
             datasets_dir: PathBuf::from("datasets"),
             plugins_dir: None,
             operator: Operator::default(),
+            server: Server::default(),
             limits: Limits::default(),
             fetch: FetchLimits::default(),
             source: None,

@@ -1,0 +1,107 @@
+//! `vitrina serve`: opens the store, collects once every dataset that has
+//! no version yet (the demo's fixtures on a fresh clone), then publishes
+//! over HTTP until SIGTERM or Ctrl-C, letting requests in flight finish.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+use vitrina::collect::Collector;
+use vitrina::config::{Config, DatasetConfig};
+use vitrina::pipeline::{RunWishes, blocking, dataset_meta, run_and_publish};
+use vitrina::publish::{self, App, AppConfig};
+use vitrina::runtime::{Quiet, Trigger};
+use vitrina::store::sqlite::SqliteStore;
+use vitrina::store::{PublishOutcome, Store};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (overrides [server] listen); port 0 picks a free one.
+    #[arg(long)]
+    listen: Option<String>,
+    /// Do not collect datasets that have no version yet.
+    #[arg(long)]
+    no_initial_runs: bool,
+}
+
+pub async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let data_dir = config.data_dir.clone();
+    let store: Arc<dyn Store> = Arc::new(
+        tokio::task::spawn_blocking(move || SqliteStore::open(&data_dir))
+            .await?
+            .context("cannot open the store")?,
+    );
+    let datasets = config.datasets()?;
+    for dataset in &datasets {
+        let meta = dataset_meta(dataset);
+        blocking(&store, move |s| s.sync_dataset(&meta)).await?;
+    }
+    let listen = args.listen.clone().unwrap_or_else(|| config.server.listen.clone());
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}; set [server] listen in vitrina.toml or pass --listen"))?;
+    let address = listener.local_addr()?;
+    let base_url = config.server.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
+    let app = Arc::new(App::new(Arc::clone(&store), AppConfig { base_url, ..AppConfig::default() }));
+    let catalog = super::catalog(&config)?;
+    let collector = Collector::new(config, catalog);
+    if !args.no_initial_runs {
+        collect_missing(&collector, &store, &datasets).await;
+    }
+    let refresher = Arc::clone(&app);
+    tokio::task::spawn_blocking(move || refresher.refresh_all()).await??;
+    eprintln!("Vitrina is serving {} datasets on http://{address}/api/v1/datasets", datasets.len());
+    publish::serve(listener, app, shutdown_signal()).await?;
+    eprintln!("Vitrina stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs, once, every dataset that has never published a version.
+async fn collect_missing(collector: &Collector, store: &Arc<dyn Store>, datasets: &[DatasetConfig]) {
+    for dataset in datasets {
+        let id = dataset.id.clone();
+        let has_version = blocking(store, move |s| s.dataset(&id)).await.map(|d| d.current.is_some());
+        if matches!(has_version, Ok(true)) {
+            continue;
+        }
+        let wishes = RunWishes {
+            trigger: Trigger::Startup,
+            full_refresh: false,
+            overrides: Default::default(),
+            observer: Arc::new(Quiet),
+            also: None,
+        };
+        match run_and_publish(collector, Arc::clone(store), dataset, wishes).await {
+            Ok(outcome) => match (&outcome.published, outcome.report.failure_message()) {
+                (Some(PublishOutcome::Published(v)), _) => {
+                    tracing::info!(dataset = %dataset.id, version = v.number, rows = v.row_count, "published")
+                }
+                (Some(PublishOutcome::Unchanged(v)), _) => tracing::info!(dataset = %dataset.id, version = v.number, "unchanged"),
+                (None, Some(message)) => tracing::error!(dataset = %dataset.id, "{message}"),
+                (None, None) => {}
+            },
+            Err(e) => tracing::error!(dataset = %dataset.id, error = %e, "could not run"),
+        }
+    }
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
