@@ -80,28 +80,24 @@ pub async fn run(config: Config, args: RunArgs) -> anyhow::Result<ExitCode> {
         None => Box::new(PreviewSink(Arc::clone(&preview))),
     };
     let overrides: BTreeMap<String, String> = args.set.into_iter().collect();
+    // A run that stores nothing starts from no bookmarks: it shows what a
+    // full collection gives.
+    let unstored = |overrides, sink| RunOptions {
+        trigger: Trigger::Manual,
+        full_refresh: args.full_refresh,
+        overrides,
+        bookmarks: BTreeMap::new(),
+        sink,
+        observer: console.clone(),
+    };
     if args.check {
-        let options = RunOptions {
-            trigger: Trigger::Manual,
-            full_refresh: args.full_refresh,
-            overrides,
-            bookmarks: BTreeMap::new(),
-            sink,
-            observer: console.clone(),
-        };
+        let options = unstored(overrides, sink);
         let result = collector.check_dataset(&dataset, options).await?;
         console.finish();
         return Ok(report_check(&dataset.id, result));
     }
     let (report, published) = if args.dry_run {
-        let options = RunOptions {
-            trigger: Trigger::Manual,
-            full_refresh: args.full_refresh,
-            overrides,
-            bookmarks: BTreeMap::new(),
-            sink,
-            observer: console.clone(),
-        };
+        let options = unstored(overrides, sink);
         (collector.run_dataset(&dataset, options).await?, None)
     } else {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&data_dir)?);

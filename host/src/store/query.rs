@@ -190,3 +190,26 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::Cursor;
+
+    proptest! {
+        /// Whatever a client sends as a cursor, decoding answers, never panics.
+        #[test]
+        fn any_text_decodes_or_errs(text in ".{0,300}") {
+            let _ = Cursor::decode(&text);
+        }
+
+        /// Valid base64 of arbitrary bytes is still only ever an error or a cursor.
+        #[test]
+        fn any_bytes_decode_or_err(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            use base64::Engine;
+            let text = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+            let _ = Cursor::decode(&text);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Load benchmark of the HTTP API (not run in CI).
+#
+# Generates a 200,000-row procurement-like dataset with the `rows` plugin,
+# serves it with `vitrina serve` pinned to core 0, and drives it with wrk
+# pinned to core 1 (32 connections, 15 s) for: a filtered page of 100 rows
+# as JSON, a row by key (random keys), a conditional request answered 304,
+# and the full CSV download. As ceilings measured in the same run: a hyper
+# server answering a fixed body of the page's size, and nginx serving the
+# same CSV file. Needs wrk and nginx (apt-get install wrk nginx-light).
+#
+# Usage: bench/load.sh [ROWS] [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rows="${1:-200000}"
+secs="${2:-15}"
+port=18080; fixed_port=18081; nginx_port=18082
+
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+cargo build --release -p vitrina --quiet
+cargo build --release -p vitrina --example fixed_body --quiet
+bin="$PWD/target/release/vitrina"
+fixed="$PWD/target/release/examples/fixed_body"
+plugin="$PWD/target/wasm-plugins/wasm32-wasip2/plugin/vitrina_plugin_rows.wasm"
+
+work="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+mkdir -p "$work/plugins" "$work/datasets/bulk"
+cp "$plugin" "$work/plugins/rows.wasm"
+printf 'data_dir = "data"\ndatasets_dir = "datasets"\nplugins_dir = "plugins"\n' > "$work/vitrina.toml"
+printf 'title = "Contracts"\ndescription = "Generated"\nplugin = "rows"\n[config]\nrows = "%s"\n' "$rows" > "$work/datasets/bulk/dataset.toml"
+
+echo "== generating $rows rows"
+"$bin" --config "$work/vitrina.toml" run bulk > /dev/null 2> "$work/run.log" || { cat "$work/run.log"; exit 1; }
+tail -1 "$work/run.log"
+
+VITRINA_LOG=warn taskset -c 0 "$bin" --config "$work/vitrina.toml" serve --listen "127.0.0.1:$port" --no-initial-runs 2> "$work/serve.log" &
+pids+=($!)
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.2; done
+
+base="http://127.0.0.1:$port/api/v1/datasets/bulk"
+page="$base/rows?procedure=%D0%9E%D1%82%D0%BA%D1%80%D0%B8%D1%82%D0%B0%20%D0%BF%D1%80%D0%BE%D1%86%D0%B5%D0%B4%D1%83%D1%80%D0%B0&bids__gte=3&limit=100"
+curl -sf "$page" -o "$work/page.json"
+etag=$(curl -sfI "$page" | awk -F': ' 'tolower($1)=="etag" {print $2}' | tr -d '\r')
+csv="$(ls "$work"/data/exports/bulk/*/data.csv | head -1)"
+
+taskset -c 0 "$fixed" "127.0.0.1:$fixed_port" "$work/page.json" &
+pids+=($!)
+if command -v nginx >/dev/null; then
+    mkdir -p "$work/nginx/www"
+    cp "$csv" "$work/nginx/www/data.csv"
+    cat > "$work/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    server { listen 127.0.0.1:$nginx_port; root $work/nginx/www; }
+    client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
+    uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+}
+NGINX
+    taskset -c 0 nginx -c "$work/nginx/nginx.conf" -g 'daemon off;' &
+    pids+=($!)
+fi
+sleep 0.5
+
+cat > "$work/keys.lua" <<LUA
+math.randomseed(42)
+request = function()
+  return wrk.format(nil, string.format("/api/v1/datasets/bulk/rows/ocds-b5fd17-%08d", math.random(0, $rows - 1)))
+end
+LUA
+
+run() { # name, wrk args...
+    local name="$1"; shift
+    taskset -c 1 wrk -t1 -d"${secs}s" --latency "$@" > "$work/$name.txt"
+    local rps p99 transfer
+    rps=$(awk '/Requests\/sec/ {print $2}' "$work/$name.txt")
+    p99=$(awk '$1=="99%" {print $2}' "$work/$name.txt")
+    transfer=$(awk '/Transfer\/sec/ {print $2}' "$work/$name.txt")
+    non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/$name.txt")
+    printf '%-22s %12s req/s  p99 %-9s %10s/s  %s\n' "$name" "$rps" "$p99" "$transfer" "${non2xx:+non-2xx: $non2xx}"
+    echo "$rps" > "$work/$name.rps"
+}
+
+echo "== results (server on core 0, wrk on core 1, ${secs}s each)"
+run fixed_body_ceiling -c32 "http://127.0.0.1:$fixed_port/"
+run filtered_page -c32 "$page"
+run row_by_key -c32 -s "$work/keys.lua" "http://127.0.0.1:$port"
+run not_modified_304 -c32 -H "If-None-Match: $etag" "$page"
+run csv_download -c4 "$base/versions/1/data.csv"
+[ -f "$work/nginx/nginx.conf" ] && run nginx_csv_ceiling -c4 "http://127.0.0.1:$nginx_port/data.csv"
+
+ratio() { awk -v a="$(cat "$work/$1.rps")" -v b="$(cat "$work/$2.rps")" 'BEGIN {printf "%.2f", a / b}'; }
+echo "== ratios"
+echo "filtered page / fixed body:   $(ratio filtered_page fixed_body_ceiling)"
+echo "row by key / fixed body:      $(ratio row_by_key fixed_body_ceiling)"
+echo "304 / fixed body:             $(ratio not_modified_304 fixed_body_ceiling)"
+[ -f "$work/nginx_csv_ceiling.rps" ] && echo "CSV download / nginx:         $(ratio csv_download nginx_csv_ceiling) (requests of the same file, so the byte rate ratio)"
+echo "CSV size: $(stat -c %s "$csv") bytes"
