@@ -8,6 +8,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use tracing::Instrument;
+
 use crate::config::{Config, DatasetConfig};
 use crate::plugins::{Catalog, CatalogError};
 use crate::runtime::{
@@ -77,8 +79,12 @@ impl Collector {
             setup,
         };
         let span = tracing::info_span!("run", dataset = %dataset.id, run_id = %job.run_id);
-        let _entered = span.enter();
-        Ok(self.catalog.runtime().run(&plugin, job).await)
+        Ok(self
+            .catalog
+            .runtime()
+            .run(&plugin, job)
+            .instrument(span)
+            .await)
     }
 
     /// Runs `dataset`'s plugin's `check`: configuration valid, source reachable.
@@ -116,7 +122,10 @@ impl Collector {
             allow: dataset.allow.clone(),
             fixtures: runtime::fetch::canonical_fixtures(&dataset.fixtures_dir()),
             limits: self.config.fetch.with(&dataset.fetch),
-            user_agent: runtime::user_agent(&self.config.operator.contact),
+            user_agent: runtime::user_agent(
+                &self.config.operator.name,
+                &self.config.operator.contact,
+            ),
         };
         let fetcher = Fetcher::new(policy);
         let mut config = dataset.config.clone();

@@ -80,3 +80,21 @@ fn an_allow_entry_without_scheme_says_how_to_write_it() {
         stderr(&output)
     );
 }
+
+#[test]
+fn impossible_dataset_limits_are_refused_when_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("datasets/alpha")).unwrap();
+    std::fs::write(
+        dir.path().join("datasets/alpha/dataset.toml"),
+        "title = \"A\"\ndescription = \"A\"\nplugin = \"projects\"\n[limits]\ncpu_seconds = -1.0\n",
+    )
+    .unwrap();
+    let output = vitrina(dir.path(), &["run", "alpha"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("limits.cpu_seconds must be a positive number"),
+        "{}",
+        stderr(&output)
+    );
+}

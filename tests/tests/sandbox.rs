@@ -96,7 +96,7 @@ impl Sandbox {
                 .collect(),
             fixtures: Some(self.fixtures()),
             limits: options.fetch,
-            user_agent: vitrina::runtime::user_agent("tests@example.invalid"),
+            user_agent: vitrina::runtime::user_agent("Tests", "tests@example.invalid"),
         });
         let setup = RunSetup {
             fetcher,

@@ -129,6 +129,9 @@ impl DatasetConfig {
                 "dataset id `{id}` must be lowercase letters, digits and `-`, starting with a letter"
             )));
         }
+        raw.limits
+            .validate()
+            .map_err(|e| invalid(format!("[limits]: {e}")))?;
         let allow = raw
             .fetch
             .allow

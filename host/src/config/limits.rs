@@ -118,6 +118,13 @@ pub struct LimitOverrides {
     pub max_row_kib: Option<u64>,
 }
 
+impl LimitOverrides {
+    /// Rejects overrides that cannot work, whatever the daemon-wide values.
+    pub fn validate(&self) -> Result<(), String> {
+        Limits::default().with(self).validate()
+    }
+}
+
 /// Caps on every fetch a plugin makes.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]

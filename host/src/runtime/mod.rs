@@ -335,7 +335,7 @@ fn idle_setup(limits: Limits) -> RunSetup {
         allow: Vec::new(),
         fixtures: None,
         limits: crate::config::FetchLimits::default(),
-        user_agent: user_agent(""),
+        user_agent: user_agent("", ""),
     });
     RunSetup {
         fetcher,
@@ -349,18 +349,14 @@ fn idle_setup(limits: Limits) -> RunSetup {
     }
 }
 
-/// The User-Agent of every fetch: Vitrina, its version, and whom to call.
-pub fn user_agent(contact: &str) -> String {
-    if contact.is_empty() {
-        format!(
-            "Vitrina/{} (open-data collector)",
-            env!("CARGO_PKG_VERSION")
-        )
-    } else {
-        format!(
-            "Vitrina/{} (open-data collector; {contact})",
-            env!("CARGO_PKG_VERSION")
-        )
+/// The User-Agent of every fetch: Vitrina, its version, and who runs it
+/// with how to reach them, so a source's administrator knows whom to call.
+pub fn user_agent(operator: &str, contact: &str) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    match (operator.trim(), contact.trim()) {
+        ("", "") => format!("Vitrina/{version} (open-data collector)"),
+        (name, "") | ("", name) => format!("Vitrina/{version} (open-data collector; {name})"),
+        (name, contact) => format!("Vitrina/{version} (open-data collector; {name}; {contact})"),
     }
 }
 

@@ -137,7 +137,7 @@ impl FailureKind {
         match self {
             FailureKind::Config => "fix [config] in the dataset's dataset.toml",
             FailureKind::SourceUnavailable => {
-                "nothing yet: the run is retried later; if it persists, check the source site"
+                "run it again later (the failure is transient); if it persists, check the source site"
             }
             FailureKind::SourceChanged => "the source's format moved: the plugin needs updating",
             FailureKind::Denied => {
@@ -159,11 +159,11 @@ impl FailureKind {
                 "raise limits.memory_mib if the source is large, else report a plugin bug"
             }
             FailureKind::WallClock => {
-                "the source was too slow; the run is retried later, or raise limits.wall_clock_seconds"
+                "the source was too slow; run it again later, or raise limits.wall_clock_seconds"
             }
             FailureKind::BadPlugin => "rebuild the plugin against a supported contract version",
             FailureKind::Sink => "check the data directory's disk and permissions",
-            FailureKind::Cancelled => "nothing: the daemon was stopping; the run is repeated later",
+            FailureKind::Cancelled => "nothing: the daemon was stopping; run it again",
         }
     }
 }

@@ -140,9 +140,9 @@ impl Response {
         Ok(all)
     }
 
-    /// Reads the whole body as text. The charset comes from `Content-Type`,
-    /// else from an HTML `<meta charset>`, else from the bytes themselves
-    /// (BOM, then strict UTF-8, then Windows-1251).
+    /// Reads the whole body as text. A byte-order mark wins; otherwise the
+    /// charset named by `Content-Type`, else by an HTML `<meta charset>`,
+    /// else strict UTF-8, else Windows-1251.
     pub fn text(self) -> Result<String, Error> {
         let declared = self.header("content-type").and_then(charset_param);
         let declared = declared.map(str::to_string);

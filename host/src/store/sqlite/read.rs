@@ -125,7 +125,9 @@ pub fn for_each_row_as_of(
 
 /// A page of rows.
 pub fn rows(conn: &Connection, dataset: &str, query: &RowQuery) -> Result<RowPage, StoreError> {
-    let version = version(conn, dataset, query.version)?;
+    // A cursor pins the walk to the version it started on.
+    let number = query.after.as_ref().map_or(query.version, |c| c.version);
+    let version = version(conn, dataset, number)?;
     let schema = &version.schema;
     let fields = selected_fields(schema, query.fields.as_deref())?;
     let sort = resolve_sort(schema, &query.sort)?;
