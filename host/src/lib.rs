@@ -12,11 +12,13 @@
 //! - [`schema`]: the host's version-independent picture of plugins and rows.
 //! - [`plugins`]: finding plugins: bundled in the binary, or `*.wasm` files.
 //! - [`output`]: rows written as CSV, JSON or NDJSON.
+//! - [`publish`]: the HTTP API: rows, versions, diffs and downloads, cached and conditional.
 
 pub mod collect;
 pub mod config;
 pub mod output;
 pub mod plugins;
+pub mod publish;
 pub mod runtime;
 pub mod schema;
 pub mod store;
