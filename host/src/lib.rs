@@ -14,12 +14,14 @@
 //! - [`output`]: rows written as CSV, JSON or NDJSON.
 //! - [`pipeline`]: a dataset's run end to end, from bookmarks to a published version.
 //! - [`store`]: every version of every dataset (SQLite by default), and the download files.
+//! - [`publish`]: the HTTP API: rows, versions, diffs and downloads, cached and conditional.
 
 pub mod collect;
 pub mod config;
 pub mod output;
 pub mod pipeline;
 pub mod plugins;
+pub mod publish;
 pub mod runtime;
 pub mod schema;
 pub mod store;

@@ -5,6 +5,7 @@
 
 mod plugins;
 mod run;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +50,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Lists the plugins this binary can run, with contract version and schema.
     Plugins(plugins::PluginsArgs),
+    /// Publishes every dataset over HTTP (collecting those with no version yet first).
+    Serve(serve::ServeArgs),
 }
 
 /// Sets up `tracing` on stderr: human-readable, or JSON for log collectors.
@@ -69,6 +72,7 @@ pub async fn main(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Run(run_args) => run::run(config, run_args).await,
         Command::Plugins(plugin_args) => plugins::plugins(config, plugin_args).await,
+        Command::Serve(serve_args) => serve::serve(config, serve_args).await,
     }
 }
 

@@ -1,0 +1,364 @@
+//! The publisher's state: the store, the base URL, what is current, and the
+//! caches.
+//!
+//! Which version of each dataset is current lives in memory, refreshed by
+//! the daemon after each publish ([`App::refresh`]) and at start
+//! ([`App::refresh_all`]). Requests read it without touching the store, so
+//! a conditional request is answered from memory, and a page is rendered
+//! once per (version, query) for as long as the cache keeps it. The catalog
+//! and each dataset's description and version list are rendered at refresh
+//! time: they change only then.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use serde_json::{Value as Json, json};
+
+use super::cache::ResponseCache;
+use super::files::FileCache;
+use super::http::etag;
+use crate::store::{DatasetMeta, DatasetSummary, Store, StoreError, Version};
+
+/// How the publisher behaves.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// The public origin links are built on, without a trailing slash:
+    /// `https://data.burgas.bg`.
+    pub base_url: String,
+    /// The most bytes of rendered responses kept in memory.
+    pub cache_bytes: usize,
+    /// How long one request may take before it is answered 503.
+    pub request_timeout: Duration,
+    /// How long a client may take to send a request's headers.
+    pub header_read_timeout: Duration,
+    /// How long shutdown waits for requests in flight.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            base_url: "http://127.0.0.1:8080".to_string(),
+            cache_bytes: 64 * 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A pre-rendered JSON document with its validators.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub body: Bytes,
+    pub etag: String,
+    pub last_modified: Option<DateTime<Utc>>,
+}
+
+impl Document {
+    fn new(json: &Json, last_modified: Option<DateTime<Utc>>) -> Self {
+        // Serializing a `serde_json::Value` cannot fail.
+        let mut body = serde_json::to_vec_pretty(json).unwrap_or_default();
+        body.push(b'\n');
+        Self {
+            etag: etag(&[&body]),
+            body: Bytes::from(body),
+            last_modified,
+        }
+    }
+}
+
+/// One dataset as the publisher knows it.
+#[derive(Debug)]
+pub struct DatasetState {
+    pub meta: DatasetMeta,
+    pub current: Option<Arc<Version>>,
+    pub versions: BTreeMap<u64, Arc<Version>>,
+    /// `GET /datasets/{id}`.
+    pub detail: Document,
+    /// `GET /datasets/{id}/versions`.
+    pub version_list: Document,
+    /// The dataset's entry in the catalog.
+    entry: Json,
+}
+
+impl DatasetState {
+    /// The version `number`, or the current one.
+    pub fn version(&self, number: Option<u64>) -> Option<&Arc<Version>> {
+        match number {
+            Some(n) => self.versions.get(&n),
+            None => self.current.as_ref(),
+        }
+    }
+}
+
+/// Every dataset and the rendered catalog, swapped whole on refresh.
+#[derive(Debug)]
+pub struct Catalog {
+    pub datasets: BTreeMap<String, Arc<DatasetState>>,
+    pub document: Document,
+}
+
+/// The publisher's shared state.
+pub struct App {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) config: AppConfig,
+    pub(crate) cache: ResponseCache,
+    pub(crate) files: FileCache,
+    pub(crate) openapi: Document,
+    catalog: RwLock<Arc<Catalog>>,
+    /// Serializes refreshes so two cannot lose each other's update.
+    refreshing: Mutex<()>,
+}
+
+/// Characters escaped in one path segment.
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b',');
+
+/// One path segment, percent-encoded (dataset ids, key values).
+pub fn segment(text: &str) -> String {
+    utf8_percent_encode(text, SEGMENT).to_string()
+}
+
+impl App {
+    /// A publisher over `store`. Knows no dataset until [`App::refresh_all`].
+    pub fn new(store: Arc<dyn Store>, mut config: AppConfig) -> Self {
+        config.base_url = config.base_url.trim_end_matches('/').to_string();
+        let openapi = Document::new(&super::openapi::document(&config.base_url), None);
+        Self {
+            store,
+            cache: ResponseCache::new(config.cache_bytes),
+            files: FileCache::default(),
+            openapi,
+            catalog: RwLock::new(Arc::new(render_catalog(&config.base_url, BTreeMap::new()))),
+            config,
+            refreshing: Mutex::new(()),
+        }
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &AppConfig {
+        &self.config
+    }
+
+    /// What is current now.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Re-reads one dataset from the store (after a publish, or a change of
+    /// its `dataset.toml`); forgets it when the store no longer has it.
+    /// Blocks: call from `spawn_blocking` in async code.
+    pub fn refresh(&self, dataset: &str) -> Result<(), StoreError> {
+        let _one_at_a_time = self.refreshing.lock().unwrap_or_else(|e| e.into_inner());
+        let loaded = match self.load(dataset) {
+            Ok(state) => Some(Arc::new(state)),
+            Err(StoreError::UnknownDataset(_)) => None,
+            Err(e) => return Err(e),
+        };
+        let mut datasets = self.catalog().datasets.clone();
+        match loaded {
+            Some(state) => datasets.insert(dataset.to_string(), state),
+            None => datasets.remove(dataset),
+        };
+        self.swap(datasets);
+        Ok(())
+    }
+
+    /// Re-reads every dataset. Blocks, like [`App::refresh`].
+    pub fn refresh_all(&self) -> Result<(), StoreError> {
+        let _one_at_a_time = self.refreshing.lock().unwrap_or_else(|e| e.into_inner());
+        let mut datasets = BTreeMap::new();
+        for summary in self.store.datasets()? {
+            let versions = self.store.versions(&summary.meta.id)?;
+            let state = build_state(&self.config.base_url, summary, versions);
+            datasets.insert(state.meta.id.clone(), Arc::new(state));
+        }
+        self.swap(datasets);
+        Ok(())
+    }
+
+    fn load(&self, dataset: &str) -> Result<DatasetState, StoreError> {
+        let summary = self.store.dataset(dataset)?;
+        let versions = self.store.versions(dataset)?;
+        Ok(build_state(&self.config.base_url, summary, versions))
+    }
+
+    fn swap(&self, datasets: BTreeMap<String, Arc<DatasetState>>) {
+        let catalog = Arc::new(render_catalog(&self.config.base_url, datasets));
+        *self.catalog.write().unwrap_or_else(|e| e.into_inner()) = catalog;
+    }
+}
+
+/// Absolute URLs of a dataset's resources.
+pub struct Links<'a> {
+    pub base: &'a str,
+    pub dataset: &'a str,
+}
+
+impl Links<'_> {
+    pub fn dataset(&self) -> String {
+        format!("{}/api/v1/datasets/{}", self.base, segment(self.dataset))
+    }
+
+    pub fn version(&self, n: u64) -> String {
+        format!("{}/versions/{n}", self.dataset())
+    }
+
+    pub fn download(&self, version: Option<u64>, file: &str) -> String {
+        match version {
+            Some(n) => format!("{}/data.{file}", self.version(n)),
+            None => format!("{}/latest/data.{file}", self.dataset()),
+        }
+    }
+
+    fn downloads(&self, version: Option<u64>) -> Json {
+        json!({
+            "csv": self.download(version, "csv"),
+            "csv_bom": self.download(version, "bom.csv"),
+            "json": self.download(version, "json"),
+            "ndjson": self.download(version, "ndjson"),
+        })
+    }
+
+    fn of_dataset(&self) -> Json {
+        let d = self.dataset();
+        json!({
+            "self": d,
+            "rows": format!("{d}/rows"),
+            "rows_csv": format!("{d}/rows.csv"),
+            "rows_ndjson": format!("{d}/rows.ndjson"),
+            "versions": format!("{d}/versions"),
+            "changes": format!("{d}/changes"),
+            "latest": self.downloads(None),
+        })
+    }
+
+    fn of_version(&self, v: &Version) -> Json {
+        let d = self.dataset();
+        let mut links = json!({
+            "self": self.version(v.number),
+            "rows": format!("{d}/rows?as_of={}", v.number),
+            "downloads": self.downloads(Some(v.number)),
+        });
+        if v.number > 1 {
+            links["changes"] = json!(format!("{d}/changes?from={}&to={}", v.number - 1, v.number));
+        }
+        links
+    }
+}
+
+/// A version as the API shows it; `full` adds the schema.
+pub fn version_json(base: &str, v: &Version, full: bool) -> Json {
+    let links = Links {
+        base,
+        dataset: &v.dataset,
+    };
+    let mut out = json!({
+        "number": v.number,
+        "published_at": v.published_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "row_count": v.row_count,
+        "content_hash": v.content_hash,
+        "plugin": v.plugin,
+        "plugin_version": v.plugin_version,
+        "contract": v.contract,
+        "run_id": v.run_id,
+        "schema_changes": v.schema_changes,
+        "links": links.of_version(v),
+    });
+    if full {
+        out["schema"] = json!(v.schema);
+    }
+    out
+}
+
+fn build_state(base: &str, summary: DatasetSummary, versions: Vec<Version>) -> DatasetState {
+    let DatasetSummary { meta, current } = summary;
+    let current = current.map(Arc::new);
+    let versions: BTreeMap<u64, Arc<Version>> = versions
+        .into_iter()
+        .map(|v| (v.number, Arc::new(v)))
+        .collect();
+    let links = Links {
+        base,
+        dataset: &meta.id,
+    };
+    let modified = current.as_ref().map(|v| v.published_at);
+    let entry = catalog_entry(&links, &meta, current.as_deref());
+    let mut detail = entry.clone();
+    detail["plugin"] = json!(meta.plugin);
+    detail["schema"] = json!(current.as_ref().map(|v| &v.schema));
+    detail["versions"] = versions
+        .values()
+        .rev()
+        .map(|v| {
+            json!({
+                "number": v.number,
+                "published_at": v.published_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "row_count": v.row_count,
+                "url": links.version(v.number),
+            })
+        })
+        .collect();
+    let list = json!({
+        "dataset": meta.id,
+        "versions": versions.values().rev().map(|v| version_json(base, v, false)).collect::<Vec<_>>(),
+    });
+    DatasetState {
+        detail: Document::new(&detail, modified),
+        version_list: Document::new(&list, modified),
+        entry,
+        meta,
+        current,
+        versions,
+    }
+}
+
+fn catalog_entry(links: &Links<'_>, meta: &DatasetMeta, current: Option<&Version>) -> Json {
+    json!({
+        "id": meta.id,
+        "title": meta.title,
+        "description": meta.description,
+        "publisher": meta.publisher,
+        "license": meta.license,
+        "profile": meta.profile,
+        "schedule": meta.schedule,
+        "version": current.map(|v| v.number),
+        "row_count": current.map(|v| v.row_count),
+        "last_updated": current.map(|v| v.published_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        "links": links.of_dataset(),
+    })
+}
+
+fn render_catalog(base: &str, datasets: BTreeMap<String, Arc<DatasetState>>) -> Catalog {
+    let modified = datasets
+        .values()
+        .filter_map(|d| d.current.as_ref().map(|v| v.published_at))
+        .max();
+    let json = json!({
+        "datasets": datasets.values().map(|d| d.entry.clone()).collect::<Vec<_>>(),
+        "links": { "self": format!("{base}/api/v1/datasets"), "openapi": format!("{base}/api/v1/openapi.json") },
+    });
+    Catalog {
+        document: Document::new(&json, modified),
+        datasets,
+    }
+}

@@ -1,0 +1,153 @@
+//! A bounded least-recently-used cache of rendered responses.
+//!
+//! Versions never change once published, so a response rendered for
+//! (dataset, version, normalized query, format, coding) is right forever:
+//! the cache needs no invalidation, only eviction. It is keyed by the
+//! response's ETag plus coding (the ETag already hashes all of the rest)
+//! and bounded by the total bytes of the bodies it holds.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+
+/// A rendered response body with the headers that depend on its content.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    pub body: Bytes,
+    pub content_type: &'static str,
+    /// The `Link: <...>; rel="next"` target, for row pages.
+    pub next: Option<String>,
+}
+
+impl Rendered {
+    fn cost(&self) -> usize {
+        // The fixed part stands for the key, the map entries and the headers.
+        self.body.len() + self.next.as_ref().map_or(0, String::len) + 128
+    }
+}
+
+/// The cache. Cheap to share: one short lock per lookup.
+pub struct ResponseCache {
+    capacity: usize,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    entries: HashMap<Arc<str>, (u64, Arc<Rendered>)>,
+    /// Use tick → key, oldest first.
+    order: BTreeMap<u64, Arc<str>>,
+    tick: u64,
+    size: usize,
+}
+
+impl ResponseCache {
+    /// A cache holding at most `capacity` bytes of bodies.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            inner: Mutex::new(Inner::default()),
+        }
+    }
+
+    /// The entry for `key`, marked as just used.
+    pub fn get(&self, key: &str) -> Option<Arc<Rendered>> {
+        let mut inner = self.lock();
+        let inner = &mut *inner;
+        inner.tick += 1;
+        let tick = inner.tick;
+        let (used, value) = inner.entries.get_mut(key)?;
+        let old = std::mem::replace(used, tick);
+        let value = value.clone();
+        if let Some(name) = inner.order.remove(&old) {
+            inner.order.insert(tick, name);
+        }
+        Some(value)
+    }
+
+    /// Stores an entry, evicting the least recently used ones to make room.
+    /// An entry bigger than an eighth of the cache is not kept: one huge
+    /// answer must not flush every small hot one.
+    pub fn insert(&self, key: &str, value: Arc<Rendered>) {
+        let cost = value.cost();
+        if cost > self.capacity / 8 {
+            return;
+        }
+        let mut inner = self.lock();
+        inner.remove(key);
+        while inner.size + cost > self.capacity {
+            let Some((_, oldest)) = inner.order.pop_first() else {
+                break;
+            };
+            if let Some((_, gone)) = inner.entries.remove(&oldest) {
+                inner.size -= gone.cost();
+            }
+        }
+        inner.tick += 1;
+        let tick = inner.tick;
+        let key: Arc<str> = Arc::from(key);
+        inner.order.insert(tick, key.clone());
+        inner.entries.insert(key, (tick, value));
+        inner.size += cost;
+    }
+
+    /// Bytes held.
+    pub fn size(&self) -> usize {
+        self.lock().size
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves consistent data: every
+        // mutation above completes before anything can panic.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Inner {
+    fn remove(&mut self, key: &str) {
+        if let Some((tick, gone)) = self.entries.remove(key) {
+            self.order.remove(&tick);
+            self.size -= gone.cost();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(len: usize) -> Arc<Rendered> {
+        Arc::new(Rendered {
+            body: Bytes::from(vec![b'x'; len]),
+            content_type: "text/plain",
+            next: None,
+        })
+    }
+
+    #[test]
+    fn evicts_the_least_recently_used_by_bytes() {
+        let cache = ResponseCache::new(8 * 1128);
+        for key in ["a", "b", "c", "d", "e", "f", "g", "h"] {
+            cache.insert(key, entry(1000));
+        }
+        assert_eq!(cache.size(), 8 * 1128);
+        assert!(cache.get("a").is_some()); // now "b" is the oldest
+        cache.insert("i", entry(1000));
+        assert!(cache.get("b").is_none());
+        assert!(cache.get("a").is_some());
+        assert!(cache.get("i").is_some());
+        assert!(cache.size() <= 8 * 1128);
+    }
+
+    #[test]
+    fn replaces_and_refuses_huge_entries() {
+        let cache = ResponseCache::new(100_000);
+        cache.insert("a", entry(10));
+        cache.insert("a", entry(20));
+        assert_eq!(cache.get("a").unwrap().body.len(), 20);
+        assert_eq!(cache.size(), 148);
+        cache.insert("huge", entry(50_000));
+        assert!(cache.get("huge").is_none());
+    }
+}

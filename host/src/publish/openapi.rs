@@ -1,0 +1,389 @@
+//! The OpenAPI 3.1 description of `/api/v1`: every route, parameter and
+//! response shape, served at `/api/v1/openapi.json`.
+//!
+//! Written by hand next to the handlers rather than derived, so that the
+//! prose (how keys are encoded, why `latest` is served directly) lives in
+//! the document clients read. A test checks that every route the router
+//! knows appears here.
+
+use serde_json::{Value, json};
+
+const DESCRIPTION: &str = "\
+Open data of the municipality, every published version kept.
+
+**Versions.** Every collection run that changes a dataset publishes a new, immutable version (1, 2, 3, ...). \
+Everything under `/versions/{n}` never changes and is served with `Cache-Control: public, max-age=31536000, immutable`.
+
+**Latest downloads.** `/datasets/{id}/latest/data.{csv,json,ndjson}` is served directly (not redirected), with \
+`Cache-Control: public, max-age=60`, the same ETag as the versioned file, and a `Content-Location` header naming the \
+versioned URL, so that one request gets the data and a client can still record exactly which version it got.
+
+**Validators.** Every answer has a strong `ETag` and, where it comes from a version, `Last-Modified` (the version's \
+publication time). Send `If-None-Match` (it takes precedence) or `If-Modified-Since` to get `304 Not Modified`.
+
+**Compression.** Send `Accept-Encoding: br` or `gzip`. Download files are precompressed; each coding has its own \
+ETag (`\"...-gz\"`, `\"...-br\"`). A request with `Range` is always answered from the uncompressed file, so a resumed \
+download sees the same bytes whatever coding the first attempt used.
+
+**Ranges.** Downloads accept one byte range (`bytes=a-b`, `bytes=a-`, `bytes=-n`) and answer 206 with \
+`Content-Range`; an unsatisfiable range is 416 with `Content-Range: bytes */length`; several ranges are answered with \
+the whole file (200). `If-Range` is honoured.
+
+**Paging.** Row pages are keyset-paged: follow `next_url` (JSON) or the `Link: <...>; rel=\"next\"` header (all \
+formats). A cursor pins the version it started on, so a walk never skips or repeats rows while a new version is \
+published.
+
+**Errors** are JSON: `{\"error\": {\"code\": \"...\", \"message\": \"...\"}}`, with stable codes: `not_found`, \
+`no_version`, `unknown_version`, `bad_query` (with `valid_fields`), `bad_cursor`, `bad_key`, `method_not_allowed`, \
+`range_not_satisfiable`, `uri_too_long` (URLs are limited to 8 KiB), `timeout`, `internal`.
+
+**CORS.** Every answer allows any origin; `OPTIONS` answers preflights.";
+
+const KEY_DESCRIPTION: &str = "The row's primary-key values in key order, each percent-encoded, joined by `,`. \
+A `,` inside a value is written `%2C`. Example for a key (`year`, `code`): `/rows/2024,BG%2C01`.";
+
+fn param(name: &str, location: &str, description: &str, schema: Value) -> Value {
+    json!({ "name": name, "in": location, "required": location == "path", "description": description, "schema": schema })
+}
+
+fn dataset_id() -> Value {
+    param("id", "path", "The dataset's id.", json!({"type": "string"}))
+}
+
+fn version_n() -> Value {
+    param(
+        "n",
+        "path",
+        "A version number.",
+        json!({"type": "integer", "minimum": 1}),
+    )
+}
+
+fn reference(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn error_response(description: &str) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": reference("Error") } } })
+}
+
+/// The answers every GET may give besides its own 200.
+fn responses(ok: Value) -> Value {
+    json!({
+        "200": ok,
+        "304": { "description": "Not modified: the client's copy (If-None-Match / If-Modified-Since) is current." },
+        "400": error_response("A bad query, cursor or key."),
+        "404": error_response("No such dataset, version, row or route."),
+        "405": error_response("Only GET, HEAD and OPTIONS are allowed."),
+        "414": error_response("The URL is longer than 8 KiB."),
+        "503": error_response("The request took too long."),
+    })
+}
+
+fn json_ok(description: &str, schema: Value) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": schema } } })
+}
+
+fn get(summary: &str, description: &str, parameters: Vec<Value>, ok: Value) -> Value {
+    json!({ "get": { "summary": summary, "description": description, "parameters": parameters, "responses": responses(ok) } })
+}
+
+fn rows_parameters() -> Vec<Value> {
+    vec![
+        dataset_id(),
+        param(
+            "{field}",
+            "query",
+            "Filter: `?field=value` (equals) or `?field__op=value` with op one of `eq`, `ne`, `gt`, `gte`, `lt`, `lte`, `in` (comma-separated values), `contains` (text, case-insensitive), `isnull` (`true`/`false`). Values are read with the field's type (numbers, dates `YYYY-MM-DD`, date-times RFC 3339, `true`/`false`). An unknown field or a bad value is a 400 listing the valid fields. A field named like a reserved parameter is filtered with `__eq`.",
+            json!({"type": "string"}),
+        ),
+        param(
+            "sort",
+            "query",
+            "Comma-separated fields, `-` for descending: `sort=budget,-start`. The primary key always breaks ties.",
+            json!({"type": "string"}),
+        ),
+        param(
+            "fields",
+            "query",
+            "Comma-separated fields to return, in that order.",
+            json!({"type": "string"}),
+        ),
+        param(
+            "limit",
+            "query",
+            "Rows per page, 1 to 10000 (default 100). More than 10000 is a 400, never a silent cap.",
+            json!({"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}),
+        ),
+        param(
+            "cursor",
+            "query",
+            "Where the page starts: the `next` of the previous page. Pins the version the walk started on.",
+            json!({"type": "string"}),
+        ),
+        param(
+            "as_of",
+            "query",
+            "Read the rows of this version instead of the current one.",
+            json!({"type": "integer", "minimum": 1}),
+        ),
+    ]
+}
+
+fn download_path(versioned: bool, format: &str) -> Value {
+    let mut parameters = vec![dataset_id()];
+    if versioned {
+        parameters.push(version_n());
+    }
+    if format == "csv" {
+        parameters.push(param(
+            "bom",
+            "query",
+            "`1` for a UTF-8 byte-order mark (for Excel); the same as `data.bom.csv`.",
+            json!({"type": "string", "enum": ["0", "1", "true", "false"]}),
+        ));
+    }
+    let media = match format {
+        "csv" | "bom.csv" => "text/csv",
+        "json" => "application/json",
+        _ => "application/x-ndjson",
+    };
+    let description = if versioned {
+        "The version's full download, immutable. Supports Range, If-Range, Accept-Encoding (precompressed br/gzip)."
+    } else {
+        "The current version's full download, served directly with `Cache-Control: public, max-age=60`, the versioned file's ETag, and `Content-Location` naming the versioned URL."
+    };
+    let mut ok = json!({ "description": "The file (attachment).", "content": { media: { "schema": { "type": "string", "format": "binary" } } } });
+    ok["headers"] = json!({ "Content-Location": { "schema": { "type": "string" }, "description": "For `latest`: the versioned URL of the same file." } });
+    let mut path = get("Full download", description, parameters, ok);
+    path["get"]["responses"]["206"] =
+        json!({ "description": "One byte range, with Content-Range." });
+    path["get"]["responses"]["416"] =
+        error_response("The range is outside the file; Content-Range: bytes */length.");
+    path
+}
+
+fn schemas() -> Value {
+    json!({
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": {
+                "code": { "type": "string", "enum": ["not_found", "no_version", "unknown_version", "bad_query", "bad_cursor", "bad_key", "method_not_allowed", "range_not_satisfiable", "uri_too_long", "timeout", "internal"] },
+                "message": { "type": "string" },
+                "valid_fields": { "type": "array", "items": { "type": "string" } }
+            } } }
+        },
+        "Links": { "type": "object", "additionalProperties": true },
+        "CatalogEntry": {
+            "type": "object",
+            "properties": {
+                "id": { "type": "string" }, "title": { "type": "string" }, "description": { "type": "string" },
+                "publisher": { "type": ["string", "null"] }, "license": { "type": ["string", "null"] },
+                "profile": { "type": ["string", "null"] }, "schedule": { "type": ["string", "null"] },
+                "version": { "type": ["integer", "null"], "description": "The current version." },
+                "row_count": { "type": ["integer", "null"] },
+                "last_updated": { "type": ["string", "null"], "format": "date-time" },
+                "links": reference("Links")
+            }
+        },
+        "Catalog": { "type": "object", "properties": { "datasets": { "type": "array", "items": reference("CatalogEntry") }, "links": reference("Links") } },
+        "Field": { "type": "object", "properties": {
+            "name": { "type": "string" },
+            "type": { "type": "string", "enum": ["boolean", "integer", "decimal", "float", "text", "date", "datetime", "json"] },
+            "nullable": { "type": "boolean" }, "description": { "type": "string" }, "unit": { "type": "string" } } },
+        "Schema": { "type": "object", "properties": {
+            "name": { "type": "string" }, "description": { "type": "string" },
+            "fields": { "type": "array", "items": reference("Field") },
+            "primary_key": { "type": "array", "items": { "type": "string" } } } },
+        "Dataset": { "allOf": [reference("CatalogEntry"), { "type": "object", "properties": {
+            "plugin": { "type": "string" },
+            "schema": { "oneOf": [reference("Schema"), { "type": "null" }] },
+            "versions": { "type": "array", "items": { "type": "object", "properties": {
+                "number": { "type": "integer" }, "published_at": { "type": "string", "format": "date-time" },
+                "row_count": { "type": "integer" }, "url": { "type": "string" } } } } } }] },
+        "Version": { "type": "object", "properties": {
+            "number": { "type": "integer" }, "published_at": { "type": "string", "format": "date-time" },
+            "row_count": { "type": "integer" }, "content_hash": { "type": "string" },
+            "plugin": { "type": "string" }, "plugin_version": { "type": "string" }, "contract": { "type": "string" },
+            "run_id": { "type": "string" },
+            "schema_changes": { "type": "array", "items": { "type": "object" } },
+            "schema": reference("Schema"),
+            "links": reference("Links") } },
+        "Versions": { "type": "object", "properties": { "dataset": { "type": "string" }, "versions": { "type": "array", "items": reference("Version") } } },
+        "Row": { "type": "object", "description": "Field name to value. Decimals are JSON strings (exact); json fields are embedded JSON.", "additionalProperties": true },
+        "RowPage": { "type": "object", "required": ["version", "fields", "rows", "next", "next_url", "limit", "has_more"], "properties": {
+            "version": { "type": "integer" },
+            "fields": { "type": "array", "items": { "type": "string" } },
+            "rows": { "type": "array", "items": reference("Row") },
+            "next": { "type": ["string", "null"], "description": "The cursor of the next page." },
+            "next_url": { "type": ["string", "null"] },
+            "limit": { "type": "integer" },
+            "has_more": { "type": "boolean" } } },
+        "OneRow": { "type": "object", "properties": { "version": { "type": "integer" }, "row": reference("Row") } },
+        "Changes": { "type": "object", "properties": {
+            "from": { "type": "integer" }, "to": { "type": "integer" },
+            "added": { "type": "array", "items": reference("Row") },
+            "removed": { "type": "array", "items": reference("Row") },
+            "changed": { "type": "array", "items": { "type": "object", "properties": {
+                "key": reference("Row"), "before": reference("Row"), "after": reference("Row"),
+                "fields": { "type": "array", "items": { "type": "string" } } } } } } }
+    })
+}
+
+/// The document, with `base_url` as its server.
+pub fn document(base_url: &str) -> Value {
+    let rows_ok = json!({
+        "description": "A page of rows. CSV and NDJSON pages carry only rows; the next page is in the `Link` header.",
+        "headers": { "Link": { "schema": { "type": "string" }, "description": "`<next_url>; rel=\"next\"` when there are more rows." } },
+        "content": {
+            "application/json": { "schema": reference("RowPage") },
+            "text/csv": { "schema": { "type": "string" } },
+            "application/x-ndjson": { "schema": { "type": "string" } }
+        }
+    });
+    let changes_ok = json!({
+        "description": "What changed. NDJSON has one change per line with `\"change\": \"added|removed|changed\"`.",
+        "content": {
+            "application/json": { "schema": reference("Changes") },
+            "application/x-ndjson": { "schema": { "type": "string" } }
+        }
+    });
+    let changes_params = vec![
+        dataset_id(),
+        param(
+            "from",
+            "query",
+            "The older version (default: the one before `to`; 0 is the empty state before version 1).",
+            json!({"type": "integer", "minimum": 0}),
+        ),
+        param(
+            "to",
+            "query",
+            "The newer version (default: the current one).",
+            json!({"type": "integer", "minimum": 1}),
+        ),
+    ];
+    let mut paths = serde_json::Map::new();
+    let mut add = |path: &str, item: Value| {
+        paths.insert(path.to_string(), item);
+    };
+    add(
+        "/healthz",
+        get(
+            "Liveness",
+            "`{\"status\": \"ok\"}` while the server runs.",
+            vec![],
+            json_ok("Alive.", json!({"type": "object"})),
+        ),
+    );
+    add(
+        "/api/v1/openapi.json",
+        get(
+            "This document",
+            "",
+            vec![],
+            json_ok("OpenAPI 3.1.", json!({"type": "object"})),
+        ),
+    );
+    add(
+        "/api/v1/datasets",
+        get(
+            "Catalog",
+            "Every dataset with its current version and links.",
+            vec![],
+            json_ok("The catalog.", reference("Catalog")),
+        ),
+    );
+    add(
+        "/api/v1/datasets/{id}",
+        get(
+            "One dataset",
+            "Metadata, the current schema with field documentation, a summary of every version, links to every format.",
+            vec![dataset_id()],
+            json_ok("The dataset.", reference("Dataset")),
+        ),
+    );
+    for (suffix, note) in [
+        ("", " Format by `Accept` (JSON by default)."),
+        (".json", ""),
+        (".csv", ""),
+        (".ndjson", ""),
+    ] {
+        add(
+            &format!("/api/v1/datasets/{{id}}/rows{suffix}"),
+            get(
+                "A page of rows",
+                &format!(
+                    "Filtered, sorted, keyset-paged rows of the current version (or `as_of`).{note}"
+                ),
+                rows_parameters(),
+                rows_ok.clone(),
+            ),
+        );
+    }
+    add(
+        "/api/v1/datasets/{id}/rows/{key}",
+        get(
+            "One row by primary key",
+            KEY_DESCRIPTION,
+            vec![
+                dataset_id(),
+                param("key", "path", KEY_DESCRIPTION, json!({"type": "string"})),
+                param(
+                    "as_of",
+                    "query",
+                    "Read from this version instead of the current one.",
+                    json!({"type": "integer", "minimum": 1}),
+                ),
+            ],
+            json_ok("The row.", reference("OneRow")),
+        ),
+    );
+    add(
+        "/api/v1/datasets/{id}/versions",
+        get(
+            "Every version",
+            "Newest first.",
+            vec![dataset_id()],
+            json_ok("The versions.", reference("Versions")),
+        ),
+    );
+    add(
+        "/api/v1/datasets/{id}/versions/{n}",
+        get(
+            "One version",
+            "With its schema and download links. Immutable.",
+            vec![dataset_id(), version_n()],
+            json_ok("The version.", reference("Version")),
+        ),
+    );
+    for format in ["csv", "bom.csv", "json", "ndjson"] {
+        add(
+            &format!("/api/v1/datasets/{{id}}/versions/{{n}}/data.{format}"),
+            download_path(true, format),
+        );
+        add(
+            &format!("/api/v1/datasets/{{id}}/latest/data.{format}"),
+            download_path(false, format),
+        );
+    }
+    for suffix in ["", ".json", ".ndjson"] {
+        add(
+            &format!("/api/v1/datasets/{{id}}/changes{suffix}"),
+            get(
+                "Changes between two versions",
+                "Rows added, removed and changed (with the fields that differ).",
+                changes_params.clone(),
+                changes_ok.clone(),
+            ),
+        );
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "Vitrina open data API", "version": "1", "description": DESCRIPTION, "license": { "name": "EUPL-1.2", "identifier": "EUPL-1.2" } },
+        "servers": [ { "url": base_url } ],
+        "paths": paths,
+        "components": { "schemas": schemas() }
+    })
+}

@@ -1,0 +1,1016 @@
+//! Tests of the whole publisher over an in-memory store: routes, caching,
+//! validators, ranges, codings, CORS, and the real server loop.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::{Method, Request, Response, StatusCode};
+
+use super::routes::handle;
+use super::{App, AppConfig};
+use crate::schema::{Field, FieldType, Row, StreamSchema, Value};
+use crate::store::{
+    ChangedRow, Changes, Compression, Cursor, DatasetMeta, DatasetSummary, ExportFormat, RowPage,
+    RowQuery, Staging, Store, StoreError, Version,
+};
+
+/// A store holding versions of one dataset, `projects`, keyed by `id`
+/// (integer), with a composite-key dataset `lines` keyed by (`year`, `code`).
+struct MemStore {
+    dir: tempfile::TempDir,
+    versions: Mutex<Vec<(Version, Vec<Row>)>>,
+    calls: Mutex<Vec<String>>,
+}
+
+fn field(name: &str, kind: FieldType) -> Field {
+    Field {
+        name: name.into(),
+        kind,
+        nullable: true,
+        description: format!("the {name}"),
+        unit: None,
+    }
+}
+
+fn schema() -> StreamSchema {
+    StreamSchema {
+        name: "projects".into(),
+        description: "EU projects".into(),
+        fields: vec![
+            field("id", FieldType::Integer),
+            field("title", FieldType::Text),
+            field("budget", FieldType::Decimal),
+        ],
+        primary_key: vec!["id".into()],
+    }
+}
+
+fn lines_schema() -> StreamSchema {
+    StreamSchema {
+        name: "lines".into(),
+        description: String::new(),
+        fields: vec![
+            field("year", FieldType::Integer),
+            field("code", FieldType::Text),
+        ],
+        primary_key: vec!["year".into(), "code".into()],
+    }
+}
+
+fn row(id: i64, title: &str) -> Row {
+    vec![
+        Value::Integer(id),
+        Value::Text(title.into()),
+        Value::Decimal(format!("{id}.50")),
+    ]
+}
+
+fn version(dataset: &str, number: u64, rows: usize, schema: StreamSchema) -> Version {
+    Version {
+        dataset: dataset.into(),
+        number,
+        published_at: chrono::DateTime::from_timestamp(1_700_000_000 + number as i64 * 3600, 0)
+            .unwrap(),
+        plugin: "projects".into(),
+        plugin_version: "0.1.0".into(),
+        contract: "0.1.0".into(),
+        content_hash: format!("{:064x}", number * 7919 + dataset.len() as u64),
+        row_count: rows as u64,
+        schema,
+        schema_changes: vec![],
+        run_id: format!("run-{number}"),
+    }
+}
+
+fn meta(id: &str) -> DatasetMeta {
+    DatasetMeta {
+        id: id.into(),
+        title: format!("Title of {id}"),
+        description: "Проекти с европейско финансиране".into(),
+        publisher: Some("Община Бургас".into()),
+        license: Some("CC-BY-4.0".into()),
+        profile: Some("project".into()),
+        schedule: Some("0 6 * * *".into()),
+        plugin: "projects".into(),
+    }
+}
+
+impl MemStore {
+    fn new() -> Arc<Self> {
+        let store = Arc::new(Self {
+            dir: tempfile::tempdir().unwrap(),
+            versions: Mutex::new(Vec::new()),
+            calls: Mutex::new(Vec::new()),
+        });
+        store.publish((1..=5).map(|i| row(i, &format!("проект {i}"))).collect());
+        let lines = version("lines", 1, 2, lines_schema());
+        store.versions.lock().unwrap().push((
+            lines,
+            vec![
+                vec![Value::Integer(2024), Value::Text("BG,01".into())],
+                vec![Value::Integer(2024), Value::Text("BG02".into())],
+            ],
+        ));
+        store
+    }
+
+    /// Publishes a new version of `projects` with its export files.
+    fn publish(&self, rows: Vec<Row>) -> Version {
+        let number = self.current("projects").map_or(1, |v| v.number + 1);
+        let v = version("projects", number, rows.len(), schema());
+        for (format, text) in [
+            (
+                ExportFormat::Csv,
+                format!("id,title\r\nversion,{number}\r\n"),
+            ),
+            (
+                ExportFormat::CsvBom,
+                format!("\u{feff}id,title\r\nversion,{number}\r\n"),
+            ),
+            (ExportFormat::Json, format!("[{{\"version\":{number}}}]\n")),
+            (ExportFormat::Ndjson, format!("{{\"version\":{number}}}\n")),
+        ] {
+            std::fs::write(
+                self.export_path("projects", &v, format, Compression::Identity),
+                &text,
+            )
+            .unwrap();
+            let gz = super::http::compress(text.as_bytes(), super::http::Encoding::Gzip).unwrap();
+            std::fs::write(
+                self.export_path("projects", &v, format, Compression::Gzip),
+                gz,
+            )
+            .unwrap();
+        }
+        self.versions.lock().unwrap().push((v.clone(), rows));
+        v
+    }
+
+    fn current(&self, dataset: &str) -> Option<Version> {
+        self.versions
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|(v, _)| v.dataset == dataset)
+            .map(|(v, _)| v.clone())
+    }
+
+    fn find(&self, dataset: &str, number: u64) -> Result<(Version, Vec<Row>), StoreError> {
+        self.versions
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(v, _)| v.dataset == dataset && v.number == number)
+            .cloned()
+            .ok_or(StoreError::UnknownVersion {
+                dataset: dataset.into(),
+                version: number,
+            })
+    }
+
+    fn calls(&self) -> usize {
+        self.calls.lock().unwrap().len()
+    }
+
+    fn called(&self, what: String) {
+        self.calls.lock().unwrap().push(what);
+    }
+}
+
+impl Store for MemStore {
+    fn sync_dataset(&self, _meta: &DatasetMeta) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    fn datasets(&self) -> Result<Vec<DatasetSummary>, StoreError> {
+        ["lines", "projects"]
+            .iter()
+            .map(|id| self.dataset(id))
+            .collect()
+    }
+
+    fn dataset(&self, id: &str) -> Result<DatasetSummary, StoreError> {
+        if !["lines", "projects"].contains(&id) {
+            return Err(StoreError::UnknownDataset(id.into()));
+        }
+        Ok(DatasetSummary {
+            meta: meta(id),
+            current: self.current(id),
+        })
+    }
+
+    fn stage(&self, _: &str, _: &StreamSchema) -> Result<Box<dyn Staging>, StoreError> {
+        Err(StoreError::Corrupt("read-only test store".into()))
+    }
+
+    fn versions(&self, dataset: &str) -> Result<Vec<Version>, StoreError> {
+        Ok(self
+            .versions
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(v, _)| v.dataset == dataset)
+            .map(|(v, _)| v.clone())
+            .collect())
+    }
+
+    fn version(&self, dataset: &str, number: u64) -> Result<Version, StoreError> {
+        Ok(self.find(dataset, number)?.0)
+    }
+
+    /// Key order only; `title` equality is the one filter it knows.
+    fn rows(&self, dataset: &str, query: &RowQuery) -> Result<RowPage, StoreError> {
+        self.called(format!("rows v{}", query.version));
+        let (v, rows) = self.find(dataset, query.version)?;
+        let after = match &query.after {
+            Some(Cursor { values, .. }) => match values.first() {
+                Some(Value::Integer(i)) => *i,
+                _ => {
+                    return Err(StoreError::BadQuery {
+                        message: "bad cursor".into(),
+                        valid_fields: vec![],
+                    });
+                }
+            },
+            None => i64::MIN,
+        };
+        let title = query.filters.iter().find_map(|f| match &f.op {
+            crate::store::FilterOp::Eq(t) if f.field == "title" => Some(t.clone()),
+            _ => None,
+        });
+        let matching: Vec<&Row> = rows
+            .iter()
+            .filter(|r| matches!(r[0], Value::Integer(i) if i > after))
+            .filter(|r| {
+                title
+                    .as_ref()
+                    .is_none_or(|t| r[1] == Value::Text(t.clone()))
+            })
+            .collect();
+        let page: Vec<Row> = matching
+            .iter()
+            .take(query.limit)
+            .map(|r| (*r).clone())
+            .collect();
+        let next = (matching.len() > query.limit).then(|| Cursor {
+            version: v.number,
+            values: vec![page.last().unwrap()[0].clone()],
+        });
+        let fields = query
+            .fields
+            .clone()
+            .unwrap_or_else(|| v.schema.fields.iter().map(|f| f.name.clone()).collect());
+        let positions: Vec<usize> = fields
+            .iter()
+            .map(|f| v.schema.fields.iter().position(|g| &g.name == f).unwrap())
+            .collect();
+        Ok(RowPage {
+            version: v.number,
+            schema: v.schema.clone(),
+            fields,
+            rows: page
+                .into_iter()
+                .map(|r| positions.iter().map(|&i| r[i].clone()).collect())
+                .collect(),
+            next,
+        })
+    }
+
+    fn row_by_key(
+        &self,
+        dataset: &str,
+        version: u64,
+        key: &[String],
+    ) -> Result<Option<Row>, StoreError> {
+        self.called(format!("row {key:?}"));
+        let (_, rows) = self.find(dataset, version)?;
+        let text = |v: &Value| match v {
+            Value::Integer(i) => i.to_string(),
+            Value::Text(s) => s.clone(),
+            _ => String::new(),
+        };
+        let width = key.len();
+        Ok(rows
+            .into_iter()
+            .find(|r| r.iter().take(width).map(text).collect::<Vec<_>>() == key))
+    }
+
+    fn changes(&self, dataset: &str, from: u64, to: u64) -> Result<Changes, StoreError> {
+        self.called(format!("changes {from}..{to}"));
+        let (v, _) = self.find(dataset, to)?;
+        Ok(Changes {
+            from,
+            to,
+            schema: v.schema,
+            added: vec![row(9, "нов")],
+            removed: vec![],
+            changed: vec![ChangedRow {
+                before: row(1, "стар"),
+                after: row(1, "нов"),
+                fields: vec!["title".into()],
+            }],
+        })
+    }
+
+    fn bookmarks(&self, _: &str) -> Result<BTreeMap<String, String>, StoreError> {
+        Ok(BTreeMap::new())
+    }
+
+    fn export_path(
+        &self,
+        dataset: &str,
+        version: &Version,
+        format: ExportFormat,
+        compression: Compression,
+    ) -> PathBuf {
+        let ext = match format {
+            ExportFormat::Csv => "csv",
+            ExportFormat::CsvBom => "bom.csv",
+            ExportFormat::Json => "json",
+            ExportFormat::Ndjson => "ndjson",
+        };
+        let suffix = match compression {
+            Compression::Identity => "",
+            Compression::Gzip => ".gz",
+            Compression::Brotli => ".br",
+        };
+        self.dir
+            .path()
+            .join(format!("{dataset}-v{}.{ext}{suffix}", version.number))
+    }
+}
+
+fn app() -> (Arc<MemStore>, Arc<App>) {
+    let store = MemStore::new();
+    let config = AppConfig {
+        base_url: "https://data.example/".into(),
+        ..AppConfig::default()
+    };
+    let app = Arc::new(App::new(store.clone(), config));
+    app.refresh_all().unwrap();
+    (store, app)
+}
+
+struct Got {
+    status: StatusCode,
+    headers: hyper::HeaderMap,
+    body: Bytes,
+}
+
+impl Got {
+    fn header(&self, name: &str) -> &str {
+        self.headers.get(name).map_or("", |v| v.to_str().unwrap())
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {:?}", self.body))
+    }
+
+    fn text(&self) -> &str {
+        std::str::from_utf8(&self.body).unwrap()
+    }
+}
+
+async fn collect(response: Response<http_body_util::Full<Bytes>>) -> Got {
+    let (parts, body) = response.into_parts();
+    Got {
+        status: parts.status,
+        headers: parts.headers,
+        body: body.collect().await.unwrap().to_bytes(),
+    }
+}
+
+async fn send(app: &Arc<App>, method: Method, uri: &str, headers: &[(&str, &str)]) -> Got {
+    let mut request = Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    collect(handle(app.clone(), request.body(()).unwrap()).await).await
+}
+
+async fn get(app: &Arc<App>, uri: &str) -> Got {
+    send(app, Method::GET, uri, &[]).await
+}
+
+#[tokio::test]
+async fn the_catalog_lists_datasets_with_links() {
+    let (_, app) = app();
+    let got = get(&app, "/api/v1/datasets").await;
+    assert_eq!(got.status, StatusCode::OK);
+    let json = got.json();
+    assert_eq!(json["datasets"][1]["id"], "projects");
+    assert_eq!(json["datasets"][1]["version"], 1);
+    assert_eq!(json["datasets"][1]["row_count"], 5);
+    assert_eq!(json["datasets"][1]["license"], "CC-BY-4.0");
+    assert_eq!(
+        json["datasets"][1]["links"]["latest"]["csv"],
+        "https://data.example/api/v1/datasets/projects/latest/data.csv"
+    );
+    assert_eq!(got.header("access-control-allow-origin"), "*");
+    assert!(got.header("etag").starts_with('"'));
+    assert!(!got.header("last-modified").is_empty());
+}
+
+#[tokio::test]
+async fn the_dataset_document_has_schema_versions_and_links() {
+    let (_, app) = app();
+    let json = get(&app, "/api/v1/datasets/projects").await.json();
+    assert_eq!(json["schema"]["fields"][2]["name"], "budget");
+    assert_eq!(json["schema"]["fields"][2]["description"], "the budget");
+    assert_eq!(json["versions"][0]["number"], 1);
+    assert_eq!(
+        json["links"]["rows_csv"],
+        "https://data.example/api/v1/datasets/projects/rows.csv"
+    );
+    let missing = get(&app, "/api/v1/datasets/nope").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.json()["error"]["code"], "not_found");
+}
+
+#[tokio::test]
+async fn conditional_requests_get_304_and_head_gets_headers_only() {
+    let (store, app) = app();
+    let first = get(&app, "/api/v1/datasets/projects/rows?limit=2").await;
+    let etag = first.header("etag").to_string();
+    let calls = store.calls();
+    let again = send(
+        &app,
+        Method::GET,
+        "/api/v1/datasets/projects/rows?limit=2",
+        &[("if-none-match", &etag)],
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
+    assert_eq!(again.header("etag"), etag);
+    let since = first.header("last-modified").to_string();
+    let again = send(
+        &app,
+        Method::GET,
+        "/api/v1/datasets/projects/rows?limit=2",
+        &[("if-modified-since", &since)],
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    // If-None-Match wins over a matching If-Modified-Since.
+    let again = send(
+        &app,
+        Method::GET,
+        "/api/v1/datasets/projects/rows?limit=2",
+        &[
+            ("if-none-match", "\"other\""),
+            ("if-modified-since", &since),
+        ],
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(store.calls(), calls, "answered from memory");
+    let head = send(
+        &app,
+        Method::HEAD,
+        "/api/v1/datasets/projects/rows?limit=2",
+        &[],
+    )
+    .await;
+    assert_eq!(head.status, StatusCode::OK);
+    assert!(head.body.is_empty());
+    assert_eq!(head.header("content-length"), first.body.len().to_string());
+    assert_eq!(head.header("etag"), etag);
+}
+
+#[tokio::test]
+async fn pages_link_to_the_next_and_cursors_pin_their_version() {
+    let (store, app) = app();
+    let first = get(
+        &app,
+        "/api/v1/datasets/projects/rows?limit=2&fields=id,title",
+    )
+    .await;
+    let json = first.json();
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["fields"], serde_json::json!(["id", "title"]));
+    assert_eq!(json["rows"][1]["id"], 2);
+    assert_eq!(json["has_more"], true);
+    assert_eq!(json["limit"], 2);
+    let next_url = json["next_url"].as_str().unwrap().to_string();
+    assert_eq!(first.header("link"), format!("<{next_url}>; rel=\"next\""));
+    assert!(next_url.starts_with(
+        "https://data.example/api/v1/datasets/projects/rows?fields=id%2Ctitle&limit=2&cursor="
+    ));
+
+    // Version 2 is published mid-walk; the walk stays on version 1.
+    store.publish((1..=3).map(|i| row(i, "v2")).collect());
+    app.refresh("projects").unwrap();
+    let path = next_url.trim_start_matches("https://data.example");
+    let second = get(&app, path).await;
+    let json = second.json();
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["rows"][0]["id"], 3);
+    assert_eq!(
+        second.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    let fresh = get(&app, "/api/v1/datasets/projects/rows").await.json();
+    assert_eq!(fresh["version"], 2);
+    assert_eq!(fresh["has_more"], false);
+    assert!(fresh["next"].is_null() && fresh["next_url"].is_null());
+    let old = get(&app, "/api/v1/datasets/projects/rows?as_of=1")
+        .await
+        .json();
+    assert_eq!(old["rows"].as_array().unwrap().len(), 5);
+    let clash = get(&app, &format!("{path}&as_of=2")).await;
+    assert_eq!(clash.json()["error"]["code"], "bad_cursor");
+}
+
+#[tokio::test]
+async fn equal_queries_share_one_cached_render() {
+    let (store, app) = app();
+    let a = get(&app, "/api/v1/datasets/projects/rows?title=x&limit=3").await;
+    let calls = store.calls();
+    let b = get(&app, "/api/v1/datasets/projects/rows?limit=3&title=x").await;
+    assert_eq!(a.header("etag"), b.header("etag"));
+    assert_eq!(a.body, b.body);
+    assert_eq!(store.calls(), calls);
+    let c = get(&app, "/api/v1/datasets/projects/rows?limit=4&title=x").await;
+    assert_ne!(a.header("etag"), c.header("etag"));
+}
+
+#[tokio::test]
+async fn bad_queries_are_400_with_the_valid_fields() {
+    let (store, app) = app();
+    let got = get(&app, "/api/v1/datasets/projects/rows?colour=red").await;
+    assert_eq!(got.status, StatusCode::BAD_REQUEST);
+    let json = got.json();
+    assert_eq!(json["error"]["code"], "bad_query");
+    assert_eq!(
+        json["error"]["valid_fields"],
+        serde_json::json!(["id", "title", "budget"])
+    );
+    let got = get(&app, "/api/v1/datasets/projects/rows?limit=10001").await;
+    assert!(
+        got.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("10000")
+    );
+    let got = get(&app, "/api/v1/datasets/projects/rows?cursor=garbage").await;
+    assert_eq!(
+        (got.status, got.json()["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_cursor"))
+    );
+    let got = get(&app, "/api/v1/datasets/projects/rows?as_of=9").await;
+    assert_eq!(
+        (got.status, got.json()["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("unknown_version"))
+    );
+    assert_eq!(store.calls(), 0, "checked before the store");
+    assert_eq!(got.header("cache-control"), "no-store");
+}
+
+#[tokio::test]
+async fn csv_and_ndjson_pages_by_suffix_or_accept() {
+    let (_, app) = app();
+    let csv = get(&app, "/api/v1/datasets/projects/rows.csv?limit=2").await;
+    assert_eq!(
+        csv.header("content-type"),
+        "text/csv; charset=utf-8; header=present"
+    );
+    assert!(
+        csv.text()
+            .starts_with("id,title,budget\r\n1,проект 1,1.50\r\n")
+    );
+    assert!(csv.header("link").contains("/rows.csv?limit=2&cursor="));
+    let accepted = send(
+        &app,
+        Method::GET,
+        "/api/v1/datasets/projects/rows?limit=2",
+        &[("accept", "text/csv")],
+    )
+    .await;
+    assert_eq!(accepted.body, csv.body);
+    assert!(accepted.header("vary").contains("Accept"));
+    let nd = get(&app, "/api/v1/datasets/projects/rows.ndjson").await;
+    assert_eq!(nd.text().lines().count(), 5);
+    assert_eq!(nd.header("content-type"), "application/x-ndjson");
+}
+
+#[tokio::test]
+async fn pages_are_compressed_as_accepted_with_their_own_etags() {
+    let (_, app) = app();
+    let plain = get(&app, "/api/v1/datasets/projects/rows").await;
+    let gz = send(
+        &app,
+        Method::GET,
+        "/api/v1/datasets/projects/rows",
+        &[("accept-encoding", "gzip")],
+    )
+    .await;
+    assert_eq!(gz.header("content-encoding"), "gzip");
+    assert_ne!(gz.header("etag"), plain.header("etag"));
+    let mut text = Vec::new();
+    flate2::read::GzDecoder::new(&gz.body[..])
+        .read_to_end(&mut text)
+        .unwrap();
+    assert_eq!(text, plain.body);
+    let br = send(
+        &app,
+        Method::GET,
+        "/api/v1/datasets/projects/rows",
+        &[("accept-encoding", "gzip, br")],
+    )
+    .await;
+    assert_eq!(br.header("content-encoding"), "br");
+    let mut text = Vec::new();
+    brotli::Decompressor::new(&br.body[..], 4096)
+        .read_to_end(&mut text)
+        .unwrap();
+    assert_eq!(text, plain.body);
+    let again = send(
+        &app,
+        Method::GET,
+        "/api/v1/datasets/projects/rows",
+        &[
+            ("accept-encoding", "br"),
+            ("if-none-match", br.header("etag")),
+        ],
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+}
+
+#[tokio::test]
+async fn rows_by_key_plain_and_composite() {
+    let (_, app) = app();
+    let got = get(&app, "/api/v1/datasets/projects/rows/3").await;
+    assert_eq!(got.json()["row"]["title"], "проект 3");
+    assert_eq!(got.json()["version"], 1);
+    let missing = get(&app, "/api/v1/datasets/projects/rows/99").await;
+    assert_eq!(
+        (missing.status, missing.json()["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let composite = get(&app, "/api/v1/datasets/lines/rows/2024,BG%2C01").await;
+    assert_eq!(composite.json()["row"]["code"], "BG,01");
+    let short = get(&app, "/api/v1/datasets/lines/rows/2024").await;
+    assert_eq!(short.json()["error"]["code"], "bad_key");
+}
+
+#[tokio::test]
+async fn versions_and_one_version() {
+    let (store, app) = app();
+    store.publish(vec![row(1, "x")]);
+    app.refresh("projects").unwrap();
+    let json = get(&app, "/api/v1/datasets/projects/versions").await.json();
+    assert_eq!(json["versions"][0]["number"], 2);
+    assert_eq!(json["versions"][1]["number"], 1);
+    let one = get(&app, "/api/v1/datasets/projects/versions/1").await;
+    assert_eq!(one.json()["schema"]["primary_key"][0], "id");
+    assert_eq!(
+        one.json()["links"]["downloads"]["csv"],
+        "https://data.example/api/v1/datasets/projects/versions/1/data.csv"
+    );
+    assert_eq!(
+        one.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(
+        get(&app, "/api/v1/datasets/projects/versions/7")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&app, "/api/v1/datasets/projects/versions/x")
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn downloads_versioned_and_latest() {
+    let (_, app) = app();
+    let versioned = get(&app, "/api/v1/datasets/projects/versions/1/data.csv").await;
+    assert_eq!(versioned.status, StatusCode::OK);
+    assert_eq!(versioned.text(), "id,title\r\nversion,1\r\n");
+    assert_eq!(
+        versioned.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(
+        versioned.header("content-disposition"),
+        "attachment; filename=\"projects-v1.csv\""
+    );
+    assert_eq!(versioned.header("accept-ranges"), "bytes");
+    let latest = get(&app, "/api/v1/datasets/projects/latest/data.csv").await;
+    assert_eq!(latest.body, versioned.body);
+    assert_eq!(latest.header("etag"), versioned.header("etag"));
+    assert_eq!(latest.header("cache-control"), "public, max-age=60");
+    assert_eq!(
+        latest.header("content-location"),
+        "https://data.example/api/v1/datasets/projects/versions/1/data.csv"
+    );
+    let bom = get(&app, "/api/v1/datasets/projects/latest/data.csv?bom=1").await;
+    assert!(bom.body.starts_with("\u{feff}".as_bytes()));
+    assert_eq!(
+        get(&app, "/api/v1/datasets/projects/latest/data.bom.csv")
+            .await
+            .body,
+        bom.body
+    );
+    assert_ne!(bom.header("etag"), latest.header("etag"));
+    let json = get(&app, "/api/v1/datasets/projects/versions/1/data.json").await;
+    assert_eq!(json.header("content-type"), "application/json");
+    let not_modified = send(
+        &app,
+        Method::GET,
+        "/api/v1/datasets/projects/latest/data.csv",
+        &[("if-none-match", versioned.header("etag"))],
+    )
+    .await;
+    assert_eq!(not_modified.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(
+        get(&app, "/api/v1/datasets/projects/latest/data.xml")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn downloads_honour_ranges_on_the_identity_file() {
+    let (_, app) = app();
+    let url = "/api/v1/datasets/projects/versions/1/data.csv";
+    let whole = get(&app, url).await;
+    let part = send(
+        &app,
+        Method::GET,
+        url,
+        &[("range", "bytes=0-1"), ("accept-encoding", "gzip")],
+    )
+    .await;
+    assert_eq!(part.status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(part.text(), "id");
+    assert_eq!(
+        part.header("content-range"),
+        format!("bytes 0-1/{}", whole.body.len())
+    );
+    assert_eq!(part.header("content-encoding"), "");
+    let tail = send(&app, Method::GET, url, &[("range", "bytes=-3")]).await;
+    assert_eq!(tail.text(), "1\r\n");
+    let beyond = send(&app, Method::GET, url, &[("range", "bytes=999-")]).await;
+    assert_eq!(beyond.status, StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(
+        beyond.header("content-range"),
+        format!("bytes */{}", whole.body.len())
+    );
+    let multi = send(&app, Method::GET, url, &[("range", "bytes=0-1,3-4")]).await;
+    assert_eq!(
+        (multi.status, multi.body.len()),
+        (StatusCode::OK, whole.body.len())
+    );
+    let stale = send(
+        &app,
+        Method::GET,
+        url,
+        &[("range", "bytes=0-1"), ("if-range", "\"old\"")],
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::OK);
+    let fresh = send(
+        &app,
+        Method::GET,
+        url,
+        &[("range", "bytes=0-1"), ("if-range", whole.header("etag"))],
+    )
+    .await;
+    assert_eq!(fresh.status, StatusCode::PARTIAL_CONTENT);
+}
+
+#[tokio::test]
+async fn downloads_serve_precompressed_files_and_fall_back() {
+    let (_, app) = app();
+    let url = "/api/v1/datasets/projects/versions/1/data.csv";
+    let gz = send(&app, Method::GET, url, &[("accept-encoding", "gzip")]).await;
+    assert_eq!(gz.header("content-encoding"), "gzip");
+    assert_eq!(gz.header("vary"), "Accept-Encoding");
+    assert!(gz.header("etag").ends_with("-gz\""));
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&gz.body[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    assert_eq!(text, "id,title\r\nversion,1\r\n");
+    // No .br file was written: identity it is.
+    let br = send(&app, Method::GET, url, &[("accept-encoding", "br")]).await;
+    assert_eq!(br.header("content-encoding"), "");
+    assert_eq!(br.text(), "id,title\r\nversion,1\r\n");
+}
+
+#[tokio::test]
+async fn changes_as_json_and_ndjson() {
+    let (store, app) = app();
+    store.publish(vec![row(1, "нов")]);
+    app.refresh("projects").unwrap();
+    let json = get(&app, "/api/v1/datasets/projects/changes").await.json();
+    assert_eq!(
+        (json["from"].as_u64(), json["to"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(json["changed"][0]["key"]["id"], 1);
+    assert_eq!(json["changed"][0]["before"]["title"], "стар");
+    assert_eq!(json["added"][0]["id"], 9);
+    let nd = get(&app, "/api/v1/datasets/projects/changes.ndjson?from=1&to=2").await;
+    assert_eq!(
+        nd.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    let kinds: Vec<String> = nd
+        .text()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["change"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(kinds, ["added", "changed"]);
+    let accepted = send(
+        &app,
+        Method::GET,
+        "/api/v1/datasets/projects/changes?from=1&to=2",
+        &[("accept", "application/x-ndjson")],
+    )
+    .await;
+    assert_eq!(accepted.body, nd.body);
+    assert_eq!(
+        get(&app, "/api/v1/datasets/projects/changes?from=5")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&app, "/api/v1/datasets/projects/changes?form=1")
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn methods_preflight_long_urls_and_unknown_routes() {
+    let (_, app) = app();
+    let post = send(&app, Method::POST, "/api/v1/datasets", &[]).await;
+    assert_eq!(post.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(post.header("allow"), "GET, HEAD, OPTIONS");
+    assert_eq!(post.json()["error"]["code"], "method_not_allowed");
+    let options = send(
+        &app,
+        Method::OPTIONS,
+        "/api/v1/datasets/projects/rows",
+        &[
+            ("origin", "https://x"),
+            ("access-control-request-method", "GET"),
+        ],
+    )
+    .await;
+    assert_eq!(options.status, StatusCode::NO_CONTENT);
+    assert_eq!(options.header("access-control-allow-origin"), "*");
+    assert!(
+        options
+            .header("access-control-allow-methods")
+            .contains("GET")
+    );
+    let long = get(
+        &app,
+        &format!("/api/v1/datasets/projects/rows?title={}", "a".repeat(9000)),
+    )
+    .await;
+    assert_eq!(long.status, StatusCode::URI_TOO_LONG);
+    let nothing = get(&app, "/api/v1/nothing").await;
+    assert_eq!(
+        (nothing.status, nothing.json()["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    assert_eq!(nothing.header("access-control-allow-origin"), "*");
+    let health = get(&app, "/healthz").await;
+    assert_eq!(health.json()["status"], "ok");
+}
+
+#[tokio::test]
+async fn the_openapi_document_names_every_route() {
+    let (_, app) = app();
+    let json = get(&app, "/api/v1/openapi.json").await.json();
+    assert_eq!(json["openapi"], "3.1.0");
+    for path in [
+        "/healthz",
+        "/api/v1/datasets",
+        "/api/v1/datasets/{id}",
+        "/api/v1/datasets/{id}/rows",
+        "/api/v1/datasets/{id}/rows.csv",
+        "/api/v1/datasets/{id}/rows/{key}",
+        "/api/v1/datasets/{id}/versions",
+        "/api/v1/datasets/{id}/versions/{n}",
+        "/api/v1/datasets/{id}/versions/{n}/data.csv",
+        "/api/v1/datasets/{id}/latest/data.ndjson",
+        "/api/v1/datasets/{id}/changes.ndjson",
+    ] {
+        assert!(json["paths"].get(path).is_some(), "{path}");
+    }
+    assert!(
+        json["info"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("Content-Location")
+    );
+}
+
+#[tokio::test]
+async fn a_dataset_without_versions_says_so() {
+    let (store, app) = app();
+    store
+        .versions
+        .lock()
+        .unwrap()
+        .retain(|(v, _)| v.dataset != "lines");
+    app.refresh("lines").unwrap();
+    let got = get(&app, "/api/v1/datasets/lines/rows").await;
+    assert_eq!(
+        (got.status, got.json()["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("no_version"))
+    );
+    assert_eq!(
+        get(&app, "/api/v1/datasets/lines").await.json()["version"],
+        serde_json::Value::Null
+    );
+}
+
+/// Sends raw HTTP/1.1 and reads until the server closes.
+async fn raw(addr: std::net::SocketAddr, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    stream.read_to_end(&mut out).await.unwrap();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn the_server_answers_over_tcp_and_shuts_down_gracefully() {
+    let (_, app) = app();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(super::serve(listener, app, async {
+        let _ = stopped.await;
+    }));
+    let get = raw(addr, "GET /api/v1/datasets/projects/rows?limit=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    assert!(get.starts_with("HTTP/1.1 200 OK"), "{get}");
+    let length = get
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .unwrap()
+        .to_string();
+    let head = raw(addr, "HEAD /api/v1/datasets/projects/rows?limit=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    assert!(
+        head.contains(&format!("content-length: {length}\r\n")),
+        "{head}"
+    );
+    assert!(head.ends_with("\r\n\r\n"), "no body after HEAD: {head}");
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
+
+#[tokio::test]
+async fn silent_and_slow_clients_are_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let store = MemStore::new();
+    let config = AppConfig {
+        header_read_timeout: std::time::Duration::from_millis(200),
+        ..AppConfig::default()
+    };
+    let app = Arc::new(App::new(store, config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(super::serve(listener, app, std::future::pending()));
+    for opening in ["", "PRI * HT", "GET /healthz HTTP/1.1\r\nHost"] {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.write_all(opening.as_bytes()).await.unwrap();
+        let mut out = Vec::new();
+        let closed = tokio::time::timeout(
+            std::time::Duration::from_secs(3),
+            stream.read_to_end(&mut out),
+        )
+        .await;
+        assert!(
+            closed.is_ok(),
+            "a client sending {opening:?} was not cut off"
+        );
+    }
+}
