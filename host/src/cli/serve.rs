@@ -37,13 +37,30 @@ pub async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> 
         let meta = dataset_meta(dataset);
         blocking(&store, move |s| s.sync_dataset(&meta)).await?;
     }
-    let listen = args.listen.clone().unwrap_or_else(|| config.server.listen.clone());
+    let listen = args
+        .listen
+        .clone()
+        .unwrap_or_else(|| config.server.listen.clone());
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
-        .with_context(|| format!("cannot listen on {listen}; set [server] listen in vitrina.toml or pass --listen"))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {listen}; set [server] listen in vitrina.toml or pass --listen"
+            )
+        })?;
     let address = listener.local_addr()?;
-    let base_url = config.server.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
-    let app = Arc::new(App::new(Arc::clone(&store), AppConfig { base_url, ..AppConfig::default() }));
+    let base_url = config
+        .server
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
+    let app = Arc::new(App::new(
+        Arc::clone(&store),
+        AppConfig {
+            base_url,
+            ..AppConfig::default()
+        },
+    ));
     let catalog = super::catalog(&config)?;
     let collector = Collector::new(config, catalog);
     if !args.no_initial_runs {
@@ -51,17 +68,27 @@ pub async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> 
     }
     let refresher = Arc::clone(&app);
     tokio::task::spawn_blocking(move || refresher.refresh_all()).await??;
-    eprintln!("Vitrina is serving {} datasets on http://{address}/api/v1/datasets", datasets.len());
+    tokio::spawn(follow_the_store(Arc::clone(&store), Arc::clone(&app)));
+    eprintln!(
+        "Vitrina is serving {} datasets on http://{address}/api/v1/datasets",
+        datasets.len()
+    );
     publish::serve(listener, app, shutdown_signal()).await?;
     eprintln!("Vitrina stopped");
     Ok(ExitCode::SUCCESS)
 }
 
 /// Runs, once, every dataset that has never published a version.
-async fn collect_missing(collector: &Collector, store: &Arc<dyn Store>, datasets: &[DatasetConfig]) {
+async fn collect_missing(
+    collector: &Collector,
+    store: &Arc<dyn Store>,
+    datasets: &[DatasetConfig],
+) {
     for dataset in datasets {
         let id = dataset.id.clone();
-        let has_version = blocking(store, move |s| s.dataset(&id)).await.map(|d| d.current.is_some());
+        let has_version = blocking(store, move |s| s.dataset(&id))
+            .await
+            .map(|d| d.current.is_some());
         if matches!(has_version, Ok(true)) {
             continue;
         }
@@ -77,11 +104,46 @@ async fn collect_missing(collector: &Collector, store: &Arc<dyn Store>, datasets
                 (Some(PublishOutcome::Published(v)), _) => {
                     tracing::info!(dataset = %dataset.id, version = v.number, rows = v.row_count, "published")
                 }
-                (Some(PublishOutcome::Unchanged(v)), _) => tracing::info!(dataset = %dataset.id, version = v.number, "unchanged"),
+                (Some(PublishOutcome::Unchanged(v)), _) => {
+                    tracing::info!(dataset = %dataset.id, version = v.number, "unchanged")
+                }
                 (None, Some(message)) => tracing::error!(dataset = %dataset.id, "{message}"),
                 (None, None) => {}
             },
             Err(e) => tracing::error!(dataset = %dataset.id, error = %e, "could not run"),
+        }
+    }
+}
+
+/// How often the server looks for versions published by another process
+/// (`vitrina run` by hand while the daemon serves).
+const STORE_POLL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Refreshes the publisher's view of every dataset whose current version
+/// changed in the store behind its back.
+async fn follow_the_store(store: Arc<dyn Store>, app: Arc<App>) {
+    let mut tick = tokio::time::interval(STORE_POLL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let app = Arc::clone(&app);
+        let result = blocking(&store, move |s| {
+            let known = app.catalog();
+            for summary in s.datasets()? {
+                let now = summary.current.as_ref().map(|v| v.number);
+                let before = known
+                    .datasets
+                    .get(&summary.meta.id)
+                    .and_then(|d| d.current.as_ref().map(|v| v.number));
+                if now != before {
+                    app.refresh(&summary.meta.id)?;
+                }
+            }
+            Ok(())
+        })
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "could not check the store for new versions");
         }
     }
 }

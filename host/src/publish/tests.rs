@@ -321,6 +321,14 @@ impl Store for MemStore {
         Ok(BTreeMap::new())
     }
 
+    fn record_run(&self, _: &crate::store::RunRecord) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    fn runs(&self, _: &str, _: usize) -> Result<Vec<crate::store::RunRecord>, StoreError> {
+        Ok(Vec::new())
+    }
+
     fn export_path(
         &self,
         dataset: &str,
