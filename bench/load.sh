@@ -14,7 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rows="${1:-200000}"
 secs="${2:-15}"
-port=18080; fixed_port=18081; nginx_port=18082
+# Ports picked at random so a leftover process cannot collide.
+port=$((20000 + RANDOM % 20000)); fixed_port=$((port + 1)); nginx_port=$((port + 2))
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 cargo build --release -p vitrina --quiet
@@ -52,6 +53,7 @@ if command -v nginx >/dev/null; then
     mkdir -p "$work/nginx/www"
     cp "$csv" "$work/nginx/www/data.csv"
     cat > "$work/nginx/nginx.conf" <<NGINX
+user root;
 worker_processes 1;
 pid $work/nginx/nginx.pid;
 error_log $work/nginx/error.log;

@@ -13,7 +13,7 @@ mod staging;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -72,6 +72,10 @@ pub struct SqliteStore {
     exports_root: PathBuf,
     /// Idle reader connections; a reader is opened when none is idle.
     readers: Mutex<Vec<Connection>>,
+    /// Versions already read: they never change once published, and
+    /// parsing a version's schema on every row request would cost more
+    /// than the row.
+    versions: Mutex<std::collections::HashMap<(String, u64), Arc<Version>>>,
 }
 
 impl SqliteStore {
@@ -86,6 +90,7 @@ impl SqliteStore {
             db_path: data_dir.join("vitrina.sqlite3"),
             exports_root: data_dir.join("exports"),
             readers: Mutex::new(Vec::new()),
+            versions: Mutex::new(std::collections::HashMap::new()),
         };
         let mut conn = store.open_connection()?;
         migrate(&mut conn)?;
@@ -137,6 +142,20 @@ impl SqliteStore {
         if readers.len() < MAX_IDLE_READERS {
             readers.push(conn);
         }
+    }
+
+    /// A version, from memory once it has been read.
+    fn cached_version(&self, conn: &Connection, dataset: &str, number: u64) -> Result<Arc<Version>, StoreError> {
+        let key = (dataset.to_string(), number);
+        if let Some(version) = self.versions.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(Arc::clone(version));
+        }
+        let version = Arc::new(read::version(conn, dataset, number)?);
+        self.versions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, Arc::clone(&version));
+        Ok(version)
     }
 
     /// Runs `f` with a pooled connection.
@@ -272,7 +291,9 @@ impl Store for SqliteStore {
     }
 
     fn rows(&self, dataset: &str, query: &RowQuery) -> Result<RowPage, StoreError> {
-        self.with_reader(|conn| read::rows(conn, dataset, query))
+        // A cursor pins the walk to the version it started on.
+        let number = query.after.as_ref().map_or(query.version, |c| c.version);
+        self.with_reader(|conn| read::rows(conn, &*self.cached_version(conn, dataset, number)?, query))
     }
 
     fn row_by_key(
@@ -281,7 +302,7 @@ impl Store for SqliteStore {
         version: u64,
         key: &[String],
     ) -> Result<Option<Row>, StoreError> {
-        self.with_reader(|conn| read::row_by_key(conn, dataset, version, key))
+        self.with_reader(|conn| read::row_by_key(conn, &*self.cached_version(conn, dataset, version)?, key))
     }
 
     fn changes(&self, dataset: &str, from: u64, to: u64) -> Result<Changes, StoreError> {

@@ -124,10 +124,8 @@ pub fn for_each_row_as_of(
 }
 
 /// A page of rows.
-pub fn rows(conn: &Connection, dataset: &str, query: &RowQuery) -> Result<RowPage, StoreError> {
-    // A cursor pins the walk to the version it started on.
-    let number = query.after.as_ref().map_or(query.version, |c| c.version);
-    let version = version(conn, dataset, number)?;
+pub fn rows(conn: &Connection, version: &Version, query: &RowQuery) -> Result<RowPage, StoreError> {
+    let dataset = version.dataset.as_str();
     let schema = &version.schema;
     let fields = selected_fields(schema, query.fields.as_deref())?;
     let sort = resolve_sort(schema, &query.sort)?;
@@ -398,13 +396,8 @@ fn sql_value(value: &Value) -> rusqlite::types::Value {
 }
 
 /// One row by primary key as of a version.
-pub fn row_by_key(
-    conn: &Connection,
-    dataset: &str,
-    number: u64,
-    key: &[String],
-) -> Result<Option<Row>, StoreError> {
-    let version = version(conn, dataset, number)?;
+pub fn row_by_key(conn: &Connection, version: &Version, key: &[String]) -> Result<Option<Row>, StoreError> {
+    let (dataset, number) = (version.dataset.as_str(), version.number);
     if key.len() != version.schema.primary_key.len() {
         return Err(bad_query(
             &version.schema,
