@@ -183,6 +183,14 @@ impl App {
         Ok(())
     }
 
+    /// [`App::refresh`] from async code, on a blocking thread.
+    pub async fn refresh_async(self: &Arc<Self>, dataset: &str) -> Result<(), StoreError> {
+        let (app, dataset) = (self.clone(), dataset.to_string());
+        tokio::task::spawn_blocking(move || app.refresh(&dataset))
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("the refresh task failed: {e}")))?
+    }
+
     /// Re-reads every dataset. Blocks, like [`App::refresh`].
     pub fn refresh_all(&self) -> Result<(), StoreError> {
         let _one_at_a_time = self.refreshing.lock().unwrap_or_else(|e| e.into_inner());

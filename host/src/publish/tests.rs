@@ -664,7 +664,7 @@ async fn rows_by_key_plain_and_composite() {
 async fn versions_and_one_version() {
     let (store, app) = app();
     store.publish(vec![row(1, "x")]);
-    app.refresh("projects").unwrap();
+    app.refresh_async("projects").await.unwrap();
     let json = get(&app, "/api/v1/datasets/projects/versions").await.json();
     assert_eq!(json["versions"][0]["number"], 2);
     assert_eq!(json["versions"][1]["number"], 1);
@@ -1013,4 +1013,38 @@ async fn silent_and_slow_clients_are_cut_off() {
             "a client sending {opening:?} was not cut off"
         );
     }
+}
+
+/// A server for load tests by hand (`wrk`): `VITRINA_BENCH_PORT=18080
+/// cargo test -p vitrina --lib bench_server -- --ignored`, serving 1000
+/// rows for `VITRINA_BENCH_SECS` seconds on one worker thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+#[ignore = "a load-test server, run by hand"]
+async fn bench_server() {
+    let env = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let store = MemStore::new();
+    store.publish(
+        (1..=1000)
+            .map(|i| row(i, &format!("проект номер {i} за ремонт на улица")))
+            .collect(),
+    );
+    let app = Arc::new(App::new(store, AppConfig::default()));
+    app.refresh_all().unwrap();
+    let listener =
+        tokio::net::TcpListener::bind(("127.0.0.1", env("VITRINA_BENCH_PORT", 18080) as u16))
+            .await
+            .unwrap();
+    let secs = env("VITRINA_BENCH_SECS", 30);
+    super::serve(
+        listener,
+        app,
+        tokio::time::sleep(std::time::Duration::from_secs(secs)),
+    )
+    .await
+    .unwrap();
 }
