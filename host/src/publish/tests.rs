@@ -1028,11 +1028,17 @@ async fn bench_server() {
             .unwrap_or(default)
     };
     let store = MemStore::new();
-    store.publish(
+    let v = store.publish(
         (1..=1000)
             .map(|i| row(i, &format!("проект номер {i} за ремонт на улица")))
             .collect(),
     );
+    // A download big enough to measure throughput against a static server.
+    let big = store.export_path("projects", &v, ExportFormat::Csv, Compression::Identity);
+    let line = "42,проект номер 42 за ремонт на улица,1234567.89\r\n";
+    let lines = env("VITRINA_BENCH_CSV_MB", 4) as usize * (1 << 20) / line.len();
+    std::fs::write(&big, line.repeat(lines)).unwrap();
+    println!("download file: {}", big.display());
     let app = Arc::new(App::new(store, AppConfig::default()));
     app.refresh_all().unwrap();
     let listener =
