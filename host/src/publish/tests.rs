@@ -1054,3 +1054,29 @@ async fn bench_server() {
     .await
     .unwrap();
 }
+
+#[tokio::test]
+async fn remembered_etags_follow_the_current_version() {
+    let (store, app) = app();
+    let url = "/api/v1/datasets/projects/rows?limit=2";
+    let first = get(&app, url).await;
+    let etag = first.header("etag").to_string();
+    let again = send(&app, Method::GET, url, &[("if-none-match", &etag)]).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    store.publish(vec![row(1, "v2")]);
+    app.refresh("projects").unwrap();
+    let after = send(&app, Method::GET, url, &[("if-none-match", &etag)]).await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert_eq!(after.json()["version"], 2);
+    assert_ne!(after.header("etag"), etag);
+    // A pinned page keeps its ETag across publishes.
+    let pinned = get(&app, "/api/v1/datasets/projects/rows?as_of=1&limit=2").await;
+    store.publish(vec![row(1, "v3")]);
+    app.refresh("projects").unwrap();
+    let still = get(&app, "/api/v1/datasets/projects/rows?as_of=1&limit=2").await;
+    assert_eq!(still.header("etag"), pinned.header("etag"));
+    assert_eq!(still.json()["version"], 1);
+    // The same query by Accept is another format, not the remembered one.
+    let csv = send(&app, Method::GET, url, &[("accept", "text/csv")]).await;
+    assert!(csv.text().starts_with("id,title,budget"));
+}
