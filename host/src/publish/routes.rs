@@ -639,7 +639,6 @@ impl Ctx<'_> {
             .content_hash
             .chars()
             .filter(char::is_ascii_alphanumeric)
-            .take(32)
             .collect();
         let spec = Spec {
             etag: format!("\"{hash}-{tag}\""),
