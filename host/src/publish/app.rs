@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::{Value as Json, json};
 
-use super::cache::ResponseCache;
+use super::cache::{EtagMemo, ResponseCache};
 use super::files::FileCache;
 use super::http::etag;
 use crate::store::{DatasetMeta, DatasetSummary, Store, StoreError, Version};
@@ -108,6 +108,7 @@ pub struct App {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) config: AppConfig,
     pub(crate) cache: ResponseCache,
+    pub(crate) memo: EtagMemo,
     pub(crate) files: FileCache,
     pub(crate) openapi: Document,
     catalog: RwLock<Arc<Catalog>>,
@@ -143,6 +144,7 @@ impl App {
         Self {
             store,
             cache: ResponseCache::new(config.cache_bytes),
+            memo: EtagMemo::new(config.cache_bytes / 16),
             files: FileCache::default(),
             openapi,
             catalog: RwLock::new(Arc::new(render_catalog(&config.base_url, BTreeMap::new()))),
@@ -181,6 +183,14 @@ impl App {
         };
         self.swap(datasets);
         Ok(())
+    }
+
+    /// [`App::refresh`] from async code, on a blocking thread.
+    pub async fn refresh_async(self: &Arc<Self>, dataset: &str) -> Result<(), StoreError> {
+        let (app, dataset) = (self.clone(), dataset.to_string());
+        tokio::task::spawn_blocking(move || app.refresh(&dataset))
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("the refresh task failed: {e}")))?
     }
 
     /// Re-reads every dataset. Blocks, like [`App::refresh`].

@@ -113,6 +113,57 @@ impl Inner {
     }
 }
 
+/// What a rows request's ETag was computed from, remembered by the raw
+/// request so that a repeated request (a poller's 304, a hot page) skips
+/// query parsing, schema checks and hashing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Remembered {
+    /// The version the ETag is for, and its content hash: the memo holds
+    /// only while the dataset still has that version (as current, when not
+    /// pinned).
+    pub version: u64,
+    pub content_hash: String,
+    /// Whether `as_of` or a cursor chose the version.
+    pub pinned: bool,
+    pub etag: String,
+}
+
+/// Raw request → [`Remembered`], bounded by the bytes of its keys: when
+/// full it starts over, which costs one parse per hot request.
+pub struct EtagMemo {
+    max_bytes: usize,
+    inner: Mutex<(HashMap<String, Arc<Remembered>>, usize)>,
+}
+
+impl EtagMemo {
+    pub fn new(max_bytes: usize) -> Self {
+        Self {
+            max_bytes,
+            inner: Mutex::new((HashMap::new(), 0)),
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<Arc<Remembered>> {
+        self.lock().0.get(key).cloned()
+    }
+
+    pub fn insert(&self, key: String, value: Remembered) {
+        let cost = key.len() + value.etag.len() + value.content_hash.len() + 64;
+        let mut inner = self.lock();
+        if inner.1 + cost > self.max_bytes {
+            inner.0.clear();
+            inner.1 = 0;
+        }
+        if inner.0.insert(key, Arc::new(value)).is_none() {
+            inner.1 += cost;
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (HashMap<String, Arc<Remembered>>, usize)> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +189,23 @@ mod tests {
         assert!(cache.get("a").is_some());
         assert!(cache.get("i").is_some());
         assert!(cache.size() <= 8 * 1128);
+    }
+
+    #[test]
+    fn the_memo_starts_over_when_full() {
+        let memo = EtagMemo::new(400);
+        let value = |n| Remembered {
+            version: n,
+            content_hash: "h".into(),
+            pinned: false,
+            etag: "\"e\"".into(),
+        };
+        memo.insert("a".repeat(100), value(1));
+        assert_eq!(memo.get(&"a".repeat(100)).unwrap().version, 1);
+        memo.insert("b".repeat(100), value(2));
+        memo.insert("c".repeat(100), value(3));
+        assert!(memo.get(&"a".repeat(100)).is_none());
+        assert_eq!(memo.get(&"c".repeat(100)).unwrap().version, 3);
     }
 
     #[test]

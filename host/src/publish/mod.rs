@@ -14,6 +14,22 @@
 //! - [`http`]: validators, conditional requests, ranges, compression, CORS.
 //! - [`cache`]: the bounded response cache; [`files`]: mapped download files.
 //! - [`errors`]: the JSON error document; [`openapi`]: the API's description.
+//!
+//! Decisions (also stated in the OpenAPI description, for clients):
+//! - `latest/data.*` is served directly, not redirected: one round trip for
+//!   the people and scripts that want "the data now", `Cache-Control:
+//!   public, max-age=60`, the versioned file's ETag, and `Content-Location`
+//!   naming the versioned URL so a client can record which version it got.
+//! - A request with `Range` is answered from the uncompressed file, whatever
+//!   `Accept-Encoding` says: a resumed download must see the same bytes as
+//!   the attempt it resumes. Without `Range`, the precompressed `.br`/`.gz`
+//!   files are served as they are, each coding with its own ETag.
+//! - `/rows/{key}`: composite keys are the key values in key order, each
+//!   percent-encoded, joined by `,` (`/rows/2024,BG%2C01`).
+//! - Unknown query parameters are 400s, so a typo never passes silently.
+//! - Each request is logged at `info` on the target `vitrina::http`
+//!   (method, path, status, bytes, microseconds); filter that target to
+//!   silence access logs.
 
 pub mod app;
 pub mod cache;

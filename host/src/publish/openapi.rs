@@ -37,6 +37,8 @@ published.
 `no_version`, `unknown_version`, `bad_query` (with `valid_fields`), `bad_cursor`, `bad_key`, `method_not_allowed`, \
 `range_not_satisfiable`, `uri_too_long` (URLs are limited to 8 KiB), `timeout`, `internal`.
 
+**Parameters.** Unknown query parameters are errors (400 `bad_query`), so a typo never passes silently.
+
 **CORS.** Every answer allows any origin; `OPTIONS` answers preflights.";
 
 const KEY_DESCRIPTION: &str = "The row's primary-key values in key order, each percent-encoded, joined by `,`. \
@@ -91,12 +93,14 @@ fn get(summary: &str, description: &str, parameters: Vec<Value>, ok: Value) -> V
 fn rows_parameters() -> Vec<Value> {
     vec![
         dataset_id(),
-        param(
-            "{field}",
-            "query",
-            "Filter: `?field=value` (equals) or `?field__op=value` with op one of `eq`, `ne`, `gt`, `gte`, `lt`, `lte`, `in` (comma-separated values), `contains` (text, case-insensitive), `isnull` (`true`/`false`). Values are read with the field's type (numbers, dates `YYYY-MM-DD`, date-times RFC 3339, `true`/`false`). An unknown field or a bad value is a 400 listing the valid fields. A field named like a reserved parameter is filtered with `__eq`.",
-            json!({"type": "string"}),
-        ),
+        json!({
+            "name": "filters",
+            "in": "query",
+            "style": "form",
+            "explode": true,
+            "schema": { "type": "object", "additionalProperties": { "type": "string" } },
+            "description": "Filter: `?field=value` (equals) or `?field__op=value` with op one of `eq`, `ne`, `gt`, `gte`, `lt`, `lte`, `in` (comma-separated values), `contains` (text, case-insensitive), `isnull` (`true`/`false`). Values are read with the field's type (numbers, dates `YYYY-MM-DD`, date-times RFC 3339, `true`/`false`). An unknown field or a bad value is a 400 listing the valid fields. A field named like a reserved parameter is filtered with `__eq`.",
+        }),
         param(
             "sort",
             "query",

@@ -16,7 +16,7 @@ use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 
 use super::app::{App, DatasetState, Document, Links, version_json};
-use super::cache::Rendered;
+use super::cache::{Remembered, Rendered};
 use super::errors::ApiError;
 use super::formats::{Format, render_changes, render_page, render_row};
 use super::http::{
@@ -312,15 +312,27 @@ impl Ctx<'_> {
         spec: Spec,
         render: impl FnOnce() -> Result<Rendered, ApiError> + Send + 'static,
     ) -> Result<Answer, ApiError> {
+        if let Some(answer) = self.answer_from_memory(&spec) {
+            return Ok(answer);
+        }
+        let encoding = negotiate_encoding(self.headers);
+        let etag = variant(&spec.etag, encoding);
+        let rendered = self.render(&spec.etag, &etag, encoding, render).await?;
+        Ok(self.answer(&spec, &etag, encoding, &rendered))
+    }
+
+    /// The answer when it needs no work: a 304, or a cached render.
+    fn answer_from_memory(&self, spec: &Spec) -> Option<Answer> {
         let encoding = negotiate_encoding(self.headers);
         let etag = variant(&spec.etag, encoding);
         if not_modified(self.headers, &etag, spec.last_modified) {
-            return Ok(spec.headers(Answer::new(StatusCode::NOT_MODIFIED, Bytes::new()), &etag));
+            return Some(spec.headers(Answer::new(StatusCode::NOT_MODIFIED, Bytes::new()), &etag));
         }
-        let rendered = match self.app.cache.get(&etag) {
-            Some(hit) => hit,
-            None => self.render(&spec.etag, &etag, encoding, render).await?,
-        };
+        let rendered = self.app.cache.get(&etag)?;
+        Some(self.answer(spec, &etag, encoding, &rendered))
+    }
+
+    fn answer(&self, spec: &Spec, etag: &str, encoding: Encoding, rendered: &Rendered) -> Answer {
         let mut answer = Answer::new(StatusCode::OK, rendered.body.clone())
             .with(header::CONTENT_TYPE, rendered.content_type);
         if let Some(coding) = encoding.header() {
@@ -329,7 +341,7 @@ impl Ctx<'_> {
         if let Some(next) = &rendered.next {
             answer = answer.with(header::LINK, &format!("<{next}>; rel=\"next\""));
         }
-        Ok(spec.headers(answer, &etag))
+        spec.headers(answer, etag)
     }
 
     async fn render(
@@ -426,6 +438,14 @@ impl Ctx<'_> {
     async fn rows(&self, id: &str, suffix: Option<Format>) -> Result<Answer, ApiError> {
         let state = self.dataset(id)?;
         let format = suffix.unwrap_or_else(|| Format::from_accept(self.headers, &ALL_FORMATS));
+        let memo_key = format!(
+            "{id}\u{0}{}\u{0}{}",
+            format.extension(),
+            self.query.unwrap_or("")
+        );
+        if let Some(answer) = self.remembered(&state, &memo_key) {
+            return Ok(answer);
+        }
         let raw = RawRowQuery::parse(self.query)?;
         let cursor = raw.cursor()?;
         let pinned = match (&cursor, raw.as_of()?) {
@@ -441,19 +461,24 @@ impl Ctx<'_> {
         let version = self.pick(&state, pinned)?;
         let query = raw.resolve(&version.schema, version.number, cursor)?;
         let normal = canonical(&query, true);
-        let spec = Spec {
-            etag: etag(&[
-                b"rows",
-                id.as_bytes(),
-                version.content_hash.as_bytes(),
-                &version.number.to_le_bytes(),
-                normal.as_bytes(),
-                format.extension().as_bytes(),
-            ]),
-            last_modified: Some(version.published_at),
-            cache_control: if pinned.is_some() { IMMUTABLE } else { SHORT },
-            vary: "Accept, Accept-Encoding",
-        };
+        let tag = etag(&[
+            b"rows",
+            id.as_bytes(),
+            version.content_hash.as_bytes(),
+            &version.number.to_le_bytes(),
+            normal.as_bytes(),
+            format.extension().as_bytes(),
+        ]);
+        self.app.memo.insert(
+            memo_key,
+            Remembered {
+                version: version.number,
+                content_hash: version.content_hash.clone(),
+                pinned: pinned.is_some(),
+                etag: tag.clone(),
+            },
+        );
+        let spec = rows_spec(tag, &version, pinned.is_some());
         // The next link names the format in the path, so it is the same
         // whether this page was asked for by suffix or by `Accept`.
         let next_base = match format {
@@ -478,6 +503,17 @@ impl Ctx<'_> {
             })
         })
         .await
+    }
+
+    /// A repeated rows request answered from memory: its ETag remembered
+    /// from last time, while the version it was for still applies.
+    fn remembered(&self, state: &DatasetState, key: &str) -> Option<Answer> {
+        let memo = self.app.memo.get(key)?;
+        let version = state.version(memo.pinned.then_some(memo.version))?;
+        if version.number != memo.version || version.content_hash != memo.content_hash {
+            return None;
+        }
+        self.answer_from_memory(&rows_spec(memo.etag.clone(), version, memo.pinned))
     }
 
     async fn row(&self, id: &str, key: &str) -> Result<Answer, ApiError> {
@@ -603,7 +639,6 @@ impl Ctx<'_> {
             .content_hash
             .chars()
             .filter(char::is_ascii_alphanumeric)
-            .take(32)
             .collect();
         let spec = Spec {
             etag: format!("\"{hash}-{tag}\""),
@@ -701,6 +736,16 @@ impl Ctx<'_> {
         Err(ApiError::internal(
             "the download file of this version cannot be read; the operator has been told in the log",
         ))
+    }
+}
+
+/// How a page of rows is validated and cached.
+fn rows_spec(etag: String, version: &Version, pinned: bool) -> Spec {
+    Spec {
+        etag,
+        last_modified: Some(version.published_at),
+        cache_control: if pinned { IMMUTABLE } else { SHORT },
+        vary: "Accept, Accept-Encoding",
     }
 }
 

@@ -672,7 +672,7 @@ async fn rows_by_key_plain_and_composite() {
 async fn versions_and_one_version() {
     let (store, app) = app();
     store.publish(vec![row(1, "x")]);
-    app.refresh("projects").unwrap();
+    app.refresh_async("projects").await.unwrap();
     let json = get(&app, "/api/v1/datasets/projects/versions").await.json();
     assert_eq!(json["versions"][0]["number"], 2);
     assert_eq!(json["versions"][1]["number"], 1);
@@ -1021,4 +1021,70 @@ async fn silent_and_slow_clients_are_cut_off() {
             "a client sending {opening:?} was not cut off"
         );
     }
+}
+
+/// A server for load tests by hand (`wrk`): `VITRINA_BENCH_PORT=18080
+/// cargo test -p vitrina --lib bench_server -- --ignored`, serving 1000
+/// rows for `VITRINA_BENCH_SECS` seconds on one worker thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+#[ignore = "a load-test server, run by hand"]
+async fn bench_server() {
+    let env = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let store = MemStore::new();
+    let v = store.publish(
+        (1..=1000)
+            .map(|i| row(i, &format!("проект номер {i} за ремонт на улица")))
+            .collect(),
+    );
+    // A download big enough to measure throughput against a static server.
+    let big = store.export_path("projects", &v, ExportFormat::Csv, Compression::Identity);
+    let line = "42,проект номер 42 за ремонт на улица,1234567.89\r\n";
+    let lines = env("VITRINA_BENCH_CSV_MB", 4) as usize * (1 << 20) / line.len();
+    std::fs::write(&big, line.repeat(lines)).unwrap();
+    println!("download file: {}", big.display());
+    let app = Arc::new(App::new(store, AppConfig::default()));
+    app.refresh_all().unwrap();
+    let listener =
+        tokio::net::TcpListener::bind(("127.0.0.1", env("VITRINA_BENCH_PORT", 18080) as u16))
+            .await
+            .unwrap();
+    let secs = env("VITRINA_BENCH_SECS", 30);
+    super::serve(
+        listener,
+        app,
+        tokio::time::sleep(std::time::Duration::from_secs(secs)),
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn remembered_etags_follow_the_current_version() {
+    let (store, app) = app();
+    let url = "/api/v1/datasets/projects/rows?limit=2";
+    let first = get(&app, url).await;
+    let etag = first.header("etag").to_string();
+    let again = send(&app, Method::GET, url, &[("if-none-match", &etag)]).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    store.publish(vec![row(1, "v2")]);
+    app.refresh("projects").unwrap();
+    let after = send(&app, Method::GET, url, &[("if-none-match", &etag)]).await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert_eq!(after.json()["version"], 2);
+    assert_ne!(after.header("etag"), etag);
+    // A pinned page keeps its ETag across publishes.
+    let pinned = get(&app, "/api/v1/datasets/projects/rows?as_of=1&limit=2").await;
+    store.publish(vec![row(1, "v3")]);
+    app.refresh("projects").unwrap();
+    let still = get(&app, "/api/v1/datasets/projects/rows?as_of=1&limit=2").await;
+    assert_eq!(still.header("etag"), pinned.header("etag"));
+    assert_eq!(still.json()["version"], 1);
+    // The same query by Accept is another format, not the remembered one.
+    let csv = send(&app, Method::GET, url, &[("accept", "text/csv")]).await;
+    assert!(csv.text().starts_with("id,title,budget"));
 }
