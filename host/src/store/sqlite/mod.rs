@@ -145,9 +145,19 @@ impl SqliteStore {
     }
 
     /// A version, from memory once it has been read.
-    fn cached_version(&self, conn: &Connection, dataset: &str, number: u64) -> Result<Arc<Version>, StoreError> {
+    fn cached_version(
+        &self,
+        conn: &Connection,
+        dataset: &str,
+        number: u64,
+    ) -> Result<Arc<Version>, StoreError> {
         let key = (dataset.to_string(), number);
-        if let Some(version) = self.versions.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        if let Some(version) = self
+            .versions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
             return Ok(Arc::clone(version));
         }
         let version = Arc::new(read::version(conn, dataset, number)?);
@@ -293,7 +303,9 @@ impl Store for SqliteStore {
     fn rows(&self, dataset: &str, query: &RowQuery) -> Result<RowPage, StoreError> {
         // A cursor pins the walk to the version it started on.
         let number = query.after.as_ref().map_or(query.version, |c| c.version);
-        self.with_reader(|conn| read::rows(conn, &*self.cached_version(conn, dataset, number)?, query))
+        self.with_reader(|conn| {
+            read::rows(conn, &*self.cached_version(conn, dataset, number)?, query)
+        })
     }
 
     fn row_by_key(
@@ -302,7 +314,9 @@ impl Store for SqliteStore {
         version: u64,
         key: &[String],
     ) -> Result<Option<Row>, StoreError> {
-        self.with_reader(|conn| read::row_by_key(conn, &*self.cached_version(conn, dataset, version)?, key))
+        self.with_reader(|conn| {
+            read::row_by_key(conn, &*self.cached_version(conn, dataset, version)?, key)
+        })
     }
 
     fn changes(&self, dataset: &str, from: u64, to: u64) -> Result<Changes, StoreError> {

@@ -396,7 +396,11 @@ fn sql_value(value: &Value) -> rusqlite::types::Value {
 }
 
 /// One row by primary key as of a version.
-pub fn row_by_key(conn: &Connection, version: &Version, key: &[String]) -> Result<Option<Row>, StoreError> {
+pub fn row_by_key(
+    conn: &Connection,
+    version: &Version,
+    key: &[String],
+) -> Result<Option<Row>, StoreError> {
     let (dataset, number) = (version.dataset.as_str(), version.number);
     if key.len() != version.schema.primary_key.len() {
         return Err(bad_query(
@@ -453,6 +457,11 @@ pub fn changes(
     from: u64,
     to: u64,
 ) -> Result<Changes, StoreError> {
+    // Version 0 is the empty dataset before the first publish: from it,
+    // every row was added; to it, every row was removed.
+    if from == 0 || to == 0 {
+        return changes_from_nothing(conn, dataset, from, to);
+    }
     let old = version(conn, dataset, from)?;
     let new = version(conn, dataset, to)?;
     let (lo, hi) = (from.min(to), from.max(to));
@@ -483,6 +492,32 @@ pub fn changes(
         before,
         after,
     ))
+}
+
+fn changes_from_nothing(
+    conn: &Connection,
+    dataset: &str,
+    from: u64,
+    to: u64,
+) -> Result<Changes, StoreError> {
+    let existing = version(conn, dataset, from.max(to))?;
+    let rows: Vec<Row> = keyed_rows(conn, &existing, "1")?
+        .into_iter()
+        .map(|r| r.2)
+        .collect();
+    let (added, removed) = if from == 0 {
+        (rows, Vec::new())
+    } else {
+        (Vec::new(), rows)
+    };
+    Ok(Changes {
+        from,
+        to,
+        schema: existing.schema,
+        added,
+        removed,
+        changed: Vec::new(),
+    })
 }
 
 fn merge_changes(

@@ -185,6 +185,10 @@ fn changes_list_added_removed_and_changed_rows() {
     assert_eq!(changes.changed[0].after, row("b", "Beta", Some("25.00")));
     assert_eq!(changes.changed[0].fields, vec!["value".to_string()]);
 
+    let first = store.changes("contracts", 0, 1).unwrap();
+    assert_eq!(first.added.len(), 3, "from nothing, every row is added");
+    assert!(first.removed.is_empty() && first.changed.is_empty());
+
     let backwards = store.changes("contracts", 2, 1).unwrap();
     assert_eq!(backwards.added, vec![row("c", "Gamma", None)]);
     assert_eq!(backwards.removed, vec![row("d", "Delta", Some("7"))]);
