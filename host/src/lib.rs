@@ -9,6 +9,7 @@
 //! - [`config`]: `vitrina.toml` and `dataset.toml`, with errors naming file and line.
 //! - [`runtime`]: the sandboxed wasmtime runtime and the host imports plugins call.
 //! - [`validate`]: checks on plugin descriptions and on every row.
+//! - [`schedule`]: cron schedules in local time across DST, retries with backoff.
 //! - [`schema`]: the host's version-independent picture of plugins and rows.
 //! - [`plugins`]: finding plugins: bundled in the binary, or `*.wasm` files.
 //! - [`output`]: rows written as CSV, JSON or NDJSON.
@@ -23,6 +24,7 @@ pub mod pipeline;
 pub mod plugins;
 pub mod publish;
 pub mod runtime;
+pub mod schedule;
 pub mod schema;
 pub mod store;
 pub mod validate;
