@@ -9,6 +9,7 @@
 //! happens twice on the fall-back night runs at its first occurrence.
 
 mod backoff;
+pub mod scheduler;
 
 use std::str::FromStr;
 
@@ -16,6 +17,7 @@ use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 pub use backoff::Backoff;
+pub use scheduler::{Clock, Job, Outcome, Runner, Scheduler, Settings};
 
 /// Why a schedule could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
