@@ -445,8 +445,15 @@ fn serve_collects_datasets_without_a_version_then_stops_cleanly() {
     assert_eq!(page["version"], 1);
     assert_eq!(ids(&page).len(), 8);
     let first = ok_json(&server.addr, &format!("/api/v1/datasets/{DATASET}/changes"));
-    assert_eq!((first["from"].as_u64(), first["to"].as_u64()), (Some(0), Some(1)));
-    assert_eq!(first["added"].as_array().unwrap().len(), 8, "the first version adds every row");
+    assert_eq!(
+        (first["from"].as_u64(), first["to"].as_u64()),
+        (Some(0), Some(1))
+    );
+    assert_eq!(
+        first["added"].as_array().unwrap().len(),
+        8,
+        "the first version adds every row"
+    );
     let status = server.terminate();
     assert!(status.success(), "exit status {status:?}");
 }
