@@ -1,9 +1,12 @@
-//! Tests of the whole publisher over an in-memory store: routes, caching,
-//! validators, ranges, codings, CORS, and the real server loop.
+//! Tests of the whole publisher over the real SQLite store: routes,
+//! caching, validators, ranges, codings, CORS, and the real server loop.
+//!
+//! Versions are made the way a run makes them (staged, then published), so
+//! the rows, versions and download files served are the store's own.
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -13,17 +16,119 @@ use hyper::{Method, Request, Response, StatusCode};
 use super::routes::handle;
 use super::{App, AppConfig};
 use crate::schema::{Field, FieldType, Row, StreamSchema, Value};
+use crate::store::sqlite::SqliteStore;
 use crate::store::{
-    ChangedRow, Changes, Compression, Cursor, DatasetMeta, DatasetSummary, ExportFormat, RowPage,
-    RowQuery, Staging, Store, StoreError, Version,
+    Changes, Compression, DatasetMeta, DatasetSummary, ExportFormat, PublishOutcome,
+    PublishRequest, RowPage, RowQuery, RunRecord, Staging, Store, StoreError, Version,
 };
 
-/// A store holding versions of one dataset, `projects`, keyed by `id`
-/// (integer), with a composite-key dataset `lines` keyed by (`year`, `code`).
-struct MemStore {
-    dir: tempfile::TempDir,
-    versions: Mutex<Vec<(Version, Vec<Row>)>>,
+/// The real store, with every call recorded by method name, so a test can
+/// see that an answer came from memory and not from the store.
+struct CountingStore {
+    inner: SqliteStore,
     calls: Mutex<Vec<String>>,
+    /// The store's folder: declared last, so it is removed after the store
+    /// has closed its connections.
+    _dir: tempfile::TempDir,
+}
+
+impl CountingStore {
+    /// An empty store in a fresh temporary folder.
+    fn open() -> Arc<Self> {
+        let dir = tempfile::tempdir().unwrap();
+        Arc::new(Self {
+            inner: SqliteStore::open(dir.path()).unwrap(),
+            calls: Mutex::new(Vec::new()),
+            _dir: dir,
+        })
+    }
+
+    fn calls(&self) -> usize {
+        self.calls.lock().unwrap().len()
+    }
+
+    fn called(&self, method: &str) {
+        self.calls.lock().unwrap().push(method.to_string());
+    }
+}
+
+impl Store for CountingStore {
+    fn sync_dataset(&self, meta: &DatasetMeta) -> Result<(), StoreError> {
+        self.called("sync_dataset");
+        self.inner.sync_dataset(meta)
+    }
+
+    fn datasets(&self) -> Result<Vec<DatasetSummary>, StoreError> {
+        self.called("datasets");
+        self.inner.datasets()
+    }
+
+    fn dataset(&self, id: &str) -> Result<DatasetSummary, StoreError> {
+        self.called("dataset");
+        self.inner.dataset(id)
+    }
+
+    fn stage(&self, dataset: &str, schema: &StreamSchema) -> Result<Box<dyn Staging>, StoreError> {
+        self.called("stage");
+        self.inner.stage(dataset, schema)
+    }
+
+    fn versions(&self, dataset: &str) -> Result<Vec<Version>, StoreError> {
+        self.called("versions");
+        self.inner.versions(dataset)
+    }
+
+    fn version(&self, dataset: &str, number: u64) -> Result<Version, StoreError> {
+        self.called("version");
+        self.inner.version(dataset, number)
+    }
+
+    fn rows(&self, dataset: &str, query: &RowQuery) -> Result<RowPage, StoreError> {
+        self.called("rows");
+        self.inner.rows(dataset, query)
+    }
+
+    fn row_by_key(
+        &self,
+        dataset: &str,
+        version: u64,
+        key: &[String],
+    ) -> Result<Option<Row>, StoreError> {
+        self.called("row_by_key");
+        self.inner.row_by_key(dataset, version, key)
+    }
+
+    fn changes(&self, dataset: &str, from: u64, to: u64) -> Result<Changes, StoreError> {
+        self.called("changes");
+        self.inner.changes(dataset, from, to)
+    }
+
+    fn record_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+        self.called("record_run");
+        self.inner.record_run(run)
+    }
+
+    fn runs(&self, dataset: &str, limit: usize) -> Result<Vec<RunRecord>, StoreError> {
+        self.called("runs");
+        self.inner.runs(dataset, limit)
+    }
+
+    fn bookmarks(&self, dataset: &str) -> Result<BTreeMap<String, String>, StoreError> {
+        self.called("bookmarks");
+        self.inner.bookmarks(dataset)
+    }
+
+    fn export_path(
+        &self,
+        dataset: &str,
+        version: &Version,
+        format: ExportFormat,
+        compression: Compression,
+    ) -> std::path::PathBuf {
+        self.called("export_path");
+        self.inner
+            .export_path(dataset, version, format, compression)
+    }
 }
 
 fn field(name: &str, kind: FieldType) -> Field {
@@ -36,6 +141,7 @@ fn field(name: &str, kind: FieldType) -> Field {
     }
 }
 
+/// `projects`, keyed by `id` (an integer).
 fn schema() -> StreamSchema {
     StreamSchema {
         name: "projects".into(),
@@ -49,6 +155,7 @@ fn schema() -> StreamSchema {
     }
 }
 
+/// `lines`, keyed by (`year`, `code`): a composite key.
 fn lines_schema() -> StreamSchema {
     StreamSchema {
         name: "lines".into(),
@@ -69,21 +176,18 @@ fn row(id: i64, title: &str) -> Row {
     ]
 }
 
-fn version(dataset: &str, number: u64, rows: usize, schema: StreamSchema) -> Version {
-    Version {
-        dataset: dataset.into(),
-        number,
-        published_at: chrono::DateTime::from_timestamp(1_700_000_000 + number as i64 * 3600, 0)
-            .unwrap(),
-        plugin: "projects".into(),
-        plugin_version: "0.1.0".into(),
-        contract: "0.1.0".into(),
-        content_hash: format!("{:064x}", number * 7919 + dataset.len() as u64),
-        row_count: rows as u64,
-        schema,
-        schema_changes: vec![],
-        run_id: format!("run-{number}"),
-    }
+/// Version 1 of `projects`: five rows.
+fn first_projects() -> Vec<Row> {
+    (1..=5).map(|i| row(i, &format!("проект {i}"))).collect()
+}
+
+/// The CSV download of version 1 of `projects`: key order, decimals as
+/// they were published.
+fn first_projects_csv() -> String {
+    let rows: String = (1..=5)
+        .map(|i| format!("{i},проект {i},{i}.50\r\n"))
+        .collect();
+    format!("id,title,budget\r\n{rows}")
 }
 
 fn meta(id: &str) -> DatasetMeta {
@@ -99,262 +203,69 @@ fn meta(id: &str) -> DatasetMeta {
     }
 }
 
-impl MemStore {
-    fn new() -> Arc<Self> {
-        let store = Arc::new(Self {
-            dir: tempfile::tempdir().unwrap(),
-            versions: Mutex::new(Vec::new()),
-            calls: Mutex::new(Vec::new()),
-        });
-        store.publish((1..=5).map(|i| row(i, &format!("проект {i}"))).collect());
-        let lines = version("lines", 1, 2, lines_schema());
-        store.versions.lock().unwrap().push((
-            lines,
-            vec![
-                vec![Value::Integer(2024), Value::Text("BG,01".into())],
-                vec![Value::Integer(2024), Value::Text("BG02".into())],
-            ],
-        ));
-        store
-    }
-
-    /// Publishes a new version of `projects` with its export files.
-    fn publish(&self, rows: Vec<Row>) -> Version {
-        let number = self.current("projects").map_or(1, |v| v.number + 1);
-        let v = version("projects", number, rows.len(), schema());
-        for (format, text) in [
-            (
-                ExportFormat::Csv,
-                format!("id,title\r\nversion,{number}\r\n"),
-            ),
-            (
-                ExportFormat::CsvBom,
-                format!("\u{feff}id,title\r\nversion,{number}\r\n"),
-            ),
-            (ExportFormat::Json, format!("[{{\"version\":{number}}}]\n")),
-            (ExportFormat::Ndjson, format!("{{\"version\":{number}}}\n")),
-        ] {
-            std::fs::write(
-                self.export_path("projects", &v, format, Compression::Identity),
-                &text,
-            )
-            .unwrap();
-            let gz = super::http::compress(text.as_bytes(), super::http::Encoding::Gzip).unwrap();
-            std::fs::write(
-                self.export_path("projects", &v, format, Compression::Gzip),
-                gz,
-            )
-            .unwrap();
-        }
-        self.versions.lock().unwrap().push((v.clone(), rows));
-        v
-    }
-
-    fn current(&self, dataset: &str) -> Option<Version> {
-        self.versions
-            .lock()
-            .unwrap()
-            .iter()
-            .rev()
-            .find(|(v, _)| v.dataset == dataset)
-            .map(|(v, _)| v.clone())
-    }
-
-    fn find(&self, dataset: &str, number: u64) -> Result<(Version, Vec<Row>), StoreError> {
-        self.versions
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|(v, _)| v.dataset == dataset && v.number == number)
-            .cloned()
-            .ok_or(StoreError::UnknownVersion {
-                dataset: dataset.into(),
-                version: number,
-            })
-    }
-
-    fn calls(&self) -> usize {
-        self.calls.lock().unwrap().len()
-    }
-
-    fn called(&self, what: String) {
-        self.calls.lock().unwrap().push(what);
+/// Publishes `rows` as the next version of `dataset` the way a run does:
+/// staged, then published, the download files written by the store.
+fn publish(store: &dyn Store, dataset: &str, schema: &StreamSchema, rows: Vec<Row>) -> Version {
+    // Run ids are the runs table's key: one per publish.
+    static RUNS: AtomicU64 = AtomicU64::new(0);
+    let mut staging = store.stage(dataset, schema).unwrap();
+    staging.write(rows).unwrap();
+    let outcome = staging
+        .publish(PublishRequest {
+            run_id: format!("run-{}", RUNS.fetch_add(1, Ordering::Relaxed)),
+            started_at: chrono::Utc::now(),
+            report: serde_json::Value::Null,
+            plugin: "projects".into(),
+            plugin_version: "0.1.0".into(),
+            contract: "0.1.0".into(),
+            bookmarks: BTreeMap::new(),
+        })
+        .unwrap();
+    match outcome {
+        PublishOutcome::Published(version) => version,
+        PublishOutcome::Unchanged(v) => panic!("version {} already has these rows", v.number),
     }
 }
 
-impl Store for MemStore {
-    fn sync_dataset(&self, _meta: &DatasetMeta) -> Result<(), StoreError> {
-        Ok(())
-    }
-
-    fn datasets(&self) -> Result<Vec<DatasetSummary>, StoreError> {
-        ["lines", "projects"]
-            .iter()
-            .map(|id| self.dataset(id))
-            .collect()
-    }
-
-    fn dataset(&self, id: &str) -> Result<DatasetSummary, StoreError> {
-        if !["lines", "projects"].contains(&id) {
-            return Err(StoreError::UnknownDataset(id.into()));
-        }
-        Ok(DatasetSummary {
-            meta: meta(id),
-            current: self.current(id),
-        })
-    }
-
-    fn stage(&self, _: &str, _: &StreamSchema) -> Result<Box<dyn Staging>, StoreError> {
-        Err(StoreError::Corrupt("read-only test store".into()))
-    }
-
-    fn versions(&self, dataset: &str) -> Result<Vec<Version>, StoreError> {
-        Ok(self
-            .versions
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|(v, _)| v.dataset == dataset)
-            .map(|(v, _)| v.clone())
-            .collect())
-    }
-
-    fn version(&self, dataset: &str, number: u64) -> Result<Version, StoreError> {
-        Ok(self.find(dataset, number)?.0)
-    }
-
-    /// Key order only; `title` equality is the one filter it knows.
-    fn rows(&self, dataset: &str, query: &RowQuery) -> Result<RowPage, StoreError> {
-        self.called(format!("rows v{}", query.version));
-        let (v, rows) = self.find(dataset, query.version)?;
-        let after = match &query.after {
-            Some(Cursor { values, .. }) => match values.first() {
-                Some(Value::Integer(i)) => *i,
-                _ => {
-                    return Err(StoreError::BadQuery {
-                        message: "bad cursor".into(),
-                        valid_fields: vec![],
-                    });
-                }
-            },
-            None => i64::MIN,
-        };
-        let title = query.filters.iter().find_map(|f| match &f.op {
-            crate::store::FilterOp::Eq(t) if f.field == "title" => Some(t.clone()),
-            _ => None,
-        });
-        let matching: Vec<&Row> = rows
-            .iter()
-            .filter(|r| matches!(r[0], Value::Integer(i) if i > after))
-            .filter(|r| {
-                title
-                    .as_ref()
-                    .is_none_or(|t| r[1] == Value::Text(t.clone()))
-            })
-            .collect();
-        let page: Vec<Row> = matching
-            .iter()
-            .take(query.limit)
-            .map(|r| (*r).clone())
-            .collect();
-        let next = (matching.len() > query.limit).then(|| Cursor {
-            version: v.number,
-            values: vec![page.last().unwrap()[0].clone()],
-        });
-        let fields = query
-            .fields
-            .clone()
-            .unwrap_or_else(|| v.schema.fields.iter().map(|f| f.name.clone()).collect());
-        let positions: Vec<usize> = fields
-            .iter()
-            .map(|f| v.schema.fields.iter().position(|g| &g.name == f).unwrap())
-            .collect();
-        Ok(RowPage {
-            version: v.number,
-            schema: v.schema.clone(),
-            fields,
-            rows: page
-                .into_iter()
-                .map(|r| positions.iter().map(|&i| r[i].clone()).collect())
-                .collect(),
-            next,
-        })
-    }
-
-    fn row_by_key(
-        &self,
-        dataset: &str,
-        version: u64,
-        key: &[String],
-    ) -> Result<Option<Row>, StoreError> {
-        self.called(format!("row {key:?}"));
-        let (_, rows) = self.find(dataset, version)?;
-        let text = |v: &Value| match v {
-            Value::Integer(i) => i.to_string(),
-            Value::Text(s) => s.clone(),
-            _ => String::new(),
-        };
-        let width = key.len();
-        Ok(rows
-            .into_iter()
-            .find(|r| r.iter().take(width).map(text).collect::<Vec<_>>() == key))
-    }
-
-    fn changes(&self, dataset: &str, from: u64, to: u64) -> Result<Changes, StoreError> {
-        self.called(format!("changes {from}..{to}"));
-        let (v, _) = self.find(dataset, to)?;
-        Ok(Changes {
-            from,
-            to,
-            schema: v.schema,
-            added: vec![row(9, "нов")],
-            removed: vec![],
-            changed: vec![ChangedRow {
-                before: row(1, "стар"),
-                after: row(1, "нов"),
-                fields: vec!["title".into()],
-            }],
-        })
-    }
-
-    fn bookmarks(&self, _: &str) -> Result<BTreeMap<String, String>, StoreError> {
-        Ok(BTreeMap::new())
-    }
-
-    fn record_run(&self, _: &crate::store::RunRecord) -> Result<(), StoreError> {
-        Ok(())
-    }
-
-    fn runs(&self, _: &str, _: usize) -> Result<Vec<crate::store::RunRecord>, StoreError> {
-        Ok(Vec::new())
-    }
-
-    fn export_path(
-        &self,
-        dataset: &str,
-        version: &Version,
-        format: ExportFormat,
-        compression: Compression,
-    ) -> PathBuf {
-        let ext = match format {
-            ExportFormat::Csv => "csv",
-            ExportFormat::CsvBom => "bom.csv",
-            ExportFormat::Json => "json",
-            ExportFormat::Ndjson => "ndjson",
-        };
-        let suffix = match compression {
-            Compression::Identity => "",
-            Compression::Gzip => ".gz",
-            Compression::Brotli => ".br",
-        };
-        self.dir
-            .path()
-            .join(format!("{dataset}-v{}.{ext}{suffix}", version.number))
-    }
+/// Publishes the next version of `projects`.
+fn publish_projects(store: &CountingStore, rows: Vec<Row>) -> Version {
+    publish(store, "projects", &schema(), rows)
 }
 
-fn app() -> (Arc<MemStore>, Arc<App>) {
-    let store = MemStore::new();
+/// A store with `lines` (version 1: two rows, one key value holding a
+/// comma) and `projects` (version 1: five rows).
+fn store() -> Arc<CountingStore> {
+    let store = CountingStore::open();
+    for id in ["lines", "projects"] {
+        store.sync_dataset(&meta(id)).unwrap();
+    }
+    publish_projects(&store, first_projects());
+    publish(
+        &*store,
+        "lines",
+        &lines_schema(),
+        vec![
+            vec![Value::Integer(2024), Value::Text("BG,01".into())],
+            vec![Value::Integer(2024), Value::Text("BG02".into())],
+        ],
+    );
+    store
+}
+
+/// The bytes of one of the download files the store wrote for a version.
+fn export(
+    store: &CountingStore,
+    dataset: &str,
+    number: u64,
+    format: ExportFormat,
+    compression: Compression,
+) -> Vec<u8> {
+    let version = store.version(dataset, number).unwrap();
+    std::fs::read(store.export_path(dataset, &version, format, compression)).unwrap()
+}
+
+fn app() -> (Arc<CountingStore>, Arc<App>) {
+    let store = store();
     let config = AppConfig {
         base_url: "https://data.example/".into(),
         ..AppConfig::default()
@@ -512,7 +423,7 @@ async fn pages_link_to_the_next_and_cursors_pin_their_version() {
     ));
 
     // Version 2 is published mid-walk; the walk stays on version 1.
-    store.publish((1..=3).map(|i| row(i, "v2")).collect());
+    publish_projects(&store, (1..=3).map(|i| row(i, "v2")).collect());
     app.refresh("projects").unwrap();
     let path = next_url.trim_start_matches("https://data.example");
     let second = get(&app, path).await;
@@ -551,6 +462,7 @@ async fn equal_queries_share_one_cached_render() {
 #[tokio::test]
 async fn bad_queries_are_400_with_the_valid_fields() {
     let (store, app) = app();
+    let calls = store.calls();
     let got = get(&app, "/api/v1/datasets/projects/rows?colour=red").await;
     assert_eq!(got.status, StatusCode::BAD_REQUEST);
     let json = got.json();
@@ -576,7 +488,7 @@ async fn bad_queries_are_400_with_the_valid_fields() {
         (got.status, got.json()["error"]["code"].as_str()),
         (StatusCode::NOT_FOUND, Some("unknown_version"))
     );
-    assert_eq!(store.calls(), 0, "checked before the store");
+    assert_eq!(store.calls(), calls, "checked before the store");
     assert_eq!(got.header("cache-control"), "no-store");
 }
 
@@ -671,7 +583,7 @@ async fn rows_by_key_plain_and_composite() {
 #[tokio::test]
 async fn versions_and_one_version() {
     let (store, app) = app();
-    store.publish(vec![row(1, "x")]);
+    publish_projects(&store, vec![row(1, "x")]);
     app.refresh_async("projects").await.unwrap();
     let json = get(&app, "/api/v1/datasets/projects/versions").await.json();
     assert_eq!(json["versions"][0]["number"], 2);
@@ -702,10 +614,13 @@ async fn versions_and_one_version() {
 
 #[tokio::test]
 async fn downloads_versioned_and_latest() {
-    let (_, app) = app();
+    let (store, app) = app();
+    let file = |format| export(&store, "projects", 1, format, Compression::Identity);
     let versioned = get(&app, "/api/v1/datasets/projects/versions/1/data.csv").await;
     assert_eq!(versioned.status, StatusCode::OK);
-    assert_eq!(versioned.text(), "id,title\r\nversion,1\r\n");
+    // The file the store wrote at publish time, byte for byte.
+    assert_eq!(versioned.text(), first_projects_csv());
+    assert_eq!(versioned.body, file(ExportFormat::Csv));
     assert_eq!(
         versioned.header("cache-control"),
         "public, max-age=31536000, immutable"
@@ -725,6 +640,7 @@ async fn downloads_versioned_and_latest() {
     );
     let bom = get(&app, "/api/v1/datasets/projects/latest/data.csv?bom=1").await;
     assert!(bom.body.starts_with("\u{feff}".as_bytes()));
+    assert_eq!(bom.body, file(ExportFormat::CsvBom));
     assert_eq!(
         get(&app, "/api/v1/datasets/projects/latest/data.bom.csv")
             .await
@@ -734,6 +650,11 @@ async fn downloads_versioned_and_latest() {
     assert_ne!(bom.header("etag"), latest.header("etag"));
     let json = get(&app, "/api/v1/datasets/projects/versions/1/data.json").await;
     assert_eq!(json.header("content-type"), "application/json");
+    assert_eq!(json.body, file(ExportFormat::Json));
+    assert_eq!(json.json()[4]["budget"], "5.50");
+    let nd = get(&app, "/api/v1/datasets/projects/latest/data.ndjson").await;
+    assert_eq!(nd.body, file(ExportFormat::Ndjson));
+    let calls = store.calls();
     let not_modified = send(
         &app,
         Method::GET,
@@ -742,6 +663,7 @@ async fn downloads_versioned_and_latest() {
     )
     .await;
     assert_eq!(not_modified.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(store.calls(), calls, "answered from the ETag alone");
     assert_eq!(
         get(&app, "/api/v1/datasets/projects/latest/data.xml")
             .await
@@ -770,7 +692,8 @@ async fn downloads_honour_ranges_on_the_identity_file() {
     );
     assert_eq!(part.header("content-encoding"), "");
     let tail = send(&app, Method::GET, url, &[("range", "bytes=-3")]).await;
-    assert_eq!(tail.text(), "1\r\n");
+    assert_eq!(tail.text(), "0\r\n");
+    assert_eq!(tail.body, whole.body.slice(whole.body.len() - 3..));
     let beyond = send(&app, Method::GET, url, &[("range", "bytes=999-")]).await;
     assert_eq!(beyond.status, StatusCode::RANGE_NOT_SATISFIABLE);
     assert_eq!(
@@ -802,27 +725,52 @@ async fn downloads_honour_ranges_on_the_identity_file() {
 
 #[tokio::test]
 async fn downloads_serve_precompressed_files_and_fall_back() {
-    let (_, app) = app();
+    let (store, app) = app();
+    let file = |format, compression| export(&store, "projects", 1, format, compression);
     let url = "/api/v1/datasets/projects/versions/1/data.csv";
     let gz = send(&app, Method::GET, url, &[("accept-encoding", "gzip")]).await;
     assert_eq!(gz.header("content-encoding"), "gzip");
     assert_eq!(gz.header("vary"), "Accept-Encoding");
     assert!(gz.header("etag").ends_with("-gz\""));
+    // The store's .gz file as it is, not compressed again.
+    assert_eq!(gz.body, file(ExportFormat::Csv, Compression::Gzip));
     let mut text = String::new();
     flate2::read::GzDecoder::new(&gz.body[..])
         .read_to_string(&mut text)
         .unwrap();
-    assert_eq!(text, "id,title\r\nversion,1\r\n");
-    // No .br file was written: identity it is.
+    assert_eq!(text, first_projects_csv());
     let br = send(&app, Method::GET, url, &[("accept-encoding", "br")]).await;
-    assert_eq!(br.header("content-encoding"), "");
-    assert_eq!(br.text(), "id,title\r\nversion,1\r\n");
+    assert_eq!(br.header("content-encoding"), "br");
+    assert!(br.header("etag").ends_with("-br\""));
+    assert_eq!(br.body, file(ExportFormat::Csv, Compression::Brotli));
+    // A .br file lost from disk (a file the publisher has not mapped yet):
+    // identity it is, not an error.
+    let version = store.version("projects", 1).unwrap();
+    std::fs::remove_file(store.export_path(
+        "projects",
+        &version,
+        ExportFormat::Ndjson,
+        Compression::Brotli,
+    ))
+    .unwrap();
+    let url = "/api/v1/datasets/projects/versions/1/data.ndjson";
+    let fallback = send(&app, Method::GET, url, &[("accept-encoding", "br")]).await;
+    assert_eq!(fallback.status, StatusCode::OK);
+    assert_eq!(fallback.header("content-encoding"), "");
+    assert_eq!(
+        fallback.body,
+        file(ExportFormat::Ndjson, Compression::Identity)
+    );
 }
 
 #[tokio::test]
 async fn changes_as_json_and_ndjson() {
     let (store, app) = app();
-    store.publish(vec![row(1, "нов")]);
+    // Version 2: row 1 retitled, row 9 added, the others as they were.
+    let mut rows = first_projects();
+    rows[0] = row(1, "нов");
+    rows.push(row(9, "нов"));
+    publish_projects(&store, rows);
     app.refresh("projects").unwrap();
     let json = get(&app, "/api/v1/datasets/projects/changes").await.json();
     assert_eq!(
@@ -830,8 +778,12 @@ async fn changes_as_json_and_ndjson() {
         (Some(1), Some(2))
     );
     assert_eq!(json["changed"][0]["key"]["id"], 1);
-    assert_eq!(json["changed"][0]["before"]["title"], "стар");
+    assert_eq!(json["changed"][0]["before"]["title"], "проект 1");
+    assert_eq!(json["changed"][0]["after"]["title"], "нов");
+    assert_eq!(json["changed"][0]["fields"], serde_json::json!(["title"]));
     assert_eq!(json["added"][0]["id"], 9);
+    assert_eq!(json["added"][0]["budget"], "9.50");
+    assert_eq!(json["removed"], serde_json::json!([]));
     let nd = get(&app, "/api/v1/datasets/projects/changes.ndjson?from=1&to=2").await;
     assert_eq!(
         nd.header("cache-control"),
@@ -941,19 +893,16 @@ async fn the_openapi_document_names_every_route() {
 #[tokio::test]
 async fn a_dataset_without_versions_says_so() {
     let (store, app) = app();
-    store
-        .versions
-        .lock()
-        .unwrap()
-        .retain(|(v, _)| v.dataset != "lines");
-    app.refresh("lines").unwrap();
-    let got = get(&app, "/api/v1/datasets/lines/rows").await;
+    // Configured, never run: the store knows it, with no version.
+    store.sync_dataset(&meta("plans")).unwrap();
+    app.refresh("plans").unwrap();
+    let got = get(&app, "/api/v1/datasets/plans/rows").await;
     assert_eq!(
         (got.status, got.json()["error"]["code"].as_str()),
         (StatusCode::NOT_FOUND, Some("no_version"))
     );
     assert_eq!(
-        get(&app, "/api/v1/datasets/lines").await.json()["version"],
+        get(&app, "/api/v1/datasets/plans").await.json()["version"],
         serde_json::Value::Null
     );
 }
@@ -998,7 +947,7 @@ async fn the_server_answers_over_tcp_and_shuts_down_gracefully() {
 #[tokio::test]
 async fn silent_and_slow_clients_are_cut_off() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let store = MemStore::new();
+    let store = store();
     let config = AppConfig {
         header_read_timeout: std::time::Duration::from_millis(200),
         ..AppConfig::default()
@@ -1025,7 +974,8 @@ async fn silent_and_slow_clients_are_cut_off() {
 
 /// A server for load tests by hand (`wrk`): `VITRINA_BENCH_PORT=18080
 /// cargo test -p vitrina --lib bench_server -- --ignored`, serving 1000
-/// rows for `VITRINA_BENCH_SECS` seconds on one worker thread.
+/// rows of `projects` and a `VITRINA_BENCH_CSV_MB` download of `bulk` for
+/// `VITRINA_BENCH_SECS` seconds on one worker thread.
 #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
 #[ignore = "a load-test server, run by hand"]
 async fn bench_server() {
@@ -1035,17 +985,27 @@ async fn bench_server() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(default)
     };
-    let store = MemStore::new();
-    let v = store.publish(
+    let store = store();
+    publish_projects(
+        &store,
         (1..=1000)
             .map(|i| row(i, &format!("проект номер {i} за ремонт на улица")))
             .collect(),
     );
-    // A download big enough to measure throughput against a static server.
-    let big = store.export_path("projects", &v, ExportFormat::Csv, Compression::Identity);
+    // A download big enough to measure throughput against a static server,
+    // written by the store like any other.
+    store.sync_dataset(&meta("bulk")).unwrap();
     let line = "42,проект номер 42 за ремонт на улица,1234567.89\r\n";
-    let lines = env("VITRINA_BENCH_CSV_MB", 4) as usize * (1 << 20) / line.len();
-    std::fs::write(&big, line.repeat(lines)).unwrap();
+    let lines = env("VITRINA_BENCH_CSV_MB", 4) as i64 * (1 << 20) / line.len() as i64;
+    let bulk = (1..=lines)
+        .map(|i| {
+            let mut r = row(i, &format!("проект номер {i} за ремонт на улица"));
+            r[2] = Value::Decimal("1234567.89".into());
+            r
+        })
+        .collect();
+    let v = publish(&*store, "bulk", &schema(), bulk);
+    let big = store.export_path("bulk", &v, ExportFormat::Csv, Compression::Identity);
     println!("download file: {}", big.display());
     let app = Arc::new(App::new(store, AppConfig::default()));
     app.refresh_all().unwrap();
@@ -1071,7 +1031,7 @@ async fn remembered_etags_follow_the_current_version() {
     let etag = first.header("etag").to_string();
     let again = send(&app, Method::GET, url, &[("if-none-match", &etag)]).await;
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
-    store.publish(vec![row(1, "v2")]);
+    publish_projects(&store, vec![row(1, "v2")]);
     app.refresh("projects").unwrap();
     let after = send(&app, Method::GET, url, &[("if-none-match", &etag)]).await;
     assert_eq!(after.status, StatusCode::OK);
@@ -1079,7 +1039,7 @@ async fn remembered_etags_follow_the_current_version() {
     assert_ne!(after.header("etag"), etag);
     // A pinned page keeps its ETag across publishes.
     let pinned = get(&app, "/api/v1/datasets/projects/rows?as_of=1&limit=2").await;
-    store.publish(vec![row(1, "v3")]);
+    publish_projects(&store, vec![row(1, "v3")]);
     app.refresh("projects").unwrap();
     let still = get(&app, "/api/v1/datasets/projects/rows?as_of=1&limit=2").await;
     assert_eq!(still.header("etag"), pinned.header("etag"));
