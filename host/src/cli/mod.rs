@@ -3,6 +3,7 @@
 //! Each command lives in its own module. They use `anyhow` for errors:
 //! this is the edge where a typed error becomes a message for a person.
 
+mod daemon;
 mod plugins;
 mod run;
 mod serve;

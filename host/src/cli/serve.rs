@@ -1,6 +1,7 @@
 //! `vitrina serve`: opens the store, collects once every dataset that has
-//! no version yet (the demo's fixtures on a fresh clone), then publishes
-//! over HTTP until SIGTERM or Ctrl-C, letting requests in flight finish.
+//! no version yet (the demo's fixtures on a fresh clone), runs datasets on
+//! their schedules, and publishes over HTTP until SIGTERM or Ctrl-C,
+//! letting requests in flight finish.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -12,6 +13,9 @@ use vitrina::config::{Config, DatasetConfig};
 use vitrina::pipeline::{RunWishes, blocking, dataset_meta, run_and_publish};
 use vitrina::publish::{self, App, AppConfig};
 use vitrina::runtime::{Quiet, Trigger};
+use vitrina::schedule::{Clock, Scheduler, Settings};
+
+use super::daemon::DaemonRunner;
 use vitrina::store::sqlite::SqliteStore;
 use vitrina::store::{PublishOutcome, Store};
 
@@ -23,6 +27,9 @@ pub struct ServeArgs {
     /// Do not collect datasets that have no version yet.
     #[arg(long)]
     no_initial_runs: bool,
+    /// Serve only: do not run datasets on their schedules.
+    #[arg(long)]
+    no_schedule: bool,
 }
 
 pub async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -62,18 +69,39 @@ pub async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> 
         },
     ));
     let catalog = super::catalog(&config)?;
-    let collector = Collector::new(config, catalog);
+    let collector = Collector::new(config.clone(), Arc::clone(&catalog));
     if !args.no_initial_runs {
         collect_missing(&collector, &store, &datasets).await;
     }
     let refresher = Arc::clone(&app);
     tokio::task::spawn_blocking(move || refresher.refresh_all()).await??;
     tokio::spawn(follow_the_store(Arc::clone(&store), Arc::clone(&app)));
+    let (stop_scheduler, scheduler_stopped) = tokio::sync::watch::channel(false);
+    if !args.no_schedule {
+        let runner = Arc::new(DaemonRunner {
+            collector,
+            store: Arc::clone(&store),
+            app: Arc::clone(&app),
+            datasets: datasets.iter().map(|d| (d.id.clone(), d.clone())).collect(),
+        });
+        let jobs = runner.jobs();
+        tracing::info!(scheduled = jobs.len(), "scheduling datasets");
+        let defaults = Settings::default();
+        let settings = Settings {
+            concurrency: config.schedule.concurrency.unwrap_or(defaults.concurrency),
+            max_jitter: std::time::Duration::from_secs_f64(
+                config.schedule.max_jitter_seconds.max(0.0),
+            ),
+            ..defaults
+        };
+        Scheduler::new(runner, settings, Clock::system()).spawn(jobs, scheduler_stopped);
+    }
     eprintln!(
         "Vitrina is serving {} datasets on http://{address}/api/v1/datasets",
         datasets.len()
     );
     publish::serve(listener, app, shutdown_signal()).await?;
+    let _ = stop_scheduler.send(true);
     eprintln!("Vitrina stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -76,6 +76,27 @@ impl Default for Server {
     }
 }
 
+/// The scheduler, from `[schedule]`.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScheduleSettings {
+    /// Runs at once, all datasets together; the number of cores when unset.
+    pub concurrency: Option<usize>,
+    /// Each dataset's runs start up to this many seconds after their slot
+    /// (a fixed offset per dataset), so datasets sharing a schedule do not
+    /// hit one server in the same second.
+    pub max_jitter_seconds: f64,
+}
+
+impl Default for ScheduleSettings {
+    fn default() -> Self {
+        Self {
+            concurrency: None,
+            max_jitter_seconds: 30.0,
+        }
+    }
+}
+
 /// The daemon's configuration, from `vitrina.toml`.
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -88,6 +109,7 @@ pub struct Config {
     pub plugins_dir: Option<PathBuf>,
     pub operator: Operator,
     pub server: Server,
+    pub schedule: ScheduleSettings,
     /// Default run limits for every dataset.
     pub limits: Limits,
     /// Default fetch caps for every dataset.
@@ -105,6 +127,7 @@ impl Default for Config {
             plugins_dir: None,
             operator: Operator::default(),
             server: Server::default(),
+            schedule: ScheduleSettings::default(),
             limits: Limits::default(),
             fetch: FetchLimits::default(),
             source: None,

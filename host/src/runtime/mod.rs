@@ -284,6 +284,7 @@ impl Runtime {
         };
         state.drain_output();
         RunReport {
+            trigger: job.trigger,
             run_id: job.run_id,
             dataset: job.dataset,
             plugin: plugin.info.id.clone(),

@@ -214,6 +214,8 @@ impl fmt::Display for RunFailure {
 pub struct RunReport {
     pub run_id: String,
     pub dataset: String,
+    /// Why the run happened.
+    pub trigger: super::Trigger,
     pub plugin: String,
     pub plugin_version: String,
     pub contract: String,

@@ -1,0 +1,59 @@
+//! The daemon on its schedules: a dataset due every second is collected,
+//! published once, then recorded as unchanged run after run, while the API
+//! serves it; SIGTERM stops it cleanly.
+
+use std::time::{Duration, Instant};
+
+use vitrina::store::Store;
+use vitrina::store::sqlite::SqliteStore;
+use vitrina_tests::{Install, Server, get};
+
+#[test]
+fn a_dataset_on_a_one_second_schedule_publishes_and_keeps_running() {
+    let install = Install::new();
+    let plugins = install.path().join("plugins");
+    std::fs::create_dir_all(&plugins).unwrap();
+    let wasm = vitrina::plugins::development_component("rows").expect("the rows plugin is built");
+    std::fs::copy(wasm, plugins.join("rows.wasm")).unwrap();
+    let config = std::fs::read_to_string(install.config_path()).unwrap();
+    std::fs::write(
+        install.config_path(),
+        format!("plugins_dir = \"plugins\"\n{config}\n[schedule]\nmax_jitter_seconds = 0.0\n"),
+    )
+    .unwrap();
+    install.add_dataset(
+        "ticks",
+        "title = \"Ticks\"\ndescription = \"Generated\"\nplugin = \"rows\"\nschedule = \"* * * * * *\"\ntimezone = \"UTC\"\n[config]\nrows = \"10\"\n",
+    );
+
+    let server = Server::start(&install, &["--no-initial-runs"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let response = get(&server.addr, "/api/v1/datasets/ticks/rows");
+        if response.status == 200 {
+            assert_eq!(response.json()["rows"].as_array().unwrap().len(), 10);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no version after 60 s: {}",
+            response.text()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Later slots find the same rows: recorded as unchanged, no new version.
+    let store = SqliteStore::open(&install.path().join("data")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !store
+        .runs("ticks", 100)
+        .unwrap()
+        .iter()
+        .any(|r| r.outcome == "unchanged")
+    {
+        assert!(Instant::now() < deadline, "no second run after 60 s");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(store.versions("ticks").unwrap().len(), 1);
+    let status = server.terminate();
+    assert!(status.success(), "exit status {status:?}");
+}
