@@ -98,3 +98,57 @@ fn impossible_dataset_limits_are_refused_when_read() {
         stderr(&output)
     );
 }
+
+#[test]
+fn validate_lists_every_problem_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = |id: &str, body: &str| {
+        std::fs::create_dir_all(dir.path().join("datasets").join(id)).unwrap();
+        std::fs::write(
+            dir.path().join("datasets").join(id).join("dataset.toml"),
+            body,
+        )
+        .unwrap();
+    };
+    dataset(
+        "good",
+        "title = \"A\"\ndescription = \"A\"\nplugin = \"projects\"\nschedule = \"30 3 * * *\"\n",
+    );
+    dataset(
+        "bad-cron",
+        "title = \"A\"\ndescription = \"A\"\nplugin = \"projects\"\nschedule = \"nightly\"\n",
+    );
+    dataset(
+        "bad-zone",
+        "title = \"A\"\ndescription = \"A\"\nplugin = \"projects\"\nschedule = \"30 3 * * *\"\ntimezone = \"Mars/Olympus\"\n",
+    );
+    dataset(
+        "no-plugin",
+        "title = \"A\"\ndescription = \"A\"\nplugin = \"budgetz\"\n",
+    );
+    dataset(
+        "wrong-profile",
+        "title = \"A\"\ndescription = \"A\"\nplugin = \"projects\"\nprofile = \"budget\"\n",
+    );
+    dataset(
+        "typo",
+        "title = \"A\"\ndescription = \"A\"\nplugin = \"projects\"\nlicence = \"CC-BY-4.0\"\n",
+    );
+    let output = vitrina(dir.path(), &["validate"]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(
+        text.contains("6 problems") || text.contains("5 problems"),
+        "{text}"
+    );
+    for needle in [
+        "bad-cron",
+        "Mars/Olympus",
+        "no plugin `budgetz`",
+        "expects profile `budget`",
+        "licence",
+    ] {
+        assert!(text.contains(needle), "`{needle}` missing from:\n{text}");
+    }
+    assert!(!text.contains("datasets/good/"), "{text}");
+}

@@ -211,3 +211,50 @@ fn a_host_not_allowed_is_refused_with_the_fix() {
     assert!(stderr.contains("not allowed for this dataset"), "{stderr}");
     assert!(server.requests().is_empty(), "nothing reached the server");
 }
+
+#[test]
+fn runs_are_kept_in_the_history() {
+    let install = Install::new();
+    install.add_dataset("burgas-projects", &dataset_toml("file:///index.html", ""));
+    install.copy_fixtures("burgas-projects", &fixtures());
+    let first = install.vitrina(&["run", "burgas-projects"]);
+    assert!(first.status.success(), "{}", describe(&first));
+    let failed = install.vitrina(&[
+        "run",
+        "burgas-projects",
+        "--set",
+        "index_url=file:///missing.html",
+    ]);
+    assert_eq!(failed.status.code(), Some(1));
+
+    let history = install.vitrina(&["runs", "burgas-projects"]);
+    assert!(history.status.success(), "{}", describe(&history));
+    let text = String::from_utf8_lossy(&history.stdout);
+    let outcomes: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().nth(2))
+        .collect();
+    assert_eq!(outcomes, vec!["failed", "published"], "{text}");
+    assert!(
+        text.contains("source_changed"),
+        "the failure's kind is listed: {text}"
+    );
+
+    let run_id = text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    let shown = install.vitrina(&["runs", "show", run_id]);
+    let run: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(run["outcome"], "failed");
+    assert!(
+        run["report"]["logs"]
+            .as_array()
+            .is_some_and(|l| !l.is_empty()),
+        "the run's log is kept"
+    );
+}

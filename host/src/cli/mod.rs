@@ -6,7 +6,9 @@
 mod daemon;
 mod plugins;
 mod run;
+mod runs;
 mod serve;
+mod validate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,6 +55,10 @@ pub enum Command {
     Plugins(plugins::PluginsArgs),
     /// Publishes every dataset over HTTP (collecting those with no version yet first).
     Serve(serve::ServeArgs),
+    /// The run history: `vitrina runs [dataset]`, `vitrina runs show <run-id>`.
+    Runs(runs::RunsArgs),
+    /// Checks vitrina.toml and every dataset.toml; lists every problem.
+    Validate(validate::ValidateArgs),
 }
 
 /// Sets up `tracing` on stderr: human-readable, or JSON for log collectors.
@@ -74,6 +80,8 @@ pub async fn main(args: Args) -> anyhow::Result<ExitCode> {
         Command::Run(run_args) => run::run(config, run_args).await,
         Command::Plugins(plugin_args) => plugins::plugins(config, plugin_args).await,
         Command::Serve(serve_args) => serve::serve(config, serve_args).await,
+        Command::Runs(runs_args) => runs::runs(config, runs_args),
+        Command::Validate(validate_args) => validate::validate(config, validate_args).await,
     }
 }
 
