@@ -454,6 +454,35 @@ fn serve_collects_datasets_without_a_version_then_stops_cleanly() {
         8,
         "the first version adds every row"
     );
+    let entry = ok_json(&server.addr, &format!("/api/v1/datasets/{DATASET}"));
+    assert!(entry["last_success"].is_string(), "{entry}");
+    assert_eq!(entry["latest_run_failed"], false);
+
+    // A failed run by hand while serving: the last good version stays
+    // served, and the dataset says its latest run failed.
+    let failed = install.vitrina(&["run", DATASET, "--set", "index_url=file:///missing.html"]);
+    assert_eq!(failed.status.code(), Some(1));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let entry = ok_json(&server.addr, &format!("/api/v1/datasets/{DATASET}"));
+        if entry["latest_run_failed"] == true {
+            assert_eq!(entry["latest_run"]["failure"], "source_changed");
+            assert_eq!(entry["version"], 1);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the failure never showed: {entry}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(
+        ok_json(&server.addr, &format!("/api/v1/datasets/{DATASET}/rows"))["rows"]
+            .as_array()
+            .unwrap()
+            .len(),
+        8
+    );
     let status = server.terminate();
     assert!(status.success(), "exit status {status:?}");
 }

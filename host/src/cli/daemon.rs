@@ -64,9 +64,10 @@ impl Runner for DaemonRunner {
                         rows = version.row_count,
                         "published"
                     );
-                    if let Err(e) = self.app.refresh_async(dataset).await {
-                        tracing::error!(dataset, error = %e, "published, but the API could not reload it");
-                    }
+                }
+                // Every run changes what the API says about freshness.
+                if let Err(e) = self.app.refresh_async(dataset).await {
+                    tracing::error!(dataset, error = %e, "the API could not reload the dataset");
                 }
                 match &outcome.report.failure {
                     None => Outcome::Succeeded,

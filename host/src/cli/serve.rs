@@ -158,13 +158,21 @@ async fn follow_the_store(store: Arc<dyn Store>, app: Arc<App>) {
         let result = blocking(&store, move |s| {
             let known = app.catalog();
             for summary in s.datasets()? {
-                let now = summary.current.as_ref().map(|v| v.number);
-                let before = known
+                let id = &summary.meta.id;
+                let seen = known
                     .datasets
-                    .get(&summary.meta.id)
-                    .and_then(|d| d.current.as_ref().map(|v| v.number));
-                if now != before {
-                    app.refresh(&summary.meta.id)?;
+                    .get(id)
+                    .map(|d| (d.current.as_ref().map(|v| v.number), d.latest_run.clone()));
+                let now = (
+                    summary.current.as_ref().map(|v| v.number),
+                    summary
+                        .freshness
+                        .latest_run
+                        .as_ref()
+                        .map(|r| r.run_id.clone()),
+                );
+                if seen.as_ref() != Some(&now) {
+                    app.refresh(id)?;
                 }
             }
             Ok(())

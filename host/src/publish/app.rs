@@ -76,6 +76,8 @@ impl Document {
 #[derive(Debug)]
 pub struct DatasetState {
     pub meta: DatasetMeta,
+    /// The id of the latest run the picture was built with.
+    pub latest_run: Option<String>,
     pub current: Option<Arc<Version>>,
     pub versions: BTreeMap<u64, Arc<Version>>,
     /// `GET /datasets/{id}`.
@@ -301,7 +303,11 @@ pub fn version_json(base: &str, v: &Version, full: bool) -> Json {
 }
 
 fn build_state(base: &str, summary: DatasetSummary, versions: Vec<Version>) -> DatasetState {
-    let DatasetSummary { meta, current } = summary;
+    let DatasetSummary {
+        meta,
+        current,
+        freshness,
+    } = summary;
     let current = current.map(Arc::new);
     let versions: BTreeMap<u64, Arc<Version>> = versions
         .into_iter()
@@ -312,7 +318,25 @@ fn build_state(base: &str, summary: DatasetSummary, versions: Vec<Version>) -> D
         dataset: &meta.id,
     };
     let modified = current.as_ref().map(|v| v.published_at);
-    let entry = catalog_entry(&links, &meta, current.as_deref());
+    let mut entry = catalog_entry(&links, &meta, current.as_deref());
+    entry["last_success"] = json!(
+        freshness
+            .last_success
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    );
+    entry["latest_run"] = json!(freshness.latest_run.as_ref().map(|run| json!({
+        "outcome": run.outcome,
+        "started_at": run.started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "failure": run.failure,
+    })));
+    // A dataset whose latest run failed is still served (its last good
+    // version), but says so.
+    entry["latest_run_failed"] = json!(
+        freshness
+            .latest_run
+            .as_ref()
+            .is_some_and(|r| r.outcome == "failed")
+    );
     let mut detail = entry.clone();
     detail["plugin"] = json!(meta.plugin);
     detail["schema"] = json!(current.as_ref().map(|v| &v.schema));
@@ -333,6 +357,7 @@ fn build_state(base: &str, summary: DatasetSummary, versions: Vec<Version>) -> D
         "versions": versions.values().rev().map(|v| version_json(base, v, false)).collect::<Vec<_>>(),
     });
     DatasetState {
+        latest_run: freshness.latest_run.map(|r| r.run_id),
         detail: Document::new(&detail, modified),
         version_list: Document::new(&list, modified),
         entry,

@@ -108,6 +108,28 @@ pub struct Version {
 pub struct DatasetSummary {
     pub meta: DatasetMeta,
     pub current: Option<Version>,
+    /// How current the data is: citizens and journalists should see when
+    /// a dataset went stale.
+    pub freshness: Freshness,
+}
+
+/// When a dataset last succeeded, and how its latest run ended.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Freshness {
+    /// The start of the last run that published or found nothing new.
+    pub last_success: Option<chrono::DateTime<chrono::Utc>>,
+    pub latest_run: Option<LatestRun>,
+}
+
+/// The latest run of a dataset, in brief.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LatestRun {
+    pub run_id: String,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    /// `published`, `unchanged`, `failed` or `skipped`.
+    pub outcome: String,
+    /// The failure's kind (`source_changed`, ...), when it failed.
+    pub failure: Option<String>,
 }
 
 /// Who produced the rows being published.

@@ -275,7 +275,12 @@ impl Store for SqliteStore {
             let (meta, current) =
                 load_meta(conn, id)?.ok_or_else(|| StoreError::UnknownDataset(id.to_string()))?;
             let current = current.map(|n| read::version(conn, id, n)).transpose()?;
-            Ok(DatasetSummary { meta, current })
+            let freshness = read::freshness(conn, id)?;
+            Ok(DatasetSummary {
+                meta,
+                current,
+                freshness,
+            })
         })
     }
 

@@ -632,3 +632,42 @@ pub fn verify(conn: &Connection, version: &Version) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+/// When a dataset last succeeded and how its latest run ended, without
+/// reading the runs' full reports.
+pub fn freshness(conn: &Connection, dataset: &str) -> Result<crate::store::Freshness, StoreError> {
+    let parse = |text: String| {
+        chrono::DateTime::parse_from_rfc3339(&text)
+            .map(|d| d.with_timezone(&chrono::Utc))
+            .map_err(|e| StoreError::Corrupt(e.to_string()))
+    };
+    let last_success: Option<String> = conn
+        .query_row(
+            "SELECT started_at FROM runs WHERE dataset = ?1 AND outcome IN ('published', 'unchanged')
+             ORDER BY started_at DESC LIMIT 1",
+            [dataset],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let latest: Option<(String, String, String, Option<String>)> = conn
+        .query_row(
+            "SELECT run_id, started_at, outcome, json_extract(report, '$.failure.kind') FROM runs
+             WHERE dataset = ?1 ORDER BY started_at DESC LIMIT 1",
+            [dataset],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    Ok(crate::store::Freshness {
+        last_success: last_success.map(parse).transpose()?,
+        latest_run: latest
+            .map(|(run_id, started, outcome, failure)| {
+                Ok::<_, StoreError>(crate::store::LatestRun {
+                    run_id,
+                    started_at: parse(started)?,
+                    outcome,
+                    failure,
+                })
+            })
+            .transpose()?,
+    })
+}
