@@ -12,6 +12,7 @@
 //! - [`schedule`]: cron schedules in local time across DST, retries with backoff.
 //! - [`schema`]: the host's version-independent picture of plugins and rows.
 //! - [`plugins`]: finding plugins: bundled in the binary, or `*.wasm` files.
+//! - [`metrics`]: counters and histograms for Prometheus at `/metrics`.
 //! - [`output`]: rows written as CSV, JSON or NDJSON.
 //! - [`pipeline`]: a dataset's run end to end, from bookmarks to a published version.
 //! - [`store`]: every version of every dataset (SQLite by default), and the download files.
@@ -19,6 +20,7 @@
 
 pub mod collect;
 pub mod config;
+pub mod metrics;
 pub mod output;
 pub mod pipeline;
 pub mod plugins;

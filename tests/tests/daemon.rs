@@ -54,6 +54,52 @@ fn a_dataset_on_a_one_second_schedule_publishes_and_keeps_running() {
         std::thread::sleep(Duration::from_millis(200));
     }
     assert_eq!(store.versions("ticks").unwrap().len(), 1);
+
+    // The metrics parse, and the counters move.
+    let metric = |name: &str, labels: &[(&str, &str)]| -> Option<f64> {
+        let text = get(&server.addr, "/metrics").text();
+        let lines = text.lines().map(|l| Ok(l.to_string()));
+        let scrape = prometheus_parse::Scrape::parse(lines).expect("Prometheus text format");
+        scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == name && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+            .map(|s| match s.value {
+                prometheus_parse::Value::Counter(v)
+                | prometheus_parse::Value::Gauge(v)
+                | prometheus_parse::Value::Untyped(v) => v,
+                _ => f64::NAN,
+            })
+    };
+    let unchanged = || {
+        metric(
+            "vitrina_runs_total",
+            &[("dataset", "ticks"), ("outcome", "unchanged")],
+        )
+        .unwrap_or(0.0)
+    };
+    let before = unchanged();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while unchanged() <= before {
+        assert!(Instant::now() < deadline, "the run counter did not move");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(
+        metric("vitrina_current_version", &[("dataset", "ticks")]),
+        Some(1.0)
+    );
+    assert!(
+        metric(
+            "vitrina_seconds_since_last_success",
+            &[("dataset", "ticks")]
+        )
+        .is_some_and(|s| s < 30.0)
+    );
+    let requests = metric(
+        "vitrina_http_requests_total",
+        &[("route", "/api/v1/datasets/:id/rows"), ("status", "200")],
+    );
+    assert!(requests.is_some_and(|n| n >= 1.0), "{requests:?}");
     let status = server.terminate();
     assert!(status.success(), "exit status {status:?}");
 }

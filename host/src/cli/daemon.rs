@@ -8,6 +8,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use vitrina::collect::Collector;
 use vitrina::config::DatasetConfig;
+use vitrina::metrics::RunMetrics;
+use vitrina::pipeline::RunOutcome;
 use vitrina::pipeline::{RunWishes, blocking, run_and_publish};
 use vitrina::publish::App;
 use vitrina::runtime::{Quiet, Trigger};
@@ -65,6 +67,7 @@ impl Runner for DaemonRunner {
                         "published"
                     );
                 }
+                record_metrics(dataset, &outcome);
                 // Every run changes what the API says about freshness.
                 if let Err(e) = self.app.refresh_async(dataset).await {
                     tracing::error!(dataset, error = %e, "the API could not reload the dataset");
@@ -90,6 +93,16 @@ impl Runner for DaemonRunner {
     }
 
     async fn skipped(&self, dataset: &str) {
+        vitrina::metrics::run_finished(&RunMetrics {
+            dataset,
+            outcome: "skipped",
+            duration: std::time::Duration::ZERO,
+            rows_published: 0,
+            current_version: None,
+            cpu: std::time::Duration::ZERO,
+            peak_memory_bytes: 0,
+            last_success_unix: None,
+        });
         tracing::warn!(
             dataset,
             "a run came due while the last one was still running: skipped"
@@ -115,4 +128,27 @@ impl Runner for DaemonRunner {
             .find(|r| r.outcome == "published" || r.outcome == "unchanged")
             .map(|r| r.started_at)
     }
+}
+
+/// What a finished run tells the metrics.
+fn record_metrics(dataset: &str, outcome: &RunOutcome) {
+    let report = &outcome.report;
+    let (label, version, rows) = match &outcome.published {
+        Some(PublishOutcome::Published(v)) => ("published", Some(v.number), v.row_count),
+        Some(PublishOutcome::Unchanged(v)) => ("unchanged", Some(v.number), 0),
+        None => ("failed", None, 0),
+    };
+    vitrina::metrics::run_finished(&RunMetrics {
+        dataset,
+        outcome: label,
+        duration: report.duration,
+        rows_published: rows,
+        current_version: version,
+        cpu: report.cpu_time,
+        peak_memory_bytes: report.peak_memory_bytes,
+        last_success_unix: outcome
+            .published
+            .as_ref()
+            .map(|_| report.started_at.timestamp()),
+    });
 }

@@ -75,6 +75,13 @@ pub async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> 
     }
     let refresher = Arc::clone(&app);
     tokio::task::spawn_blocking(move || refresher.refresh_all()).await??;
+    for summary in blocking(&store, |s| s.datasets()).await? {
+        vitrina::metrics::dataset_state(
+            &summary.meta.id,
+            summary.current.as_ref().map(|v| v.number),
+            summary.freshness.last_success.map(|t| t.timestamp()),
+        );
+    }
     tokio::spawn(follow_the_store(Arc::clone(&store), Arc::clone(&app)));
     let (stop_scheduler, scheduler_stopped) = tokio::sync::watch::channel(false);
     if !args.no_schedule {

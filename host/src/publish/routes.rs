@@ -116,6 +116,11 @@ pub async fn handle<B>(app: Arc<App>, request: Request<B>) -> Response<Full<Byte
             Ok(Err(error)) => Answer::error(&error),
             Err(_) => Answer::error(&ApiError::timeout()),
         };
+    crate::metrics::http_request(
+        route_label(request.uri().path()),
+        answer.status.as_u16(),
+        started.elapsed(),
+    );
     tracing::info!(
         target: "vitrina::http",
         method = %request.method(),
@@ -132,6 +137,7 @@ pub async fn handle<B>(app: Arc<App>, request: Request<B>) -> Response<Full<Byte
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route<'a> {
     Health,
+    Metrics,
     OpenApi,
     Catalog,
     Dataset(&'a str),
@@ -148,6 +154,9 @@ enum Route<'a> {
 fn route(path: &str) -> Option<Route<'_>> {
     if path == "/healthz" {
         return Some(Route::Health);
+    }
+    if path == "/metrics" {
+        return Some(Route::Metrics);
     }
     let parts: Vec<&str> = path.strip_prefix("/api/v1/")?.split('/').collect();
     Some(match parts.as_slice() {
@@ -212,6 +221,7 @@ async fn dispatch<B>(app: &Arc<App>, request: &Request<B>) -> Result<Answer, Api
     };
     match route {
         Route::Health => Ok(health(app)),
+        Route::Metrics => Ok(metrics()),
         Route::OpenApi => ctx.document(&app.openapi, SHORT).await,
         Route::Catalog => {
             simple_params(ctx.query, &[])?;
@@ -230,6 +240,36 @@ async fn dispatch<B>(app: &Arc<App>, request: &Request<B>) -> Result<Answer, Api
         Route::Row(id, key) => ctx.row(id, key).await,
         Route::Download(id, n, file) => ctx.download(id, n, file).await,
         Route::Changes(id, format) => ctx.changes(id, format).await,
+    }
+}
+
+fn metrics() -> Answer {
+    let body = crate::metrics::render(chrono::Utc::now().timestamp());
+    Answer::new(StatusCode::OK, Bytes::from(body))
+        .with(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )
+        .with(header::CACHE_CONTROL, NO_STORE)
+}
+
+/// The route pattern a path matches, as a metrics label: patterns, never
+/// raw paths, so the number of series stays bounded.
+fn route_label(path: &str) -> &'static str {
+    match route(path) {
+        None => "other",
+        Some(Route::Health) => "/healthz",
+        Some(Route::Metrics) => "/metrics",
+        Some(Route::OpenApi) => "/api/v1/openapi.json",
+        Some(Route::Catalog) => "/api/v1/datasets",
+        Some(Route::Dataset(_)) => "/api/v1/datasets/:id",
+        Some(Route::Rows(..)) => "/api/v1/datasets/:id/rows",
+        Some(Route::Row(..)) => "/api/v1/datasets/:id/rows/:key",
+        Some(Route::Versions(_)) => "/api/v1/datasets/:id/versions",
+        Some(Route::Version(..)) => "/api/v1/datasets/:id/versions/:n",
+        Some(Route::Download(_, Some(_), _)) => "/api/v1/datasets/:id/versions/:n/:file",
+        Some(Route::Download(_, None, _)) => "/api/v1/datasets/:id/latest/:file",
+        Some(Route::Changes(..)) => "/api/v1/datasets/:id/changes",
     }
 }
 
