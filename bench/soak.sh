@@ -23,8 +23,8 @@ cp "$plugin" "$work/plugins/rows.wasm"
 printf 'data_dir = "data"\ndatasets_dir = "datasets"\nplugins_dir = "plugins"\n[schedule]\nmax_jitter_seconds = 2.0\n' > "$work/vitrina.toml"
 for i in $(seq 1 10); do
     mkdir -p "$work/datasets/soak-$i"
-    # Every 5-14 seconds; the row count changes with the minute, so some
-    # runs publish new versions and most find nothing new.
+    # Every 5-14 seconds: the first run publishes, the rest find nothing
+    # new and are recorded as unchanged.
     printf 'title = "Soak %s"\ndescription = "Generated"\nplugin = "rows"\nschedule = "*/%s * * * * *"\ntimezone = "UTC"\n[config]\nrows = "%s"\n' \
         "$i" "$((4 + i))" "$((1000 * i))" > "$work/datasets/soak-$i/dataset.toml"
 done
