@@ -210,6 +210,25 @@ impl Install {
         );
     }
 
+    /// An installation whose `plugins_dir` holds the `rows` development
+    /// plugin (generated procurement-like rows), with `extra` appended to
+    /// `vitrina.toml`.
+    pub fn with_rows_plugin(extra: &str) -> Self {
+        let install = Self::new();
+        let plugins = install.path().join("plugins");
+        std::fs::create_dir_all(&plugins).unwrap();
+        let wasm =
+            vitrina::plugins::development_component("rows").expect("the rows plugin is built");
+        std::fs::copy(wasm, plugins.join("rows.wasm")).unwrap();
+        let config = std::fs::read_to_string(install.config_path()).unwrap();
+        std::fs::write(
+            install.config_path(),
+            format!("plugins_dir = \"plugins\"\n{config}\n{extra}\n"),
+        )
+        .unwrap();
+        install
+    }
+
     /// Runs the real binary with this installation's configuration.
     pub fn vitrina(&self, args: &[&str]) -> Output {
         Command::new(vitrina_bin())

@@ -27,17 +27,7 @@ impl Lcg {
 }
 
 fn install_with_rows_plugin() -> Install {
-    let install = Install::new();
-    let plugins = install.path().join("plugins");
-    std::fs::create_dir_all(&plugins).unwrap();
-    let wasm = vitrina::plugins::development_component("rows").expect("the rows plugin is built");
-    std::fs::copy(wasm, plugins.join("rows.wasm")).unwrap();
-    let config = std::fs::read_to_string(install.config_path()).unwrap();
-    std::fs::write(
-        install.config_path(),
-        format!("plugins_dir = \"plugins\"\n{config}"),
-    )
-    .unwrap();
+    let install = Install::with_rows_plugin("");
     install.add_dataset(
         "bulk",
         "title = \"Bulk\"\ndescription = \"Generated rows\"\nplugin = \"rows\"\n",

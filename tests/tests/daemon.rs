@@ -10,17 +10,7 @@ use vitrina_tests::{Install, Server, get};
 
 #[test]
 fn a_dataset_on_a_one_second_schedule_publishes_and_keeps_running() {
-    let install = Install::new();
-    let plugins = install.path().join("plugins");
-    std::fs::create_dir_all(&plugins).unwrap();
-    let wasm = vitrina::plugins::development_component("rows").expect("the rows plugin is built");
-    std::fs::copy(wasm, plugins.join("rows.wasm")).unwrap();
-    let config = std::fs::read_to_string(install.config_path()).unwrap();
-    std::fs::write(
-        install.config_path(),
-        format!("plugins_dir = \"plugins\"\n{config}\n[schedule]\nmax_jitter_seconds = 0.0\n"),
-    )
-    .unwrap();
+    let install = Install::with_rows_plugin("[schedule]\nmax_jitter_seconds = 0.0");
     install.add_dataset(
         "ticks",
         "title = \"Ticks\"\ndescription = \"Generated\"\nplugin = \"rows\"\nschedule = \"* * * * * *\"\ntimezone = \"UTC\"\n[config]\nrows = \"10\"\n",
