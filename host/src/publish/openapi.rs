@@ -282,6 +282,19 @@ pub fn document(base_url: &str) -> Value {
         ),
     );
     add(
+        "/metrics",
+        get(
+            "Metrics",
+            "Prometheus text format (0.0.4): runs by dataset and outcome, run durations, rows published, \
+             current versions, seconds since each dataset's last success, HTTP requests and durations by route.",
+            vec![],
+            json!({
+                "description": "The metrics.",
+                "content": { "text/plain": { "schema": { "type": "string" } } }
+            }),
+        ),
+    );
+    add(
         "/api/v1/openapi.json",
         get(
             "This document",

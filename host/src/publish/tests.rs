@@ -869,6 +869,7 @@ async fn the_openapi_document_names_every_route() {
     assert_eq!(json["openapi"], "3.1.0");
     for path in [
         "/healthz",
+        "/metrics",
         "/api/v1/datasets",
         "/api/v1/datasets/{id}",
         "/api/v1/datasets/{id}/rows",
