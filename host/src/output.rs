@@ -180,20 +180,13 @@ mod tests {
     }
 
     fn schema() -> StreamSchema {
-        let field = |name: &str, kind| Field {
-            name: name.to_string(),
-            kind,
-            nullable: true,
-            description: String::new(),
-            unit: None,
-        };
         StreamSchema {
             name: "s".to_string(),
             description: String::new(),
             fields: vec![
-                field("title", FieldType::Text),
-                field("budget", FieldType::Decimal),
-                field("goals", FieldType::Json),
+                Field::new("title", FieldType::Text, true),
+                Field::new("budget", FieldType::Decimal, true),
+                Field::new("goals", FieldType::Json, true),
             ],
             primary_key: vec!["title".to_string()],
         }

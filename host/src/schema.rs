@@ -49,6 +49,19 @@ pub struct Field {
     pub unit: Option<String>,
 }
 
+impl Field {
+    /// A field with no description or unit (tests, generated schemas).
+    pub fn new(name: &str, kind: FieldType, nullable: bool) -> Self {
+        Self {
+            name: name.to_string(),
+            kind,
+            nullable,
+            description: String::new(),
+            unit: None,
+        }
+    }
+}
+
 /// One table a plugin produces.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StreamSchema {

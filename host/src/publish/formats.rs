@@ -293,19 +293,12 @@ mod tests {
     use hyper::header::HeaderValue;
 
     fn schema() -> StreamSchema {
-        let field = |name: &str, kind| Field {
-            name: name.to_string(),
-            kind,
-            nullable: true,
-            description: String::new(),
-            unit: None,
-        };
         StreamSchema {
             name: "s".into(),
             description: String::new(),
             fields: vec![
-                field("id", FieldType::Integer),
-                field("budget", FieldType::Decimal),
+                Field::new("id", FieldType::Integer, true),
+                Field::new("budget", FieldType::Decimal, true),
             ],
             primary_key: vec!["id".into()],
         }

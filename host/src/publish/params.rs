@@ -453,26 +453,19 @@ mod tests {
     use proptest::prelude::*;
 
     fn schema() -> StreamSchema {
-        let field = |name: &str, kind| Field {
-            name: name.to_string(),
-            kind,
-            nullable: true,
-            description: String::new(),
-            unit: None,
-        };
         StreamSchema {
             name: "projects".into(),
             description: String::new(),
             fields: vec![
-                field("id", FieldType::Integer),
-                field("title", FieldType::Text),
-                field("budget", FieldType::Decimal),
-                field("start", FieldType::Date),
-                field("done", FieldType::Boolean),
-                field("share", FieldType::Float),
-                field("at", FieldType::Datetime),
-                field("extra", FieldType::Json),
-                field("limit", FieldType::Integer),
+                Field::new("id", FieldType::Integer, true),
+                Field::new("title", FieldType::Text, true),
+                Field::new("budget", FieldType::Decimal, true),
+                Field::new("start", FieldType::Date, true),
+                Field::new("done", FieldType::Boolean, true),
+                Field::new("share", FieldType::Float, true),
+                Field::new("at", FieldType::Datetime, true),
+                Field::new("extra", FieldType::Json, true),
+                Field::new("limit", FieldType::Integer, true),
             ],
             primary_key: vec!["id".into()],
         }

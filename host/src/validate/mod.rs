@@ -331,20 +331,13 @@ mod tests {
     use crate::schema::Field;
 
     fn schema() -> StreamSchema {
-        let field = |name: &str, kind, nullable| Field {
-            name: name.to_string(),
-            kind,
-            nullable,
-            description: String::new(),
-            unit: None,
-        };
         StreamSchema {
             name: "projects".to_string(),
             description: String::new(),
             fields: vec![
-                field("id", FieldType::Text, false),
-                field("budget", FieldType::Decimal, true),
-                field("start", FieldType::Date, true),
+                Field::new("id", FieldType::Text, false),
+                Field::new("budget", FieldType::Decimal, true),
+                Field::new("start", FieldType::Date, true),
             ],
             primary_key: vec!["id".to_string()],
         }

@@ -10,24 +10,14 @@ use crate::store::{
     PublishRequest, RowQuery, SchemaChange, SortKey, Store, StoreError,
 };
 
-fn field(name: &str, kind: FieldType, nullable: bool) -> Field {
-    Field {
-        name: name.to_string(),
-        kind,
-        nullable,
-        description: String::new(),
-        unit: None,
-    }
-}
-
 fn schema() -> StreamSchema {
     StreamSchema {
         name: "contracts".to_string(),
         description: String::new(),
         fields: vec![
-            field("id", FieldType::Text, false),
-            field("title", FieldType::Text, false),
-            field("value", FieldType::Decimal, true),
+            Field::new("id", FieldType::Text, false),
+            Field::new("title", FieldType::Text, false),
+            Field::new("value", FieldType::Decimal, true),
         ],
         primary_key: vec!["id".to_string()],
     }
@@ -327,7 +317,7 @@ fn schema_changes_are_recorded_and_old_versions_keep_their_schema() {
     let (_dir, store) = open();
     publish(&store, &schema(), vec![row("a", "Alpha", Some("1"))]);
     let mut wider = schema();
-    wider.fields.push(field("cpv", FieldType::Text, true));
+    wider.fields.push(Field::new("cpv", FieldType::Text, true));
     wider.fields.retain(|f| f.name != "value");
     publish(
         &store,
