@@ -76,6 +76,7 @@ fn run_job(plugin: &Plugin, rows: u64) -> RunJob {
         dataset: "bench".to_string(),
         trigger: Trigger::Manual,
         full_refresh: false,
+        cancel: Default::default(),
         setup: RunSetup {
             fetcher,
             limits: Limits::default(),

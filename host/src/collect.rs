@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use tracing::Instrument;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, DatasetConfig};
 use crate::plugins::{Catalog, CatalogError};
@@ -43,6 +43,10 @@ pub struct RunOptions {
     pub bookmarks: BTreeMap<String, String>,
     pub sink: Box<dyn RowSink>,
     pub observer: Arc<dyn RunObserver>,
+    /// The run's id, chosen by whoever asked for the run.
+    pub run_id: String,
+    /// Stops the run when cancelled.
+    pub cancel: CancellationToken,
 }
 
 /// Runs datasets' plugins under the daemon's configuration.
@@ -70,21 +74,18 @@ impl Collector {
         let plugin = self.plugin_for(dataset).await?;
         let trigger = options.trigger;
         let full_refresh = options.full_refresh;
+        let run_id = options.run_id.clone();
+        let cancel = options.cancel.clone();
         let setup = self.setup(dataset, &plugin.info.streams, options);
         let job = RunJob {
-            run_id: runtime::new_run_id(),
+            run_id,
             dataset: dataset.id.clone(),
             trigger,
             full_refresh,
             setup,
+            cancel,
         };
-        let span = tracing::info_span!("run", dataset = %dataset.id, run_id = %job.run_id);
-        Ok(self
-            .catalog
-            .runtime()
-            .run(&plugin, job)
-            .instrument(span)
-            .await)
+        Ok(self.catalog.runtime().run(&plugin, job).await)
     }
 
     /// Runs `dataset`'s plugin's `check`: configuration valid, source reachable.
@@ -146,4 +147,10 @@ impl Collector {
             observer: options.observer,
         }
     }
+}
+
+/// The span every log line of one run carries: dataset and run id, so an
+/// operator can pull one run's story out of the daemon's log.
+pub fn run_span(dataset: &str, run_id: &str) -> tracing::Span {
+    tracing::info_span!("run", dataset = %dataset, run_id = %run_id)
 }

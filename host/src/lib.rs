@@ -20,6 +20,7 @@
 
 pub mod collect;
 pub mod config;
+pub mod daemon;
 pub mod metrics;
 pub mod output;
 pub mod pipeline;

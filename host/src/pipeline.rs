@@ -13,9 +13,14 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
-use crate::collect::{CollectError, Collector, RunOptions};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::collect::{CollectError, Collector, RunOptions, run_span};
 use crate::config::DatasetConfig;
-use crate::runtime::{FailureKind, RowSink, RunFailure, RunObserver, RunReport, Trigger};
+use crate::runtime::{
+    FailureKind, LogToTracing, RowSink, RunFailure, RunObserver, RunReport, Trigger,
+};
 use crate::schema::{Row, StreamSchema};
 use crate::store::{
     DatasetMeta, PublishOutcome, PublishRequest, RunRecord, Staging, Store, StoreError,
@@ -39,6 +44,25 @@ pub struct RunWishes {
     pub observer: Arc<dyn RunObserver>,
     /// Another sink that also gets every row (`vitrina run --output`).
     pub also: Option<Box<dyn RowSink>>,
+    /// The run's id; [`RunWishes::new`] picks a fresh one.
+    pub run_id: String,
+    /// Cancelling it stops the run; nothing is published then.
+    pub cancel: CancellationToken,
+}
+
+impl RunWishes {
+    /// A run for `trigger` with nothing else asked.
+    pub fn new(trigger: Trigger) -> Self {
+        Self {
+            trigger,
+            full_refresh: false,
+            overrides: BTreeMap::new(),
+            observer: Arc::new(LogToTracing),
+            also: None,
+            run_id: crate::runtime::new_run_id(),
+            cancel: CancellationToken::new(),
+        }
+    }
 }
 
 /// The catalog entry of a dataset.
@@ -55,8 +79,21 @@ pub fn dataset_meta(dataset: &DatasetConfig) -> DatasetMeta {
     }
 }
 
-/// Runs a dataset's plugin and publishes what it collected.
+/// Runs a dataset's plugin and publishes what it collected, in the run's
+/// span.
 pub async fn run_and_publish(
+    collector: &Collector,
+    store: Arc<dyn Store>,
+    dataset: &DatasetConfig,
+    wishes: RunWishes,
+) -> Result<RunOutcome, CollectError> {
+    let span = run_span(&dataset.id, &wishes.run_id);
+    run_and_publish_inner(collector, store, dataset, wishes)
+        .instrument(span)
+        .await
+}
+
+async fn run_and_publish_inner(
     collector: &Collector,
     store: Arc<dyn Store>,
     dataset: &DatasetConfig,
@@ -96,6 +133,8 @@ pub async fn run_and_publish(
         },
         sink,
         observer: wishes.observer,
+        run_id: wishes.run_id,
+        cancel: wishes.cancel,
     };
     let mut report = collector.run_dataset(dataset, options).await?;
     let staging = tokio::task::spawn_blocking(move || writer.finish())
@@ -159,7 +198,11 @@ async fn record_failure(store: &Arc<dyn Store>, report: &RunReport) {
         run_id: report.run_id.clone(),
         dataset: report.dataset.clone(),
         started_at: report.started_at,
-        outcome: "failed".to_string(),
+        outcome: match report.failure.as_ref().map(|f| f.kind) {
+            Some(FailureKind::Cancelled) => "cancelled",
+            _ => "failed",
+        }
+        .to_string(),
         version: None,
         rows: report.total_rows(),
         report: serde_json::to_value(report).unwrap_or_default(),

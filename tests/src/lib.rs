@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -49,7 +49,7 @@ pub fn vitrina_bin() -> PathBuf {
 /// - `/status/N`: an empty response with status `N`.
 pub struct FixtureServer {
     addr: SocketAddr,
-    requests: Arc<Mutex<Vec<String>>>,
+    requests: Arc<Mutex<Vec<(Instant, String)>>>,
     stop: Arc<AtomicBool>,
 }
 
@@ -89,7 +89,22 @@ impl FixtureServer {
 
     /// The request paths served so far, in order.
     pub fn requests(&self) -> Vec<String> {
-        self.requests.lock().unwrap().clone()
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, path)| path.clone())
+            .collect()
+    }
+
+    /// When each request arrived, in order.
+    pub fn request_times(&self) -> Vec<Instant> {
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(at, _)| *at)
+            .collect()
     }
 }
 
@@ -101,11 +116,25 @@ impl Drop for FixtureServer {
     }
 }
 
-fn serve(mut stream: TcpStream, root: &Path, log: &Mutex<Vec<String>>, stop: &AtomicBool) {
+/// Routes besides files: `/hang` never answers, `/redirect?to=URL`
+/// redirects, `/status/N` answers N, and `/flaky/N/PATH` serves the file
+/// PATH once the server has answered N requests under `/flaky/` with 503
+/// (a source down for a while).
+fn serve(
+    mut stream: TcpStream,
+    root: &Path,
+    log: &Mutex<Vec<(Instant, String)>>,
+    stop: &AtomicBool,
+) {
     let Some(path) = read_request_path(&stream) else {
         return;
     };
-    log.lock().unwrap().push(path.clone());
+    let earlier = {
+        let mut log = log.lock().unwrap();
+        let earlier = log.iter().filter(|(_, p)| p.starts_with("/flaky/")).count();
+        log.push((Instant::now(), path.clone()));
+        earlier
+    };
     let (route, query) = path.split_once('?').unwrap_or((path.as_str(), ""));
     let response = if route == "/hang" {
         while !stop.load(Ordering::Relaxed) {
@@ -118,6 +147,16 @@ fn serve(mut stream: TcpStream, root: &Path, log: &Mutex<Vec<String>>, stop: &At
             "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         )
         .into_bytes()
+    } else if let Some((failures, file)) = route
+        .strip_prefix("/flaky/")
+        .and_then(|rest| rest.split_once('/'))
+    {
+        if earlier < failures.parse().unwrap_or(0) {
+            b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                .to_vec()
+        } else {
+            file_response(root, &format!("/{file}"))
+        }
     } else if let Some(code) = route.strip_prefix("/status/") {
         format!("HTTP/1.1 {code} Status\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             .into_bytes()
@@ -379,16 +418,24 @@ pub struct Server {
     pub child: std::process::Child,
     /// `127.0.0.1:PORT`.
     pub addr: String,
+    /// Every line the server wrote on stderr so far.
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
     /// Starts `vitrina serve` for an installation and waits until it answers.
     pub fn start(install: &Install, extra: &[&str]) -> Server {
+        Self::start_with_env(install, extra, &[])
+    }
+
+    /// [`Server::start`] with extra environment variables.
+    pub fn start_with_env(install: &Install, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(vitrina_bin())
             .arg("--config")
             .arg(install.config_path())
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
+            .envs(env.iter().copied())
             .current_dir(install.path())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
@@ -396,31 +443,62 @@ impl Server {
             .expect("start vitrina serve");
         let stderr = child.stderr.take().expect("piped stderr");
         let (sender, receiver) = std::sync::mpsc::channel();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let lines = Arc::clone(&log);
         std::thread::spawn(move || {
             let mut sent = false;
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if !sent && let Some(rest) = line.split("on http://").nth(1) {
+                if !sent
+                    && let Some(rest) = line
+                        .split("serving")
+                        .nth(1)
+                        .and_then(|r| r.split("on http://").nth(1))
+                {
                     let addr = rest.split('/').next().unwrap_or_default().to_string();
                     let _ = sender.send(addr);
                     sent = true;
                 }
                 eprintln!("[serve] {line}");
+                lines.lock().unwrap().push(line);
             }
         });
         let addr = receiver
             .recv_timeout(Duration::from_secs(120))
             .expect("vitrina serve announced its address");
-        Server { child, addr }
+        Server { child, addr, log }
+    }
+
+    /// The stderr lines so far.
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits until a stderr line satisfies `wanted`; returns it.
+    pub fn wait_for_log(&self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(line) = self.log().into_iter().find(|l| wanted(l)) {
+                return line;
+            }
+            assert!(Instant::now() < deadline, "no log line {what} after 60 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Sends a signal (`HUP`, `TERM`) to the server.
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{name} failed");
     }
 
     /// Sends SIGTERM and waits for the process to exit; returns its status.
     pub fn terminate(mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let status = self.child.wait().expect("wait for vitrina serve");
-        std::mem::forget(self);
-        status
+        self.signal("TERM");
+        // Dropping afterwards is harmless: killing an exited child is a no-op.
+        self.child.wait().expect("wait for vitrina serve")
     }
 }
 

@@ -35,6 +35,7 @@ struct Options {
     fetch: FetchLimits,
     allow: Vec<String>,
     config: BTreeMap<String, String>,
+    cancel: tokio_util::sync::CancellationToken,
 }
 
 static SANDBOX: tokio::sync::OnceCell<Mutex<Sandbox>> = tokio::sync::OnceCell::const_new();
@@ -86,6 +87,7 @@ impl Sandbox {
             fetch: FetchLimits::default(),
             allow: Vec::new(),
             config: BTreeMap::from([("attack".to_string(), attack.to_string())]),
+            cancel: Default::default(),
         };
         tweak(&mut options);
         let fetcher = Fetcher::new(FetchPolicy {
@@ -114,6 +116,7 @@ impl Sandbox {
             trigger: Trigger::Manual,
             full_refresh: false,
             setup,
+            cancel: options.cancel,
         };
         self.runtime.run(&self.hostile, job).await
     }
@@ -173,6 +176,31 @@ async fn an_endless_loop_is_stopped_by_the_cpu_limit() {
         report.duration
     );
     assert!(message(&report).contains("limits.cpu_seconds"));
+}
+
+#[tokio::test]
+async fn a_cancelled_run_stops_at_once_even_in_an_endless_loop() {
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let later = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        later.cancel();
+    });
+    let report = expect_failure("cpu_loop", FailureKind::Cancelled, |o| {
+        o.limits.cpu_seconds = 30.0;
+        o.cancel = cancel;
+    })
+    .await;
+    assert!(
+        report.duration < Duration::from_secs(2),
+        "stopped after {:?}",
+        report.duration
+    );
+    assert!(
+        message(&report).contains("cancelled"),
+        "{}",
+        message(&report)
+    );
 }
 
 #[tokio::test]

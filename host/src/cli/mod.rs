@@ -3,7 +3,6 @@
 //! Each command lives in its own module. They use `anyhow` for errors:
 //! this is the edge where a typed error becomes a message for a person.
 
-mod daemon;
 mod plugins;
 mod run;
 mod runs;
@@ -79,7 +78,7 @@ pub async fn main(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Run(run_args) => run::run(config, run_args).await,
         Command::Plugins(plugin_args) => plugins::plugins(config, plugin_args).await,
-        Command::Serve(serve_args) => serve::serve(config, serve_args).await,
+        Command::Serve(serve_args) => serve::serve(args.config, config, serve_args).await,
         Command::Runs(runs_args) => runs::runs(config, runs_args),
         Command::Validate(validate_args) => validate::validate(config, validate_args).await,
     }

@@ -18,7 +18,9 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use vitrina::collect::{Collector, RunOptions};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+use vitrina::collect::{Collector, RunOptions, run_span};
 use vitrina::config::Config;
 use vitrina::output::{Format, RowWriter, write_json_object};
 use vitrina::pipeline::{RunWishes, run_and_publish};
@@ -82,6 +84,18 @@ pub async fn run(config: Config, args: RunArgs) -> anyhow::Result<ExitCode> {
     let overrides: BTreeMap<String, String> = args.set.into_iter().collect();
     // A run that stores nothing starts from no bookmarks: it shows what a
     // full collection gives.
+    // Ctrl-C stops the plugin and records the run as cancelled; the last
+    // published version is untouched.
+    let cancel = CancellationToken::new();
+    tokio::spawn({
+        let cancel = cancel.clone();
+        async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                cancel.cancel();
+            }
+        }
+    });
+    let run_id = vitrina::runtime::new_run_id();
     let unstored = |overrides, sink| RunOptions {
         trigger: Trigger::Manual,
         full_refresh: args.full_refresh,
@@ -89,6 +103,8 @@ pub async fn run(config: Config, args: RunArgs) -> anyhow::Result<ExitCode> {
         bookmarks: BTreeMap::new(),
         sink,
         observer: console.clone(),
+        run_id: run_id.clone(),
+        cancel: cancel.clone(),
     };
     if args.check {
         let options = unstored(overrides, sink);
@@ -98,15 +114,22 @@ pub async fn run(config: Config, args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     let (report, published) = if args.dry_run {
         let options = unstored(overrides, sink);
-        (collector.run_dataset(&dataset, options).await?, None)
+        let span = run_span(&dataset.id, &run_id);
+        let report = collector
+            .run_dataset(&dataset, options)
+            .instrument(span)
+            .await?;
+        (report, None)
     } else {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&data_dir)?);
         let wishes = RunWishes {
-            trigger: Trigger::Manual,
             full_refresh: args.full_refresh,
             overrides,
             observer: console.clone(),
             also: Some(sink),
+            run_id: run_id.clone(),
+            cancel: cancel.clone(),
+            ..RunWishes::new(Trigger::Manual)
         };
         let outcome = run_and_publish(&collector, store, &dataset, wishes).await?;
         (outcome.report, outcome.published)

@@ -1,21 +1,24 @@
 //! `vitrina serve`: opens the store, collects once every dataset that has
-//! no version yet (the demo's fixtures on a fresh clone), runs datasets on
-//! their schedules, and publishes over HTTP until SIGTERM or Ctrl-C,
-//! letting requests in flight finish.
+//! no version yet (the demo's fixtures on a fresh clone), starts the daemon
+//! (schedules, admin API, reload on SIGHUP) and publishes over HTTP. On
+//! SIGTERM or Ctrl-C it stops scheduling, gives runs in flight their grace
+//! period (then cancels them), lets requests in flight finish, and exits 0.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio_util::sync::CancellationToken;
 use vitrina::collect::Collector;
 use vitrina::config::{Config, DatasetConfig};
+use vitrina::daemon::{Daemon, DaemonOptions};
 use vitrina::pipeline::{RunWishes, blocking, dataset_meta, run_and_publish};
-use vitrina::publish::{self, App, AppConfig};
-use vitrina::runtime::{Quiet, Trigger};
-use vitrina::schedule::{Clock, Scheduler, Settings};
-
-use super::daemon::DaemonRunner;
+use vitrina::publish::admin::Control;
+use vitrina::publish::{self, App, AppConfig, Surface};
+use vitrina::runtime::Trigger;
 use vitrina::store::sqlite::SqliteStore;
 use vitrina::store::{PublishOutcome, Store};
 
@@ -32,7 +35,15 @@ pub struct ServeArgs {
     no_schedule: bool,
 }
 
-pub async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
+pub async fn serve(
+    config_path: PathBuf,
+    config: Config,
+    args: ServeArgs,
+) -> anyhow::Result<ExitCode> {
+    // Signals are caught from the start: a SIGTERM during the first runs
+    // cancels them cleanly instead of killing the process mid-write.
+    let stop = CancellationToken::new();
+    tokio::spawn(watch_for_shutdown(stop.clone()));
     let data_dir = config.data_dir.clone();
     let store: Arc<dyn Store> = Arc::new(
         tokio::task::spawn_blocking(move || SqliteStore::open(&data_dir))
@@ -48,13 +59,7 @@ pub async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> 
         .listen
         .clone()
         .unwrap_or_else(|| config.server.listen.clone());
-    let listener = tokio::net::TcpListener::bind(&listen)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {listen}; set [server] listen in vitrina.toml or pass --listen"
-            )
-        })?;
+    let listener = bind(&listen, "[server] listen in vitrina.toml or pass --listen").await?;
     let address = listener.local_addr()?;
     let base_url = config
         .server
@@ -69,10 +74,22 @@ pub async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> 
         },
     ));
     let catalog = super::catalog(&config)?;
-    let collector = Collector::new(config.clone(), Arc::clone(&catalog));
     if !args.no_initial_runs {
-        collect_missing(&collector, &store, &datasets).await;
+        let collector = Collector::new(config.clone(), Arc::clone(&catalog));
+        collect_missing(&collector, &store, &datasets, &stop).await;
     }
+    let grace = config.schedule.shutdown_grace();
+    let admin_listen = config.admin.listen.clone();
+    let daemon = Daemon::start(DaemonOptions {
+        config_path,
+        config,
+        datasets,
+        store: Arc::clone(&store),
+        app: Arc::clone(&app),
+        catalog,
+        schedule: !args.no_schedule,
+    })
+    .await?;
     let refresher = Arc::clone(&app);
     tokio::task::spawn_blocking(move || refresher.refresh_all()).await??;
     for summary in blocking(&store, |s| s.datasets()).await? {
@@ -83,34 +100,70 @@ pub async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> 
         );
     }
     tokio::spawn(follow_the_store(Arc::clone(&store), Arc::clone(&app)));
-    let (stop_scheduler, scheduler_stopped) = tokio::sync::watch::channel(false);
-    if !args.no_schedule {
-        let runner = Arc::new(DaemonRunner {
-            collector,
-            store: Arc::clone(&store),
-            app: Arc::clone(&app),
-            datasets: datasets.iter().map(|d| (d.id.clone(), d.clone())).collect(),
-        });
-        let jobs = runner.jobs();
-        tracing::info!(scheduled = jobs.len(), "scheduling datasets");
-        let defaults = Settings::default();
-        let settings = Settings {
-            concurrency: config.schedule.concurrency.unwrap_or(defaults.concurrency),
-            max_jitter: std::time::Duration::from_secs_f64(
-                config.schedule.max_jitter_seconds.max(0.0),
-            ),
-            ..defaults
-        };
-        Scheduler::new(runner, settings, Clock::system()).spawn(jobs, scheduler_stopped);
-    }
+    tokio::spawn(reload_on_hangup(Arc::clone(&daemon)));
+
+    // On a signal: stop scheduling and give runs their grace period while
+    // HTTP still answers, then drain HTTP.
+    let http_stop = CancellationToken::new();
+    tokio::spawn({
+        let (daemon, http_stop) = (Arc::clone(&daemon), http_stop.clone());
+        async move {
+            stop.cancelled().await;
+            tracing::info!(
+                ?grace,
+                "shutting down: no new runs; runs in flight get the grace period"
+            );
+            let stopped = daemon.shutdown(grace).await;
+            tracing::info!(
+                finished = stopped.finished,
+                cancelled = stopped.cancelled,
+                "runs stopped; finishing requests in flight"
+            );
+            http_stop.cancel();
+        }
+    });
+    let surface = if admin_listen.is_some() {
+        Surface::Public
+    } else {
+        Surface::PublicAndAdmin
+    };
+    let admin_server = match &admin_listen {
+        Some(listen) => {
+            let listener = bind(listen, "[admin] listen in vitrina.toml").await?;
+            eprintln!(
+                "Vitrina admin API on http://{}/api/v1/admin",
+                listener.local_addr()?
+            );
+            Some(tokio::spawn(publish::serve(
+                listener,
+                Arc::clone(&app),
+                Surface::Admin,
+                http_stop.clone().cancelled_owned(),
+            )))
+        }
+        None => None,
+    };
     eprintln!(
         "Vitrina is serving {} datasets on http://{address}/api/v1/datasets",
-        datasets.len()
+        daemon.loaded().datasets.len()
     );
-    publish::serve(listener, app, shutdown_signal()).await?;
-    let _ = stop_scheduler.send(true);
+    if !daemon.admin_enabled() {
+        tracing::info!(
+            "the admin API is off: set VITRINA_ADMIN_TOKEN or [[admin.tokens]] to turn it on"
+        );
+    }
+    publish::serve(listener, app, surface, http_stop.cancelled_owned()).await?;
+    if let Some(admin_server) = admin_server {
+        admin_server.await??;
+    }
     eprintln!("Vitrina stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+async fn bind(listen: &str, setting: &str) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}; set {setting}"))
 }
 
 /// Runs, once, every dataset that has never published a version.
@@ -118,8 +171,12 @@ async fn collect_missing(
     collector: &Collector,
     store: &Arc<dyn Store>,
     datasets: &[DatasetConfig],
+    stop: &CancellationToken,
 ) {
     for dataset in datasets {
+        if stop.is_cancelled() {
+            return;
+        }
         let id = dataset.id.clone();
         let has_version = blocking(store, move |s| s.dataset(&id))
             .await
@@ -128,11 +185,8 @@ async fn collect_missing(
             continue;
         }
         let wishes = RunWishes {
-            trigger: Trigger::Startup,
-            full_refresh: false,
-            overrides: Default::default(),
-            observer: Arc::new(Quiet),
-            also: None,
+            cancel: stop.child_token(),
+            ..RunWishes::new(Trigger::Startup)
         };
         match run_and_publish(collector, Arc::clone(store), dataset, wishes).await {
             Ok(outcome) => match (&outcome.published, outcome.report.failure_message()) {
@@ -191,13 +245,13 @@ async fn follow_the_store(store: Arc<dyn Store>, app: Arc<App>) {
     }
 }
 
-/// Completes on SIGTERM or Ctrl-C.
-async fn shutdown_signal() {
+/// Cancels `stop` on SIGTERM or Ctrl-C.
+async fn watch_for_shutdown(stop: CancellationToken) {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
     let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        match signal(SignalKind::terminate()) {
             Ok(mut signal) => {
                 signal.recv().await;
             }
@@ -208,5 +262,18 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
-    tracing::info!("shutting down: finishing requests in flight");
+    stop.cancel();
+}
+
+/// Reloads the configuration on every SIGHUP; a rejected one is logged
+/// with its file, line and reason, and the old one stays.
+async fn reload_on_hangup(daemon: Arc<Daemon>) {
+    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+        tracing::warn!("cannot listen for SIGHUP; reload through the admin API");
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        // The outcome is logged by the reload itself.
+        let _ = Control::reload(Arc::clone(&daemon), "SIGHUP").await;
+    }
 }

@@ -31,6 +31,8 @@ pub struct DatasetConfig {
     /// A cron expression, in `timezone`.
     pub schedule: Option<String>,
     pub timezone: String,
+    /// Not run on its schedule (manual runs still work).
+    pub paused: bool,
     /// Hosts the plugin may fetch from.
     pub allow: Vec<AllowRule>,
     /// Plain configuration handed to the plugin.
@@ -72,6 +74,8 @@ struct RawDataset {
     schedule: Option<String>,
     timezone: Option<String>,
     #[serde(default)]
+    paused: bool,
+    #[serde(default)]
     fetch: RawFetch,
     #[serde(default)]
     config: BTreeMap<String, toml::Value>,
@@ -91,6 +95,7 @@ struct RawFetch {
     first_byte_timeout_seconds: Option<f64>,
     total_timeout_seconds: Option<f64>,
     max_redirects: Option<u32>,
+    host_requests_per_second: Option<f64>,
 }
 
 impl RawFetch {
@@ -101,6 +106,7 @@ impl RawFetch {
             first_byte_timeout_seconds: self.first_byte_timeout_seconds,
             total_timeout_seconds: self.total_timeout_seconds,
             max_redirects: self.max_redirects,
+            host_requests_per_second: self.host_requests_per_second,
         }
     }
 }
@@ -132,6 +138,10 @@ impl DatasetConfig {
         raw.limits
             .validate()
             .map_err(|e| invalid(format!("[limits]: {e}")))?;
+        super::FetchLimits::default()
+            .with(&raw.fetch.caps())
+            .validate()
+            .map_err(|e| invalid(format!("[fetch]: {e}")))?;
         let allow = raw
             .fetch
             .allow
@@ -155,6 +165,7 @@ impl DatasetConfig {
             profile: raw.profile,
             schedule: raw.schedule,
             timezone: raw.timezone.unwrap_or_else(|| "Europe/Sofia".to_string()),
+            paused: raw.paused,
             allow,
             config: raw
                 .config

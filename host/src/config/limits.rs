@@ -137,6 +137,9 @@ pub struct FetchLimits {
     /// From sending the request to the last byte of the body.
     pub total_timeout_seconds: f64,
     pub max_redirects: u32,
+    /// Politeness: at most this many requests per second to one source
+    /// host, counted over every run of the daemon (0 = no limit).
+    pub host_requests_per_second: f64,
 }
 
 impl Default for FetchLimits {
@@ -147,6 +150,7 @@ impl Default for FetchLimits {
             first_byte_timeout_seconds: 30.0,
             total_timeout_seconds: 300.0,
             max_redirects: 5,
+            host_requests_per_second: 4.0,
         }
     }
 }
@@ -154,6 +158,40 @@ impl Default for FetchLimits {
 impl FetchLimits {
     pub fn max_response_bytes(&self) -> u64 {
         self.max_response_mib * MIB
+    }
+
+    /// Rejects caps that cannot work.
+    pub fn validate(&self) -> Result<(), String> {
+        let rate = self.host_requests_per_second;
+        if !rate.is_finite() || rate < 0.0 {
+            return Err(format!(
+                "host_requests_per_second = {rate}: give a rate of 0 (no limit) or more"
+            ));
+        }
+        for (name, value) in [
+            ("connect_timeout_seconds", self.connect_timeout_seconds),
+            (
+                "first_byte_timeout_seconds",
+                self.first_byte_timeout_seconds,
+            ),
+            ("total_timeout_seconds", self.total_timeout_seconds),
+        ] {
+            if !value.is_finite() || value <= 0.0 {
+                return Err(format!(
+                    "{name} = {value}: give a positive number of seconds"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The least time between two requests to one host; zero for no limit.
+    pub fn host_interval(&self) -> Duration {
+        if self.host_requests_per_second > 0.0 {
+            Duration::from_secs_f64(1.0 / self.host_requests_per_second)
+        } else {
+            Duration::ZERO
+        }
     }
 
     pub fn connect_timeout(&self) -> Duration {
@@ -178,6 +216,7 @@ pub struct FetchOverrides {
     pub first_byte_timeout_seconds: Option<f64>,
     pub total_timeout_seconds: Option<f64>,
     pub max_redirects: Option<u32>,
+    pub host_requests_per_second: Option<f64>,
 }
 
 impl FetchLimits {
@@ -195,6 +234,9 @@ impl FetchLimits {
                 .total_timeout_seconds
                 .unwrap_or(self.total_timeout_seconds),
             max_redirects: o.max_redirects.unwrap_or(self.max_redirects),
+            host_requests_per_second: o
+                .host_requests_per_second
+                .unwrap_or(self.host_requests_per_second),
         }
     }
 }

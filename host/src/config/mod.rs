@@ -86,6 +86,15 @@ pub struct ScheduleSettings {
     /// (a fixed offset per dataset), so datasets sharing a schedule do not
     /// hit one server in the same second.
     pub max_jitter_seconds: f64,
+    /// On shutdown, runs in flight get this long to end before they are
+    /// cancelled (and recorded as cancelled; nothing half-published).
+    pub shutdown_grace_seconds: f64,
+    /// A run that failed transiently (source down, timeout) is retried
+    /// after this long, then twice as long each time, up to the cap.
+    pub retry_after_seconds: f64,
+    pub retry_cap_seconds: f64,
+    /// Retries before giving up until the next slot.
+    pub max_retries: u32,
 }
 
 impl Default for ScheduleSettings {
@@ -93,8 +102,142 @@ impl Default for ScheduleSettings {
         Self {
             concurrency: None,
             max_jitter_seconds: 30.0,
+            shutdown_grace_seconds: 30.0,
+            retry_after_seconds: 60.0,
+            retry_cap_seconds: 3600.0,
+            max_retries: 5,
         }
     }
+}
+
+impl ScheduleSettings {
+    fn validate(&self) -> Result<(), String> {
+        if self.concurrency == Some(0) {
+            return Err("[schedule] concurrency must be at least 1".to_string());
+        }
+        for (name, value) in [
+            ("max_jitter_seconds", self.max_jitter_seconds),
+            ("shutdown_grace_seconds", self.shutdown_grace_seconds),
+            ("retry_after_seconds", self.retry_after_seconds),
+            ("retry_cap_seconds", self.retry_cap_seconds),
+        ] {
+            if !(0.0..=86_400.0).contains(&value) {
+                return Err(format!(
+                    "[schedule] {name} = {value}: give seconds from 0 to 86400"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn shutdown_grace(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.shutdown_grace_seconds)
+    }
+
+    /// Delays before each retry of a transient failure.
+    pub fn backoff(&self) -> crate::schedule::Backoff {
+        crate::schedule::Backoff {
+            base: std::time::Duration::from_secs_f64(self.retry_after_seconds),
+            factor: 2.0,
+            cap: std::time::Duration::from_secs_f64(
+                self.retry_cap_seconds.max(self.retry_after_seconds),
+            ),
+            max_retries: self.max_retries,
+        }
+    }
+}
+
+/// The admin API, from `[admin]`.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminSettings {
+    /// Serve the admin API on this address only (not on `[server] listen`).
+    pub listen: Option<String>,
+    /// Answer admin requests from other machines; loopback only when false.
+    pub allow_remote: bool,
+    /// Who may use the admin API. `VITRINA_ADMIN_TOKEN`, when set, adds a
+    /// token named `VITRINA_ADMIN_TOKEN`.
+    pub tokens: Vec<AdminToken>,
+}
+
+/// One admin token: a name for the logs, and either the SHA-256 of the
+/// token (`printf %s "$TOKEN" | sha256sum`) or the environment variable
+/// holding it. The token itself is never written in the file.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminToken {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub env: Option<String>,
+}
+
+/// The environment variable holding an admin token.
+pub const ADMIN_TOKEN_ENV: &str = "VITRINA_ADMIN_TOKEN";
+
+/// A token ready for comparison: its name and the SHA-256 of its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenDigest {
+    pub name: String,
+    pub sha256: [u8; 32],
+}
+
+impl AdminSettings {
+    fn validate(&self) -> Result<(), String> {
+        for token in &self.tokens {
+            match (&token.sha256, &token.env) {
+                (Some(hex_digest), None) => {
+                    if hex_digest.len() != 64 || hex::decode(hex_digest).is_err() {
+                        return Err(format!(
+                            "[[admin.tokens]] `{}`: sha256 must be 64 hex digits (printf %s \"$TOKEN\" | sha256sum)",
+                            token.name
+                        ));
+                    }
+                }
+                (None, Some(_)) => {}
+                _ => {
+                    return Err(format!(
+                        "[[admin.tokens]] `{}`: set exactly one of sha256 (the token's SHA-256) or env (the variable holding it)",
+                        token.name
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The tokens in force now: configured ones whose value is known, and
+    /// `VITRINA_ADMIN_TOKEN`. Empty means the admin API is off.
+    pub fn digests(&self) -> Vec<TokenDigest> {
+        use sha2::{Digest, Sha256};
+        let from_value = |name: &str, value: &str| TokenDigest {
+            name: name.to_string(),
+            sha256: Sha256::digest(value.as_bytes()).into(),
+        };
+        let mut digests = Vec::new();
+        for token in &self.tokens {
+            if let Some(hex_digest) = &token.sha256 {
+                let mut sha256 = [0u8; 32];
+                if hex::decode_to_slice(hex_digest, &mut sha256).is_ok() {
+                    digests.push(TokenDigest {
+                        name: token.name.clone(),
+                        sha256,
+                    });
+                }
+            } else if let Some(value) = token.env.as_deref().and_then(non_empty_env) {
+                digests.push(from_value(&token.name, &value));
+            }
+        }
+        if let Some(value) = non_empty_env(ADMIN_TOKEN_ENV) {
+            digests.push(from_value(ADMIN_TOKEN_ENV, &value));
+        }
+        digests
+    }
+}
+
+fn non_empty_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
 /// The daemon's configuration, from `vitrina.toml`.
@@ -110,6 +253,7 @@ pub struct Config {
     pub operator: Operator,
     pub server: Server,
     pub schedule: ScheduleSettings,
+    pub admin: AdminSettings,
     /// Default run limits for every dataset.
     pub limits: Limits,
     /// Default fetch caps for every dataset.
@@ -128,6 +272,7 @@ impl Default for Config {
             operator: Operator::default(),
             server: Server::default(),
             schedule: ScheduleSettings::default(),
+            admin: AdminSettings::default(),
             limits: Limits::default(),
             fetch: FetchLimits::default(),
             source: None,
@@ -144,13 +289,17 @@ impl Config {
         config.datasets_dir = base.join(&config.datasets_dir);
         config.plugins_dir = config.plugins_dir.map(|d| base.join(d));
         config.source = Some(path.to_path_buf());
+        let invalid = |message| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        config.limits.validate().map_err(invalid)?;
         config
-            .limits
+            .fetch
             .validate()
-            .map_err(|message| ConfigError::Invalid {
-                path: path.to_path_buf(),
-                message,
-            })?;
+            .map_err(|e| invalid(format!("[fetch] {e}")))?;
+        config.admin.validate().map_err(invalid)?;
+        config.schedule.validate().map_err(invalid)?;
         Ok(config)
     }
 
@@ -211,4 +360,76 @@ fn parse_toml_file<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Con
         path: path.to_path_buf(),
         message: e.to_string().trim_end().to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vitrina.toml");
+        std::fs::write(&path, text).unwrap();
+        Config::load(&path)
+    }
+
+    #[test]
+    fn admin_tokens_are_hashes_or_variables_never_values() {
+        use sha2::{Digest, Sha256};
+        let digest = hex::encode(Sha256::digest(b"burgas-it-token"));
+        let config = load(&format!(
+            "[[admin.tokens]]\nname = \"burgas-it\"\nsha256 = \"{digest}\"\n\
+             [[admin.tokens]]\nname = \"deploy\"\nenv = \"VITRINA_TEST_UNSET_TOKEN_VAR\"\n"
+        ))
+        .unwrap();
+        let digests = config.admin.digests();
+        assert_eq!(digests.len(), 1, "a variable that is not set adds no token");
+        assert_eq!(digests[0].name, "burgas-it");
+        assert_eq!(
+            digests[0].sha256.to_vec(),
+            Sha256::digest(b"burgas-it-token").to_vec()
+        );
+
+        for (text, expected) in [
+            (
+                "[[admin.tokens]]\nname = \"x\"\nsha256 = \"abc\"\n",
+                "64 hex digits",
+            ),
+            ("[[admin.tokens]]\nname = \"x\"\n", "exactly one of sha256"),
+            (
+                "[[admin.tokens]]\nname = \"x\"\ntoken = \"plain\"\n",
+                "unknown field `token`",
+            ),
+        ] {
+            let error = load(text).unwrap_err().to_string();
+            assert!(error.contains(expected), "{error}");
+        }
+    }
+
+    #[test]
+    fn schedule_and_fetch_settings_are_checked() {
+        for (text, expected) in [
+            (
+                "[schedule]\nconcurrency = 0\n",
+                "concurrency must be at least 1",
+            ),
+            (
+                "[schedule]\nshutdown_grace_seconds = -1\n",
+                "shutdown_grace_seconds",
+            ),
+            (
+                "[fetch]\nhost_requests_per_second = -2\n",
+                "host_requests_per_second",
+            ),
+        ] {
+            let error = load(text).unwrap_err().to_string();
+            assert!(error.contains(expected), "{error}");
+            assert!(error.contains("vitrina.toml"), "names the file: {error}");
+        }
+        let config = load("[schedule]\nretry_after_seconds = 2\nmax_retries = 3\n").unwrap();
+        let backoff = config.schedule.backoff();
+        assert_eq!(backoff.delay(0), Some(std::time::Duration::from_secs(2)));
+        assert_eq!(backoff.delay(1), Some(std::time::Duration::from_secs(4)));
+        assert_eq!(backoff.delay(3), None);
+    }
 }

@@ -9,7 +9,7 @@
 //! and each dataset's description and version list are rendered at refresh
 //! time: they change only then.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::{Value as Json, json};
 
+use super::admin::Admin;
 use super::cache::{EtagMemo, ResponseCache};
 use super::files::FileCache;
 use super::http::etag;
@@ -116,6 +117,12 @@ pub struct App {
     catalog: RwLock<Arc<Catalog>>,
     /// Serializes refreshes so two cannot lose each other's update.
     refreshing: Mutex<()>,
+    /// The admin API, once the daemon has set it up.
+    admin: RwLock<Option<Arc<Admin>>>,
+    /// The datasets listed; `None` lists every dataset the store has. A
+    /// dataset removed from the configuration keeps its versions in the
+    /// store but leaves the catalog.
+    listed: RwLock<Option<BTreeSet<String>>>,
 }
 
 /// Characters escaped in one path segment.
@@ -152,7 +159,33 @@ impl App {
             catalog: RwLock::new(Arc::new(render_catalog(&config.base_url, BTreeMap::new()))),
             config,
             refreshing: Mutex::new(()),
+            admin: RwLock::new(None),
+            listed: RwLock::new(None),
         }
+    }
+
+    /// Turns the admin API on.
+    pub fn set_admin(&self, admin: Arc<Admin>) {
+        *self.admin.write().unwrap_or_else(|e| e.into_inner()) = Some(admin);
+    }
+
+    /// The admin API, if on.
+    pub fn admin(&self) -> Option<Arc<Admin>> {
+        self.admin.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Lists only these datasets from now on (call [`App::refresh_all`]
+    /// after).
+    pub fn set_listed(&self, datasets: BTreeSet<String>) {
+        *self.listed.write().unwrap_or_else(|e| e.into_inner()) = Some(datasets);
+    }
+
+    fn is_listed(&self, dataset: &str) -> bool {
+        self.listed
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .is_none_or(|listed| listed.contains(dataset))
     }
 
     /// The configuration in force.
@@ -174,6 +207,7 @@ impl App {
     pub fn refresh(&self, dataset: &str) -> Result<(), StoreError> {
         let _one_at_a_time = self.refreshing.lock().unwrap_or_else(|e| e.into_inner());
         let loaded = match self.load(dataset) {
+            Ok(_) if !self.is_listed(dataset) => None,
             Ok(state) => Some(Arc::new(state)),
             Err(StoreError::UnknownDataset(_)) => None,
             Err(e) => return Err(e),
@@ -200,6 +234,9 @@ impl App {
         let _one_at_a_time = self.refreshing.lock().unwrap_or_else(|e| e.into_inner());
         let mut datasets = BTreeMap::new();
         for summary in self.store.datasets()? {
+            if !self.is_listed(&summary.meta.id) {
+                continue;
+            }
             let versions = self.store.versions(&summary.meta.id)?;
             let state = build_state(&self.config.base_url, summary, versions);
             datasets.insert(state.meta.id.clone(), Arc::new(state));

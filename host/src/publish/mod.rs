@@ -31,6 +31,7 @@
 //!   (method, path, status, bytes, microseconds); filter that target to
 //!   silence access logs.
 
+pub mod admin;
 pub mod app;
 pub mod cache;
 pub mod errors;
@@ -56,6 +57,17 @@ use tokio::net::TcpListener;
 
 pub use app::{App, AppConfig};
 
+/// What one listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    /// The open-data API only; `/api/v1/admin` is not there.
+    Public,
+    /// The open-data API and the admin API (no `[admin] listen` set).
+    PublicAndAdmin,
+    /// The admin API (and `/healthz`) only: `[admin] listen`.
+    Admin,
+}
+
 /// The most bytes of request line and headers a client may send (hyper's
 /// read buffer); the URL alone is capped lower, at [`routes::MAX_URL`].
 const MAX_HEAD: usize = 64 * 1024;
@@ -66,16 +78,17 @@ const MAX_HEAD: usize = 64 * 1024;
 pub async fn serve(
     listener: TcpListener,
     app: Arc<App>,
+    surface: Surface,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let builder = connection_builder(app.config());
     let graceful = GracefulShutdown::new();
-    tracing::info!(address = %listener.local_addr()?, "publishing over HTTP");
+    tracing::info!(address = %listener.local_addr()?, ?surface, "serving HTTP");
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => {
+                Ok((stream, peer)) => {
                     let app = app.clone();
                     let builder = builder.clone();
                     let watcher = graceful.watcher();
@@ -88,7 +101,11 @@ pub async fn serve(
                         let _ = stream.set_nodelay(true);
                         let service = service_fn(move |request| {
                             let app = app.clone();
-                            async move { Ok::<_, std::convert::Infallible>(routes::handle(app, request).await) }
+                            async move {
+                                Ok::<_, std::convert::Infallible>(
+                                    routes::handle_on(app, surface, peer, request).await,
+                                )
+                            }
                         });
                         let connection = builder.serve_connection(TokioIo::new(stream), service);
                         if let Err(error) = watcher.watch(connection).await {

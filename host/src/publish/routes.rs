@@ -6,6 +6,7 @@
 //! it is there, and only then ask the store (on a blocking thread) and
 //! render. Errors anywhere become the JSON error document.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -15,6 +16,8 @@ use http_body_util::Full;
 use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 
+use super::Surface;
+use super::admin;
 use super::app::{App, DatasetState, Document, Links, version_json};
 use super::cache::{Remembered, Rendered};
 use super::errors::ApiError;
@@ -106,16 +109,37 @@ fn put(headers: &mut HeaderMap, name: HeaderName, value: &str) {
     }
 }
 
-/// Answers one request, within the request timeout, and logs it.
+/// Answers one request on the public surface (for tests and embedding).
 pub async fn handle<B>(app: Arc<App>, request: Request<B>) -> Response<Full<Bytes>> {
+    let peer = SocketAddr::from(([127, 0, 0, 1], 0));
+    handle_on(app, Surface::Public, peer, request).await
+}
+
+/// Answers one request arriving on `surface` from `peer`, within the
+/// request timeout, and logs it.
+pub async fn handle_on<B>(
+    app: Arc<App>,
+    surface: Surface,
+    peer: SocketAddr,
+    request: Request<B>,
+) -> Response<Full<Bytes>> {
     let started = Instant::now();
+    let path = request.uri().path();
+    if path == admin::PREFIX || path.starts_with(&format!("{}/", admin::PREFIX)) {
+        return handle_admin(&app, surface, peer, &request, started).await;
+    }
     let head = request.method() == Method::HEAD;
-    let answer =
+    let answer = if surface == Surface::Admin && path != "/healthz" {
+        Answer::error(&ApiError::not_found(
+            "this listener serves only the admin API (/api/v1/admin/...)",
+        ))
+    } else {
         match tokio::time::timeout(app.config.request_timeout, dispatch(&app, &request)).await {
             Ok(Ok(answer)) => answer,
             Ok(Err(error)) => Answer::error(&error),
             Err(_) => Answer::error(&ApiError::timeout()),
-        };
+        }
+    };
     crate::metrics::http_request(
         route_label(request.uri().path()),
         answer.status.as_u16(),
@@ -131,6 +155,52 @@ pub async fn handle<B>(app: Arc<App>, request: Request<B>) -> Response<Full<Byte
         "request"
     );
     answer.into_response(head)
+}
+
+/// An admin request: never cached, never CORS-enabled, never compressed.
+async fn handle_admin<B>(
+    app: &Arc<App>,
+    surface: Surface,
+    peer: SocketAddr,
+    request: &Request<B>,
+    started: Instant,
+) -> Response<Full<Bytes>> {
+    let path = request.uri().path();
+    let admin = app.admin();
+    let admin = admin.as_deref().filter(|_| surface != Surface::Public);
+    let answer = admin::handle(
+        admin,
+        &app.store,
+        admin::AdminRequest {
+            method: request.method(),
+            path,
+            query: request.uri().query(),
+            headers: request.headers(),
+            peer,
+        },
+    )
+    .await;
+    crate::metrics::http_request(
+        admin::route_label(path),
+        answer.status.as_u16(),
+        started.elapsed(),
+    );
+    tracing::info!(
+        target: "vitrina::http",
+        method = %request.method(),
+        path,
+        status = answer.status.as_u16(),
+        bytes = answer.body.len(),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    let mut response = Response::new(Full::new(answer.body));
+    *response.status_mut() = answer.status;
+    *response.headers_mut() = answer.headers;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_TYPE));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_STORE));
+    response
 }
 
 /// The routes.

@@ -18,7 +18,7 @@ use super::{App, AppConfig};
 use crate::schema::{Field, FieldType, Row, StreamSchema, Value};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{
-    Changes, Compression, DatasetMeta, DatasetSummary, ExportFormat, PublishOutcome,
+    Changes, Compression, DatasetMeta, DatasetSummary, ExportFormat, Pause, PublishOutcome,
     PublishRequest, RowPage, RowQuery, RunRecord, Staging, Store, StoreError, Version,
 };
 
@@ -111,6 +111,19 @@ impl Store for CountingStore {
     fn runs(&self, dataset: &str, limit: usize) -> Result<Vec<RunRecord>, StoreError> {
         self.called("runs");
         self.inner.runs(dataset, limit)
+    }
+
+    fn run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
+        self.called("run");
+        self.inner.run(run_id)
+    }
+
+    fn pauses(&self) -> Result<BTreeMap<String, Pause>, StoreError> {
+        self.inner.pauses()
+    }
+
+    fn set_pause(&self, dataset: &str, pause: Option<&Pause>) -> Result<(), StoreError> {
+        self.inner.set_pause(dataset, pause)
     }
 
     fn bookmarks(&self, dataset: &str) -> Result<BTreeMap<String, String>, StoreError> {
@@ -924,7 +937,7 @@ async fn the_server_answers_over_tcp_and_shuts_down_gracefully() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(super::serve(listener, app, async {
+    let server = tokio::spawn(super::serve(listener, app, super::Surface::Public, async {
         let _ = stopped.await;
     }));
     let get = raw(addr, "GET /api/v1/datasets/projects/rows?limit=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
@@ -956,7 +969,12 @@ async fn silent_and_slow_clients_are_cut_off() {
     let app = Arc::new(App::new(store, config));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(super::serve(listener, app, std::future::pending()));
+    tokio::spawn(super::serve(
+        listener,
+        app,
+        super::Surface::Public,
+        std::future::pending(),
+    ));
     for opening in ["", "PRI * HT", "GET /healthz HTTP/1.1\r\nHost"] {
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
         stream.write_all(opening.as_bytes()).await.unwrap();
@@ -1018,6 +1036,7 @@ async fn bench_server() {
     super::serve(
         listener,
         app,
+        super::Surface::Public,
         tokio::time::sleep(std::time::Duration::from_secs(secs)),
     )
     .await

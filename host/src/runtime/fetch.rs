@@ -12,6 +12,8 @@
 //! - connect, first-byte and total timeouts, and a cap on the body size
 //!   counted as it streams (so a lying `Content-Length` or a gzip bomb
 //!   stops at the cap);
+//! - at most `fetch.host_requests_per_second` requests to one host, over
+//!   every run of the process (see [`super::politeness`]);
 //! - `file:` URLs read only inside the dataset's own `fixtures/` folder,
 //!   which acts as the root: `..` is refused and a symlink that leads out of
 //!   the folder is refused after canonicalization.
@@ -240,6 +242,13 @@ impl Fetcher {
         body: Option<Vec<u8>>,
         deadline: Instant,
     ) -> Result<reqwest::Response, FetchFailure> {
+        if let Some(host) = url.host_str() {
+            let waited =
+                super::politeness::wait_turn(host, self.policy.limits.host_interval()).await;
+            if !waited.is_zero() {
+                tracing::debug!(host, ?waited, "waited for the host's politeness slot");
+            }
+        }
         let mut builder = self.client()?.request(method.clone(), url.clone());
         for (name, value) in headers.iter().filter(|(n, _)| !is_reserved_header(n)) {
             builder = builder.header(name.as_str(), value.as_str());

@@ -58,6 +58,40 @@ pub struct Quiet;
 
 impl RunObserver for Quiet {}
 
+/// Passes a run's log lines on to the daemon's own log (`tracing`, target
+/// `vitrina::plugin`); they carry the run's span, so an operator can follow
+/// one run by its id.
+pub struct LogToTracing;
+
+impl RunObserver for LogToTracing {
+    fn log(&self, line: &LogLine) {
+        let fields = line
+            .fields
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let (source, message) = (line.source, line.message.as_str());
+        match line.level {
+            LogLevel::Error => {
+                tracing::error!(target: "vitrina::plugin", ?source, fields, "{message}")
+            }
+            LogLevel::Warn => {
+                tracing::warn!(target: "vitrina::plugin", ?source, fields, "{message}")
+            }
+            LogLevel::Info => {
+                tracing::info!(target: "vitrina::plugin", ?source, fields, "{message}")
+            }
+            LogLevel::Debug => {
+                tracing::debug!(target: "vitrina::plugin", ?source, fields, "{message}")
+            }
+            LogLevel::Trace => {
+                tracing::trace!(target: "vitrina::plugin", ?source, fields, "{message}")
+            }
+        }
+    }
+}
+
 /// Per-stream accounting.
 pub(super) struct StreamState {
     pub validator: RowValidator,

@@ -20,6 +20,7 @@ mod bindings;
 mod engine;
 pub mod fetch;
 mod host;
+pub mod politeness;
 mod report;
 
 use std::collections::BTreeMap;
@@ -35,7 +36,7 @@ use bindings::v0_1_0;
 pub use engine::{EPOCH_TICK, component_hash};
 pub use fetch::{FetchPolicy, FetchRecord, Fetcher};
 use host::RunState;
-pub use host::{DiscardSink, Quiet, RowSink, RunObserver, RunSetup};
+pub use host::{DiscardSink, LogToTracing, Quiet, RowSink, RunObserver, RunSetup};
 pub use report::{FailureKind, LogLevel, LogLine, LogSource, RunFailure, RunReport};
 
 use crate::config::Limits;
@@ -101,6 +102,8 @@ pub struct RunJob {
     pub trigger: Trigger,
     pub full_refresh: bool,
     pub setup: RunSetup,
+    /// Stops the run when cancelled (a shutdown past its grace period).
+    pub cancel: tokio_util::sync::CancellationToken,
 }
 
 /// The process's plugin runtime.
@@ -262,16 +265,30 @@ impl Runtime {
             trigger: job.trigger.into(),
             full_refresh: job.full_refresh,
         };
-        let call = async {
-            let instance = plugin.pre.instantiate_async(&mut store).await?;
-            instance.call_collect(&mut store, &context).await
+        let outcome = {
+            let call = async {
+                let instance = plugin.pre.instantiate_async(&mut store).await?;
+                instance.call_collect(&mut store, &context).await
+            };
+            // Dropping the call drops the plugin's stack mid-flight; the
+            // store (and its failure record) is read only after that.
+            tokio::select! {
+                outcome = tokio::time::timeout(limits.wall_clock(), call) => Some(outcome),
+                _ = job.cancel.cancelled() => None,
+            }
         };
-        let outcome = tokio::time::timeout(limits.wall_clock(), call).await;
         let mut state = store.into_data();
         let (failure, warnings) = match outcome {
-            Err(_) => (Some(wall_clock_failure(&mut state, &limits)), Vec::new()),
-            Ok(Err(trap)) => (Some(trap_failure(&mut state, &trap)), Vec::new()),
-            Ok(Ok(Err(error))) => (
+            None => (
+                Some(RunFailure::new(
+                    FailureKind::Cancelled,
+                    "the run was cancelled: the daemon shut down before it ended; the last published version stays current",
+                )),
+                Vec::new(),
+            ),
+            Some(Err(_)) => (Some(wall_clock_failure(&mut state, &limits)), Vec::new()),
+            Some(Ok(Err(trap))) => (Some(trap_failure(&mut state, &trap)), Vec::new()),
+            Some(Ok(Ok(Err(error)))) => (
                 Some(
                     state
                         .failure
@@ -280,7 +297,7 @@ impl Runtime {
                 ),
                 Vec::new(),
             ),
-            Ok(Ok(Ok(summary))) => (state.failure.take(), summary.warnings),
+            Some(Ok(Ok(Ok(summary)))) => (state.failure.take(), summary.warnings),
         };
         state.drain_output();
         RunReport {

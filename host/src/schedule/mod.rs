@@ -17,7 +17,9 @@ use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 pub use backoff::Backoff;
-pub use scheduler::{Clock, Job, Outcome, Runner, Scheduler, Settings};
+pub use scheduler::{
+    Clock, Job, Outcome, RunTicket, Runner, Scheduler, Settings, Stopped, TriggerError,
+};
 
 /// Why a schedule could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -65,6 +67,11 @@ impl Schedule {
     /// The expression as written.
     pub fn expression(&self) -> &str {
         &self.expression
+    }
+
+    /// The time zone the expression is read in.
+    pub fn zone(&self) -> Tz {
+        self.zone
     }
 
     /// The first slot strictly after `after`, as an instant.

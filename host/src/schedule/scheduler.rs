@@ -2,20 +2,26 @@
 //! dataset, a bounded number at once overall, spread by jitter, retried
 //! with backoff when the failure is transient.
 //!
-//! Each dataset has one task, a loop over one `select!`: the next slot (plus
-//! the dataset's jitter) or shutdown. A run due while the previous one is
-//! still running is recorded as skipped (single-flight); a global semaphore
-//! (FIFO, so fair) bounds concurrent runs. Time comes from [`Clock`], which
+//! Each scheduled dataset has one task, a loop over one `select!`: the next
+//! slot (plus the dataset's jitter) or its stop token. Each run goes on a
+//! task of its own, so a loop notices the next slot (and records it as
+//! skipped) while a long run is going (single-flight); a global semaphore
+//! (FIFO, so fair) bounds concurrent runs. The job set can be replaced
+//! while running ([`Scheduler::set_jobs`], for reloads and pauses): loops of
+//! unchanged jobs keep going, runs in flight are never interrupted. On
+//! shutdown, scheduling stops, runs get a grace period, and the rest are
+//! cancelled through their [`RunTicket`]. Time comes from [`Clock`], which
 //! follows tokio's clock, so the tests drive months of schedules with
 //! tokio's paused time instead of sleeping.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Notify, Semaphore};
+use tokio_util::sync::CancellationToken;
 
 use super::{Backoff, Schedule};
 use crate::runtime::Trigger;
@@ -63,12 +69,25 @@ pub enum Outcome {
     Transient,
     /// Failed in a way that needs a person; no retry.
     Permanent,
+    /// Stopped by a shutdown; no retry.
+    Cancelled,
+}
+
+/// One run as the scheduler hands it to the [`Runner`].
+#[derive(Debug, Clone)]
+pub struct RunTicket {
+    /// Chosen before the run starts, so whoever asked for it (the admin
+    /// API) can follow it.
+    pub run_id: String,
+    pub trigger: Trigger,
+    /// Cancelled when the run must stop (shutdown after the grace period).
+    pub cancel: CancellationToken,
 }
 
 /// What the scheduler asks of the rest of the daemon.
 pub trait Runner: Send + Sync + 'static {
     /// Runs a dataset once.
-    fn run(&self, dataset: &str, trigger: Trigger) -> impl Future<Output = Outcome> + Send;
+    fn run(&self, dataset: &str, ticket: RunTicket) -> impl Future<Output = Outcome> + Send;
 
     /// Records that a due run was skipped because one was still running.
     fn skipped(&self, dataset: &str) -> impl Future<Output = ()> + Send;
@@ -104,7 +123,42 @@ impl Default for Settings {
 pub struct Job {
     pub dataset: String,
     pub schedule: Schedule,
+    /// A paused job keeps its place but never runs on its own.
     pub paused: bool,
+}
+
+impl Job {
+    /// Whether `other` schedules the same way (so its loop can go on).
+    fn same_as(&self, other: &Job) -> bool {
+        self.dataset == other.dataset
+            && self.paused == other.paused
+            && self.schedule.expression() == other.schedule.expression()
+            && self.schedule.zone() == other.schedule.zone()
+    }
+}
+
+/// Why a run asked for now did not start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TriggerError {
+    #[error("`{0}` is running now; wait for that run to end")]
+    Busy(String),
+    #[error("the daemon is shutting down")]
+    ShuttingDown,
+}
+
+/// How a shutdown went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped {
+    /// Runs that ended on their own within the grace period.
+    pub finished: usize,
+    /// Runs cancelled at the end of the grace period.
+    pub cancelled: usize,
+}
+
+/// A scheduled dataset's loop, stopped through its token.
+struct Following {
+    job: Job,
+    stop: CancellationToken,
 }
 
 /// Runs jobs on their schedules until shut down.
@@ -114,8 +168,14 @@ pub struct Scheduler<R: Runner> {
     clock: Clock,
     /// Bounds concurrent runs; tokio's semaphore queues waiters in order.
     permits: Arc<Semaphore>,
-    /// Datasets with a run in progress (single-flight).
-    running: Mutex<HashSet<String>>,
+    /// Datasets with a run in progress (single-flight), with their run's
+    /// cancel token.
+    running: Mutex<HashMap<String, CancellationToken>>,
+    /// Notified whenever a run ends.
+    run_ended: Notify,
+    following: Mutex<HashMap<String, Following>>,
+    /// Cancelled on shutdown: no new loop, slot, retry or triggered run.
+    stopping: CancellationToken,
 }
 
 impl<R: Runner> Scheduler<R> {
@@ -126,24 +186,108 @@ impl<R: Runner> Scheduler<R> {
             settings,
             clock,
             permits,
-            running: Mutex::new(HashSet::new()),
+            running: Mutex::new(HashMap::new()),
+            run_ended: Notify::new(),
+            following: Mutex::new(HashMap::new()),
+            stopping: CancellationToken::new(),
         })
     }
 
-    /// Starts one task per job; they stop when `shutdown` turns true.
-    pub fn spawn(
-        self: &Arc<Self>,
-        jobs: Vec<Job>,
-        shutdown: watch::Receiver<bool>,
-    ) -> Vec<tokio::task::JoinHandle<()>> {
-        jobs.into_iter()
-            .filter(|job| !job.paused)
-            .map(|job| {
+    /// Makes `jobs` the scheduled set: loops of jobs that did not change go
+    /// on, the others stop or start. Runs in flight are not touched.
+    pub fn set_jobs(self: &Arc<Self>, jobs: Vec<Job>) {
+        if self.stopping.is_cancelled() {
+            return;
+        }
+        let mut following = lock(&self.following);
+        let wanted: HashMap<String, Job> =
+            jobs.into_iter().map(|j| (j.dataset.clone(), j)).collect();
+        following.retain(|dataset, f| {
+            let keep = wanted.get(dataset).is_some_and(|job| job.same_as(&f.job));
+            if !keep {
+                f.stop.cancel();
+            }
+            keep
+        });
+        for (dataset, job) in wanted {
+            if following.contains_key(&dataset) {
+                continue;
+            }
+            let stop = self.stopping.child_token();
+            if !job.paused {
                 let scheduler = Arc::clone(self);
-                let shutdown = shutdown.clone();
-                tokio::spawn(async move { scheduler.follow(job, shutdown).await })
-            })
-            .collect()
+                let (job, stop) = (job.clone(), stop.clone());
+                tokio::spawn(async move { scheduler.follow(job, stop).await });
+            }
+            following.insert(dataset, Following { job, stop });
+        }
+    }
+
+    /// Starts a run of `dataset` now (no retries); its run id, or why not.
+    pub fn trigger(
+        self: &Arc<Self>,
+        dataset: &str,
+        trigger: Trigger,
+    ) -> Result<String, TriggerError> {
+        if self.stopping.is_cancelled() {
+            return Err(TriggerError::ShuttingDown);
+        }
+        let ticket = self
+            .claim(dataset, trigger)
+            .ok_or_else(|| TriggerError::Busy(dataset.to_string()))?;
+        let run_id = ticket.run_id.clone();
+        let scheduler = Arc::clone(self);
+        let dataset = dataset.to_string();
+        tokio::spawn(async move {
+            scheduler.run_claimed(&dataset, ticket).await;
+        });
+        Ok(run_id)
+    }
+
+    /// Datasets with a run in progress.
+    pub fn running(&self) -> Vec<String> {
+        let mut running: Vec<String> = lock(&self.running).keys().cloned().collect();
+        running.sort();
+        running
+    }
+
+    /// Stops scheduling, waits up to `grace` for runs in flight, then
+    /// cancels those still going and waits for them to record it.
+    pub async fn shutdown(&self, grace: Duration) -> Stopped {
+        self.stopping.cancel();
+        let at_start = lock(&self.running).len();
+        let _ = tokio::time::timeout(grace, self.all_runs_ended()).await;
+        let cancelled = {
+            let running = lock(&self.running);
+            for token in running.values() {
+                token.cancel();
+            }
+            running.len()
+        };
+        if cancelled > 0 {
+            tracing::warn!(
+                cancelled,
+                ?grace,
+                "cancelling runs still going after the grace period"
+            );
+            // A cancelled run stops at its next host call or epoch tick;
+            // this bound only guards against a runner that ignores it.
+            let _ = tokio::time::timeout(Duration::from_secs(30), self.all_runs_ended()).await;
+        }
+        Stopped {
+            finished: at_start.saturating_sub(cancelled),
+            cancelled,
+        }
+    }
+
+    async fn all_runs_ended(&self) {
+        loop {
+            let ended = self.run_ended.notified();
+            if lock(&self.running).is_empty() {
+                return;
+            }
+            ended.await;
+        }
     }
 
     /// The fixed delay of a dataset's runs after their slot.
@@ -157,10 +301,9 @@ impl<R: Runner> Scheduler<R> {
         Duration::from_millis(hasher.finish() % max)
     }
 
-    async fn follow(self: Arc<Self>, job: Job, mut shutdown: watch::Receiver<bool>) {
-        if self.missed_a_run(&job).await {
-            self.run_with_retries(&job.dataset, Trigger::Startup, &mut shutdown)
-                .await;
+    async fn follow(self: Arc<Self>, job: Job, stop: CancellationToken) {
+        if self.missed_a_run(&job).await && !stop.is_cancelled() {
+            self.start_with_retries(&job.dataset, Trigger::Startup, &stop);
         }
         loop {
             let Some(slot) = job.schedule.next_after(self.clock.now()) else {
@@ -169,21 +312,9 @@ impl<R: Runner> Scheduler<R> {
             let due = self.clock.instant_of(slot) + self.jitter(&job.dataset);
             tokio::select! {
                 _ = tokio::time::sleep_until(due) => {}
-                _ = shutdown.changed() => return,
+                _ = stop.cancelled() => return,
             }
-            if *shutdown.borrow() {
-                return;
-            }
-            let scheduler = Arc::clone(&self);
-            let dataset = job.dataset.clone();
-            let mut shutdown = shutdown.clone();
-            // The run goes on its own task so the loop can notice the next
-            // slot (and record it as skipped) while a long run is going.
-            tokio::spawn(async move {
-                scheduler
-                    .run_with_retries(&dataset, Trigger::Schedule, &mut shutdown)
-                    .await;
-            });
+            self.start_with_retries(&job.dataset, Trigger::Schedule, &stop);
         }
     }
 
@@ -201,60 +332,79 @@ impl<R: Runner> Scheduler<R> {
         }
     }
 
-    /// Runs once, then retries transient failures with backoff.
-    async fn run_with_retries(
-        &self,
+    /// Starts a run on its own task, retrying transient failures with
+    /// backoff until `stop`; a run due while one is going is skipped.
+    fn start_with_retries(
+        self: &Arc<Self>,
         dataset: &str,
         first: Trigger,
-        shutdown: &mut watch::Receiver<bool>,
+        stop: &CancellationToken,
     ) {
-        let mut trigger = first;
-        for attempt in 0.. {
-            let outcome = match self.run_once(dataset, trigger).await {
-                Some(outcome) => outcome,
-                None => return,
-            };
-            if outcome != Outcome::Transient {
-                return;
+        let scheduler = Arc::clone(self);
+        let dataset = dataset.to_string();
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut trigger = first;
+            for attempt in 0.. {
+                let Some(ticket) = scheduler.claim(&dataset, trigger) else {
+                    scheduler.runner.skipped(&dataset).await;
+                    return;
+                };
+                if scheduler.run_claimed(&dataset, ticket).await != Outcome::Transient {
+                    return;
+                }
+                let Some(delay) = scheduler.settings.backoff.delay(attempt) else {
+                    tracing::warn!(
+                        dataset,
+                        "transient failures used up the retries; waiting for the next slot"
+                    );
+                    return;
+                };
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = stop.cancelled() => return,
+                }
+                trigger = Trigger::Retry;
             }
-            let Some(delay) = self.settings.backoff.delay(attempt) else {
-                tracing::warn!(
-                    dataset,
-                    "transient failures used up the retries; waiting for the next slot"
-                );
-                return;
-            };
-            tokio::select! {
-                _ = tokio::time::sleep(delay) => {}
-                _ = shutdown.changed() => return,
-            }
-            trigger = Trigger::Retry;
-        }
+        });
     }
 
-    /// One run under single-flight and the concurrency limit; `None` when
-    /// skipped because the dataset is already running.
-    async fn run_once(&self, dataset: &str, trigger: Trigger) -> Option<Outcome> {
-        if !self
-            .running
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(dataset.to_string())
-        {
-            self.runner.skipped(dataset).await;
+    /// Marks `dataset` as running, unless it already is.
+    fn claim(&self, dataset: &str, trigger: Trigger) -> Option<RunTicket> {
+        let mut running = lock(&self.running);
+        if running.contains_key(dataset) {
             return None;
         }
-        let outcome = match Arc::clone(&self.permits).acquire_owned().await {
-            Ok(_permit) => self.runner.run(dataset, trigger).await,
-            // The semaphore is never closed; treat it as a failed run anyway.
-            Err(_) => Outcome::Permanent,
-        };
-        self.running
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(dataset);
-        Some(outcome)
+        let cancel = CancellationToken::new();
+        running.insert(dataset.to_string(), cancel.clone());
+        Some(RunTicket {
+            run_id: crate::runtime::new_run_id(),
+            trigger,
+            cancel,
+        })
     }
+
+    /// Runs a claimed dataset under the concurrency limit, then releases it.
+    async fn run_claimed(&self, dataset: &str, ticket: RunTicket) -> Outcome {
+        let cancel = ticket.cancel.clone();
+        let outcome = tokio::select! {
+            permit = Arc::clone(&self.permits).acquire_owned() => match permit {
+                Ok(_permit) => self.runner.run(dataset, ticket).await,
+                // The semaphore is never closed; treat it as a failed run anyway.
+                Err(_) => Outcome::Permanent,
+            },
+            // Cancelled while queued: it never started, so nothing to record.
+            _ = cancel.cancelled() => Outcome::Cancelled,
+        };
+        lock(&self.running).remove(dataset);
+        self.run_ended.notify_waiters();
+        outcome
+    }
+}
+
+/// Locks a mutex, going on after a panic elsewhere: the maps stay whole.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[cfg(test)]
@@ -281,6 +431,8 @@ mod tests {
         skips: Mutex<Vec<(String, DateTime<Utc>)>>,
         active: AtomicUsize,
         most_active: AtomicUsize,
+        /// Run ids of runs that saw their cancel token.
+        cancelled: Mutex<Vec<String>>,
     }
 
     impl Recorder {
@@ -294,6 +446,7 @@ mod tests {
                 skips: Mutex::new(Vec::new()),
                 active: AtomicUsize::new(0),
                 most_active: AtomicUsize::new(0),
+                cancelled: Mutex::new(Vec::new()),
             }
         }
 
@@ -308,15 +461,22 @@ mod tests {
     }
 
     impl Runner for Recorder {
-        async fn run(&self, dataset: &str, trigger: Trigger) -> Outcome {
+        async fn run(&self, dataset: &str, ticket: RunTicket) -> Outcome {
             self.runs
                 .lock()
                 .unwrap()
-                .push((dataset.to_string(), trigger, self.clock.now()));
+                .push((dataset.to_string(), ticket.trigger, self.clock.now()));
             let now_active = self.active.fetch_add(1, Ordering::SeqCst) + 1;
             self.most_active.fetch_max(now_active, Ordering::SeqCst);
-            tokio::time::sleep(self.duration).await;
+            let cancelled = tokio::select! {
+                _ = tokio::time::sleep(self.duration) => false,
+                _ = ticket.cancel.cancelled() => true,
+            };
             self.active.fetch_sub(1, Ordering::SeqCst);
+            if cancelled {
+                self.cancelled.lock().unwrap().push(ticket.run_id);
+                return Outcome::Cancelled;
+            }
             let mut outcomes = self.outcomes.lock().unwrap();
             if outcomes.is_empty() {
                 Outcome::Succeeded
@@ -367,13 +527,9 @@ mod tests {
         length: Duration,
     ) {
         let scheduler = Scheduler::new(Arc::clone(recorder), settings, clock);
-        let (stop, shutdown) = watch::channel(false);
-        let tasks = scheduler.spawn(jobs, shutdown);
+        scheduler.set_jobs(jobs);
         tokio::time::sleep(length).await;
-        stop.send(true).unwrap();
-        for task in tasks {
-            task.await.unwrap();
-        }
+        scheduler.shutdown(Duration::from_secs(3600)).await;
     }
 
     #[tokio::test(start_paused = true)]
@@ -580,5 +736,111 @@ mod tests {
             "spread over the window: {} distinct seconds",
             seen.len()
         );
+    }
+
+    fn clock_times(recorder: &Recorder) -> Vec<String> {
+        recorder
+            .starts()
+            .iter()
+            .map(|(_, t)| t.format("%H:%M:%S").to_string())
+            .collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn replacing_the_jobs_pauses_resumes_and_keeps_unchanged_loops() {
+        let clock = Clock::starting_at(utc("2026-01-10T10:00:30Z"));
+        let recorder = Arc::new(Recorder::new(clock, Duration::from_secs(1)));
+        let scheduler = Scheduler::new(Arc::clone(&recorder), settings(2), clock);
+        scheduler.set_jobs(vec![job("a", "* * * * *")]);
+        tokio::time::sleep(Duration::from_secs(60)).await; // 10:01:30
+        let mut paused = job("a", "* * * * *");
+        paused.paused = true;
+        scheduler.set_jobs(vec![paused]);
+        tokio::time::sleep(Duration::from_secs(120)).await; // 10:03:30
+        // Resuming, and setting the same job again: one loop, not two.
+        scheduler.set_jobs(vec![job("a", "* * * * *")]);
+        scheduler.set_jobs(vec![job("a", "* * * * *")]);
+        tokio::time::sleep(Duration::from_secs(60)).await; // 10:04:30
+        // Removing the job stops it.
+        scheduler.set_jobs(Vec::new());
+        tokio::time::sleep(Duration::from_secs(120)).await;
+        scheduler.shutdown(Duration::from_secs(60)).await;
+        // Resumed at 10:03:30 with the last success older than a period:
+        // one catch-up run at once, then the schedule again.
+        assert_eq!(
+            clock_times(&recorder),
+            vec!["10:01:00", "10:03:30", "10:04:00"]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_triggered_run_gets_an_id_and_a_busy_dataset_refuses() {
+        let clock = Clock::starting_at(utc("2026-01-10T10:00:30Z"));
+        let recorder = Arc::new(Recorder::new(clock, Duration::from_secs(30)));
+        let scheduler = Scheduler::new(Arc::clone(&recorder), settings(2), clock);
+        let id = scheduler.trigger("a", Trigger::Manual).unwrap();
+        assert!(!id.is_empty());
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(scheduler.running(), vec!["a".to_string()]);
+        assert_eq!(
+            scheduler.trigger("a", Trigger::Manual),
+            Err(TriggerError::Busy("a".to_string()))
+        );
+        assert!(
+            scheduler.trigger("b", Trigger::Manual).is_ok(),
+            "others may run"
+        );
+        tokio::time::sleep(Duration::from_secs(40)).await;
+        assert!(scheduler.running().is_empty());
+        let again = scheduler.trigger("a", Trigger::Manual).unwrap();
+        assert_ne!(again, id, "every run has its own id");
+        scheduler.shutdown(Duration::from_secs(60)).await;
+        assert_eq!(
+            scheduler.trigger("a", Trigger::Manual),
+            Err(TriggerError::ShuttingDown)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn shutdown_lets_short_runs_finish_and_cancels_long_ones() {
+        let clock = Clock::starting_at(utc("2026-01-10T10:00:30Z"));
+        let short = Arc::new(Recorder::new(clock, Duration::from_secs(5)));
+        let scheduler = Scheduler::new(Arc::clone(&short), settings(2), clock);
+        scheduler.trigger("a", Trigger::Manual).unwrap();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let stopped = scheduler.shutdown(Duration::from_secs(10)).await;
+        assert_eq!(
+            stopped,
+            Stopped {
+                finished: 1,
+                cancelled: 0
+            }
+        );
+        assert!(short.cancelled.lock().unwrap().is_empty());
+
+        let long = Arc::new(Recorder::new(clock, Duration::from_secs(600)));
+        let scheduler = Scheduler::new(Arc::clone(&long), settings(2), clock);
+        scheduler.set_jobs(vec![job("b", "* * * * *")]);
+        let id = scheduler.trigger("a", Trigger::Manual).unwrap();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let before = tokio::time::Instant::now();
+        let stopped = scheduler.shutdown(Duration::from_secs(10)).await;
+        assert_eq!(
+            stopped,
+            Stopped {
+                finished: 0,
+                cancelled: 1
+            }
+        );
+        assert_eq!(*long.cancelled.lock().unwrap(), vec![id]);
+        assert!(
+            before.elapsed() < Duration::from_secs(11),
+            "{:?}",
+            before.elapsed()
+        );
+        assert!(scheduler.running().is_empty());
+        // Nothing is scheduled after a shutdown: "b" never ran.
+        tokio::time::sleep(Duration::from_secs(300)).await;
+        assert_eq!(long.starts().len(), 1);
     }
 }

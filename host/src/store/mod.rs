@@ -195,7 +195,7 @@ pub struct RunRecord {
     pub run_id: String,
     pub dataset: String,
     pub started_at: chrono::DateTime<chrono::Utc>,
-    /// `published`, `unchanged` or `failed`.
+    /// `published`, `unchanged`, `failed`, `cancelled` or `skipped`.
     pub outcome: String,
     /// The version published, or current when unchanged.
     pub version: Option<u64>,
@@ -235,6 +235,13 @@ pub trait Staging: Send {
     /// that nothing changed. Readers see the old version or the new one,
     /// never a mix.
     fn publish(self: Box<Self>, request: PublishRequest) -> Result<PublishOutcome, StoreError>;
+}
+
+/// Who paused a dataset, and when.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Pause {
+    pub by: String,
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 /// The versioned store.
@@ -277,6 +284,16 @@ pub trait Store: Send + Sync {
 
     /// The last runs of a dataset, newest first.
     fn runs(&self, dataset: &str, limit: usize) -> Result<Vec<RunRecord>, StoreError>;
+
+    /// One run by its id.
+    fn run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError>;
+
+    /// Datasets paused by an operator, with who paused them and when; a
+    /// pause outlives restarts until someone resumes the dataset.
+    fn pauses(&self) -> Result<BTreeMap<String, Pause>, StoreError>;
+
+    /// Pauses (`Some`) or resumes (`None`) a dataset.
+    fn set_pause(&self, dataset: &str, pause: Option<&Pause>) -> Result<(), StoreError>;
 
     /// The bookmarks committed with the current version, per stream.
     fn bookmarks(&self, dataset: &str) -> Result<BTreeMap<String, String>, StoreError>;

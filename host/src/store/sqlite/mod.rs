@@ -19,13 +19,14 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::exports;
 use super::{
-    Changes, Compression, DatasetMeta, DatasetSummary, ExportFormat, RowPage, RowQuery, RunRecord,
-    Staging, Store, StoreError, Version,
+    Changes, Compression, DatasetMeta, DatasetSummary, ExportFormat, Pause, RowPage, RowQuery,
+    RunRecord, Staging, Store, StoreError, Version,
 };
 use crate::schema::{Row, StreamSchema};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts them.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE datasets (
         id TEXT PRIMARY KEY,
         meta TEXT NOT NULL,
@@ -61,7 +62,15 @@ const MIGRATIONS: &[&str] = &[r#"
         report TEXT NOT NULL
     );
     CREATE INDEX runs_by_dataset ON runs (dataset, started_at);
-"#];
+"#,
+    r#"
+    CREATE TABLE pauses (
+        dataset TEXT PRIMARY KEY,
+        paused_by TEXT NOT NULL,
+        paused_at TEXT NOT NULL
+    );
+"#,
+];
 
 /// How many idle reader connections are kept.
 const MAX_IDLE_READERS: usize = 8;
@@ -336,6 +345,41 @@ impl Store for SqliteStore {
         self.with_reader(|conn| read::runs(conn, dataset, limit))
     }
 
+    fn run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
+        self.with_reader(|conn| read::run(conn, run_id))
+    }
+
+    fn pauses(&self) -> Result<BTreeMap<String, Pause>, StoreError> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare("SELECT dataset, paused_by, paused_at FROM pauses")?;
+            let rows = stmt.query_map([], |r| {
+                let at: String = r.get(2)?;
+                Ok((
+                    r.get::<_, String>(0)?,
+                    Pause {
+                        by: r.get(1)?,
+                        at: parse_time(&at),
+                    },
+                ))
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn set_pause(&self, dataset: &str, pause: Option<&Pause>) -> Result<(), StoreError> {
+        self.with_reader(|conn| {
+            match pause {
+                Some(p) => conn.execute(
+                    "INSERT INTO pauses (dataset, paused_by, paused_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (dataset) DO UPDATE SET paused_by = ?2, paused_at = ?3",
+                    rusqlite::params![dataset, p.by, p.at.to_rfc3339()],
+                )?,
+                None => conn.execute("DELETE FROM pauses WHERE dataset = ?1", [dataset])?,
+            };
+            Ok(())
+        })
+    }
+
     fn bookmarks(&self, dataset: &str) -> Result<BTreeMap<String, String>, StoreError> {
         self.with_reader(|conn| {
             let mut stmt =
@@ -364,3 +408,11 @@ impl Store for SqliteStore {
 
 #[cfg(test)]
 mod tests;
+
+/// Times are stored as RFC 3339 text; a damaged one reads as the epoch
+/// rather than failing the whole listing.
+fn parse_time(text: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .unwrap_or_default()
+}

@@ -594,22 +594,36 @@ pub fn runs(conn: &Connection, dataset: &str, limit: usize) -> Result<Vec<RunRec
         "SELECT run_id, dataset, started_at, outcome, version, rows, report FROM runs
          WHERE dataset = ?1 ORDER BY started_at DESC LIMIT ?2",
     )?;
-    let rows = stmt.query_map(rusqlite::params![dataset, limit as i64], |r| {
-        let started: String = r.get(2)?;
-        let report: String = r.get(6)?;
-        Ok(RunRecord {
-            run_id: r.get(0)?,
-            dataset: r.get(1)?,
-            started_at: chrono::DateTime::parse_from_rfc3339(&started)
-                .map(|d| d.with_timezone(&chrono::Utc))
-                .unwrap_or_default(),
-            outcome: r.get(3)?,
-            version: r.get::<_, Option<i64>>(4)?.map(|v| v as u64),
-            rows: r.get::<_, i64>(5)? as u64,
-            report: serde_json::from_str(&report).unwrap_or(serde_json::Value::Null),
-        })
-    })?;
+    let rows = stmt.query_map(rusqlite::params![dataset, limit as i64], run_record)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn run(conn: &Connection, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            "SELECT run_id, dataset, started_at, outcome, version, rows, report FROM runs
+             WHERE run_id = ?1",
+            [run_id],
+            run_record,
+        )
+        .optional()?)
+}
+
+fn run_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
+    let started: String = r.get(2)?;
+    let report: String = r.get(6)?;
+    Ok(RunRecord {
+        run_id: r.get(0)?,
+        dataset: r.get(1)?,
+        started_at: chrono::DateTime::parse_from_rfc3339(&started)
+            .map(|d| d.with_timezone(&chrono::Utc))
+            .unwrap_or_default(),
+        outcome: r.get(3)?,
+        version: r.get::<_, Option<i64>>(4)?.map(|v| v as u64),
+        rows: r.get::<_, i64>(5)? as u64,
+        report: serde_json::from_str(&report).unwrap_or(serde_json::Value::Null),
+    })
 }
 
 /// Checks a version against itself: its rows, read back, hash to its
