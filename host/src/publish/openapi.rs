@@ -396,11 +396,102 @@ pub fn document(base_url: &str) -> Value {
             ),
         );
     }
+    for (path, item) in admin_paths() {
+        paths.insert(path.to_string(), item);
+    }
     json!({
         "openapi": "3.1.0",
         "info": { "title": "Vitrina open data API", "version": "1", "description": DESCRIPTION, "license": { "name": "EUPL-1.2", "identifier": "EUPL-1.2" } },
         "servers": [ { "url": base_url } ],
         "paths": paths,
-        "components": { "schemas": schemas() }
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "adminToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An admin token (VITRINA_ADMIN_TOKEN or [[admin.tokens]] in vitrina.toml)."
+                }
+            }
+        }
     })
+}
+
+/// One admin operation: bearer token required, JSON answers, the errors
+/// an operator meets.
+fn admin_operation(
+    summary: &str,
+    description: &str,
+    parameters: Vec<Value>,
+    ok: (&str, &str),
+) -> Value {
+    let (status, ok_description) = ok;
+    json!({
+        "summary": summary,
+        "description": description,
+        "tags": ["admin"],
+        "security": [ { "adminToken": [] } ],
+        "parameters": parameters,
+        "responses": {
+            status: json_ok(ok_description, json!({"type": "object"})),
+            "401": error_response("No valid admin token (no detail is given)."),
+            "403": error_response("Not from loopback, and [admin] allow_remote is off."),
+            "404": error_response("No such dataset or run, or the admin API is off."),
+            "409": error_response("The dataset is running, or paused in its dataset.toml."),
+            "422": error_response("The configuration did not load; the old one stays in force."),
+        }
+    })
+}
+
+/// The admin API: only where it is enabled, always behind a token.
+fn admin_paths() -> Vec<(&'static str, Value)> {
+    let run_id = param("id", "path", "A run id.", json!({"type": "string"}));
+    let runs_params = vec![
+        param(
+            "dataset",
+            "query",
+            "Only this dataset's runs.",
+            json!({"type": "string"}),
+        ),
+        param(
+            "limit",
+            "query",
+            "At most this many (default 50).",
+            json!({"type": "integer", "minimum": 1, "maximum": 1000}),
+        ),
+    ];
+    vec![
+        (
+            "/api/v1/admin/status",
+            json!({ "get": admin_operation("Daemon status", "Every dataset: schedule, paused (and by whom), running, next run.", vec![], ("200", "The status.")) }),
+        ),
+        (
+            "/api/v1/admin/config",
+            json!({ "get": admin_operation("Effective configuration", "vitrina.toml and every dataset.toml as in force, token hashes redacted; secrets appear only as the variable they come from.", vec![], ("200", "The configuration.")) }),
+        ),
+        (
+            "/api/v1/admin/reload",
+            json!({ "post": admin_operation("Reload the configuration", "Like SIGHUP: datasets added, removed or changed; runs in flight are untouched.", vec![], ("200", "What changed, and what needs a restart.")) }),
+        ),
+        (
+            "/api/v1/admin/runs",
+            json!({ "get": admin_operation("Runs", "The newest runs, of every dataset or one.", runs_params, ("200", "The runs, newest first.")) }),
+        ),
+        (
+            "/api/v1/admin/runs/{id}",
+            json!({ "get": admin_operation("One run", "A finished run with its whole report: log, fetches, failure.", vec![run_id], ("200", "The run.")) }),
+        ),
+        (
+            "/api/v1/admin/datasets/{id}/runs",
+            json!({ "post": admin_operation("Run now", "Starts a run of the dataset at once.", vec![dataset_id()], ("202", "Started: the run's id and where to follow it.")) }),
+        ),
+        (
+            "/api/v1/admin/datasets/{id}/pause",
+            json!({ "post": admin_operation("Pause", "Stops running the dataset on its schedule (kept across restarts).", vec![dataset_id()], ("200", "Paused.")) }),
+        ),
+        (
+            "/api/v1/admin/datasets/{id}/resume",
+            json!({ "post": admin_operation("Resume", "Runs the dataset on its schedule again.", vec![dataset_id()], ("200", "Resumed.")) }),
+        ),
+    ]
 }
