@@ -84,6 +84,7 @@ fn run_job(plugin: &Plugin, rows: u64) -> RunJob {
             secrets: BTreeMap::new(),
             bookmarks: BTreeMap::new(),
             streams: plugin.info.streams.clone(),
+            profile: None,
             sink: Box::new(DiscardSink),
             observer: Arc::new(Quiet),
         },

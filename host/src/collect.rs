@@ -15,6 +15,7 @@ use crate::plugins::{Catalog, CatalogError};
 use crate::runtime::{
     self, FetchPolicy, Fetcher, RowSink, RunJob, RunObserver, RunReport, RunSetup, Trigger,
 };
+use crate::validate::profiles;
 
 /// Why a run could not even start.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +25,15 @@ pub enum CollectError {
         dataset: String,
         #[source]
         source: CatalogError,
+    },
+    #[error(
+        "dataset `{dataset}` says profile = \"{wanted}\" in its dataset.toml, but its plugin `{plugin}` produces {produced}; use a plugin made for that profile, or change the profile"
+    )]
+    ProfileMismatch {
+        dataset: String,
+        plugin: String,
+        wanted: String,
+        produced: String,
     },
     #[error("dataset `{dataset}`: {source}")]
     Store {
@@ -76,7 +86,7 @@ impl Collector {
         let full_refresh = options.full_refresh;
         let run_id = options.run_id.clone();
         let cancel = options.cancel.clone();
-        let setup = self.setup(dataset, &plugin.info.streams, options);
+        let setup = self.setup(dataset, &plugin.info, options);
         let job = RunJob {
             run_id,
             dataset: dataset.id.clone(),
@@ -95,30 +105,48 @@ impl Collector {
         options: RunOptions,
     ) -> Result<Result<Vec<String>, runtime::RunFailure>, CollectError> {
         let plugin = self.plugin_for(dataset).await?;
-        let setup = self.setup(dataset, &plugin.info.streams, options);
+        let setup = self.setup(dataset, &plugin.info, options);
         Ok(self.catalog.runtime().check(&plugin, setup).await)
     }
 
-    /// The plugin that collects `dataset`.
+    /// The plugin that collects `dataset`, which must produce the profile
+    /// the dataset names, if it names one.
     pub async fn plugin_for(
         &self,
         dataset: &DatasetConfig,
     ) -> Result<Arc<runtime::Plugin>, CollectError> {
-        self.catalog
-            .get(&dataset.plugin)
-            .await
-            .map_err(|source| CollectError::Plugin {
+        let plugin =
+            self.catalog
+                .get(&dataset.plugin)
+                .await
+                .map_err(|source| CollectError::Plugin {
+                    dataset: dataset.id.clone(),
+                    source,
+                })?;
+        if let Some(wanted) = &dataset.profile
+            && plugin.info.profile.as_ref() != Some(wanted)
+        {
+            return Err(CollectError::ProfileMismatch {
                 dataset: dataset.id.clone(),
-                source,
-            })
+                plugin: plugin.info.id.clone(),
+                wanted: wanted.clone(),
+                produced: match &plugin.info.profile {
+                    Some(p) => format!("the profile `{p}`"),
+                    None => "no profile".to_string(),
+                },
+            });
+        }
+        Ok(plugin)
     }
 
     fn setup(
         &self,
         dataset: &DatasetConfig,
-        streams: &[crate::schema::StreamSchema],
+        info: &crate::schema::PluginInfo,
         options: RunOptions,
     ) -> RunSetup {
+        let streams = &info.streams;
+        let profile = info.profile.as_deref().and_then(profiles::get);
         let policy = FetchPolicy {
             allow: dataset.allow.clone(),
             fixtures: runtime::fetch::canonical_fixtures(&dataset.fixtures_dir()),
@@ -143,6 +171,7 @@ impl Collector {
             secrets,
             bookmarks: options.bookmarks,
             streams: streams.to_vec(),
+            profile,
             sink: options.sink,
             observer: options.observer,
         }

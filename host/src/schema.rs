@@ -72,6 +72,11 @@ pub struct StreamSchema {
 }
 
 impl StreamSchema {
+    /// The position of the field called `name`.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+
     /// Positions of the primary-key fields, in key order.
     pub fn key_positions(&self) -> Vec<usize> {
         self.primary_key

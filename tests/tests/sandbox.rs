@@ -107,6 +107,7 @@ impl Sandbox {
             secrets: BTreeMap::new(),
             bookmarks: BTreeMap::new(),
             streams: self.hostile.info.streams.clone(),
+            profile: None,
             sink: Box::new(DiscardSink),
             observer: Arc::new(Quiet),
         };

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::Args;
 use vitrina::config::{Config, DatasetConfig};
 use vitrina::schedule::Schedule;
+use vitrina::validate::profiles;
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {}
@@ -34,6 +35,15 @@ pub async fn validate(config: Config, _args: ValidateArgs) -> anyhow::Result<Exi
         };
         let before = problems.len();
         check_schedule(&dataset, &mut problems);
+        if let Some(profile) = &dataset.profile
+            && profiles::get(profile).is_none()
+        {
+            problems.push(format!(
+                "{}: profile `{profile}` does not exist; the profiles are {}",
+                file.display(),
+                profiles::names()
+            ));
+        }
         match catalog.get(&dataset.plugin).await {
             Err(e) => problems.push(format!("{}: {e}", file.display())),
             Ok(plugin) => {

@@ -73,6 +73,26 @@ impl Document {
     }
 }
 
+/// The profiles' list and their Table Schemas, as served.
+fn render_profiles(base: &str) -> (Document, BTreeMap<String, Document>) {
+    let mut list = Vec::new();
+    let mut documents = BTreeMap::new();
+    for profile in crate::validate::profiles::all() {
+        let url = format!("{base}/api/v1/profiles/{}", profile.name);
+        list.push(json!({
+            "name": profile.name,
+            "title": profile.title,
+            "description": profile.description,
+            "version": profile.version,
+            "url": url,
+        }));
+        // The document is the Table Schema as kept in the source tree.
+        let schema: Json = serde_json::from_str(profile.document).unwrap_or_default();
+        documents.insert(profile.name.clone(), Document::new(&schema, None));
+    }
+    (Document::new(&json!({ "profiles": list }), None), documents)
+}
+
 /// One dataset as the publisher knows it.
 #[derive(Debug)]
 pub struct DatasetState {
@@ -114,6 +134,9 @@ pub struct App {
     pub(crate) memo: EtagMemo,
     pub(crate) files: FileCache,
     pub(crate) openapi: Document,
+    /// The list of profiles, and each profile's Table Schema.
+    pub(crate) profile_list: Document,
+    pub(crate) profiles: BTreeMap<String, Document>,
     catalog: RwLock<Arc<Catalog>>,
     /// Serializes refreshes so two cannot lose each other's update.
     refreshing: Mutex<()>,
@@ -150,7 +173,10 @@ impl App {
     pub fn new(store: Arc<dyn Store>, mut config: AppConfig) -> Self {
         config.base_url = config.base_url.trim_end_matches('/').to_string();
         let openapi = Document::new(&super::openapi::document(&config.base_url), None);
+        let (profile_list, profiles) = render_profiles(&config.base_url);
         Self {
+            profile_list,
+            profiles,
             store,
             cache: ResponseCache::new(config.cache_bytes),
             memo: EtagMemo::new(config.cache_bytes / 16),

@@ -304,6 +304,32 @@ pub fn document(base_url: &str) -> Value {
         ),
     );
     add(
+        "/api/v1/profiles",
+        get(
+            "Profiles",
+            "The canonical profiles (budget, decision, procurement, project): what every dataset of one kind publishes, whatever the city.",
+            vec![],
+            json_ok(
+                "The profiles with links to their schemas.",
+                json!({"type": "object"}),
+            ),
+        ),
+    );
+    add(
+        "/api/v1/profiles/{name}",
+        get(
+            "One profile",
+            "The profile as a Frictionless Table Schema: fields, types, constraints (required, enum, pattern, minimum, checksum) and primary key.",
+            vec![param(
+                "name",
+                "path",
+                "The profile's name.",
+                json!({"type": "string"}),
+            )],
+            json_ok("A Table Schema.", json!({"type": "object"})),
+        ),
+    );
+    add(
         "/api/v1/datasets",
         get(
             "Catalog",

@@ -209,6 +209,8 @@ enum Route<'a> {
     Health,
     Metrics,
     OpenApi,
+    Profiles,
+    Profile(&'a str),
     Catalog,
     Dataset(&'a str),
     /// `None`: the format comes from `Accept`.
@@ -231,6 +233,8 @@ fn route(path: &str) -> Option<Route<'_>> {
     let parts: Vec<&str> = path.strip_prefix("/api/v1/")?.split('/').collect();
     Some(match parts.as_slice() {
         ["openapi.json"] => Route::OpenApi,
+        ["profiles"] => Route::Profiles,
+        ["profiles", name] => Route::Profile(name),
         ["datasets"] => Route::Catalog,
         ["datasets", id] => Route::Dataset(id),
         ["datasets", id, "rows", key] => Route::Row(id, key),
@@ -293,6 +297,19 @@ async fn dispatch<B>(app: &Arc<App>, request: &Request<B>) -> Result<Answer, Api
         Route::Health => Ok(health(app)),
         Route::Metrics => Ok(metrics()),
         Route::OpenApi => ctx.document(&app.openapi, SHORT).await,
+        Route::Profiles => {
+            simple_params(ctx.query, &[])?;
+            ctx.document(&app.profile_list, SHORT).await
+        }
+        Route::Profile(name) => {
+            simple_params(ctx.query, &[])?;
+            let document = app.profiles.get(name).ok_or_else(|| {
+                ApiError::not_found(format!(
+                    "no profile `{name}`; the profiles are listed at /api/v1/profiles"
+                ))
+            })?;
+            ctx.document(document, SHORT).await
+        }
         Route::Catalog => {
             simple_params(ctx.query, &[])?;
             ctx.document(&app.catalog().document, SHORT).await
@@ -331,6 +348,8 @@ fn route_label(path: &str) -> &'static str {
         Some(Route::Health) => "/healthz",
         Some(Route::Metrics) => "/metrics",
         Some(Route::OpenApi) => "/api/v1/openapi.json",
+        Some(Route::Profiles) => "/api/v1/profiles",
+        Some(Route::Profile(_)) => "/api/v1/profiles/:name",
         Some(Route::Catalog) => "/api/v1/datasets",
         Some(Route::Dataset(_)) => "/api/v1/datasets/:id",
         Some(Route::Rows(..)) => "/api/v1/datasets/:id/rows",

@@ -349,6 +349,41 @@ async fn the_catalog_lists_datasets_with_links() {
 }
 
 #[tokio::test]
+async fn profiles_are_served_as_table_schemas() {
+    let (_, app) = app();
+    let list = get(&app, "/api/v1/profiles").await.json();
+    let names: Vec<&str> = list["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"project"), "{list}");
+    assert_eq!(
+        list["profiles"][names.iter().position(|n| *n == "project").unwrap()]["url"],
+        "https://data.example/api/v1/profiles/project"
+    );
+    let got = get(&app, "/api/v1/profiles/project").await;
+    assert_eq!(got.status, StatusCode::OK);
+    let schema = got.json();
+    assert_eq!(schema["primaryKey"], serde_json::json!(["id"]));
+    assert_eq!(schema["fields"][0]["name"], "id");
+    assert_eq!(schema["fields"][0]["constraints"]["required"], true);
+    let etag = got.header("etag").to_string();
+    let again = send(
+        &app,
+        Method::GET,
+        "/api/v1/profiles/project",
+        &[("if-none-match", &etag)],
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    let missing = get(&app, "/api/v1/profiles/nope").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.text().contains("/api/v1/profiles"));
+}
+
+#[tokio::test]
 async fn the_dataset_document_has_schema_versions_and_links() {
     let (_, app) = app();
     let json = get(&app, "/api/v1/datasets/projects").await.json();

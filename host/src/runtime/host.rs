@@ -21,6 +21,7 @@ use super::fetch::{FetchRecord, Fetcher};
 use super::report::{FailureKind, LogLevel, LogLine, LogSource, RunFailure};
 use crate::config::Limits;
 use crate::schema::{Row, StreamSchema, Value};
+use crate::validate::profiles::Profile;
 use crate::validate::{RowError, RowValidator};
 
 /// How many row errors a failed run lists.
@@ -137,6 +138,8 @@ pub struct RunSetup {
     pub secrets: BTreeMap<String, String>,
     pub bookmarks: BTreeMap<String, String>,
     pub streams: Vec<StreamSchema>,
+    /// The profile the first stream follows; its rows are held to it.
+    pub profile: Option<&'static Profile>,
     pub sink: Box<dyn RowSink>,
     pub observer: Arc<dyn RunObserver>,
 }
@@ -166,8 +169,12 @@ impl RunState {
             streams: setup
                 .streams
                 .into_iter()
-                .map(|schema| StreamState {
-                    validator: RowValidator::new(schema),
+                .enumerate()
+                .map(|(i, schema)| StreamState {
+                    validator: match setup.profile {
+                        Some(profile) if i == 0 => RowValidator::with_profile(schema, profile),
+                        _ => RowValidator::new(schema),
+                    },
                     rows: 0,
                 })
                 .collect(),

@@ -362,6 +362,7 @@ fn idle_setup(limits: Limits) -> RunSetup {
         secrets: BTreeMap::new(),
         bookmarks: BTreeMap::new(),
         streams: Vec::new(),
+        profile: None,
         sink: Box::new(DiscardSink),
         observer: Arc::new(Quiet),
     }

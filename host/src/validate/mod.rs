@@ -8,6 +8,8 @@
 //! and unique within the run. Errors name the stream, row number and field,
 //! because that is what a plugin author needs to find the bug.
 
+pub mod profiles;
+
 use std::collections::HashSet;
 use std::fmt;
 use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
@@ -35,7 +37,8 @@ impl fmt::Display for RowError {
     }
 }
 
-/// Checks a plugin's description; returns every problem found.
+/// Checks a plugin's description, and its first stream against the profile
+/// it claims; returns every problem found.
 pub fn check_plugin_info(info: &PluginInfo) -> Result<(), Vec<String>> {
     let mut problems = Vec::new();
     if !is_machine_name(&info.id) {
@@ -50,6 +53,16 @@ pub fn check_plugin_info(info: &PluginInfo) -> Result<(), Vec<String>> {
             problems.push(format!("stream `{}` is declared twice", stream.name));
         }
         problems.extend(check_stream(stream));
+    }
+    if let Some(name) = &info.profile {
+        match (profiles::get(name), info.streams.first()) {
+            (None, _) => problems.push(format!(
+                "the plugin claims the profile `{name}`, which this Vitrina does not know (it knows {})",
+                profiles::names()
+            )),
+            (Some(profile), Some(stream)) => problems.extend(profile.check_schema(stream)),
+            (Some(_), None) => {}
+        }
     }
     if problems.is_empty() {
         Ok(())
@@ -118,6 +131,8 @@ pub struct RowValidator {
     /// them as they are instead of hashing them again.
     keys_seen: HashSet<u128, BuildHasherDefault<Prehashed>>,
     rows_seen: u64,
+    /// The constraints of the profile the stream follows, if any.
+    profile: Option<profiles::RowChecks>,
 }
 
 impl RowValidator {
@@ -129,6 +144,16 @@ impl RowValidator {
             key_positions,
             keys_seen: HashSet::default(),
             rows_seen: 0,
+            profile: None,
+        }
+    }
+
+    /// A validator that also holds rows to `profile`'s constraints.
+    pub fn with_profile(schema: StreamSchema, profile: &'static profiles::Profile) -> Self {
+        let checks = profile.row_checks(&schema);
+        Self {
+            profile: Some(checks),
+            ..Self::new(schema)
         }
     }
 
@@ -159,6 +184,11 @@ impl RowValidator {
             if let Err(message) = check_value(value, field.kind, field.nullable) {
                 return Err(self.error(Some(&field.name), message));
             }
+        }
+        if let Some(profile) = &self.profile
+            && let Err((field, message)) = profile.check(row)
+        {
+            return Err(self.error(Some(&field), format!("{message} (profile constraint)")));
         }
         self.check_key(row)
     }
