@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::collect::{CollectError, Collector, RunOptions, run_span};
-use crate::config::DatasetConfig;
+use crate::config::{DatasetConfig, PublishMode};
 use crate::runtime::{
     FailureKind, LogToTracing, RowSink, RunFailure, RunObserver, RunReport, Trigger,
 };
@@ -122,6 +122,7 @@ async fn run_and_publish_inner(
         Some(also) => Box::new(Tee(writer.sink(), also)),
         None => Box::new(writer.sink()),
     };
+    let full_refresh = wishes.full_refresh;
     let options = RunOptions {
         trigger: wishes.trigger,
         full_refresh: wishes.full_refresh,
@@ -145,7 +146,10 @@ async fn run_and_publish_inner(
             )))
         })?;
     let published = match (report.succeeded(), staging) {
-        (true, Ok(staging)) => Some(publish(staging, &report).await),
+        (true, Ok(staging)) => {
+            let merge = dataset.publish == PublishMode::Merge && !full_refresh;
+            Some(publish(staging, &report, merge).await)
+        }
         (true, Err(e)) => Some(Err(e)),
         (false, _) => None,
     };
@@ -178,6 +182,7 @@ async fn run_and_publish_inner(
 async fn publish(
     staging: Box<dyn Staging>,
     report: &RunReport,
+    merge: bool,
 ) -> Result<PublishOutcome, StoreError> {
     let request = PublishRequest {
         run_id: report.run_id.clone(),
@@ -187,6 +192,7 @@ async fn publish(
         plugin_version: report.plugin_version.clone(),
         contract: report.contract.clone(),
         bookmarks: report.bookmarks.clone(),
+        merge,
     };
     tokio::task::spawn_blocking(move || staging.publish(request))
         .await

@@ -33,6 +33,8 @@ pub struct DatasetConfig {
     pub timezone: String,
     /// Not run on its schedule (manual runs still work).
     pub paused: bool,
+    /// How a run's rows become a version.
+    pub publish: PublishMode,
     /// Hosts the plugin may fetch from.
     pub allow: Vec<AllowRule>,
     /// Plain configuration handed to the plugin.
@@ -43,6 +45,19 @@ pub struct DatasetConfig {
     pub fetch: FetchOverrides,
     /// The dataset's folder.
     pub dir: PathBuf,
+}
+
+/// How a run's rows become a version.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PublishMode {
+    /// The run's rows are the whole dataset: a row it did not emit is gone.
+    #[default]
+    Snapshot,
+    /// The run's rows are merged into the current version by key: rows it
+    /// did not emit are kept. For incremental plugins that read only what
+    /// is new; a full refresh (`--full-refresh`) replaces everything.
+    Merge,
 }
 
 /// Where a secret's value comes from.
@@ -75,6 +90,8 @@ struct RawDataset {
     timezone: Option<String>,
     #[serde(default)]
     paused: bool,
+    #[serde(default)]
+    publish: PublishMode,
     #[serde(default)]
     fetch: RawFetch,
     #[serde(default)]
@@ -166,6 +183,7 @@ impl DatasetConfig {
             schedule: raw.schedule,
             timezone: raw.timezone.unwrap_or_else(|| "Europe/Sofia".to_string()),
             paused: raw.paused,
+            publish: raw.publish,
             allow,
             config: raw
                 .config

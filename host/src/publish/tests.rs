@@ -232,6 +232,7 @@ fn publish(store: &dyn Store, dataset: &str, schema: &StreamSchema, rows: Vec<Ro
             plugin_version: "0.1.0".into(),
             contract: "0.1.0".into(),
             bookmarks: BTreeMap::new(),
+            merge: false,
         })
         .unwrap();
     match outcome {

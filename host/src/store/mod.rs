@@ -51,6 +51,10 @@ pub enum StoreError {
     },
     #[error("the store's data is inconsistent: {0}")]
     Corrupt(String),
+    /// A publish the current state does not allow (a merge across a
+    /// schema change).
+    #[error("{0}")]
+    Conflict(String),
 }
 
 /// A dataset's catalog entry, from its `dataset.toml`.
@@ -144,6 +148,10 @@ pub struct PublishRequest {
     pub contract: String,
     /// Bookmarks to commit with the rows, per stream.
     pub bookmarks: BTreeMap<String, String>,
+    /// Merge the staged rows into the current version (rows not staged
+    /// are kept) instead of replacing it: for incremental plugins that emit
+    /// only what is new or changed.
+    pub merge: bool,
 }
 
 /// What publishing did.

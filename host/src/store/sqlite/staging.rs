@@ -96,6 +96,38 @@ impl SqliteStaging {
         })
     }
 
+    /// Merge publishing: copies into the staging table every current row
+    /// whose key the run did not stage, so the new version is the current
+    /// one with the run's rows added or replaced. A changed schema cannot
+    /// be merged (the carried rows would not follow it): that takes a full
+    /// refresh.
+    fn carry_unstaged_rows(&mut self, previous: &Version) -> Result<(), StoreError> {
+        if previous.schema != self.schema {
+            return Err(StoreError::Conflict(format!(
+                "dataset `{}`: the plugin's schema changed since version {}, so its rows cannot be merged into it; run once with --full-refresh (or trigger a full refresh) to publish a whole new version",
+                self.dataset, previous.number
+            )));
+        }
+        let table = rows_table(&self.dataset);
+        let columns: String = self
+            .schema
+            .fields
+            .iter()
+            .map(|f| format!(", {}", column(&f.name)))
+            .collect();
+        let carried = self.conn.execute(
+            &format!(
+                "INSERT INTO temp.staging (row_key, row_hash{columns})
+                 SELECT r.row_key, r.row_hash{columns} FROM main.{table} r
+                 WHERE r.valid_to IS NULL AND NOT EXISTS
+                 (SELECT 1 FROM temp.staging s WHERE s.row_key = r.row_key)"
+            ),
+            [],
+        )?;
+        self.rows += carried as u64;
+        Ok(())
+    }
+
     fn ensure_columns(&self) -> Result<(), StoreError> {
         let table = rows_table(&self.dataset);
         self.conn.execute_batch(&format!(
@@ -215,7 +247,6 @@ impl Staging for SqliteStaging {
     }
 
     fn publish(mut self: Box<Self>, request: PublishRequest) -> Result<PublishOutcome, StoreError> {
-        let content_hash = self.content_hash()?;
         let current: Option<u64> = self
             .conn
             .query_row(
@@ -229,6 +260,12 @@ impl Staging for SqliteStaging {
         let previous = current
             .map(|n| read::version(&self.conn, &self.dataset, n))
             .transpose()?;
+        if request.merge
+            && let Some(previous) = &previous
+        {
+            self.carry_unstaged_rows(previous)?;
+        }
+        let content_hash = self.content_hash()?;
         if let Some(previous) = previous
             .as_ref()
             .filter(|p| p.content_hash == content_hash && p.schema == self.schema)

@@ -50,19 +50,27 @@ fn open() -> (tempfile::TempDir, SqliteStore) {
 }
 
 fn publish(store: &SqliteStore, schema: &StreamSchema, rows: Vec<Row>) -> PublishOutcome {
+    publish_as(store, schema, rows, false).unwrap()
+}
+
+fn publish_as(
+    store: &SqliteStore,
+    schema: &StreamSchema,
+    rows: Vec<Row>,
+    merge: bool,
+) -> Result<PublishOutcome, StoreError> {
     let mut staging = store.stage("contracts", schema).unwrap();
     staging.write(rows).unwrap();
-    staging
-        .publish(PublishRequest {
-            run_id: format!("run-{}", rand_suffix()),
-            started_at: chrono::Utc::now(),
-            report: serde_json::Value::Null,
-            plugin: "test".to_string(),
-            plugin_version: "1.0.0".to_string(),
-            contract: "0.1.0".to_string(),
-            bookmarks: BTreeMap::from([("contracts".to_string(), "{\"page\":2}".to_string())]),
-        })
-        .unwrap()
+    staging.publish(PublishRequest {
+        run_id: format!("run-{}", rand_suffix()),
+        started_at: chrono::Utc::now(),
+        report: serde_json::Value::Null,
+        plugin: "test".to_string(),
+        plugin_version: "1.0.0".to_string(),
+        contract: "0.1.0".to_string(),
+        bookmarks: BTreeMap::from([("contracts".to_string(), "{\"page\":2}".to_string())]),
+        merge,
+    })
 }
 
 fn rand_suffix() -> u128 {
@@ -387,5 +395,77 @@ fn downloads_are_written_and_regenerated_when_missing() {
         ))
         .unwrap(),
         csv
+    );
+}
+
+#[test]
+fn a_merge_keeps_the_rows_a_run_did_not_emit() {
+    let (_dir, store) = open();
+    publish(
+        &store,
+        &schema(),
+        vec![row("a", "Alpha", Some("1")), row("b", "Beta", Some("2"))],
+    );
+    // An incremental run brings one changed row and one new one.
+    let merged = publish_as(
+        &store,
+        &schema(),
+        vec![row("b", "Beta", Some("2.50")), row("c", "Gamma", None)],
+        true,
+    )
+    .unwrap();
+    let PublishOutcome::Published(version) = merged else {
+        panic!("{merged:?}")
+    };
+    assert_eq!(version.row_count, 3);
+    assert_eq!(
+        all_rows(&store, 2),
+        vec![
+            row("a", "Alpha", Some("1")),
+            row("b", "Beta", Some("2.50")),
+            row("c", "Gamma", None)
+        ]
+    );
+    let changes = store.changes("contracts", 1, 2).unwrap();
+    assert_eq!(changes.added.len(), 1);
+    assert_eq!(changes.changed.len(), 1);
+    assert!(changes.removed.is_empty(), "a merge never removes");
+
+    // Nothing new: unchanged, as with a snapshot.
+    let again = publish_as(&store, &schema(), vec![row("c", "Gamma", None)], true).unwrap();
+    assert!(
+        matches!(again, PublishOutcome::Unchanged(ref v) if v.number == 2),
+        "{again:?}"
+    );
+    // The exports hold the merged rows.
+    let csv = std::fs::read_to_string(store.export_path(
+        "contracts",
+        &version,
+        ExportFormat::Csv,
+        Compression::Identity,
+    ))
+    .unwrap();
+    assert_eq!(csv.lines().count(), 4, "{csv}");
+
+    // A snapshot (a full refresh) replaces everything.
+    publish(&store, &schema(), vec![row("a", "Alpha", Some("1"))]);
+    assert_eq!(all_rows(&store, 3), vec![row("a", "Alpha", Some("1"))]);
+}
+
+#[test]
+fn a_merge_across_a_schema_change_is_refused() {
+    let (_dir, store) = open();
+    publish(&store, &schema(), vec![row("a", "Alpha", Some("1"))]);
+    let mut wider = schema();
+    wider.fields.push(Field::new("note", FieldType::Text, true));
+    let mut new_row = row("b", "Beta", None);
+    new_row.push(Value::Null);
+    let error = publish_as(&store, &wider, vec![new_row], true).unwrap_err();
+    assert!(matches!(error, StoreError::Conflict(_)), "{error}");
+    assert!(error.to_string().contains("--full-refresh"), "{error}");
+    assert_eq!(
+        store.versions("contracts").unwrap().len(),
+        1,
+        "nothing published"
     );
 }
