@@ -75,6 +75,16 @@ impl Collector {
         &self.catalog
     }
 
+    /// The origin links in published files are built on: `[server]
+    /// public_url`, else the address the server listens on.
+    pub fn public_base_url(&self) -> String {
+        self.config
+            .server
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.config.server.listen))
+    }
+
     /// Runs `dataset`'s plugin once.
     pub async fn run_dataset(
         &self,

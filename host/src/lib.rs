@@ -21,6 +21,7 @@
 pub mod collect;
 pub mod config;
 pub mod daemon;
+pub mod derived;
 pub mod metrics;
 pub mod output;
 pub mod pipeline;

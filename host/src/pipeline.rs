@@ -23,7 +23,7 @@ use crate::runtime::{
 };
 use crate::schema::{Row, StreamSchema};
 use crate::store::{
-    DatasetMeta, PublishOutcome, PublishRequest, RunRecord, Staging, Store, StoreError,
+    DatasetMeta, DerivedFile, PublishOutcome, PublishRequest, RunRecord, Staging, Store, StoreError,
 };
 
 /// How many batches may wait for the staging thread before the plugin waits.
@@ -148,7 +148,8 @@ async fn run_and_publish_inner(
     let published = match (report.succeeded(), staging) {
         (true, Ok(staging)) => {
             let merge = dataset.publish == PublishMode::Merge && !full_refresh;
-            Some(publish(staging, &report, merge).await)
+            let derived = crate::derived::for_dataset(dataset, &collector.public_base_url());
+            Some(publish(staging, &report, merge, derived).await)
         }
         (true, Err(e)) => Some(Err(e)),
         (false, _) => None,
@@ -183,6 +184,7 @@ async fn publish(
     staging: Box<dyn Staging>,
     report: &RunReport,
     merge: bool,
+    derived: Vec<Arc<dyn DerivedFile>>,
 ) -> Result<PublishOutcome, StoreError> {
     let request = PublishRequest {
         run_id: report.run_id.clone(),
@@ -193,6 +195,7 @@ async fn publish(
         contract: report.contract.clone(),
         bookmarks: report.bookmarks.clone(),
         merge,
+        derived,
     };
     tokio::task::spawn_blocking(move || staging.publish(request))
         .await

@@ -298,10 +298,16 @@ impl Links<'_> {
         format!("{}/versions/{n}", self.dataset())
     }
 
-    pub fn download(&self, version: Option<u64>, file: &str) -> String {
+    /// A full download, by format (`csv`, `bom.csv`, `json`, `ndjson`).
+    pub fn download(&self, version: Option<u64>, format: &str) -> String {
+        self.file(version, &format!("data.{format}"))
+    }
+
+    /// Any file of a version's folder, by name.
+    pub fn file(&self, version: Option<u64>, name: &str) -> String {
         match version {
-            Some(n) => format!("{}/data.{file}", self.version(n)),
-            None => format!("{}/latest/data.{file}", self.dataset()),
+            Some(n) => format!("{}/{name}", self.version(n)),
+            None => format!("{}/latest/{name}", self.dataset()),
         }
     }
 
@@ -311,6 +317,7 @@ impl Links<'_> {
             "csv_bom": self.download(version, "bom.csv"),
             "json": self.download(version, "json"),
             "ndjson": self.download(version, "ndjson"),
+            "datapackage": self.file(version, crate::derived::DATAPACKAGE),
         })
     }
 

@@ -742,6 +742,9 @@ impl Ctx<'_> {
 
     /// A full download, from the file the store wrote at publish time.
     async fn download(&self, id: &str, n: Option<&str>, file: &str) -> Result<Answer, ApiError> {
+        if crate::derived::is_derived(file) {
+            return self.derived_file(id, n, file).await;
+        }
         let state = self.dataset(id)?;
         let (format, named_bom) = download_format(file)?;
         let params = simple_params(self.query, &["bom"])?;
@@ -831,6 +834,58 @@ impl Ctx<'_> {
 
     /// The export file in `encoding`, falling back to identity when a
     /// compressed sibling is missing.
+    /// A file derived from a version (`datapackage.json`, a standard's
+    /// rendering): JSON, identity-coded, immutable once published.
+    async fn derived_file(
+        &self,
+        id: &str,
+        n: Option<&str>,
+        file: &str,
+    ) -> Result<Answer, ApiError> {
+        simple_params(self.query, &[])?;
+        let state = self.dataset(id)?;
+        let version = self.pick(&state, n.map(parse_version).transpose()?)?;
+        let hash: String = version
+            .content_hash
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        let spec = Spec {
+            etag: format!("\"{hash}-{}-{}\"", file.replace('.', "-"), version.number),
+            last_modified: Some(version.published_at),
+            cache_control: if n.is_some() { IMMUTABLE } else { SHORT },
+            vary: "Accept-Encoding",
+        };
+        let mut answer =
+            Answer::new(StatusCode::OK, Bytes::new()).with(header::CONTENT_TYPE, JSON_TYPE);
+        if n.is_none() {
+            let canonical_url = self.links(id).file(Some(version.number), file);
+            answer = answer.with(header::CONTENT_LOCATION, &canonical_url);
+        }
+        if not_modified(self.headers, &spec.etag, spec.last_modified) {
+            answer.status = StatusCode::NOT_MODIFIED;
+            return Ok(spec.headers(answer, &spec.etag));
+        }
+        let path = self.app.store.version_dir(id, &version).join(file);
+        let bytes = match self.app.files.cached(&path) {
+            Some(bytes) => bytes,
+            None => {
+                let app = self.app.clone();
+                blocking(move || app.files.open(&path).map_err(|e| (path, e)))
+                    .await?
+                    .map_err(|(path, error)| {
+                        tracing::warn!(path = %path.display(), %error, "a derived file cannot be read");
+                        ApiError::not_found(format!(
+                            "version {} of `{id}` has no {file}: it was published before Vitrina wrote that file, or its profile has no such rendering",
+                            version.number
+                        ))
+                    })?
+            }
+        };
+        answer.body = bytes;
+        Ok(spec.headers(answer, &spec.etag))
+    }
+
     async fn export_file(
         &self,
         version: &Version,

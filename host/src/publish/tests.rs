@@ -118,6 +118,10 @@ impl Store for CountingStore {
         self.inner.run(run_id)
     }
 
+    fn version_dir(&self, dataset: &str, version: &Version) -> std::path::PathBuf {
+        self.inner.version_dir(dataset, version)
+    }
+
     fn pauses(&self) -> Result<BTreeMap<String, Pause>, StoreError> {
         self.inner.pauses()
     }
@@ -233,6 +237,7 @@ fn publish(store: &dyn Store, dataset: &str, schema: &StreamSchema, rows: Vec<Ro
             contract: "0.1.0".into(),
             bookmarks: BTreeMap::new(),
             merge: false,
+            derived: Vec::new(),
         })
         .unwrap();
     match outcome {

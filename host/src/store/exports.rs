@@ -12,7 +12,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use super::{Compression, ExportFormat, StoreError};
+use super::{Compression, DerivedFile, ExportFormat, RowSource, StoreError, VersionFacts};
 use crate::output::{write_csv_record, write_json_object};
 use crate::schema::{Row, StreamSchema};
 
@@ -96,6 +96,19 @@ where
             Compression::Brotli,
         )?;
     }
+    sync_dir(dir)
+}
+
+/// Writes one derived file of a version into its folder.
+pub fn write_derived(
+    dir: &Path,
+    file: &dyn DerivedFile,
+    version: &VersionFacts,
+    schema: &StreamSchema,
+    rows: &mut RowSource<'_>,
+) -> Result<(), StoreError> {
+    let path = dir.join(file.name());
+    write_atomically(&path, |out| file.write(out, version, schema, rows))?;
     sync_dir(dir)
 }
 
@@ -198,7 +211,7 @@ fn compress(plain: &Path, target: &Path, compression: Compression) -> Result<(),
 /// Writes `path` through `write`: a temporary file, fsynced, renamed.
 fn write_atomically<F>(path: &Path, write: F) -> Result<(), StoreError>
 where
-    F: FnOnce(&mut dyn Write) -> Result<(), StoreError>,
+    F: FnOnce(&mut (dyn Write + Send)) -> Result<(), StoreError>,
 {
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     let file = File::create(&tmp).map_err(|source| io(&tmp, source))?;

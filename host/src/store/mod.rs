@@ -137,7 +137,7 @@ pub struct LatestRun {
 }
 
 /// Who produced the rows being published.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 pub struct PublishRequest {
     pub run_id: String,
     pub started_at: chrono::DateTime<chrono::Utc>,
@@ -152,6 +152,38 @@ pub struct PublishRequest {
     /// are kept) instead of replacing it: for incremental plugins that emit
     /// only what is new or changed.
     pub merge: bool,
+    /// Files written beside the downloads of a new version (standard
+    /// renderings for partner networks).
+    pub derived: Vec<std::sync::Arc<dyn DerivedFile>>,
+}
+
+/// Reads a version's rows in key order: called with a function that gets
+/// each row in turn.
+pub type RowSource<'a> =
+    dyn FnMut(&mut dyn FnMut(&Row) -> std::io::Result<()>) -> Result<(), StoreError> + 'a;
+
+/// What a derived file knows of the version it is written for.
+#[derive(Debug, Clone, Copy)]
+pub struct VersionFacts {
+    pub number: u64,
+    pub published_at: chrono::DateTime<chrono::Utc>,
+    pub row_count: u64,
+}
+
+/// A file derived from a version's rows and kept with its downloads,
+/// written before the version becomes visible and never changed after.
+pub trait DerivedFile: Send + Sync {
+    /// The file's name in the version's folder (`datapackage.json`).
+    fn name(&self) -> &'static str;
+
+    /// Writes the file; `rows` may be read once.
+    fn write(
+        &self,
+        out: &mut (dyn std::io::Write + Send),
+        version: &VersionFacts,
+        schema: &StreamSchema,
+        rows: &mut RowSource<'_>,
+    ) -> Result<(), StoreError>;
 }
 
 /// What publishing did.
@@ -305,6 +337,9 @@ pub trait Store: Send + Sync {
 
     /// The bookmarks committed with the current version, per stream.
     fn bookmarks(&self, dataset: &str) -> Result<BTreeMap<String, String>, StoreError>;
+
+    /// The folder of a version's files: downloads and derived files.
+    fn version_dir(&self, dataset: &str, version: &Version) -> PathBuf;
 
     /// The file holding a version's full download in a format, compressed
     /// as asked. It exists once the version is visible.

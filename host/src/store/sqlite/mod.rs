@@ -389,6 +389,15 @@ impl Store for SqliteStore {
         })
     }
 
+    fn version_dir(&self, dataset: &str, version: &Version) -> PathBuf {
+        exports::version_dir(
+            &self.exports_root,
+            dataset,
+            version.number,
+            &version.content_hash,
+        )
+    }
+
     fn export_path(
         &self,
         dataset: &str,

@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 use sha2::{Digest, Sha256};
@@ -19,7 +20,8 @@ use super::codec::{self, column, rows_table};
 use super::read;
 use crate::schema::{Row, StreamSchema};
 use crate::store::{
-    PublishOutcome, PublishRequest, RunRecord, SchemaChange, Staging, StoreError, Version, exports,
+    DerivedFile, PublishOutcome, PublishRequest, RunRecord, SchemaChange, Staging, StoreError,
+    Version, VersionFacts, exports,
 };
 
 pub struct SqliteStaging {
@@ -76,13 +78,23 @@ impl SqliteStaging {
         Ok(hex::encode(hasher.finalize()))
     }
 
-    fn write_exports(&self, number: u64, content_hash: &str) -> Result<(), StoreError> {
-        let dir = exports::version_dir(&self.exports_root, &self.dataset, number, content_hash);
+    fn write_exports(
+        &self,
+        version: &VersionFacts,
+        content_hash: &str,
+        derived: &[Arc<dyn DerivedFile>],
+    ) -> Result<(), StoreError> {
+        let dir = exports::version_dir(
+            &self.exports_root,
+            &self.dataset,
+            version.number,
+            content_hash,
+        );
         let select = format!(
             "SELECT {} FROM temp.staging ORDER BY row_key",
             select_columns(&self.schema)
         );
-        exports::write_version(&dir, &self.schema, |emit| {
+        let mut rows = |emit: &mut dyn FnMut(&Row) -> std::io::Result<()>| {
             let mut stmt = self.conn.prepare(&select)?;
             let mut rows = stmt.query([])?;
             while let Some(row) = rows.next()? {
@@ -93,7 +105,12 @@ impl SqliteStaging {
                 })?;
             }
             Ok(())
-        })
+        };
+        exports::write_version(&dir, &self.schema, &mut rows)?;
+        for file in derived {
+            exports::write_derived(&dir, file.as_ref(), version, &self.schema, &mut rows)?;
+        }
+        Ok(())
     }
 
     /// Merge publishing: copies into the staging table every current row
@@ -162,15 +179,16 @@ impl SqliteStaging {
 
     fn publish_new_version(
         &mut self,
-        number: u64,
+        facts: &VersionFacts,
         content_hash: &str,
         request: &PublishRequest,
         previous: Option<&Version>,
     ) -> Result<Version, StoreError> {
+        let number = facts.number;
         let version = Version {
             dataset: self.dataset.clone(),
             number,
-            published_at: chrono::Utc::now(),
+            published_at: facts.published_at,
             plugin: request.plugin.clone(),
             plugin_version: request.plugin_version.clone(),
             contract: request.contract.clone(),
@@ -287,11 +305,15 @@ impl Staging for SqliteStaging {
             tx.commit()?;
             return Ok(PublishOutcome::Unchanged(previous.clone()));
         }
-        let number = current.unwrap_or(0) + 1;
+        let facts = VersionFacts {
+            number: current.unwrap_or(0) + 1,
+            published_at: chrono::Utc::now(),
+            row_count: self.rows,
+        };
         self.ensure_columns()?;
-        self.write_exports(number, &content_hash)?;
+        self.write_exports(&facts, &content_hash, &request.derived)?;
         let version =
-            self.publish_new_version(number, &content_hash, &request, previous.as_ref())?;
+            self.publish_new_version(&facts, &content_hash, &request, previous.as_ref())?;
         Ok(PublishOutcome::Published(version))
     }
 }

@@ -70,6 +70,7 @@ fn publish_as(
         contract: "0.1.0".to_string(),
         bookmarks: BTreeMap::from([("contracts".to_string(), "{\"page\":2}".to_string())]),
         merge,
+        derived: Vec::new(),
     })
 }
 

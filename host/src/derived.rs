@@ -1,0 +1,291 @@
+//! Files derived from every version for partner networks: a Frictionless
+//! `datapackage.json` for every dataset, and the standard a dataset's
+//! profile maps to (OCDS for procurement, a Fiscal Data Package for
+//! budgets, Popolo for council decisions).
+//!
+//! They are written with the version's downloads, before the version
+//! becomes visible, so a harvester that sees version N finds all of N's
+//! files; they never change after. The renderings themselves live in the
+//! `vitrina-standards` crate and read rows as the rows API serves them
+//! (JSON objects); [`json_rows`] converts the store's rows as they stream
+//! past, on a thread of their own, so a million contracts never sit in
+//! memory.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::mpsc::sync_channel;
+
+use serde_json::{Map, Value as Json, json};
+use vitrina_standards::Publication;
+
+use crate::config::DatasetConfig;
+use crate::schema::{FieldType, Row, StreamSchema, Value};
+use crate::store::{DerivedFile, RowSource, StoreError, VersionFacts};
+use crate::validate::profiles::{self, Profile};
+
+/// The Frictionless descriptor of every version.
+pub const DATAPACKAGE: &str = "datapackage.json";
+
+/// Every name a derived file may have, for routing downloads.
+const NAMES: &[&str] = &[DATAPACKAGE];
+
+/// Whether `file` names a derived file.
+pub fn is_derived(file: &str) -> bool {
+    NAMES.contains(&file)
+}
+
+/// Every derived file a dataset's versions get.
+pub fn for_dataset(dataset: &DatasetConfig, base_url: &str) -> Vec<Arc<dyn DerivedFile>> {
+    let about = About::new(dataset, base_url);
+    let profile = dataset.profile.as_deref().and_then(profiles::get);
+    vec![Arc::new(DataPackage { about, profile })]
+}
+
+/// What every rendering says about the dataset, short of the version.
+#[derive(Debug, Clone)]
+struct About {
+    dataset: String,
+    title: String,
+    description: String,
+    publisher: String,
+    license: String,
+    /// `{base}/api/v1/datasets/{id}/versions/`
+    versions_url: String,
+}
+
+impl About {
+    fn new(dataset: &DatasetConfig, base_url: &str) -> Self {
+        Self {
+            dataset: dataset.id.clone(),
+            title: dataset.title.clone(),
+            description: dataset.description.clone(),
+            publisher: dataset.publisher.clone().unwrap_or_default(),
+            license: dataset.license.clone().unwrap_or_default(),
+            versions_url: format!(
+                "{}/api/v1/datasets/{}/versions/",
+                base_url.trim_end_matches('/'),
+                dataset.id
+            ),
+        }
+    }
+
+    fn publication(&self, version: &VersionFacts) -> Publication {
+        Publication {
+            dataset: self.dataset.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            publisher: self.publisher.clone(),
+            license: self.license.clone(),
+            version: version.number,
+            published_at: version.published_at,
+            version_url: format!("{}{}/", self.versions_url, version.number),
+        }
+    }
+}
+
+/// `datapackage.json`: the version's CSV described as a tabular resource.
+struct DataPackage {
+    about: About,
+    profile: Option<&'static Profile>,
+}
+
+impl DerivedFile for DataPackage {
+    fn name(&self) -> &'static str {
+        DATAPACKAGE
+    }
+
+    fn write(
+        &self,
+        out: &mut (dyn Write + Send),
+        version: &VersionFacts,
+        schema: &StreamSchema,
+        _rows: &mut RowSource<'_>,
+    ) -> Result<(), StoreError> {
+        let descriptor = vitrina_standards::datapackage::descriptor(
+            &self.about.publication(version),
+            table_schema(schema, self.profile),
+            version.row_count,
+        );
+        serde_json::to_writer_pretty(&mut *out, &descriptor)
+            .map_err(|e| StoreError::Corrupt(format!("cannot write {DATAPACKAGE}: {e}")))?;
+        out.write_all(b"\n").map_err(io_error)
+    }
+}
+
+/// The Table Schema of a stream: the profile's own description of each of
+/// its fields (with its constraints), the stream's for the rest.
+pub fn table_schema(schema: &StreamSchema, profile: Option<&Profile>) -> Json {
+    let documented: Map<String, Json> = profile
+        .and_then(|p| serde_json::from_str::<Json>(p.document).ok())
+        .and_then(|doc| doc.get("fields").and_then(Json::as_array).cloned())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|f| Some((f.get("name")?.as_str()?.to_string(), f)))
+        .collect();
+    let fields: Vec<Json> = schema
+        .fields
+        .iter()
+        .map(|field| {
+            documented.get(&field.name).cloned().unwrap_or_else(|| {
+                let mut described = json!({
+                    "name": field.name,
+                    "type": frictionless_type(field.kind),
+                    "description": field.description,
+                });
+                if !field.nullable {
+                    described["constraints"] = json!({ "required": true });
+                }
+                described
+            })
+        })
+        .collect();
+    json!({ "fields": fields, "primaryKey": schema.primary_key, "missingValues": [""] })
+}
+
+fn frictionless_type(kind: FieldType) -> &'static str {
+    match kind {
+        FieldType::Boolean => "boolean",
+        FieldType::Integer => "integer",
+        FieldType::Decimal | FieldType::Float => "number",
+        FieldType::Text => "string",
+        FieldType::Date => "date",
+        FieldType::Datetime => "datetime",
+        FieldType::Json => "any",
+    }
+}
+
+/// Streams the rows as JSON objects to `consume`, which runs on a thread
+/// of its own while this thread reads the store (the store's connection
+/// stays on the thread that opened it).
+pub fn json_rows<F>(
+    schema: &StreamSchema,
+    rows: &mut RowSource<'_>,
+    out: &mut (dyn Write + Send),
+    consume: F,
+) -> Result<(), StoreError>
+where
+    F: FnOnce(
+            &mut (dyn Write + Send),
+            &mut dyn Iterator<Item = Map<String, Json>>,
+        ) -> std::io::Result<()>
+        + Send,
+{
+    /// Rows in flight between the two threads.
+    const QUEUE: usize = 1024;
+    let (sender, receiver) = sync_channel(QUEUE);
+    std::thread::scope(|scope| {
+        let consumer = scope.spawn(move || {
+            let mut iter = receiver.into_iter();
+            consume(out, &mut iter)
+        });
+        let produced = rows(&mut |row| {
+            sender
+                .send(json_row(schema, row))
+                .map_err(|_| std::io::Error::other("the writer stopped early"))
+        });
+        drop(sender);
+        let consumed = consumer
+            .join()
+            .map_err(|_| StoreError::Corrupt("a standard file's writer panicked".to_string()))?;
+        // The writer's own error says more than "stopped early".
+        consumed.map_err(io_error)?;
+        produced
+    })
+}
+
+/// A row as the rows API serves it: decimals as strings (exact), JSON
+/// cells embedded.
+fn json_row(schema: &StreamSchema, row: &Row) -> Map<String, Json> {
+    schema
+        .fields
+        .iter()
+        .zip(row)
+        .map(|(field, value)| (field.name.clone(), json_value(value)))
+        .collect()
+}
+
+fn json_value(value: &Value) -> Json {
+    match value {
+        Value::Null => Json::Null,
+        Value::Boolean(b) => Json::Bool(*b),
+        Value::Integer(i) => Json::from(*i),
+        Value::Float(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
+        Value::Decimal(s) | Value::Text(s) | Value::Date(s) | Value::Datetime(s) => {
+            Json::String(s.clone())
+        }
+        Value::Json(s) => serde_json::from_str(s).unwrap_or_else(|_| Json::String(s.clone())),
+    }
+}
+
+fn io_error(source: std::io::Error) -> StoreError {
+    StoreError::Corrupt(format!("cannot write a standard file: {source}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Field;
+
+    fn stream() -> StreamSchema {
+        StreamSchema {
+            name: "projects".to_string(),
+            description: String::new(),
+            fields: vec![
+                Field::new("id", FieldType::Text, false),
+                Field::new("budget", FieldType::Decimal, true),
+                Field::new("partners", FieldType::Json, false),
+            ],
+            primary_key: vec!["id".to_string()],
+        }
+    }
+
+    #[test]
+    fn the_table_schema_takes_the_profiles_description_of_its_fields() {
+        let schema = table_schema(&stream(), profiles::get("project"));
+        assert_eq!(schema["fields"][0]["name"], "id");
+        assert_eq!(schema["fields"][0]["constraints"]["required"], true);
+        assert_eq!(schema["fields"][1]["type"], "number");
+        assert_eq!(schema["fields"][1]["constraints"]["minimum"], 0);
+        assert_eq!(schema["fields"][2]["type"], "array");
+        let plain = table_schema(&stream(), None);
+        assert_eq!(plain["fields"][2]["type"], "any");
+        assert_eq!(plain["primaryKey"], json!(["id"]));
+    }
+
+    #[test]
+    fn rows_stream_through_to_a_consumer_thread() {
+        let schema = stream();
+        let rows = vec![
+            vec![
+                Value::Text("a".into()),
+                Value::Decimal("10.50".into()),
+                Value::Json("[\"Ghent\"]".into()),
+            ],
+            vec![
+                Value::Text("b".into()),
+                Value::Null,
+                Value::Json("[]".into()),
+            ],
+        ];
+        let mut source = |emit: &mut dyn FnMut(&Row) -> std::io::Result<()>| {
+            for row in &rows {
+                emit(row).map_err(io_error)?;
+            }
+            Ok(())
+        };
+        let mut out: Vec<u8> = Vec::new();
+        json_rows(&schema, &mut source, &mut out, |out, rows| {
+            for row in rows {
+                serde_json::to_writer(&mut *out, &row)?;
+                out.write_all(b"\n")?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "{\"budget\":\"10.50\",\"id\":\"a\",\"partners\":[\"Ghent\"]}\n{\"budget\":null,\"id\":\"b\",\"partners\":[]}\n"
+        );
+    }
+}
