@@ -68,8 +68,8 @@ pub enum ParseError {
     Unreadable { file: String, reason: String },
 
     #[error(
-        "{file}: no header found{}: looked in the first {rows} rows for {looked_for}; \
-         has the report's layout changed?",
+        "{file}: no header found{}: looked in the first {rows} rows for {looked_for}; the \
+         report's layout may have changed, or the URL now serves another file",
         sheet_list(.sheets)
     )]
     HeaderNotFound {

@@ -66,11 +66,15 @@ impl Plugin for Budget {
     fn check(check: &mut Check) -> Result<(), Error> {
         for source in sources(&check.require("sources")?)? {
             let parsed = read_source(&source)?;
+            let warnings = match parsed.warnings.len() {
+                0 => "no warning".to_string(),
+                1 => format!("1 warning: {}", parsed.warnings[0]),
+                n => format!("{n} warnings, the first: {}", parsed.warnings[0]),
+            };
             check.note(format!(
-                "{}: {} budget lines, {} warnings",
+                "{}: {} budget lines, {warnings}",
                 source.url,
-                parsed.lines.len(),
-                parsed.warnings.len()
+                parsed.lines.len()
             ));
         }
         Ok(())

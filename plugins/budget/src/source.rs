@@ -47,6 +47,16 @@ pub fn parse(value: &str) -> Result<Vec<Source>, SourceError> {
             "no URL listed; list the report files, separated by commas".into(),
         ));
     }
+    for (i, source) in sources.iter().enumerate() {
+        // A whole workbook overlaps any of its sheets.
+        let overlaps = |s: &Source| {
+            s.url == source.url
+                && (s.sheet.is_none() || source.sheet.is_none() || s.sheet == source.sheet)
+        };
+        if sources[..i].iter().any(overlaps) {
+            return Err(SourceError(format!("{} is listed twice", source.url)));
+        }
+    }
     Ok(sources)
 }
 
@@ -174,5 +184,9 @@ mod tests {
         let err = parse("otchet.csv").unwrap_err();
         assert!(err.0.contains("is not a URL"), "{err}");
         assert!(parse(" , ").is_err());
+        let err = parse("file:///a.csv, file:///a.csv#year=2024").unwrap_err();
+        assert_eq!(err.0, "file:///a.csv is listed twice");
+        assert!(parse("file:///a.xlsx#sheet=A, file:///a.xlsx#sheet=B").is_ok());
+        assert!(parse("file:///a.xlsx#sheet=A, file:///a.xlsx").is_err());
     }
 }
