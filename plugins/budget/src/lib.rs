@@ -12,6 +12,7 @@
 //!
 //! # Layout
 //! - [`source`]: the `sources` setting and its per-file `#` options.
+//! - [`index`]: report files linked from the budget page (`index_url`).
 //! - [`grid`]: a file as sheets of cells (CSV or spreadsheet).
 //! - [`header`]: the header row and what each column holds.
 //! - [`title`]: year, report date, unit and currency from the title rows.
@@ -24,6 +25,7 @@ pub mod ebk;
 pub mod error;
 pub mod grid;
 pub mod header;
+pub mod index;
 pub mod report;
 pub mod source;
 pub mod table;
@@ -50,7 +52,7 @@ impl Plugin for Budget {
              Bulgarian budget classification (ЕБК), in the original currency and in euro.",
         )
         .profile("budget")
-        .config(ConfigKey::required(
+        .config(ConfigKey::optional(
             "sources",
             "The report and budget files to read, separated by commas or line breaks: http(s) \
              URLs, or file:///… for fixtures. Each may end in options for what its title does \
@@ -58,13 +60,29 @@ impl Plugin for Budget {
              #phase=proposed|approved|adjusted|executed (for amount columns that name only a \
              fund), #sheet=Name (read one worksheet only; by default every sheet with a budget \
              table is read). Example: \"https://example.org/otchet-2024.csv, \
-             https://example.org/byudzhet-2026.xlsx#sheet=Разходи\".",
+             https://example.org/byudzhet-2026.xlsx#sheet=Разходи\". Set sources, index_url \
+             or both.",
+        ))
+        .config(ConfigKey::optional(
+            "index_url",
+            "A page that links to the report files (the municipality's budget page): every \
+             CSV, XLSX, XLS or ODS file it links to is read after sources (a file in sources \
+             is read once, with its options).",
+        ))
+        .config(ConfigKey::optional(
+            "link_pattern",
+            "With index_url: read only links whose text or URL contains one of these \
+             |-separated words, compared without case (\"отчет|otchet\").",
         ))
         .stream(schema())
     }
 
     fn check(check: &mut Check) -> Result<(), Error> {
-        for source in sources(&check.require("sources")?)? {
+        let (sources, notes) = configured_sources(|key| check.config(key))?;
+        for note in notes {
+            check.note(note);
+        }
+        for source in sources {
             let parsed = read_source(&source)?;
             let warnings = match parsed.warnings.len() {
                 0 => "no warning".to_string(),
@@ -81,7 +99,10 @@ impl Plugin for Budget {
     }
 
     fn collect(run: &mut Run) -> Result<(), Error> {
-        let sources = sources(&run.require("sources")?)?;
+        let (sources, notes) = configured_sources(|key| run.config(key))?;
+        for note in notes {
+            run.warn(note);
+        }
         let total = sources.len() as u64;
         let mut lines = Vec::new();
         for (done, source) in sources.iter().enumerate() {
@@ -108,8 +129,69 @@ impl Plugin for Budget {
 
 vitrina_sdk::export_plugin!(Budget);
 
-fn sources(value: &str) -> Result<Vec<Source>, Error> {
-    source::parse(value).map_err(|e| Error::config(e.to_string()))
+/// The files to read: `sources`, then the files `index_url` links to that
+/// `sources` does not list. The notes are for the operator (a capped index).
+fn configured_sources(
+    config: impl Fn(&str) -> Option<String>,
+) -> Result<(Vec<Source>, Vec<String>), Error> {
+    let set = |key: &str| config(key).filter(|v| !v.trim().is_empty());
+    let mut sources = match set("sources") {
+        Some(value) => source::parse(&value).map_err(|e| Error::config(e.to_string()))?,
+        None => Vec::new(),
+    };
+    let mut notes = Vec::new();
+    match set("index_url") {
+        Some(index) => {
+            let pattern = set("link_pattern");
+            let linked = linked_sources(index.trim(), pattern.as_deref(), &mut notes)?;
+            let listed: Vec<String> = sources.iter().map(|s| s.url.clone()).collect();
+            sources.extend(linked.into_iter().filter(|s| !listed.contains(&s.url)));
+        }
+        None if sources.is_empty() => {
+            return Err(Error::config(
+                "set sources (the report files), index_url (a page linking to them) or both \
+                 under [config] in dataset.toml",
+            ));
+        }
+        None => {}
+    }
+    Ok((sources, notes))
+}
+
+fn linked_sources(
+    index: &str,
+    pattern: Option<&str>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Source>, Error> {
+    let base = url::Url::parse(index)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https" | "file"))
+        .ok_or_else(|| Error::config(format!("index_url = {index:?} is not an http(s) URL")))?;
+    let html =
+        fetch::get_text(base.as_str()).map_err(|e| e.context(format!("index page {base}")))?;
+    let mut links = index::report_links(&html, &base, pattern);
+    if links.is_empty() {
+        let matching = pattern.map_or(String::new(), |p| format!(" matching {p:?}"));
+        return Err(Error::source_changed(format!(
+            "index page {base} links to no CSV or spreadsheet file{matching}: has the page \
+             moved or changed, or should link_pattern change?"
+        )));
+    }
+    if links.len() > index::MAX_LINKS {
+        notes.push(format!(
+            "index page {base} links to {} report files; read the first {} (narrow \
+             link_pattern or list the files in sources)",
+            links.len(),
+            index::MAX_LINKS
+        ));
+        links.truncate(index::MAX_LINKS);
+    }
+    info!("index page {base}: {} report files", links.len());
+    links
+        .iter()
+        .map(|link| source::parse_one(link.url.as_str()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| Error::source_changed(format!("index page {base}: {e}")))
 }
 
 fn read_source(source: &Source) -> Result<report::Parsed, Error> {

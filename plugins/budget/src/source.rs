@@ -60,7 +60,8 @@ pub fn parse(value: &str) -> Result<Vec<Source>, SourceError> {
     Ok(sources)
 }
 
-fn parse_one(entry: &str) -> Result<Source, SourceError> {
+/// Parses one URL with its `#` options.
+pub fn parse_one(entry: &str) -> Result<Source, SourceError> {
     let mut url =
         Url::parse(entry).map_err(|e| SourceError(format!("{entry:?} is not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https" | "file") {
@@ -92,7 +93,7 @@ fn parse_one(entry: &str) -> Result<Source, SourceError> {
 }
 
 /// Decodes `%D0%BE…` in a path segment; malformed escapes stay as they are.
-fn percent_decode(segment: &str) -> String {
+pub(crate) fn percent_decode(segment: &str) -> String {
     let bytes = segment.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

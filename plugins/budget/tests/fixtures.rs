@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use pretty_assertions::assert_eq;
 use serde_json::{Value as Json, json};
 use vitrina_plugin_budget::report::{self, Line};
-use vitrina_plugin_budget::{line_values, source};
+use vitrina_plugin_budget::{index, line_values, source};
 use vitrina_sdk::Value;
 
 fn dataset() -> PathBuf {
@@ -89,4 +89,24 @@ fn the_wrong_total_is_the_only_warning() {
              says 183963100.00 but the lines it covers add up to 183962100.00 (difference 1000.00)"
         ]
     );
+}
+
+#[test]
+fn the_budget_page_links_to_the_configured_files() {
+    let page = std::fs::read_to_string(dataset().join("fixtures/byudzhet.html")).expect("page");
+    let base = url::Url::parse("file:///byudzhet.html").expect("a URL");
+    let linked: Vec<String> = index::report_links(&page, &base, None)
+        .into_iter()
+        .map(|link| link.url.to_string())
+        .collect();
+    let mut configured: Vec<String> = configured_sources().into_iter().map(|s| s.url).collect();
+    let mut sorted = linked.clone();
+    sorted.sort();
+    configured.sort();
+    assert_eq!(
+        sorted, configured,
+        "the page's tables are the configured sources"
+    );
+    let reports = index::report_links(&page, &base, Some("отчет"));
+    assert_eq!(reports.len(), 3, "the 2026 annex is not called a report");
 }
