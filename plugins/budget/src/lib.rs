@@ -16,7 +16,8 @@
 //! - [`grid`]: a file as sheets of cells (CSV or spreadsheet).
 //! - [`header`]: the header row and what each column holds.
 //! - [`title`]: year, report date, unit and currency from the title rows.
-//! - [`table`]: lines, headings and totals (checked, not published).
+//! - [`table`]: lines and the headings that classify them.
+//! - [`totals`]: printed totals, checked against the lines, not published.
 //! - [`report`]: one file to budget lines, with the euro rule applied.
 //! - [`ebk`]: the budget classification's codes, names and words.
 //! - [`error`]: locations and the typed parse errors.
@@ -30,6 +31,7 @@ pub mod report;
 pub mod source;
 pub mod table;
 pub mod title;
+pub mod totals;
 
 use vitrina_sdk::prelude::*;
 

@@ -1,4 +1,5 @@
-//! Reading the body of a budget table: lines, headings and totals.
+//! Reading the body of a budget table: lines, and the headings that
+//! classify them.
 //!
 //! Below the header a report mixes three kinds of rows. *Lines* carry a
 //! paragraph code and amounts; they are what gets published, one amount per
@@ -6,15 +7,11 @@
 //! *Headings* carry no paragraph: `РАЗХОДИ`, `МЕСТНИ ДЕЙНОСТИ`, `Функция 03
 //! Образование`, `Дейност 322 …` set the direction, fund, function or
 //! activity of the lines under them. *Totals* (`ВСИЧКО РАЗХОДИ:`, `Всичко за
-//! дейност 322`, a paragraph `10-00` over its subparagraphs, an `Общо`
-//! column beside the fund columns) are not published: they are checked
-//! against the sum of the lines they cover, and a difference becomes a
-//! warning in the run log. A report whose total does not add up is still
-//! published, as printed line by line, because the lines are the data and a
-//! wrong total is usually a typo in the total; the warning lets a person
-//! look.
-
-use std::collections::HashMap;
+//! дейност 322`) are recognized here with the lines they cover, and checked
+//! by [`totals`] once the table is read. A report whose total does not add
+//! up is still published, line by line as printed, because the lines are
+//! the data and a wrong total is usually a typo in the total; the warning
+//! lets a person look.
 
 use vitrina_sdk::Decimal;
 use vitrina_sdk::normalize::{number, text};
@@ -22,7 +19,8 @@ use vitrina_sdk::normalize::{number, text};
 use crate::ebk::{self, Activity, Direction, Fund, Paragraph, Phase};
 use crate::error::{Location, ParseError, Place};
 use crate::grid::{Cell, GridRow, Sheet};
-use crate::header::{self, AmountColumn, Column, Header, Role};
+use crate::header::{self, Column, Header, Role};
+use crate::totals::{self, AmountColumns, Scope, Total};
 
 /// One amount of one line, before the year and currency are applied.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,42 +68,6 @@ pub fn read(sheet: &Sheet, header: &Header, setup: &Setup) -> Result<Table, Pars
     Ok(reader.finish())
 }
 
-/// The lines a total covers. `None` fields cover everything.
-#[derive(Debug, Clone, Default, PartialEq)]
-struct Scope {
-    direction: Option<Direction>,
-    fund: Option<Fund>,
-    function: Option<u8>,
-    activity: Option<Activity>,
-}
-
-impl Scope {
-    fn covers(&self, line: &TableLine) -> bool {
-        self.direction.is_none_or(|d| d == line.direction)
-            && self.fund.is_none_or(|f| f == line.fund)
-            && self
-                .function
-                .is_none_or(|f| line.activity.map(Activity::function).or(line.function) == Some(f))
-            && self.activity.is_none_or(|a| line.activity == Some(a))
-    }
-}
-
-/// A published amount column: its phase, its fund if it has one, its index.
-struct Published {
-    phase: Phase,
-    fund: Option<Fund>,
-    index: usize,
-}
-
-/// A printed total, checked once every line is read.
-#[derive(Debug, Clone)]
-struct Total {
-    scope: Scope,
-    label: String,
-    row: u32,
-    values: Vec<(usize, Decimal)>,
-}
-
 /// The classification in force at the current row, set by headings.
 #[derive(Debug, Clone, Default)]
 struct Context {
@@ -130,9 +92,7 @@ struct RowCells<'a> {
 struct Reader<'a> {
     header: &'a Header,
     setup: &'a Setup,
-    amount_columns: Vec<(&'a Column, &'a AmountColumn)>,
-    /// Phases that have a column per fund: their `Общо` column is a check.
-    split_phases: Vec<Phase>,
+    amount_columns: AmountColumns<'a>,
     context: Context,
     lines: Vec<TableLine>,
     totals: Vec<Total>,
@@ -141,24 +101,10 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn new(header: &'a Header, setup: &'a Setup) -> Self {
-        let amount_columns: Vec<_> = header
-            .columns
-            .iter()
-            .filter_map(|c| match &c.role {
-                Role::Amount(a) => Some((c, a)),
-                _ => None,
-            })
-            .collect();
-        let split_phases = amount_columns
-            .iter()
-            .filter(|(_, a)| a.fund.is_some())
-            .map(|(_, a)| a.phase)
-            .collect();
         Self {
             header,
             setup,
-            amount_columns,
-            split_phases,
+            amount_columns: AmountColumns::new(header),
             context: Context {
                 direction: setup.direction,
                 ..Context::default()
@@ -171,11 +117,6 @@ impl<'a> Reader<'a> {
 
     fn at(&self, row: u32) -> Location {
         self.setup.place.at(row)
-    }
-
-    /// Whether a column's amounts are published (rather than checked).
-    fn is_published(&self, amount: &AmountColumn) -> bool {
-        amount.fund.is_some() || !self.split_phases.contains(&amount.phase)
     }
 
     fn row(&mut self, row: &GridRow) -> Result<(), ParseError> {
@@ -254,7 +195,7 @@ impl<'a> Reader<'a> {
     /// The row's amounts by column; `x`, dashes and empty cells are absent.
     fn amounts(&self, row: &GridRow) -> Result<Vec<(usize, Decimal)>, ParseError> {
         let mut amounts = Vec::new();
-        for (column, amount) in &self.amount_columns {
+        for (column, amount) in self.amount_columns.iter() {
             let multiplier = amount.multiplier.unwrap_or(self.setup.multiplier);
             if let Some(value) = self.amount(row, column, multiplier)? {
                 amounts.push((column.index, value));
@@ -302,6 +243,13 @@ impl<'a> Reader<'a> {
         let Some(coded) = ebk::split_code(code) else {
             return Ok(None);
         };
+        // Three digits typed as text are an activity heading in a single
+        // code column (`122 Общинска администрация`); only a spreadsheet
+        // number loses the leading zero of `01-00` and reads `100`.
+        let is_number = matches!(row.cell(column.index), Cell::Number(_));
+        if !is_number && activity_code(&coded.code).is_some() {
+            return Ok(None);
+        }
         match ebk::parse_paragraph(&coded.code) {
             Ok(p) => Ok(Some(p)),
             // A number in the code column of a row without amounts is a
@@ -344,8 +292,10 @@ impl<'a> Reader<'a> {
             .is_none()
             .then_some(self.context.function)
             .flatten();
-        self.check_fund_sums(row, &amounts);
-        for (column, amount) in self.published(&amounts) {
+        let at = self.at(row);
+        self.warnings
+            .extend(self.amount_columns.fund_sum_warnings(&at, &amounts));
+        for (column, amount) in self.amount_columns.published(&amounts) {
             self.lines.push(TableLine {
                 phase: column.phase,
                 direction,
@@ -361,23 +311,6 @@ impl<'a> Reader<'a> {
             });
         }
         Ok(())
-    }
-
-    /// The published amounts of a row, with their column.
-    fn published(&self, amounts: &[(usize, Decimal)]) -> Vec<(Published, Decimal)> {
-        self.amount_columns
-            .iter()
-            .filter(|(_, a)| self.is_published(a))
-            .filter_map(|(c, a)| {
-                let (_, value) = amounts.iter().find(|(i, _)| *i == c.index)?;
-                let column = Published {
-                    phase: a.phase,
-                    fund: a.fund,
-                    index: c.index,
-                };
-                Some((column, *value))
-            })
-            .collect()
     }
 
     /// Updates the context from a line's own function and activity cells:
@@ -482,35 +415,6 @@ impl<'a> Reader<'a> {
         Err(ParseError::NoDirection { at: self.at(row) })
     }
 
-    /// On a line with a column per fund, the `Общо` column of the same
-    /// phase must be their sum.
-    fn check_fund_sums(&mut self, row: u32, amounts: &[(usize, Decimal)]) {
-        for (column, amount) in &self.amount_columns {
-            if self.is_published(amount) {
-                continue;
-            }
-            let Some((_, stated)) = amounts.iter().find(|(i, _)| *i == column.index) else {
-                continue;
-            };
-            let sum: Decimal = self
-                .amount_columns
-                .iter()
-                .filter(|(_, a)| a.phase == amount.phase && a.fund.is_some())
-                .filter_map(|(c, _)| amounts.iter().find(|(i, _)| *i == c.index))
-                .map(|(_, v)| *v)
-                .sum();
-            if sum != *stated {
-                self.warnings.push(format!(
-                    "{}: column {} says {stated} but the fund columns beside it add up to {sum} \
-                     (difference {}); the fund columns are published",
-                    self.at(row),
-                    column.label(),
-                    stated - sum
-                ));
-            }
-        }
-    }
-
     fn total(
         &mut self,
         cells: &RowCells<'_>,
@@ -579,44 +483,67 @@ impl<'a> Reader<'a> {
     /// Applies a heading to the context; returns the scope of what it heads,
     /// or `None` when the row is no heading.
     fn apply_heading(&mut self, cells: &RowCells<'_>) -> Result<Option<Scope>, ParseError> {
+        let applied =
+            self.code_heading(cells)? || self.named_heading(cells) || self.section_heading(cells);
+        Ok(applied.then(|| self.scope_here()))
+    }
+
+    /// A function or activity given by its code alone: in the function or
+    /// activity column, or three digits in a single code column.
+    fn code_heading(&mut self, cells: &RowCells<'_>) -> Result<bool, ParseError> {
+        let name_cell = || cells.name.as_deref().and_then(ebk::tidy_name);
         if let Some((column, value)) = &cells.activity {
             let (activity, inline) = self.activity_cell(cells.row, column, value)?;
-            let name = inline.or_else(|| cells.name.as_deref().and_then(ebk::tidy_name));
-            self.set_activity(activity, name);
-            return Ok(Some(self.scope_here()));
+            self.set_activity(activity, inline.or_else(name_cell));
+            return Ok(true);
         }
         if let Some((column, value)) = &cells.function {
             let function = self.function_cell(cells.row, column, value)?;
             self.set_function(function);
-            return Ok(Some(self.scope_here()));
+            return Ok(true);
         }
+        if let Some((_, value)) = &cells.paragraph
+            && let Some(coded) = ebk::split_code(value)
+            && let Some(activity) = activity_code(&coded.code)
+        {
+            self.set_activity(activity, ebk::tidy_name(&coded.rest).or_else(name_cell));
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// `Дейност 322 „Неспециализирани училища“`, `Функция 03 Образование`.
+    fn named_heading(&mut self, cells: &RowCells<'_>) -> bool {
         for label in &cells.labels {
             let k = header::key(label);
             if let Some((activity, name)) = ebk::activity_heading(&k) {
                 // The key is lowercase; take the name as printed.
                 let printed = printed_tail(label, &name);
                 self.set_activity(activity, printed.as_deref().and_then(ebk::tidy_name));
-                return Ok(Some(self.scope_here()));
+                return true;
             }
             if let Some((function, _)) = ebk::function_heading(&k) {
                 self.set_function(function);
-                return Ok(Some(self.scope_here()));
+                return true;
             }
         }
+        false
+    }
+
+    /// `II. РАЗХОДИ`, `МЕСТНИ ДЕЙНОСТИ`, `МЕСТНИ ПРИХОДИ`: a direction
+    /// starts a new section; a fund starts a new part of the section.
+    fn section_heading(&mut self, cells: &RowCells<'_>) -> bool {
         let k = header::key(&cells.labels.join(" "));
         // A long text is a note (`Забележка: средствата за местни дейности
         // …`), not a section heading.
         if k.split(' ').count() > MAX_SECTION_HEADING_WORDS {
-            return Ok(None);
+            return false;
         }
         let fund = Fund::named_in(&k);
         // `ДОФИНАНСИРАНЕ … С МЕСТНИ ПРИХОДИ` names revenue as the source of
-        // money it spends: co-financing is always expenditure.
+        // the money it spends: co-financing is always expenditure.
         let direction = Direction::named_in(&k)
             .filter(|_| !self.setup.direction_fixed && fund != Some(Fund::Cofinancing));
-        if direction.is_none() && fund.is_none() {
-            return Ok(None);
-        }
         if let Some(direction) = direction {
             self.context = Context {
                 direction: Some(direction),
@@ -628,7 +555,7 @@ impl<'a> Reader<'a> {
             self.context.function = None;
             self.context.activity = None;
         }
-        Ok(Some(self.scope_here()))
+        direction.is_some() || fund.is_some()
     }
 
     fn scope_here(&self) -> Scope {
@@ -646,91 +573,18 @@ impl<'a> Reader<'a> {
     }
 
     fn finish(mut self) -> Table {
-        self.fold_paragraph_groups();
-        let totals = std::mem::take(&mut self.totals);
-        for total in &totals {
-            self.check_total(total);
+        let place = &self.setup.place;
+        let mut warnings = totals::fold_paragraph_groups(&mut self.lines, place);
+        for total in &self.totals {
+            warnings.extend(
+                self.amount_columns
+                    .total_warnings(total, &self.lines, place),
+            );
         }
+        self.warnings.extend(warnings);
         Table {
             lines: self.lines,
             warnings: self.warnings,
-        }
-    }
-
-    /// A whole paragraph (`10-00`) printed above its subparagraphs (`10-16`,
-    /// `10-20`) of the same activity and column is their subtotal: it is
-    /// dropped from the lines and checked against them.
-    fn fold_paragraph_groups(&mut self) {
-        type GroupKey = (Direction, Fund, Option<Activity>, Option<u8>, usize, u8);
-        let group_key = |l: &TableLine| -> GroupKey {
-            (
-                l.direction,
-                l.fund,
-                l.activity,
-                l.function,
-                l.column,
-                l.paragraph.group,
-            )
-        };
-        let mut parts: HashMap<GroupKey, Decimal> = HashMap::new();
-        for line in self.lines.iter().filter(|l| !l.paragraph.is_whole()) {
-            *parts.entry(group_key(line)).or_default() += line.amount;
-        }
-        let mut warnings = Vec::new();
-        self.lines.retain(|line| {
-            if !line.paragraph.is_whole() {
-                return true;
-            }
-            let Some(sum) = parts.get(&group_key(line)) else {
-                return true;
-            };
-            if *sum != line.amount {
-                warnings.push(format!(
-                    "{}: paragraph {} ({}) says {} but its subparagraphs add up to {sum} \
-                     (difference {}); the subparagraphs are published",
-                    self.setup.place.at(line.row),
-                    line.paragraph,
-                    line.phase.as_str(),
-                    line.amount,
-                    line.amount - sum
-                ));
-            }
-            false
-        });
-        self.warnings.extend(warnings);
-    }
-
-    fn check_total(&mut self, total: &Total) {
-        for (index, stated) in &total.values {
-            let Some((column, amount)) =
-                self.amount_columns.iter().find(|(c, _)| c.index == *index)
-            else {
-                continue;
-            };
-            let published = self.is_published(amount);
-            let sum: Decimal = self
-                .lines
-                .iter()
-                .filter(|l| total.scope.covers(l))
-                .filter(|l| {
-                    if published {
-                        l.column == *index
-                    } else {
-                        l.phase == amount.phase
-                    }
-                })
-                .map(|l| l.amount)
-                .sum();
-            if sum != *stated {
-                self.warnings.push(format!(
-                    "{}: „{}“ in column {} says {stated} but the lines it covers add up to {sum} \
-                     (difference {})",
-                    self.at(total.row),
-                    total.label,
-                    column.label(),
-                    stated - sum
-                ));
-            }
         }
     }
 }
@@ -746,6 +600,15 @@ fn starts_with_total_word(labels: &[String]) -> bool {
             .iter()
             .any(|w| k.starts_with(w))
     })
+}
+
+/// A bare three-digit activity code (`122`), as a code column prints an
+/// activity heading.
+fn activity_code(code: &str) -> Option<Activity> {
+    let is_three_digits = code.len() == 3 && code.chars().all(|c| c.is_ascii_digit());
+    is_three_digits
+        .then(|| ebk::parse_activity(code).ok())
+        .flatten()
 }
 
 /// The code after a word: `всичко за дейност 322` → `322`.

@@ -72,18 +72,27 @@ impl Title {
     }
 }
 
-/// `… КЪМ 31.12.2024 г.`, `към 30.06.2025`: the date after `към`, else the
-/// only full date of the line.
+/// The date a report is made up to: the date right after `към` (`… КЪМ
+/// 31.12.2024 г.`), else the last date of a line about a report or a
+/// period (`Отчет за периода 01.01.2025 – 30.06.2025`). A decision's date
+/// (`Приложение към Решение № 5 от 24.04.2026 г.`) is not a report date.
 fn as_of_date(k: &str) -> Option<NaiveDate> {
-    if let Some(at) = k.find("към")
-        && let Some(d) = date::find_dates(&k[at..]).into_iter().next()
-    {
-        return Some(d);
+    let right_after_kam = k.match_indices("към").find_map(|(at, word)| {
+        let rest = k[at + word.len()..].trim_start();
+        if !rest.starts_with(|c: char| c.is_ascii_digit()) {
+            return None;
+        }
+        let token = rest.split(' ').next().unwrap_or_default();
+        date::find_dates(token).into_iter().next()
+    });
+    if right_after_kam.is_some() {
+        return right_after_kam;
     }
-    match date::find_dates(k).as_slice() {
-        [only] => Some(*only),
-        _ => None,
-    }
+    let about_a_report = ["отчет", "изпълн", "период"].iter().any(|w| k.contains(w))
+        && !["решение", "протокол"].iter().any(|w| k.contains(w));
+    about_a_report
+        .then(|| date::find_dates(k).last().copied())
+        .flatten()
 }
 
 /// A year the line names as one: `2026 г.`, `2026 година`, `за 2026`,
@@ -231,6 +240,22 @@ mod tests {
         );
         let t = title(None, &["ОТЧЕТ КЪМ 31.12.2024 г."], "otchet-2023.csv");
         assert_eq!(t.year, Some(2024), "the title beats the file name");
+    }
+
+    #[test]
+    fn a_decision_date_is_not_a_report_date() {
+        let t = title(
+            None,
+            &[
+                "Приложение към Решение № 5 по Протокол № 8 от 24.04.2026 г.",
+                "ОТЧЕТ ЗА ИЗПЪЛНЕНИЕТО НА БЮДЖЕТА ЗА 2025 г.",
+            ],
+            "",
+        );
+        assert_eq!((t.year, t.report_date), (Some(2025), None));
+        let t = title(None, &["Отчет за периода 01.01.2025 – 30.06.2025"], "");
+        assert_eq!(t.report_date, NaiveDate::from_ymd_opt(2025, 6, 30));
+        assert_eq!(t.year, Some(2025));
     }
 
     #[test]

@@ -331,3 +331,32 @@ fn a_currency_that_contradicts_the_year_is_kept_and_flagged() {
         ]
     );
 }
+
+#[test]
+fn an_activity_code_alone_in_the_code_column_heads_its_lines() {
+    let csv = "ОТЧЕТ КЪМ 31.12.2025 г.\nКод;Показатели;Отчет\n\
+               ;РАЗХОДИ;\n\
+               122;Общинска администрация;2 000,00\n\
+               01-00;Заплати;1 500,00\n\
+               10-16;Вода, горива и енергия;500,00\n\
+               311 Детски градини;;\n\
+               10-16;Вода, горива и енергия;40,00\n";
+    let parsed = parse("file:///2025.csv", csv).unwrap();
+    assert_eq!(
+        summaries(&parsed),
+        [
+            "executed expenditure all 122 01-00 1500.00 5",
+            "executed expenditure all 122 10-16 500.00 6",
+            "executed expenditure all 311 10-16 40.00 8",
+        ]
+    );
+    assert!(
+        parsed.warnings.is_empty(),
+        "the heading's 2 000,00 is checked: {:?}",
+        parsed.warnings
+    );
+    assert_eq!(
+        parsed.lines[0].activity_name.as_deref(),
+        Some("Общинска администрация")
+    );
+}
