@@ -14,6 +14,10 @@ express: every measure and attribute `source` names a column of a
 resource's schema, every dimension's `primaryKey` and `labelfor` names one
 of its attributes.
 
+The demo dataset's descriptor is written by the standards crate's test:
+    VITRINA_FDP_OUT=/tmp/datapackage.json cargo test -p vitrina-standards fdp
+    python3 tools/validate/fdp.py /tmp/datapackage.json
+
 Exits 0 when the descriptor is valid; otherwise prints every error, one a
 line, and exits 1 (2 when the descriptor cannot be read).
 """
