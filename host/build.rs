@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 /// Plugin packages shipped inside the binary; the id is the part after
 /// `vitrina-plugin-`.
-const BUNDLED: &[&str] = &["vitrina-plugin-projects"];
+const BUNDLED: &[&str] = &["vitrina-plugin-projects", "vitrina-plugin-budget"];
 
 /// Plugin packages for tests and benchmarks, never shipped.
 const DEVELOPMENT: &[&str] = &["vitrina-plugin-hostile", "vitrina-plugin-rows"];

@@ -26,8 +26,11 @@ use crate::validate::profiles::{self, Profile};
 /// The Frictionless descriptor of every version.
 pub const DATAPACKAGE: &str = "datapackage.json";
 
+/// The Fiscal Data Package of a `budget` version.
+pub const FISCAL_DATAPACKAGE: &str = "fiscal-datapackage.json";
+
 /// Every name a derived file may have, for routing downloads.
-const NAMES: &[&str] = &[DATAPACKAGE];
+const NAMES: &[&str] = &[DATAPACKAGE, FISCAL_DATAPACKAGE];
 
 /// Whether `file` names a derived file.
 pub fn is_derived(file: &str) -> bool {
@@ -38,7 +41,26 @@ pub fn is_derived(file: &str) -> bool {
 pub fn for_dataset(dataset: &DatasetConfig, base_url: &str) -> Vec<Arc<dyn DerivedFile>> {
     let about = About::new(dataset, base_url);
     let profile = dataset.profile.as_deref().and_then(profiles::get);
-    vec![Arc::new(DataPackage { about, profile })]
+    let mut files: Vec<Arc<dyn DerivedFile>> = vec![Arc::new(DataPackage {
+        about: about.clone(),
+        profile,
+    })];
+    match profile {
+        Some(profile) if profile.name == "budget" => {
+            files.push(Arc::new(FiscalDataPackage { about, profile }))
+        }
+        _ => {}
+    }
+    files
+}
+
+/// The standard rendering a profile's versions get, if any: the key of
+/// its link in the dataset's `links.latest`, and its file name.
+pub fn standard_file(profile: Option<&str>) -> Option<(&'static str, &'static str)> {
+    match profile? {
+        "budget" => Some(("fiscal_data_package", FISCAL_DATAPACKAGE)),
+        _ => None,
+    }
 }
 
 /// What every rendering says about the dataset, short of the version.
@@ -109,6 +131,37 @@ impl DerivedFile for DataPackage {
         serde_json::to_writer_pretty(&mut *out, &descriptor)
             .map_err(|e| StoreError::Corrupt(format!("cannot write {DATAPACKAGE}: {e}")))?;
         out.write_all(b"\n").map_err(io_error)
+    }
+}
+
+/// `fiscal-datapackage.json`: the version's CSV with the budget model
+/// (measures and dimensions) budget tools read.
+struct FiscalDataPackage {
+    about: About,
+    profile: &'static Profile,
+}
+
+impl DerivedFile for FiscalDataPackage {
+    fn name(&self) -> &'static str {
+        FISCAL_DATAPACKAGE
+    }
+
+    fn write(
+        &self,
+        out: &mut (dyn Write + Send),
+        version: &VersionFacts,
+        schema: &StreamSchema,
+        rows: &mut RowSource<'_>,
+    ) -> Result<(), StoreError> {
+        let publication = self.about.publication(version);
+        let profile: Json = serde_json::from_str(self.profile.document).unwrap_or_default();
+        json_rows(schema, rows, out, move |out, rows| {
+            let summary = vitrina_standards::fdp::FiscalSummary::from_rows(rows);
+            let package =
+                vitrina_standards::fdp::fiscal_data_package(&publication, &profile, &summary);
+            serde_json::to_writer_pretty(&mut *out, &package)?;
+            out.write_all(b"\n")
+        })
     }
 }
 

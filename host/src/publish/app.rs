@@ -389,6 +389,12 @@ fn build_state(base: &str, summary: DatasetSummary, versions: Vec<Version>) -> D
     };
     let modified = current.as_ref().map(|v| v.published_at);
     let mut entry = catalog_entry(&links, &meta, current.as_deref());
+    if let Some(profile) = &meta.profile {
+        entry["links"]["profile"] = json!(format!("{base}/api/v1/profiles/{profile}"));
+    }
+    if let Some((key, file)) = crate::derived::standard_file(meta.profile.as_deref()) {
+        entry["links"]["latest"][key] = json!(links.file(None, file));
+    }
     entry["last_success"] = json!(
         freshness
             .last_success

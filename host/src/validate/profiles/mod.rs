@@ -23,7 +23,10 @@ use serde::Deserialize;
 use crate::schema::{FieldType, Row, StreamSchema, Value};
 
 /// The profiles compiled into the binary: (name, Table Schema JSON).
-const SOURCES: &[(&str, &str)] = &[("project", include_str!("project.json"))];
+const SOURCES: &[(&str, &str)] = &[
+    ("budget", include_str!("budget.json")),
+    ("project", include_str!("project.json")),
+];
 
 /// A canonical schema.
 #[derive(Debug)]
