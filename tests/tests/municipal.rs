@@ -1,0 +1,102 @@
+//! The bundled municipal datasets end to end, on the real binary: each one
+//! published from its fixtures equals its `expected.json` row for row (the
+//! rows held to the dataset's profile on the way), and `vitrina serve` on
+//! the whole folder, as on a fresh clone, publishes every dataset with its
+//! profile, its `datapackage.json` and its standard rendering.
+
+use pretty_assertions::assert_eq;
+use serde_json::Value;
+use vitrina_tests::{Install, Server, copy_dir, describe, get, repo_root};
+
+/// The bundled datasets and the profile each follows.
+const DATASETS: &[(&str, &str)] = &[
+    ("burgas-budget", "budget"),
+    ("burgas-projects", "project"),
+];
+
+/// An installation holding a copy of the repository's dataset folders.
+fn install_with(datasets: &[&str]) -> Install {
+    let install = Install::new();
+    for id in datasets {
+        copy_dir(
+            &repo_root().join("datasets").join(id),
+            &install.path().join("datasets").join(id),
+        );
+    }
+    install
+}
+
+fn expected(id: &str) -> Vec<Value> {
+    let path = repo_root().join("datasets").join(id).join("fixtures/expected.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn every_bundled_dataset_publishes_its_expected_rows() {
+    for (id, _) in DATASETS {
+        let install = install_with(&[id]);
+        let output = install.vitrina(&["run", id, "--output", "json"]);
+        assert!(output.status.success(), "{id}: {}", describe(&output));
+        let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(rows, expected(id), "{id}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("published version 1"), "{id}: {stderr}");
+    }
+}
+
+#[test]
+fn serve_on_a_fresh_install_publishes_every_dataset_with_its_standard_files() {
+    let ids: Vec<&str> = DATASETS.iter().map(|(id, _)| *id).collect();
+    let install = install_with(&ids);
+    let server = Server::start(&install, &["--no-schedule"]);
+
+    let catalog = get(&server.addr, "/api/v1/datasets").json();
+    for (id, profile) in DATASETS {
+        let entry = catalog["datasets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == *id)
+            .unwrap_or_else(|| panic!("{id} is not in the catalog: {catalog}"));
+        assert_eq!(entry["version"], 1, "{id}: {entry}");
+        assert_eq!(entry["row_count"], expected(id).len(), "{id}");
+        assert_eq!(entry["profile"], *profile, "{id}");
+        assert_eq!(
+            get(&server.addr, &format!("/api/v1/profiles/{profile}")).status,
+            200
+        );
+
+        let package = get(
+            &server.addr,
+            &format!("/api/v1/datasets/{id}/latest/datapackage.json"),
+        );
+        assert_eq!(package.status, 200, "{id}: {}", package.text());
+        let package = package.json();
+        assert_eq!(package["resources"][0]["path"], "data.csv");
+        assert_eq!(package["resources"][0]["stats"]["rows"], expected(id).len());
+        let profile_doc = get(&server.addr, &format!("/api/v1/profiles/{profile}")).json();
+        assert_eq!(
+            package["resources"][0]["schema"]["primaryKey"],
+            profile_doc["primaryKey"],
+            "{id}"
+        );
+    }
+
+    let budget = get(
+        &server.addr,
+        "/api/v1/datasets/burgas-budget/versions/1/fiscal-datapackage.json",
+    );
+    assert_eq!(budget.status, 200, "{}", budget.text());
+    assert_eq!(budget.header("cache-control"), Some("public, max-age=31536000, immutable"));
+    let model = &budget.json()["model"];
+    assert_eq!(model["measures"]["amount_eur"]["currency"], "EUR");
+    assert!(model["dimensions"].as_object().is_some_and(|d| !d.is_empty()));
+
+    // A dataset whose profile has no such rendering says so.
+    let missing = get(
+        &server.addr,
+        "/api/v1/datasets/burgas-projects/latest/fiscal-datapackage.json",
+    );
+    assert_eq!(missing.status, 404);
+}
