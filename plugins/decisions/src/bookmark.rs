@@ -76,6 +76,23 @@ impl Previous {
     }
 }
 
+impl SessionMark {
+    /// The headers that let the server answer 304 Not Modified.
+    pub fn conditional_headers(&self) -> Vec<(&'static str, &str)> {
+        let etag = self.etag.as_deref().map(|v| ("If-None-Match", v));
+        let since = self
+            .last_modified
+            .as_deref()
+            .map(|v| ("If-Modified-Since", v));
+        etag.into_iter().chain(since).collect()
+    }
+
+    /// Whether a page fetched again has the content remembered.
+    pub fn matches(&self, fingerprint: &str) -> bool {
+        self.fingerprint == fingerprint
+    }
+}
+
 impl Bookmark {
     pub fn new(parser: &str) -> Self {
         Self {
@@ -136,6 +153,19 @@ mod tests {
         ));
         assert_eq!(Previous::load(None, "0.1.0"), Previous::None);
         assert_eq!(Previous::load(Some(" "), "0.1.0"), Previous::None);
+    }
+
+    #[test]
+    fn validators_become_conditional_headers() {
+        let mut m = mark();
+        assert_eq!(m.conditional_headers(), [("If-None-Match", "\"5f1-abc\"")]);
+        m.last_modified = Some("Wed, 27 Mar 2024 14:42:00 GMT".into());
+        assert_eq!(m.conditional_headers().len(), 2);
+        m.etag = None;
+        m.last_modified = None;
+        assert!(m.conditional_headers().is_empty());
+        assert!(m.matches(&fingerprint(&["a".into()])));
+        assert!(!m.matches(&fingerprint(&["b".into()])));
     }
 
     #[test]

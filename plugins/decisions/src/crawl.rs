@@ -135,11 +135,11 @@ enum Page {
 fn fetch_page(url: &Url, known: Option<&SessionMark>) -> Result<Page, Error> {
     let context = |e: Error| e.context(format!("session page {url}"));
     let mut request = Request::get(url.as_str());
-    if let Some(etag) = known.and_then(|k| k.etag.as_deref()) {
-        request = request.header("If-None-Match", etag);
-    }
-    if let Some(since) = known.and_then(|k| k.last_modified.as_deref()) {
-        request = request.header("If-Modified-Since", since);
+    for (name, value) in known
+        .map(SessionMark::conditional_headers)
+        .unwrap_or_default()
+    {
+        request = request.header(name, value);
     }
     let response = request.send().map_err(context)?;
     if response.status == 304 && known.is_some() {
@@ -183,7 +183,7 @@ fn read_session(
         } => (lines, etag, last_modified),
     };
     let print = fingerprint(&lines);
-    if let Some(known) = known.filter(|k| k.fingerprint == print) {
+    if let Some(known) = known.filter(|k| k.matches(&print)) {
         let mark = SessionMark {
             etag,
             last_modified,
@@ -282,8 +282,8 @@ fn finish(run: &mut Run, config: &Config, next: Bookmark, c: Counters) -> Result
     );
     if !c.broken.is_empty() && c.broken.len() == c.read {
         return Err(Error::source_changed(format!(
-            "none of the {} session pages read from {} could be parsed; the site's format has probably changed. First problem: {}",
-            c.read, config.index_url, c.broken[0]
+            "no session page read in this run could be parsed ({} read, {} unchanged, index {}); the site's format has probably changed. First problem: {}",
+            c.read, c.unchanged, config.index_url, c.broken[0]
         )));
     }
     run.checkpoint(STREAM, &next.to_json())

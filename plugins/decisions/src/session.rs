@@ -243,6 +243,9 @@ struct Preamble {
     /// The first untitled line, the title when there is no `относно`.
     first_line: Option<String>,
     legal_basis: Option<String>,
+    /// `Алтернативно предложение на ПГ …`: who proposed the counter-proposal
+    /// voted first.
+    alternative_proposer: Option<String>,
 }
 
 impl Preamble {
@@ -262,6 +265,10 @@ impl Preamble {
             return;
         }
         self.title_open = false;
+        if let Some(who) = words::alternative_proposer(line) {
+            self.alternative_proposer = Some(who);
+            return;
+        }
         self.reference = self
             .reference
             .take()
@@ -494,7 +501,8 @@ impl<'a> Parser<'a> {
         })?;
         let seq = self.per_item.entry(item.item.clone()).or_insert(0);
         *seq += 1;
-        let id = match *seq {
+        let nth = *seq;
+        let id = match nth {
             1 => format!("{first_day}.{}", item.item),
             n => format!("{first_day}.{}-{n}", item.item),
         };
@@ -516,6 +524,14 @@ impl<'a> Parser<'a> {
             .legal_basis
             .clone()
             .or_else(|| item.preamble.legal_basis.clone());
+        // A counter-proposal is the item's first vote; the item's own
+        // proposal, by the original proposer, comes after it.
+        let proposer = match &item.preamble.alternative_proposer {
+            Some(who) if nth == 1 && result == Outcome::Rejected && !draft.resolves => {
+                Some(who.clone())
+            }
+            _ => item.preamble.proposer.clone(),
+        };
         Ok(Decision {
             id,
             item: item.item.clone(),
@@ -524,7 +540,7 @@ impl<'a> Parser<'a> {
             reference: item.preamble.reference.clone(),
             title: title.to_string(),
             text: text.filter(|_| result != Outcome::Rejected || draft.resolves),
-            proposer: item.preamble.proposer.clone(),
+            proposer,
             legal_basis,
             result,
             vote_type: vote_kind(&draft, result),
@@ -809,6 +825,8 @@ mod tests {
         };
         assert_eq!(alternative.id, "2024-04-23.4");
         assert_eq!(alternative.result, Outcome::Rejected);
+        assert_eq!(alternative.proposer.as_deref(), Some("ПГ „Х“"));
+        assert_eq!(adopted.proposer.as_deref(), Some("Кмета"));
         assert_eq!(alternative.counts.yes, Some(10));
         assert_eq!(adopted.id, "2024-04-23.4-2");
         assert_eq!(adopted.result, Outcome::Adopted);

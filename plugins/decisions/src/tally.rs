@@ -132,10 +132,14 @@ const OPENINGS: &[&str] = &[
     "гласуване",
     "гласуването",
     "поименно",
+    "поименното",
     "тайно",
+    "тайното",
     "явно",
+    "явното",
     "резултати",
     "резултат",
+    "резултатът",
 ];
 
 /// Reads a line that may state a vote. `Ok(None)`: not a vote line.
@@ -281,11 +285,12 @@ fn drop_voter_totals(tokens: Vec<Token>) -> Vec<Token> {
     out
 }
 
+/// `поименно`/`поименното`, `тайно`/`тайното`, `явно`/`явното`.
 fn vote_type(tokens: &[Token]) -> Option<VoteType> {
     tokens.iter().find_map(|t| match t {
-        Token::Word(w) if w == "поименно" => Some(VoteType::RollCall),
-        Token::Word(w) if w == "тайно" => Some(VoteType::Secret),
-        Token::Word(w) if w == "явно" => Some(VoteType::Open),
+        Token::Word(w) if w.starts_with("поименн") => Some(VoteType::RollCall),
+        Token::Word(w) if w.starts_with("тайн") => Some(VoteType::Secret),
+        Token::Word(w) if w.starts_with("явн") => Some(VoteType::Open),
         _ => None,
     })
 }
@@ -502,6 +507,10 @@ mod tests {
             read(
                 "Тайно гласуване: «за» - 35 гласа, «против» - 10 гласа, «въздържали се» - 4 гласа"
             ),
+            (Some(VoteType::Secret), counts(Some(35), Some(10), Some(4)))
+        );
+        assert_eq!(
+            read("Резултати от тайното гласуване: „за“ – 35, „против“ – 10, „въздържали се“ – 4"),
             (Some(VoteType::Secret), counts(Some(35), Some(10), Some(4)))
         );
         assert_eq!(

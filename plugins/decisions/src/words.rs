@@ -517,7 +517,7 @@ pub fn proposer(line: &str) -> Option<String> {
         .filter_map(|kind| f.find_words(kind).map(|at| at + kind.chars().count()))
         .min()?;
     let from = skip_spaces(&f.folded, kind_end);
-    if !starts_word(&f.folded, from, "от") {
+    if !(starts_word(&f.folded, from, "от") || starts_word(&f.folded, from, "на")) {
         return None;
     }
     let start = from + 2;
@@ -530,6 +530,49 @@ pub fn proposer(line: &str) -> Option<String> {
     (!who.is_empty()).then_some(who)
 }
 
+/// Who brings a counter-proposal voted before the item's own:
+/// `Алтернативно предложение на ПГ „Нов ред“ за …` gives `ПГ „Нов ред“`.
+pub fn alternative_proposer(line: &str) -> Option<String> {
+    let f = Folded::new(line);
+    let k = &f.folded;
+    let opening = [
+        "алтернативно предложение",
+        "контрапредложение",
+        "друго предложение",
+    ]
+    .iter()
+    .find(|o| starts_at(k, 0, o))?;
+    let from = skip_spaces(k, opening.chars().count());
+    if !(starts_word(k, from, "от") || starts_word(k, from, "на")) {
+        return None;
+    }
+    let start = from + 2;
+    // A group's name ends with its closing quote (`ПГ „Обединени за
+    // Бургас“` holds a ` за `); a person's name before `за`, `относно` or
+    // a comma.
+    let stop = [" за ", " относно", ", ", ":"]
+        .iter()
+        .filter_map(|stop| {
+            let byte = f
+                .key()
+                .match_indices(stop)
+                .map(|(b, _)| b)
+                .find(|&b| f.key()[..b].chars().count() > start)?;
+            Some(f.key()[..byte].chars().count())
+        })
+        .min()
+        .unwrap_or(f.len());
+    let open_quote = (start..stop).find(|&i| k[i] == '"');
+    let end = match open_quote {
+        Some(open) => (open + 1..f.len())
+            .find(|&i| k[i] == '"')
+            .map_or(stop, |close| close + 1),
+        None => stop,
+    };
+    let who = f.original(start, end);
+    (!who.is_empty()).then_some(who)
+}
+
 /// The legal basis after `на основание`, up to the council's name or the
 /// end: `Общински съвет – Бургас, на основание чл. 21, ал. 2 от ЗМСМА,`
 /// gives `чл. 21, ал. 2 от ЗМСМА`.
@@ -537,12 +580,19 @@ pub fn legal_basis(line: &str) -> Option<String> {
     let f = Folded::new(line);
     let at = f.find("на основание")?;
     let start = at + "на основание".chars().count();
-    let end = [", общински", " общински", ", общинският", " общинският"]
-        .iter()
-        .filter_map(|stop| f.find(stop))
-        .filter(|&end| end > start)
-        .min()
-        .unwrap_or(f.len());
+    // The council's name ends the citation; `Закона за общинския дълг`
+    // inside it does not.
+    let end = [
+        ", общински съвет",
+        " общински съвет",
+        ", общинският съвет",
+        " общинският съвет",
+    ]
+    .iter()
+    .filter_map(|stop| f.find(stop))
+    .filter(|&end| end > start)
+    .min()
+    .unwrap_or(f.len());
     let basis = f.original(start, end);
     let basis = basis.trim_end_matches([',', ';', ':', ' ']).to_string();
     (!basis.is_empty()).then_some(basis)
@@ -936,6 +986,20 @@ mod tests {
         assert_eq!(subject(line).as_deref(), Some("Отпускане на помощ"));
         assert_eq!(proposer("Докладна записка относно реализация"), None);
         assert_eq!(
+            alternative_proposer("Алтернативно предложение на ПГ „Нов ред“ за търг").as_deref(),
+            Some("ПГ „Нов ред“")
+        );
+        assert_eq!(alternative_proposer("Предложението не се приема."), None);
+        assert_eq!(
+            alternative_proposer("Алтернативно предложение от ПГ „Обединени за Бургас“ за търг")
+                .as_deref(),
+            Some("ПГ „Обединени за Бургас“")
+        );
+        assert_eq!(
+            alternative_proposer("Контрапредложение от Иван Петров за по-ниска цена").as_deref(),
+            Some("Иван Петров")
+        );
+        assert_eq!(
             legal_basis("Общински съвет – Бургас, на основание чл. 21, ал. 2 от ЗМСМА,").as_deref(),
             Some("чл. 21, ал. 2 от ЗМСМА")
         );
@@ -945,6 +1009,13 @@ mod tests {
             )
             .as_deref(),
             Some("чл. 21, ал. 1, т. 8 от ЗМСМА и чл. 8 от ЗОС")
+        );
+        assert_eq!(
+            legal_basis(
+                "На основание чл. 17, ал. 1 от Закона за общинския дълг Общински съвет – Бургас:"
+            )
+            .as_deref(),
+            Some("чл. 17, ал. 1 от Закона за общинския дълг")
         );
     }
 
