@@ -8,7 +8,9 @@
 //! of skipped pages stay as they were.
 //!
 //! A session page that cannot be read completely publishes nothing of that
-//! session. By default (`on_broken_page = "skip"`) the run goes on without
+//! session; a listed page that is gone (404) is treated the same way, while
+//! an unavailable site (5xx, timeouts) fails the run as transient. By
+//! default (`on_broken_page = "skip"`) the run goes on without
 //! it, warns naming the page and what was wrong, and leaves it out of the
 //! bookmark so the next run reads it again: one mangled page does not hold
 //! back the decisions of every later session, and the warning repeats in
@@ -24,7 +26,7 @@ use vitrina_sdk::prelude::*;
 
 use crate::bookmark::{Bookmark, Previous, SessionMark, fingerprint};
 use crate::index::{SessionLink, parse_index};
-use crate::session::{ParseError, Session, parse_session};
+use crate::session::{Session, parse_session};
 use crate::{Config, OnBrokenPage, STREAM, decision_row, html};
 
 /// The plugin version: a bookmark written by another version is ignored,
@@ -34,9 +36,12 @@ const PARSER: &str = env!("CARGO_PKG_VERSION");
 /// What a run did, for its log line.
 #[derive(Default)]
 struct Counters {
-    read: usize,
+    /// Pages read and parsed completely.
+    parsed: usize,
+    /// Pages unchanged since the bookmark, not parsed.
     unchanged: usize,
     skipped_before_since: usize,
+    /// Why each broken page (unparsable or gone) was left out.
     broken: Vec<String>,
     decisions: usize,
 }
@@ -168,7 +173,17 @@ fn read_session(
 ) -> Result<(), Error> {
     let url = link.url.as_str();
     let known = previous.get(url);
-    let (lines, etag, last_modified) = match fetch_page(&link.url, known)? {
+    let page = match fetch_page(&link.url, known) {
+        Ok(page) => page,
+        // A listed page that is gone (404) or too large is one broken page,
+        // not a broken site; unavailability (5xx, timeouts) and denials
+        // still fail the run.
+        Err(Error::SourceChanged(message)) => {
+            return broken_page(run, config, message, counters);
+        }
+        Err(other) => return Err(other),
+    };
+    let (lines, etag, last_modified) = match page {
         Page::NotModified => {
             if let Some(known) = known {
                 next.sessions.insert(url.to_string(), known.clone());
@@ -193,11 +208,11 @@ fn read_session(
         counters.unchanged += 1;
         return Ok(());
     }
-    counters.read += 1;
     let session = match parse_session(&lines, url) {
         Ok(session) => session,
-        Err(e) => return broken_page(run, config, e, counters),
+        Err(e) => return broken_page(run, config, e.to_string(), counters),
     };
+    counters.parsed += 1;
     if config.since.is_some_and(|since| session.date < since) {
         counters.skipped_before_since += 1;
         return Ok(());
@@ -233,10 +248,11 @@ fn emit_session(run: &mut Run, session: &Session, counters: &mut Counters) -> Re
     Ok(())
 }
 
+/// A page left out: unparsable, or gone from the site.
 fn broken_page(
     run: &mut Run,
     config: &Config,
-    error: ParseError,
+    error: String,
     counters: &mut Counters,
 ) -> Result<(), Error> {
     if config.on_broken_page == OnBrokenPage::Fail {
@@ -247,7 +263,7 @@ fn broken_page(
     run.warn(format!(
         "skipped a session page: {error}. None of its decisions were emitted (earlier versions of them stay published); it is read again next run"
     ));
-    counters.broken.push(error.to_string());
+    counters.broken.push(error);
     Ok(())
 }
 
@@ -273,17 +289,20 @@ fn claim_date(
 
 fn finish(run: &mut Run, config: &Config, next: Bookmark, c: Counters) -> Result<(), Error> {
     info!(
-        "{} session pages read, {} unchanged, {} broken, {} before `since`; {} decisions emitted",
-        c.read,
+        "{} session pages parsed, {} unchanged, {} broken, {} before `since`; {} decisions emitted",
+        c.parsed,
         c.unchanged,
         c.broken.len(),
         c.skipped_before_since,
         c.decisions
     );
-    if !c.broken.is_empty() && c.broken.len() == c.read {
+    if !c.broken.is_empty() && c.parsed == 0 {
         return Err(Error::source_changed(format!(
-            "no session page read in this run could be parsed ({} read, {} unchanged, index {}); the site's format has probably changed. First problem: {}",
-            c.read, c.unchanged, config.index_url, c.broken[0]
+            "no session page read in this run could be parsed ({} broken, {} unchanged, index {}); the site's format has probably changed. First problem: {}",
+            c.broken.len(),
+            c.unchanged,
+            config.index_url,
+            c.broken[0]
         )));
     }
     run.checkpoint(STREAM, &next.to_json())
