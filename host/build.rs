@@ -8,7 +8,11 @@ use std::path::PathBuf;
 
 /// Plugin packages shipped inside the binary; the id is the part after
 /// `vitrina-plugin-`.
-const BUNDLED: &[&str] = &["vitrina-plugin-projects", "vitrina-plugin-budget"];
+const BUNDLED: &[&str] = &[
+    "vitrina-plugin-projects",
+    "vitrina-plugin-budget",
+    "vitrina-plugin-decisions",
+];
 
 /// Plugin packages for tests and benchmarks, never shipped.
 const DEVELOPMENT: &[&str] = &["vitrina-plugin-hostile", "vitrina-plugin-rows"];

@@ -29,8 +29,11 @@ pub const DATAPACKAGE: &str = "datapackage.json";
 /// The Fiscal Data Package of a `budget` version.
 pub const FISCAL_DATAPACKAGE: &str = "fiscal-datapackage.json";
 
+/// The Popolo motions and vote events of a `decision` version.
+pub const POPOLO: &str = "popolo.json";
+
 /// Every name a derived file may have, for routing downloads.
-const NAMES: &[&str] = &[DATAPACKAGE, FISCAL_DATAPACKAGE];
+const NAMES: &[&str] = &[DATAPACKAGE, FISCAL_DATAPACKAGE, POPOLO];
 
 /// Whether `file` names a derived file.
 pub fn is_derived(file: &str) -> bool {
@@ -45,10 +48,12 @@ pub fn for_dataset(dataset: &DatasetConfig, base_url: &str) -> Vec<Arc<dyn Deriv
         about: about.clone(),
         profile,
     })];
-    match profile {
-        Some(profile) if profile.name == "budget" => {
-            files.push(Arc::new(FiscalDataPackage { about, profile }))
-        }
+    match profile.map(|p| p.name.as_str()) {
+        Some("budget") => files.push(Arc::new(FiscalDataPackage {
+            about,
+            profile: profile.expect("matched above"),
+        })),
+        Some("decision") => files.push(Arc::new(Popolo { about })),
         _ => {}
     }
     files
@@ -59,6 +64,7 @@ pub fn for_dataset(dataset: &DatasetConfig, base_url: &str) -> Vec<Arc<dyn Deriv
 pub fn standard_file(profile: Option<&str>) -> Option<(&'static str, &'static str)> {
     match profile? {
         "budget" => Some(("fiscal_data_package", FISCAL_DATAPACKAGE)),
+        "decision" => Some(("popolo", POPOLO)),
         _ => None,
     }
 }
@@ -161,6 +167,32 @@ impl DerivedFile for FiscalDataPackage {
                 vitrina_standards::fdp::fiscal_data_package(&publication, &profile, &summary);
             serde_json::to_writer_pretty(&mut *out, &package)?;
             out.write_all(b"\n")
+        })
+    }
+}
+
+/// `popolo.json`: each decision as a Popolo motion with its vote event,
+/// for parliamentary-monitoring tools.
+struct Popolo {
+    about: About,
+}
+
+impl DerivedFile for Popolo {
+    fn name(&self) -> &'static str {
+        POPOLO
+    }
+
+    fn write(
+        &self,
+        out: &mut (dyn Write + Send),
+        version: &VersionFacts,
+        schema: &StreamSchema,
+        rows: &mut RowSource<'_>,
+    ) -> Result<(), StoreError> {
+        let publication = self.about.publication(version);
+        json_rows(schema, rows, out, move |out, rows| {
+            let mut out = out;
+            vitrina_standards::popolo::write_popolo(&mut out, &publication, rows)
         })
     }
 }

@@ -25,6 +25,7 @@ use crate::schema::{FieldType, Row, StreamSchema, Value};
 /// The profiles compiled into the binary: (name, Table Schema JSON).
 const SOURCES: &[(&str, &str)] = &[
     ("budget", include_str!("budget.json")),
+    ("decision", include_str!("decision.json")),
     ("project", include_str!("project.json")),
 ];
 

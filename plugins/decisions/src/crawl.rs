@@ -1,0 +1,309 @@
+//! One run: follow the index, read the session pages that are new or have
+//! changed since the bookmark, emit their decisions, save the new bookmark.
+//!
+//! A page is read again when the server does not answer a conditional
+//! request with 304 and its content lines differ from the fingerprint
+//! remembered. Every decision of a page that is read is emitted; nothing of
+//! a page that is skipped. With the dataset published in merge mode, rows
+//! of skipped pages stay as they were.
+//!
+//! A session page that cannot be read completely publishes nothing of that
+//! session; a listed page that is gone (404) is treated the same way, while
+//! an unavailable site (5xx, timeouts) fails the run as transient. By
+//! default (`on_broken_page = "skip"`) the run goes on without
+//! it, warns naming the page and what was wrong, and leaves it out of the
+//! bookmark so the next run reads it again: one mangled page does not hold
+//! back the decisions of every later session, and the warning repeats in
+//! every run's summary until the page or the plugin is fixed. If no page
+//! read in the run could be parsed, the site has most likely changed its
+//! format: the run fails with `source changed`. `on_broken_page = "fail"`
+//! fails the run on the first broken page.
+
+use std::collections::{HashMap, HashSet};
+
+use url::Url;
+use vitrina_sdk::prelude::*;
+
+use crate::bookmark::{Bookmark, Previous, SessionMark, fingerprint};
+use crate::index::{SessionLink, parse_index};
+use crate::session::{Session, parse_session};
+use crate::{Config, OnBrokenPage, STREAM, decision_row, html};
+
+/// The plugin version: a bookmark written by another version is ignored,
+/// since a new parser may read old pages differently.
+const PARSER: &str = env!("CARGO_PKG_VERSION");
+
+/// What a run did, for its log line.
+#[derive(Default)]
+struct Counters {
+    /// Pages read and parsed completely.
+    parsed: usize,
+    /// Pages unchanged since the bookmark, not parsed.
+    unchanged: usize,
+    skipped_before_since: usize,
+    /// Why each broken page (unparsable or gone) was left out.
+    broken: Vec<String>,
+    decisions: usize,
+}
+
+pub fn collect(run: &mut Run, config: &Config) -> Result<(), Error> {
+    let previous = previous_bookmark(run);
+    let links = session_links(run, config)?;
+    if links.is_empty() {
+        return Err(Error::source_changed(format!(
+            "the index {} links to no session's decisions page (looked for links whose text names decisions of a session, „ВЗЕТИ РЕШЕНИЯ НА ЗАСЕДАНИЕ …“); has the layout changed?",
+            config.index_url
+        )));
+    }
+    info!("{} session pages listed", links.len());
+    let mut next = Bookmark::new(PARSER);
+    let mut sessions_by_date: HashMap<String, String> = HashMap::new();
+    let mut counters = Counters::default();
+    let total = links.len() as u64;
+    for (done, link) in links.iter().enumerate() {
+        run.progress(done as u64, Some(total));
+        if config
+            .since
+            .is_some_and(|since| link.date.is_some_and(|d| d < since))
+        {
+            counters.skipped_before_since += 1;
+            continue;
+        }
+        read_session(run, config, link, &previous, &mut next, &mut counters)?;
+        claim_date(&next, &link.url, &mut sessions_by_date)?;
+    }
+    run.progress(total, Some(total));
+    finish(run, config, next, counters)
+}
+
+/// The bookmark of the last published run, unless this is a full refresh.
+fn previous_bookmark(run: &mut Run) -> Previous {
+    let previous = Previous::load(run.state(STREAM).as_deref(), PARSER);
+    match &previous {
+        Previous::None => info!("no bookmark: reading every session page"),
+        Previous::OtherParser(v) => {
+            info!("bookmark written by version {v}: reading every session page again")
+        }
+        Previous::Unreadable(e) => run.warn(format!(
+            "the saved bookmark cannot be read ({e}); reading every session page"
+        )),
+        Previous::Usable(b) => info!("bookmark remembers {} session pages", b.sessions.len()),
+    }
+    previous
+}
+
+/// Every session link on the index and its next pages, in order, each once.
+fn session_links(run: &mut Run, config: &Config) -> Result<Vec<SessionLink>, Error> {
+    let mut links = Vec::new();
+    let mut seen_links = HashSet::new();
+    let mut seen_pages = HashSet::new();
+    let mut next = Some(config.index_url.clone());
+    while let Some(page) = next.take() {
+        if !seen_pages.insert(page.clone()) {
+            run.warn(format!(
+                "index page {page} links back to an earlier page; stopped following"
+            ));
+            break;
+        }
+        if seen_pages.len() > config.max_index_pages {
+            run.warn(format!(
+                "stopped after {} index pages (max_index_pages); older sessions are not read",
+                config.max_index_pages
+            ));
+            break;
+        }
+        let html =
+            fetch::get_text(page.as_str()).map_err(|e| e.context(format!("index page {page}")))?;
+        let index = parse_index(&html, &page);
+        links.extend(
+            index
+                .sessions
+                .into_iter()
+                .filter(|l| seen_links.insert(l.url.clone())),
+        );
+        next = index.next_page;
+    }
+    Ok(links)
+}
+
+/// A session page as fetched.
+enum Page {
+    /// The server answered 304 to the bookmark's validators.
+    NotModified,
+    Fetched {
+        lines: Vec<String>,
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
+}
+
+fn fetch_page(url: &Url, known: Option<&SessionMark>) -> Result<Page, Error> {
+    let context = |e: Error| e.context(format!("session page {url}"));
+    let mut request = Request::get(url.as_str());
+    for (name, value) in known
+        .map(SessionMark::conditional_headers)
+        .unwrap_or_default()
+    {
+        request = request.header(name, value);
+    }
+    let response = request.send().map_err(context)?;
+    if response.status == 304 && known.is_some() {
+        return Ok(Page::NotModified);
+    }
+    let response = response.error_for_status().map_err(context)?;
+    let etag = response.header("etag").map(str::to_string);
+    let last_modified = response.header("last-modified").map(str::to_string);
+    let html = response.text().map_err(context)?;
+    Ok(Page::Fetched {
+        lines: html::content_lines(&html),
+        etag,
+        last_modified,
+    })
+}
+
+/// Reads one session page unless it is unchanged, emits its decisions and
+/// records it in `next`.
+fn read_session(
+    run: &mut Run,
+    config: &Config,
+    link: &SessionLink,
+    previous: &Previous,
+    next: &mut Bookmark,
+    counters: &mut Counters,
+) -> Result<(), Error> {
+    let url = link.url.as_str();
+    let known = previous.get(url);
+    let page = match fetch_page(&link.url, known) {
+        Ok(page) => page,
+        // A listed page that is gone (404) or too large is one broken page,
+        // not a broken site; unavailability (5xx, timeouts) and denials
+        // still fail the run.
+        Err(Error::SourceChanged(message)) => {
+            return broken_page(run, config, message, counters);
+        }
+        Err(other) => return Err(other),
+    };
+    let (lines, etag, last_modified) = match page {
+        Page::NotModified => {
+            if let Some(known) = known {
+                next.sessions.insert(url.to_string(), known.clone());
+            }
+            counters.unchanged += 1;
+            return Ok(());
+        }
+        Page::Fetched {
+            lines,
+            etag,
+            last_modified,
+        } => (lines, etag, last_modified),
+    };
+    let print = fingerprint(&lines);
+    if let Some(known) = known.filter(|k| k.matches(&print)) {
+        let mark = SessionMark {
+            etag,
+            last_modified,
+            ..known.clone()
+        };
+        next.sessions.insert(url.to_string(), mark);
+        counters.unchanged += 1;
+        return Ok(());
+    }
+    let session = match parse_session(&lines, url) {
+        Ok(session) => session,
+        Err(e) => return broken_page(run, config, e.to_string(), counters),
+    };
+    counters.parsed += 1;
+    if config.since.is_some_and(|since| session.date < since) {
+        counters.skipped_before_since += 1;
+        return Ok(());
+    }
+    emit_session(run, &session, counters)?;
+    next.sessions.insert(
+        url.to_string(),
+        SessionMark {
+            etag,
+            last_modified,
+            fingerprint: print,
+            session_date: session.date.to_string(),
+            decisions: session.decisions.len(),
+        },
+    );
+    Ok(())
+}
+
+fn emit_session(run: &mut Run, session: &Session, counters: &mut Counters) -> Result<(), Error> {
+    for warning in &session.warnings {
+        run.warn(warning.clone());
+    }
+    for decision in &session.decisions {
+        run.emit(decision_row(run, session, decision))?;
+    }
+    counters.decisions += session.decisions.len();
+    debug!(
+        "{}: session of {}, {} decisions",
+        session.url,
+        session.date,
+        session.decisions.len()
+    );
+    Ok(())
+}
+
+/// A page left out: unparsable, or gone from the site.
+fn broken_page(
+    run: &mut Run,
+    config: &Config,
+    error: String,
+    counters: &mut Counters,
+) -> Result<(), Error> {
+    if config.on_broken_page == OnBrokenPage::Fail {
+        return Err(Error::source_changed(format!(
+            "{error}. Nothing was published; fix the page or update the plugin (on_broken_page = \"fail\")"
+        )));
+    }
+    run.warn(format!(
+        "skipped a session page: {error}. None of its decisions were emitted (earlier versions of them stay published); it is read again next run"
+    ));
+    counters.broken.push(error);
+    Ok(())
+}
+
+/// Ids are made of the session's date, so two pages with the same session
+/// date would give the same ids. The same session listed under two URLs is
+/// the likely cause; either way a person must look.
+fn claim_date(
+    next: &Bookmark,
+    url: &Url,
+    sessions_by_date: &mut HashMap<String, String>,
+) -> Result<(), Error> {
+    let Some(mark) = next.sessions.get(url.as_str()) else {
+        return Ok(());
+    };
+    match sessions_by_date.insert(mark.session_date.clone(), url.to_string()) {
+        Some(other) if other != url.as_str() => Err(Error::source_changed(format!(
+            "two session pages give the same session date {}: {other} and {url}; decision ids (date.item) would collide. Is one session listed twice? Remove the duplicate from the index or report it to the site's editors",
+            mark.session_date
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn finish(run: &mut Run, config: &Config, next: Bookmark, c: Counters) -> Result<(), Error> {
+    info!(
+        "{} session pages parsed, {} unchanged, {} broken, {} before `since`; {} decisions emitted",
+        c.parsed,
+        c.unchanged,
+        c.broken.len(),
+        c.skipped_before_since,
+        c.decisions
+    );
+    if !c.broken.is_empty() && c.parsed == 0 {
+        return Err(Error::source_changed(format!(
+            "no session page read in this run could be parsed ({} broken, {} unchanged, index {}); the site's format has probably changed. First problem: {}",
+            c.broken.len(),
+            c.unchanged,
+            config.index_url,
+            c.broken[0]
+        )));
+    }
+    run.checkpoint(STREAM, &next.to_json())
+}

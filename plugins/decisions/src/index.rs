@@ -1,0 +1,209 @@
+//! The council's index of sessions: which pages hold a session's decisions,
+//! and where the index goes on.
+//!
+//! Council sites list sessions newest first on a paginated page, among
+//! links to agendas (`ДНЕВЕН РЕД НА ЗАСЕДАНИЕ №9`), draft decisions,
+//! invitations, news and PDF protocols. A link is a session's decisions
+//! page when its text speaks of decisions of a session (`ВЗЕТИ РЕШЕНИЯ НА
+//! ЗАСЕДАНИЕ №9 ОТ ДАТА 26.03.2024 ГОДИНА`, `Решения от заседание на
+//! 27 и 28.02.2020 г.`), whatever the markup around it; the date in the text,
+//! when there is one, lets a run skip sessions before `since` without
+//! fetching them.
+
+use std::collections::HashSet;
+
+use scraper::{ElementRef, Html};
+use url::Url;
+use vitrina_sdk::normalize::NaiveDate;
+
+use crate::html::select;
+use crate::words::{self, Folded};
+
+/// A link to a session's decisions page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionLink {
+    /// Absolute, without fragment.
+    pub url: Url,
+    /// The session's (first) date as the link text gives it.
+    pub date: Option<NaiveDate>,
+}
+
+/// One page of the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexPage {
+    /// In page order, each once.
+    pub sessions: Vec<SessionLink>,
+    /// The next index page (`rel="next"`, `Следваща`, `›`).
+    pub next_page: Option<Url>,
+}
+
+/// Link targets that are documents, never session pages.
+const DOCUMENT_EXTENSIONS: &[&str] = &[
+    "pdf", "doc", "docx", "xls", "xlsx", "odt", "rtf", "zip", "rar", "7z", "jpg", "png",
+];
+
+/// Reads one index page; links are resolved against `base`.
+pub fn parse_index(html: &str, base: &Url) -> IndexPage {
+    let doc = Html::parse_document(html);
+    let next_page = next_page(&doc, base);
+    let mut seen = HashSet::new();
+    let sessions = select(doc.root_element(), "a[href]")
+        .into_iter()
+        .filter(|a| !in_navigation(*a))
+        .filter_map(|a| {
+            let text = vitrina_sdk::normalize::text::clean(&a.text().collect::<String>());
+            if !is_session_text(&text) {
+                return None;
+            }
+            let url = resolve(a, base)?;
+            let is_listing = &url == base || next_page.as_ref() == Some(&url);
+            if is_listing || is_document(&url) || !seen.insert(url.clone()) {
+                return None;
+            }
+            let date = words::session_dates(&text).into_iter().next();
+            Some(SessionLink { url, date })
+        })
+        .collect();
+    IndexPage {
+        sessions,
+        next_page,
+    }
+}
+
+/// Decisions of a session, not its agenda, draft decisions or invitation.
+fn is_session_text(text: &str) -> bool {
+    let f = Folded::new(text);
+    let k = f.key();
+    let about_decisions = k.contains("решени");
+    let about_session = k.contains("заседани") || k.contains("сесия");
+    let other = ["дневен ред", "проект", "покана"]
+        .iter()
+        .any(|w| k.contains(w));
+    about_decisions && about_session && !other
+}
+
+/// Links in menus and breadcrumbs repeat site sections (`Решения на
+/// заседания`), never a session.
+fn in_navigation(a: ElementRef<'_>) -> bool {
+    a.ancestors().filter_map(ElementRef::wrap).any(|e| {
+        let el = e.value();
+        matches!(el.name(), "nav" | "header" | "footer")
+            || el.classes().any(|c| {
+                let c = c.to_ascii_lowercase();
+                c.contains("menu") || c.contains("breadcrumb")
+            })
+    })
+}
+
+fn resolve(a: ElementRef<'_>, base: &Url) -> Option<Url> {
+    let mut url = base.join(a.attr("href")?.trim()).ok()?;
+    url.set_fragment(None);
+    is_same_site(&url, base).then_some(url)
+}
+
+/// Same host, and the same scheme or both web schemes (sites mix `http`
+/// and `https` links; fixtures are read from `file:///`).
+fn is_same_site(url: &Url, base: &Url) -> bool {
+    let is_web = |u: &Url| matches!(u.scheme(), "http" | "https");
+    let same_scheme = url.scheme() == base.scheme() || (is_web(url) && is_web(base));
+    let is_page_scheme = is_web(url) || url.scheme() == "file";
+    same_scheme && is_page_scheme && url.host() == base.host()
+}
+
+fn is_document(url: &Url) -> bool {
+    let last = url
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .unwrap_or("");
+    last.rsplit_once('.')
+        .is_some_and(|(_, ext)| DOCUMENT_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()))
+}
+
+/// `rel="next"` on a link or `<link>`, else a link whose text says next.
+/// Never the page itself.
+fn next_page(doc: &Html, base: &Url) -> Option<Url> {
+    let by_rel = select(doc.root_element(), "a[href][rel], link[href][rel]")
+        .into_iter()
+        .filter(|e| {
+            e.attr("rel").is_some_and(|r| {
+                r.split_ascii_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case("next"))
+            })
+        });
+    let by_text = select(doc.root_element(), "a[href]")
+        .into_iter()
+        .filter(|a| says_next(*a));
+    by_rel
+        .chain(by_text)
+        .filter_map(|e| resolve(e, base))
+        .find(|url| url != base)
+}
+
+fn says_next(a: ElementRef<'_>) -> bool {
+    let text = vitrina_sdk::normalize::text::clean(&a.text().collect::<String>());
+    // Arrows are compared before folding, which would turn `»` into `"`.
+    let arrow = matches!(text.as_str(), "›" | "»" | "›»" | ">" | "→");
+    let f = Folded::new(&text);
+    arrow
+        || ["следваща", "напред", "next"]
+            .iter()
+            .any(|w| f.key().starts_with(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).expect("test URL")
+    }
+
+    #[test]
+    fn session_links_among_agendas_news_menus_and_documents() {
+        let base = url("https://burgascouncil.org/reshenia");
+        let page = r#"<html><body>
+          <nav><a href="/reshenia">Решения на заседания</a></nav>
+          <div class="view-content">
+            <h3><a href="/node/781">ВЗЕТИ РЕШЕНИЯ НА ЗАСЕДАНИЕ №9 ОТ ДАТА 26.03.2024 ГОДИНА</a></h3>
+            <a href="/node/777">ДНЕВЕН РЕД НА ЗАСЕДАНИЕ №9 ОТ ДАТА 26.03.2024 ГОДИНА</a>
+            <a href="/files/protokol-9.pdf">Решения от заседание №9 (PDF)</a>
+            <a href="/node/781#top">ВЗЕТИ РЕШЕНИЯ НА ЗАСЕДАНИЕ №9</a>
+            <a href="https://other.example/node/1">Взети решения на заседание №1</a>
+            <a href="node/640">Решения от заседание на 27 и 28.02.2020 г.</a>
+            <a href="/novini/1752">Важно съобщение</a>
+          </div>
+          <ul class="pager"><li><a href="?page=1" rel="next">Следваща ›</a></li></ul>
+        </body></html>"#;
+        let index = parse_index(page, &base);
+        assert_eq!(
+            index.sessions,
+            vec![
+                SessionLink {
+                    url: url("https://burgascouncil.org/node/781"),
+                    date: NaiveDate::from_ymd_opt(2024, 3, 26)
+                },
+                SessionLink {
+                    url: url("https://burgascouncil.org/node/640"),
+                    date: NaiveDate::from_ymd_opt(2020, 2, 27)
+                },
+            ]
+        );
+        assert_eq!(
+            index.next_page,
+            Some(url("https://burgascouncil.org/reshenia?page=1"))
+        );
+    }
+
+    #[test]
+    fn next_page_by_arrow_and_never_the_page_itself() {
+        let base = url("file:///index.html");
+        let page =
+            r#"<a href="index.html">1</a> <a href="index.html">»</a> <a href="index-2.html">›</a>"#;
+        assert_eq!(
+            parse_index(page, &base).next_page,
+            Some(url("file:///index-2.html"))
+        );
+        let last = r#"<a href="index.html" rel="next">Следваща</a>"#;
+        assert_eq!(parse_index(last, &base).next_page, None);
+    }
+}
