@@ -330,7 +330,7 @@ pub fn read_contract(
         contract_date,
         value,
         currency,
-        value_eur: to_eur(value, currency),
+        value_eur: euro(value, currency),
         supplier_name: optional(record, Column::SupplierName),
         supplier_eik: read_supplier_eik(record, &mut notes),
         bids_count: read_count(record, Column::Bids, &mut notes),
@@ -340,6 +340,14 @@ pub fn read_contract(
         source_url,
     };
     Ok(Read { contract, notes })
+}
+
+/// The euro value, always with two decimals (`100.00`, not `100`), as a
+/// price is written.
+fn euro(value: Decimal, currency: Currency) -> Decimal {
+    let mut eur = to_eur(value, currency);
+    eur.rescale(2);
+    eur
 }
 
 fn row_error(column: Column, reason: impl fmt::Display) -> RowError {
@@ -518,7 +526,10 @@ fn read_supplier_eik(record: &impl Record, notes: &mut Vec<Note>) -> SupplierEik
         Err(e) => {
             notes.push(Note {
                 kind: NoteKind::InvalidSupplierEik,
-                message: e.to_string(),
+                message: format!(
+                    "column \"{}\": {e}; kept as published, supplier_eik left null",
+                    Column::SupplierEik.label()
+                ),
             });
             SupplierEik {
                 valid: None,

@@ -19,33 +19,30 @@
 //! - [`export`]: streaming a yearly export record by record.
 //! - [`notices`]: the paginated JSON listing.
 //! - [`contract`]: a record normalized into a contract of the profile.
+//! - [`gather`]: a run's reading: order of sources, filter, skips, duplicates.
 //! - [`tally`]: warnings counted, keys remembered.
 
 pub mod columns;
 pub mod contract;
 pub mod export;
+pub mod gather;
 pub mod notices;
 pub mod settings;
 pub mod tally;
 
-use std::collections::HashSet;
 use std::io;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::DateTime;
 use url::Url;
 use vitrina_sdk::prelude::*;
 
-use contract::{Context, FIELDS, Record, read_contract};
-use export::ExportError;
+use contract::{Contract, FIELDS};
+use gather::{Fetcher, Sink, Time, export_error, gather};
 use notices::parse_page;
 use settings::Settings;
-use tally::{Keys, Tally, Topic};
 
 /// The stream this plugin produces.
 pub const STREAM: &str = "contracts";
-
-/// Records read between two progress reports.
-const PROGRESS_EVERY: u64 = 50_000;
 
 struct Procurement;
 
@@ -92,15 +89,14 @@ impl Plugin for Procurement {
         let settings =
             Settings::read(|k| check.config(k)).map_err(|e| Error::config(e.to_string()))?;
         for url in &settings.sources {
-            let mut body = Body::new(fetch::get(url.as_str())?);
-            let export = export::open(&mut body).map_err(|e| export_error(e, url))?;
+            let export = export::open(HostFetch.stream(url)?).map_err(|e| export_error(e, url))?;
             check.note(format!(
                 "{url}: {} of the register's columns found",
                 export.known_columns()
             ));
         }
         if let Some(url) = &settings.notices_url {
-            let page = parse_page(&fetch::get(url.as_str())?.bytes()?)
+            let page = parse_page(&HostFetch.bytes(url)?)
                 .map_err(|e| Error::source_changed(format!("listing page {url}: {e}")))?;
             check.note(format!(
                 "{url}: {} notices on the first page",
@@ -114,27 +110,10 @@ impl Plugin for Procurement {
         let settings =
             Settings::read(|k| run.config(k)).map_err(|e| Error::config(e.to_string()))?;
         let bookmark = bookmark(run);
-        let mut collector = Collector::new(run, &settings);
-        let incremental =
-            settings.incremental && bookmark.is_some() && settings.notices_url.is_some();
-        let mut newest = None;
-        if let Some(url) = &settings.notices_url {
-            let since = if incremental { bookmark } else { None };
-            newest = collector.read_listing(url, since)?;
-        }
-        if incremental {
-            info!("incremental run: notices modified after the bookmark only");
-        } else {
-            for url in settings.sources.iter().rev() {
-                collector.read_export(url)?;
-            }
-        }
-        collector.finish()?;
-        if let Some(newest) = newest.or(bookmark) {
-            run.checkpoint(
-                STREAM,
-                &serde_json::json!({ "modified": newest.to_rfc3339() }).to_string(),
-            )?;
+        let newest = gather(&settings, bookmark, &mut HostFetch, &mut RunSink(run))?;
+        if let Some(newest) = newest {
+            let saved = serde_json::json!({ "modified": newest.to_rfc3339() });
+            run.checkpoint(STREAM, &saved.to_string())?;
         }
         Ok(())
     }
@@ -143,7 +122,7 @@ impl Plugin for Procurement {
 vitrina_sdk::export_plugin!(Procurement);
 
 /// The `modified` time saved by the last run that published, if usable.
-fn bookmark(run: &mut Run) -> Option<DateTime<FixedOffset>> {
+fn bookmark(run: &mut Run) -> Option<Time> {
     let saved = run.state(STREAM)?;
     let parsed = serde_json::from_str::<serde_json::Value>(&saved)
         .ok()
@@ -157,194 +136,50 @@ fn bookmark(run: &mut Run) -> Option<DateTime<FixedOffset>> {
     parsed
 }
 
-/// A run's reading state: what was emitted, what was doubted.
-struct Collector<'r> {
-    run: &'r mut Run,
-    buyer_eik: String,
-    context: Context,
-    max_pages: usize,
-    max_bad_rows: u64,
-    keys: Keys,
-    tally: Tally,
-    read: u64,
+/// Fetching through the host.
+struct HostFetch;
+
+impl Fetcher for HostFetch {
+    type Body = Body;
+
+    fn stream(&mut self, url: &Url) -> Result<Body, Error> {
+        Ok(Body::new(fetch::get(url.as_str())?))
+    }
+
+    fn bytes(&mut self, url: &Url) -> Result<Vec<u8>, Error> {
+        fetch::get(url.as_str())?.bytes()
+    }
 }
 
-impl<'r> Collector<'r> {
-    fn new(run: &'r mut Run, settings: &Settings) -> Self {
-        Self {
-            run,
-            buyer_eik: settings.buyer_eik.clone(),
-            context: Context {
-                ocid_prefix: settings.ocid_prefix.clone(),
-            },
-            max_pages: settings.max_pages,
-            max_bad_rows: settings.max_bad_rows,
-            keys: Keys::default(),
-            tally: Tally::default(),
-            read: 0,
-        }
-    }
+/// The run's sink: contracts become rows of [`STREAM`].
+struct RunSink<'r>(&'r mut Run);
 
-    /// Streams one export, taking the buyer's records.
-    fn read_export(&mut self, url: &Url) -> Result<(), Error> {
-        info!("reading export {url}");
-        let mut body =
-            Body::new(fetch::get(url.as_str()).map_err(|e| e.context(format!("export {url}")))?);
-        let mut export = export::open(&mut body).map_err(|e| export_error(e, url))?;
-        let want = self.buyer_eik.clone().into_bytes();
-        let before = self.run.emitted(STREAM);
-        while let Some(record) = export.next_record().map_err(|e| export_error(e, url))? {
-            self.read += 1;
-            if self.read.is_multiple_of(PROGRESS_EVERY) {
-                self.run.progress(self.read, None);
-            }
-            if record.buyer_is(&want) {
-                let location = format!("{url}#L{}", record.line);
-                self.take(&record, location)?;
-            }
-        }
-        info!(
-            "{url}: {} contracts of the buyer",
-            self.run.emitted(STREAM) - before
-        );
-        Ok(())
-    }
-
-    /// Reads the listing from `first`, following `next`; returns the newest
-    /// `modified` time seen. With `since`, takes only notices modified after
-    /// it and stops at the first page that has none.
-    fn read_listing(
-        &mut self,
-        first: &Url,
-        since: Option<DateTime<FixedOffset>>,
-    ) -> Result<Option<DateTime<FixedOffset>>, Error> {
-        let mut newest = since;
-        let mut seen = HashSet::new();
-        let mut next = Some(first.clone());
-        while let Some(url) = next.take() {
-            if seen.len() >= self.max_pages {
-                self.run.warn(format!(
-                    "stopped after {} listing pages (max_pages)",
-                    self.max_pages
-                ));
-                break;
-            }
-            if !seen.insert(url.clone()) {
-                self.run.warn(format!(
-                    "listing page {url} links back to an earlier page; stopped following"
-                ));
-                break;
-            }
-            let page = fetch::get(url.as_str())
-                .and_then(Response::bytes)
-                .map_err(|e| e.context(format!("listing page {url}")))?;
-            let page = parse_page(&page)
-                .map_err(|e| Error::source_changed(format!("listing page {url}: {e}")))?;
-            let mut fresh = false;
-            for notice in &page.notices {
-                newest = newest.max(Some(notice.modified));
-                if since.is_some_and(|s| notice.modified <= s) {
-                    continue;
-                }
-                fresh = true;
-                if notice.buyer_is(&self.buyer_eik) {
-                    self.take(notice, format!("{url}#notice-{}", notice.id))?;
-                }
-            }
-            if since.is_some() && !fresh {
-                break;
-            }
-            next = page
-                .next
-                .map(|n| {
-                    url.join(&n).map_err(|e| {
-                        Error::source_changed(format!("listing page {url}: \"next\" {n:?}: {e}"))
-                    })
-                })
-                .transpose()?;
-        }
-        Ok(newest)
-    }
-
-    /// Turns one record of the buyer into a row, or says why not.
-    fn take(&mut self, record: &impl Record, location: String) -> Result<(), Error> {
-        let read = match read_contract(record, &self.context, location.clone()) {
-            Ok(read) => read,
-            Err(e) => return self.skip(&location, &e.to_string()),
-        };
-        for note in read.notes {
-            let shown = self.tally.record(Topic::Note(note.kind), || {
-                format!("{location}: {}", note.message)
-            });
-            shown.into_iter().for_each(|m| self.run.warn(m));
-        }
-        let contract = read.contract;
-        if !self.keys.insert(&contract.ocid, &contract.contract_id) {
-            let shown = self.tally.record(Topic::Duplicate, || {
-                format!(
-                    "{location}: contract {} of {} was already read from a newer source; skipped",
-                    contract.contract_id, contract.unp
-                )
-            });
-            shown.into_iter().for_each(|m| self.run.warn(m));
-            return Ok(());
-        }
-        let mut row = self.run.row(STREAM);
+impl Sink for RunSink<'_> {
+    fn emit(&mut self, contract: Contract) -> Result<(), Error> {
+        let mut row = self.0.row(STREAM);
         for (field, value) in FIELDS.into_iter().zip(contract.into_values()) {
             row.put(field, value);
         }
-        self.run.emit(row)
+        self.0.emit(row)
     }
 
-    fn skip(&mut self, location: &str, why: &str) -> Result<(), Error> {
-        let shown = self
-            .tally
-            .record(Topic::Skipped, || format!("{location}: skipped: {why}"));
-        shown.into_iter().for_each(|m| self.run.warn(m));
-        if self.tally.count(Topic::Skipped) > self.max_bad_rows {
-            return Err(Error::source_changed(format!(
-                "more than {} records of the buyer could not be read (max_bad_rows); the last, {location}: {why}. Has the register changed its export format?",
-                self.max_bad_rows
-            )));
-        }
-        Ok(())
+    fn warn(&mut self, message: String) {
+        self.0.warn(message);
     }
 
-    fn finish(self) -> Result<(), Error> {
-        for line in self.tally.summary() {
-            self.run.warn(line);
-        }
-        if self.run.emitted(STREAM) == 0 && self.tally.count(Topic::Duplicate) == 0 {
-            info!(
-                "no contract of buyer {} in {} records read",
-                self.buyer_eik, self.read
-            );
-        }
-        Ok(())
+    fn info(&mut self, message: String) {
+        info!("{message}");
     }
-}
 
-/// An export error as the run reports it: a failed fetch keeps its kind,
-/// anything else means the export is not what the plugin knows.
-fn export_error(error: ExportError, url: &Url) -> Error {
-    if let ExportError::Read { line, source } = error {
-        return match source.into_inner().map(|e| e.downcast::<Error>()) {
-            Some(Ok(fetch_error)) => fetch_error.context(format!("export {url}, line {line}")),
-            Some(Err(other)) => {
-                Error::source_changed(format!("export {url}, line {line}: {other}"))
-            }
-            None => Error::source_changed(format!("export {url}, line {line}: read failed")),
-        };
+    fn progress(&mut self, records_read: u64) {
+        self.0.progress(records_read, None);
     }
-    Error::source_changed(format!(
-        "export {url}: {error}. Has the register changed its export layout? The column names the plugin knows are in plugins/procurement/src/columns.rs"
-    ))
 }
 
 /// A response body as `io::Read`, for the CSV reader. A failed chunk
 /// travels inside the `io::Error`, so the run reports the fetch's own kind
 /// (a timeout is transient; a size limit is not).
-struct Body {
+pub struct Body {
     response: Response,
     chunk: Vec<u8>,
     at: usize,
@@ -407,4 +242,69 @@ pub fn schema() -> StreamSchema {
         .field(Field::integer("duration_days", "The contract's term in days.").unit("days").nullable())
         .field(Field::date("published", "When the register published the notice.").nullable())
         .field(Field::text("source_url", "The export and line (`#L12`), or the listing page and notice (`#notice-612871`), the row was read from."))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value as Json;
+    use vitrina_sdk::row::kind_name;
+
+    use super::*;
+
+    const PROFILE: &str = include_str!("../../../host/src/validate/profiles/procurement.json");
+
+    /// The plugin's field kind for a Table Schema type.
+    fn kind_of(table_schema_type: &str) -> &str {
+        match table_schema_type {
+            "string" => "text",
+            "number" => "decimal",
+            "array" | "object" => "json",
+            other => other,
+        }
+    }
+
+    #[test]
+    fn the_stream_is_the_procurement_profile_field_for_field() {
+        let profile: Json = serde_json::from_str(PROFILE).expect("the profile is JSON");
+        assert_eq!(profile["name"], "procurement");
+        let wanted = profile["fields"].as_array().expect("fields");
+        let stream = schema();
+        let declared: Vec<(&str, &str, bool)> = stream
+            .fields()
+            .iter()
+            .map(|f| (f.name(), kind_name(f.kind()), !f.is_nullable()))
+            .collect();
+        let profiled: Vec<(&str, &str, bool)> = wanted
+            .iter()
+            .map(|f| {
+                let required = f["constraints"]["required"].as_bool().unwrap_or(false);
+                (
+                    f["name"].as_str().unwrap_or_default(),
+                    kind_of(f["type"].as_str().unwrap_or_default()),
+                    required,
+                )
+            })
+            .collect();
+        assert_eq!(declared, profiled);
+        let key: Vec<&str> = profile["primaryKey"]
+            .as_array()
+            .expect("primaryKey")
+            .iter()
+            .filter_map(Json::as_str)
+            .collect();
+        let declared_key: Vec<&str> = stream
+            .fields()
+            .iter()
+            .filter(|f| f.is_key())
+            .map(|f| f.name())
+            .collect();
+        assert_eq!(declared_key, key);
+    }
+
+    #[test]
+    fn rows_are_built_in_the_stream_order() {
+        let stream = schema();
+        let names: Vec<&str> = stream.fields().iter().map(|f| f.name()).collect();
+        assert_eq!(names, FIELDS);
+    }
 }

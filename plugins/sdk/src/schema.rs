@@ -89,6 +89,11 @@ impl Field {
         self.nullable
     }
 
+    /// Whether the field is part of the primary key.
+    pub fn is_key(&self) -> bool {
+        self.key
+    }
+
     fn to_wit(&self) -> wit::Field {
         wit::Field {
             name: self.name.clone(),
