@@ -19,11 +19,12 @@ use std::fmt;
 
 use vitrina_sdk::normalize::date::parse_date;
 use vitrina_sdk::normalize::eik::parse_eik;
-use vitrina_sdk::normalize::money::{Currency, currency_on, parse_money, to_eur};
-use vitrina_sdk::normalize::text::{clean, match_key};
+use vitrina_sdk::normalize::money::{Currency, Money, currency_on, parse_money, to_eur};
+use vitrina_sdk::normalize::text::match_key;
 use vitrina_sdk::{Decimal, NaiveDate, Value};
 
 use crate::columns::Column;
+use crate::fast::{Memo, plain_amount, plain_count, plain_date, tidy};
 
 /// A source record that can say what it holds in each column.
 pub trait Record {
@@ -32,11 +33,35 @@ pub trait Record {
     fn text(&self, column: Column) -> Option<Cow<'_, str>>;
 }
 
-/// What every contract of a run shares.
-#[derive(Debug, Clone)]
+/// What every contract of a run shares: the OCDS prefix, and the answers
+/// remembered for the values rows repeat.
+#[derive(Debug)]
 pub struct Context {
     /// The OCDS prefix without a trailing hyphen (`ocds-abc123`).
     pub ocid_prefix: String,
+    methods: Memo<Option<Method>>,
+    categories: Memo<Option<Category>>,
+    /// ЕИК text as published → its digits, or why it is not an ЕИК.
+    eiks: Memo<Result<String, String>>,
+}
+
+impl Context {
+    pub fn new(ocid_prefix: impl Into<String>) -> Self {
+        Self {
+            ocid_prefix: ocid_prefix.into(),
+            methods: Memo::default(),
+            categories: Memo::default(),
+            eiks: Memo::default(),
+        }
+    }
+
+    fn eik(&mut self, text: &str) -> Result<String, String> {
+        self.eiks.get(text, |t| {
+            parse_eik(t)
+                .map(|e| e.to_string())
+                .map_err(|e| e.to_string())
+        })
+    }
 }
 
 /// The OCDS procurement method codelist.
@@ -287,19 +312,19 @@ pub struct Read {
 /// and for messages.
 pub fn read_contract(
     record: &impl Record,
-    context: &Context,
+    context: &mut Context,
     source_url: String,
 ) -> Result<Read, RowError> {
     let mut notes = Vec::new();
     let unp = read_unp(record)?;
-    let contract_date = required(record, Column::ContractDate)
-        .and_then(|s| parse_date(&s).map_err(|e| row_error(Column::ContractDate, e)))?;
+    let contract_date = read_date(record, Column::ContractDate)?
+        .ok_or_else(|| row_error(Column::ContractDate, "blank"))?;
     let (value, marked_currency) = read_value(record)?;
     let currency = read_currency(record, Column::Currency)?
         .or(marked_currency)
         .unwrap_or_else(|| currency_on(contract_date));
     let procedure_type = required(record, Column::ProcedureType)?;
-    let method = Method::from_procedure(&procedure_type);
+    let method = context.methods.get(&procedure_type, Method::from_procedure);
     if method.is_none() {
         notes.push(Note {
             kind: NoteKind::UnknownProcedure,
@@ -319,12 +344,12 @@ pub fn read_contract(
         title: required(record, Column::Title)?,
         procedure_type,
         method,
-        category: read_category(record, &mut notes),
+        category: read_category(record, context, &mut notes),
         cpv: read_cpv(record, &mut notes),
         estimated_value,
         estimated_currency,
         buyer_name: required(record, Column::BuyerName)?,
-        buyer_eik: read_buyer_eik(record)?,
+        buyer_eik: read_buyer_eik(record, context)?,
         lot,
         contract_number,
         contract_date,
@@ -332,11 +357,17 @@ pub fn read_contract(
         currency,
         value_eur: euro(value, currency),
         supplier_name: optional(record, Column::SupplierName),
-        supplier_eik: read_supplier_eik(record, &mut notes),
+        supplier_eik: read_supplier_eik(record, context, &mut notes),
         bids_count: read_count(record, Column::Bids, &mut notes),
         eu_funded: read_flag(record, Column::EuFunded, &mut notes),
         duration_days: read_count(record, Column::DurationDays, &mut notes),
-        published: read_optional_date(record, Column::Published, &mut notes),
+        published: read_date(record, Column::Published).unwrap_or_else(|e| {
+            notes.push(Note {
+                kind: NoteKind::UnreadableDetail,
+                message: e.to_string(),
+            });
+            None
+        }),
         source_url,
     };
     Ok(Read { contract, notes })
@@ -357,11 +388,18 @@ fn row_error(column: Column, reason: impl fmt::Display) -> RowError {
     }
 }
 
-/// The cleaned text of a cell, `None` when absent or blank.
+/// The cleaned text of a cell, `None` when absent or blank; borrowed from
+/// the record when it needed no cleaning.
+fn cell(record: &impl Record, column: Column) -> Option<Cow<'_, str>> {
+    let tidied = match record.text(column)? {
+        Cow::Borrowed(text) => tidy(text),
+        Cow::Owned(text) => Cow::Owned(tidy(&text).into_owned()),
+    };
+    (!tidied.is_empty()).then_some(tidied)
+}
+
 fn optional(record: &impl Record, column: Column) -> Option<String> {
-    let text = record.text(column)?;
-    let cleaned = clean(&text);
-    (!cleaned.is_empty()).then_some(cleaned)
+    cell(record, column).map(Cow::into_owned)
 }
 
 fn required(record: &impl Record, column: Column) -> Result<String, RowError> {
@@ -372,14 +410,13 @@ fn required(record: &impl Record, column: Column) -> Result<String, RowError> {
 /// layout, which carried the УНП there. The newer layout's `ID на
 /// поръчката` is an internal number and never looks like a УНП.
 fn read_unp(record: &impl Record) -> Result<String, RowError> {
-    let candidates = [Column::Unp, Column::RegisterId];
     let mut seen = None;
-    for column in candidates {
-        if let Some(text) = optional(record, column) {
+    for column in [Column::Unp, Column::RegisterId] {
+        if let Some(text) = cell(record, column) {
             if is_unp(&text) {
-                return Ok(text);
+                return Ok(text.into_owned());
             }
-            seen.get_or_insert((column, text));
+            seen.get_or_insert((column, text.into_owned()));
         }
     }
     Err(match seen {
@@ -401,9 +438,33 @@ pub fn is_unp(s: &str) -> bool {
         })
 }
 
+/// A date cell: `Ok(None)` when blank.
+fn read_date(record: &impl Record, column: Column) -> Result<Option<NaiveDate>, RowError> {
+    let Some(text) = cell(record, column) else {
+        return Ok(None);
+    };
+    match plain_date(&text) {
+        Some(date) => Ok(Some(date)),
+        None => parse_date(&text)
+            .map(Some)
+            .map_err(|e| row_error(column, e)),
+    }
+}
+
+/// An amount cell with the currency its text names, if any.
+fn read_money(text: &str) -> Result<Option<Money>, String> {
+    match plain_amount(text) {
+        Some(amount) => Ok(Some(Money {
+            amount,
+            currency: None,
+        })),
+        None => parse_money(text).map_err(|e| e.to_string()),
+    }
+}
+
 fn read_value(record: &impl Record) -> Result<(Decimal, Option<Currency>), RowError> {
-    let text = required(record, Column::Value)?;
-    let money = parse_money(&text)
+    let text = cell(record, Column::Value).ok_or_else(|| row_error(Column::Value, "blank"))?;
+    let money = read_money(&text)
         .map_err(|e| row_error(Column::Value, e))?
         .ok_or_else(|| row_error(Column::Value, format!("{text:?} is not an amount")))?;
     if money.amount.is_sign_negative() && !money.amount.is_zero() {
@@ -415,10 +476,15 @@ fn read_value(record: &impl Record) -> Result<(Decimal, Option<Currency>), RowEr
 /// A currency cell: `Ok(None)` when absent or blank, an error when it names
 /// a currency the profile cannot carry.
 fn read_currency(record: &impl Record, column: Column) -> Result<Option<Currency>, RowError> {
-    let Some(text) = optional(record, column) else {
+    let Some(text) = cell(record, column) else {
         return Ok(None);
     };
-    Currency::from_code(&text)
+    let currency = match text.as_ref() {
+        "BGN" => Some(Currency::Bgn),
+        "EUR" => Some(Currency::Eur),
+        other => Currency::from_code(other),
+    };
+    currency
         .map(Some)
         .ok_or_else(|| row_error(column, format!("{text:?} is neither BGN nor EUR")))
 }
@@ -430,10 +496,10 @@ fn read_estimate(
     contract_currency: Currency,
     notes: &mut Vec<Note>,
 ) -> (Option<Decimal>, Option<Currency>) {
-    let Some(text) = optional(record, Column::EstimatedValue) else {
+    let Some(text) = cell(record, Column::EstimatedValue) else {
         return (None, None);
     };
-    let money = match parse_money(&text) {
+    let money = match read_money(&text) {
         Ok(Some(m)) if !m.amount.is_sign_negative() || m.amount.is_zero() => m,
         Ok(None) => return (None, None),
         _ => {
@@ -477,9 +543,13 @@ fn contract_id(
     }
 }
 
-fn read_category(record: &impl Record, notes: &mut Vec<Note>) -> Option<Category> {
-    let text = optional(record, Column::Category)?;
-    let category = Category::from_label(&text);
+fn read_category(
+    record: &impl Record,
+    context: &mut Context,
+    notes: &mut Vec<Note>,
+) -> Option<Category> {
+    let text = cell(record, Column::Category)?;
+    let category = context.categories.get(&text, Category::from_label);
     if category.is_none() {
         notes.push(Note {
             kind: NoteKind::UnknownCategory,
@@ -494,7 +564,7 @@ fn read_category(record: &impl Record, notes: &mut Vec<Note>) -> Option<Category
 
 /// The 8-digit CPV code; `45233142-6` loses its check digit, spaces go.
 fn read_cpv(record: &impl Record, notes: &mut Vec<Note>) -> Option<String> {
-    let text = optional(record, Column::Cpv)?;
+    let text = cell(record, Column::Cpv)?;
     let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let code = compact
         .split_once('-')
@@ -507,42 +577,44 @@ fn read_cpv(record: &impl Record, notes: &mut Vec<Note>) -> Option<String> {
     }
 }
 
-fn read_buyer_eik(record: &impl Record) -> Result<String, RowError> {
-    let text = required(record, Column::BuyerEik)?;
-    parse_eik(&text)
-        .map(|eik| eik.to_string())
+fn read_buyer_eik(record: &impl Record, context: &mut Context) -> Result<String, RowError> {
+    let text =
+        cell(record, Column::BuyerEik).ok_or_else(|| row_error(Column::BuyerEik, "blank"))?;
+    context
+        .eik(&text)
         .map_err(|e| row_error(Column::BuyerEik, e))
 }
 
-fn read_supplier_eik(record: &impl Record, notes: &mut Vec<Note>) -> SupplierEik {
-    let Some(published) = optional(record, Column::SupplierEik) else {
+fn read_supplier_eik(
+    record: &impl Record,
+    context: &mut Context,
+    notes: &mut Vec<Note>,
+) -> SupplierEik {
+    let Some(published) = cell(record, Column::SupplierEik) else {
         return SupplierEik::default();
     };
-    match parse_eik(&published) {
-        Ok(eik) => SupplierEik {
-            valid: Some(eik.to_string()),
-            published: Some(published),
-        },
-        Err(e) => {
-            notes.push(Note {
-                kind: NoteKind::InvalidSupplierEik,
-                message: format!(
-                    "column \"{}\": {e}; kept as published, supplier_eik left null",
-                    Column::SupplierEik.label()
-                ),
-            });
-            SupplierEik {
-                valid: None,
-                published: Some(published),
-            }
-        }
+    let valid = context.eik(&published).map_err(|e| {
+        notes.push(Note {
+            kind: NoteKind::InvalidSupplierEik,
+            message: format!(
+                "column \"{}\": {e}; kept as published, supplier_eik left null",
+                Column::SupplierEik.label()
+            ),
+        });
+    });
+    SupplierEik {
+        valid: valid.ok(),
+        published: Some(published.into_owned()),
     }
 }
 
 /// A whole number of bids or days; `не се публикува`, `-` and blanks are
 /// null without a note, since the register prints them on purpose.
 fn read_count(record: &impl Record, column: Column, notes: &mut Vec<Note>) -> Option<i64> {
-    let text = optional(record, column)?;
+    let text = cell(record, column)?;
+    if let Some(n) = plain_count(&text) {
+        return Some(n);
+    }
     let lower = text.to_lowercase();
     if matches!(
         lower.as_str(),
@@ -568,26 +640,16 @@ fn read_count(record: &impl Record, column: Column, notes: &mut Vec<Note>) -> Op
 
 /// `Да`/`Не`, as well as yes/no and 1/0 from hand-made files.
 fn read_flag(record: &impl Record, column: Column, notes: &mut Vec<Note>) -> Option<bool> {
-    let text = optional(record, column)?;
+    let text = cell(record, column)?;
+    match text.as_ref() {
+        "Да" => return Some(true),
+        "Не" => return Some(false),
+        _ => {}
+    }
     match text.to_lowercase().as_str() {
         "да" | "yes" | "true" | "1" => Some(true),
         "не" | "no" | "false" | "0" => Some(false),
         _ => {
-            notes.push(unreadable(column, &text));
-            None
-        }
-    }
-}
-
-fn read_optional_date(
-    record: &impl Record,
-    column: Column,
-    notes: &mut Vec<Note>,
-) -> Option<NaiveDate> {
-    let text = optional(record, column)?;
-    match parse_date(&text) {
-        Ok(date) => Some(date),
-        Err(_) => {
             notes.push(unreadable(column, &text));
             None
         }
@@ -650,13 +712,11 @@ mod tests {
     }
 
     fn context() -> Context {
-        Context {
-            ocid_prefix: "ocds-abc123".into(),
-        }
+        Context::new("ocds-abc123")
     }
 
     fn read(cells: &Cells) -> Result<Read, RowError> {
-        read_contract(cells, &context(), "file:///x.csv#L2".into())
+        read_contract(cells, &mut context(), "file:///x.csv#L2".into())
     }
 
     fn dec(s: &str) -> Decimal {

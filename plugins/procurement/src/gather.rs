@@ -98,9 +98,7 @@ impl<'s, S: Sink> Reader<'s, S> {
         Self {
             sink,
             buyer_eik: settings.buyer_eik.clone(),
-            context: Context {
-                ocid_prefix: settings.ocid_prefix.clone(),
-            },
+            context: Context::new(settings.ocid_prefix.clone()),
             max_pages: settings.max_pages,
             max_bad_rows: settings.max_bad_rows,
             keys: Keys::default(),
@@ -193,7 +191,7 @@ impl<'s, S: Sink> Reader<'s, S> {
 
     /// Turns one record of the buyer into a contract, or says why not.
     fn take(&mut self, record: &impl Record, location: String) -> Result<(), Error> {
-        let read = match read_contract(record, &self.context, location.clone()) {
+        let read = match read_contract(record, &mut self.context, location.clone()) {
             Ok(read) => read,
             Err(e) => return self.skip(&location, &e.to_string()),
         };

@@ -19,12 +19,14 @@
 //! - [`export`]: streaming a yearly export record by record.
 //! - [`notices`]: the paginated JSON listing.
 //! - [`contract`]: a record normalized into a contract of the profile.
+//! - [`fast`]: fast paths for the plain cells of every row.
 //! - [`gather`]: a run's reading: order of sources, filter, skips, duplicates.
 //! - [`tally`]: warnings counted, keys remembered.
 
 pub mod columns;
 pub mod contract;
 pub mod export;
+pub mod fast;
 pub mod gather;
 pub mod notices;
 pub mod settings;
