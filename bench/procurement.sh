@@ -12,6 +12,8 @@
 # Env:   VITRINA=path/to/vitrina                (default target/release/vitrina)
 #        PLUGIN=path/to/vitrina_plugin_procurement.wasm
 #                                               (default: built with --profile plugin)
+#        DRY_RUN=1 runs with --dry-run: collection and validation only,
+#                  without the host writing the version and its downloads.
 #        KEEP=1 keeps the installation and prints its path.
 # Target on the 2-core reference machine: under 10 s and 300 MB.
 set -euo pipefail
@@ -64,13 +66,16 @@ head -n 1 "$fixtures/contracts.csv" > "$work/datasets/warm/fixtures/contracts.cs
 sed -e 's/^title = .*/title = "warm"/' "$work/datasets/bench-procurement/dataset.toml" > "$work/datasets/warm/dataset.toml"
 "$bin" --config "$work/vitrina.toml" run warm --dry-run > /dev/null 2>&1 || true
 
-/usr/bin/time -v "$bin" --config "$work/vitrina.toml" run bench-procurement \
+mode=()
+if [ -n "${DRY_RUN:-}" ]; then mode=(--dry-run); fi
+/usr/bin/time -v "$bin" --config "$work/vitrina.toml" run bench-procurement "${mode[@]}" \
     > "$work/run.txt" 2> "$work/time.txt" || { cat "$work/run.txt" "$work/time.txt" >&2; exit 1; }
 peak_kib=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
 wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time.txt")
 seconds=$(echo "$wall" | awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
 emitted=$(grep -oE '[0-9]+ rows \(contracts' "$work/run.txt" "$work/time.txt" | head -1 | grep -oE '^[^ ]*[0-9]+' | grep -oE '[0-9]+$' || echo 0)
 summary=$(grep -hE '^✓|^✗' "$work/run.txt" "$work/time.txt" || true)
+echo "mode:        ${mode[*]:-publish}"
 echo "export rows: $rows"
 echo "contracts:   $emitted"
 echo "wall:        $wall"
