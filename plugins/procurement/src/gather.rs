@@ -260,3 +260,191 @@ pub fn export_error(error: ExportError, url: &Url) -> Error {
         "export {url}: {error}. Has the register changed its export layout? The column names the plugin knows are in plugins/procurement/src/columns.rs"
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::io::{self, Cursor};
+
+    use super::*;
+
+    /// Sources held in memory; a body may fail after its bytes.
+    #[derive(Default)]
+    struct Memory {
+        files: HashMap<String, Vec<u8>>,
+        fail_after: Option<Error>,
+    }
+
+    /// A body that reads its bytes, then fails as a broken fetch would.
+    struct Failing(Cursor<Vec<u8>>, Option<Error>);
+
+    impl Read for Failing {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            match self.0.read(out)? {
+                0 => match self.1.take() {
+                    Some(e) => Err(io::Error::other(e)),
+                    None => Ok(0),
+                },
+                n => Ok(n),
+            }
+        }
+    }
+
+    impl Fetcher for Memory {
+        type Body = Failing;
+
+        fn stream(&mut self, url: &Url) -> Result<Failing, Error> {
+            let bytes = self.bytes(url)?;
+            Ok(Failing(Cursor::new(bytes), self.fail_after.clone()))
+        }
+
+        fn bytes(&mut self, url: &Url) -> Result<Vec<u8>, Error> {
+            self.files
+                .get(url.as_str())
+                .cloned()
+                .ok_or_else(|| Error::source_changed(format!("{url}: not found")))
+        }
+    }
+
+    #[derive(Default)]
+    struct Collected {
+        contracts: Vec<Contract>,
+        warnings: Vec<String>,
+    }
+
+    impl Sink for Collected {
+        fn emit(&mut self, contract: Contract) -> Result<(), Error> {
+            self.contracts.push(contract);
+            Ok(())
+        }
+        fn warn(&mut self, message: String) {
+            self.warnings.push(message);
+        }
+        fn info(&mut self, _: String) {}
+        fn progress(&mut self, _: u64) {}
+    }
+
+    const HEADER: &str = "Уникален номер на поръчката,Вид на поръчката,Предмет на поръчката,Възложител,ЕИК на възложителя,Номер на договор,Дата на договор,Стойност при сключване\n";
+
+    fn settings(extra: &[(&str, &str)]) -> Settings {
+        let mut config = HashMap::from([
+            ("buyer_eik", "000056814"),
+            ("sources", "https://register.example/2024.csv"),
+            ("ocid_prefix", "ocds-abc123"),
+        ]);
+        config.extend(extra.iter().copied());
+        Settings::read(|k| config.get(k).map(|v| v.to_string())).expect("test settings")
+    }
+
+    fn export(rows: usize) -> Vec<u8> {
+        let mut text = HEADER.to_string();
+        for i in 1..=rows {
+            text += &format!(
+                "00123-2024-{i:04},Публично състезание,Ремонт {i},Община Бургас,000056814,Д-{i},01.02.2024,\"100,00\"\n"
+            );
+        }
+        text.into_bytes()
+    }
+
+    #[test]
+    fn a_fetch_that_breaks_mid_export_keeps_its_kind_and_says_where() {
+        let mut memory = Memory {
+            fail_after: Some(Error::source_unavailable("connection reset")),
+            ..Memory::default()
+        };
+        // Larger than the first read, so the break comes while streaming.
+        memory
+            .files
+            .insert("https://register.example/2024.csv".into(), export(400));
+        let mut collected = Collected::default();
+        let err = gather(&settings(&[]), None, &mut memory, &mut collected).unwrap_err();
+        assert!(matches!(err, Error::SourceUnavailable(_)), "{err}");
+        let at = "export https://register.example/2024.csv, line 402: connection reset";
+        assert!(err.to_string().contains(at), "{err}");
+        assert_eq!(collected.contracts.len(), 400);
+    }
+
+    #[test]
+    fn a_listing_that_links_back_stops_with_a_warning() {
+        let mut memory = Memory::default();
+        memory
+            .files
+            .insert("https://register.example/2024.csv".into(), export(1));
+        let page = r#"{"notices": [], "next": "notices.json?page=1"}"#;
+        memory.files.insert(
+            "https://register.example/notices.json?page=1".into(),
+            page.into(),
+        );
+        let settings = settings(&[(
+            "notices_url",
+            "https://register.example/notices.json?page=1",
+        )]);
+        let mut collected = Collected::default();
+        gather(&settings, None, &mut memory, &mut collected).expect("run succeeds");
+        assert_eq!(collected.contracts.len(), 1);
+        assert!(
+            collected
+                .warnings
+                .iter()
+                .any(|w| w.contains("links back to an earlier page")),
+            "{:?}",
+            collected.warnings
+        );
+    }
+
+    #[test]
+    fn the_same_contract_twice_in_one_export_is_emitted_once() {
+        let mut bytes = export(2);
+        bytes.extend_from_slice(&export(1)[HEADER.len()..]);
+        let mut memory = Memory::default();
+        memory
+            .files
+            .insert("https://register.example/2024.csv".into(), bytes);
+        let mut collected = Collected::default();
+        gather(&settings(&[]), None, &mut memory, &mut collected).expect("run succeeds");
+        assert_eq!(collected.contracts.len(), 2);
+        assert_eq!(collected.warnings.len(), 1, "{:?}", collected.warnings);
+        assert!(
+            collected.warnings[0].starts_with("https://register.example/2024.csv#L4: contract Д-1"),
+            "{:?}",
+            collected.warnings
+        );
+    }
+
+    /// Deterministic garbage: no panic, whatever comes back.
+    #[test]
+    fn hostile_exports_never_panic() {
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let pieces: [&[u8]; 12] = [
+            HEADER.as_bytes(),
+            b",",
+            b";",
+            b"\"",
+            b"\n",
+            b"\r\n",
+            b"000056814",
+            "Д-1".as_bytes(),
+            b"\xff\xfe",
+            "1 000,00".as_bytes(),
+            b"01.02.2024",
+            b"00123-2024-0001",
+        ];
+        for _ in 0..300 {
+            let mut bytes = Vec::new();
+            for _ in 0..(next() % 60) {
+                bytes.extend_from_slice(pieces[(next() % pieces.len() as u64) as usize]);
+            }
+            let mut memory = Memory::default();
+            memory
+                .files
+                .insert("https://register.example/2024.csv".into(), bytes);
+            let _ = gather(&settings(&[]), None, &mut memory, &mut Collected::default());
+        }
+    }
+}
