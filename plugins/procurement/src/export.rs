@@ -20,7 +20,7 @@ use csv::{ByteRecord, ReaderBuilder};
 use vitrina_sdk::normalize::encoding;
 
 use crate::columns::{Column, HeaderMap, MissingColumns};
-use crate::contract::Record;
+use crate::read::Record;
 
 /// How many rows from the top may be titles before the header must appear.
 const HEADER_SEARCH_ROWS: usize = 20;

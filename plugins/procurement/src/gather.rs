@@ -19,9 +19,10 @@ use chrono::{DateTime, FixedOffset};
 use url::Url;
 use vitrina_sdk::Error;
 
-use crate::contract::{Context, Contract, Record, read_contract};
+use crate::contract::Contract;
 use crate::export::{self, ExportError};
 use crate::notices::parse_page;
+use crate::read::{Context, Record, read_contract};
 use crate::settings::Settings;
 use crate::tally::{Keys, Tally, Topic};
 

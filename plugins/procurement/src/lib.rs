@@ -18,7 +18,8 @@
 //! - [`columns`]: the register's columns, found by header name.
 //! - [`export`]: streaming a yearly export record by record.
 //! - [`notices`]: the paginated JSON listing.
-//! - [`contract`]: a record normalized into a contract of the profile.
+//! - [`read`]: a record normalized into a contract.
+//! - [`contract`]: a contract of the profile, and what can be wrong.
 //! - [`fast`]: fast paths for the plain cells of every row.
 //! - [`gather`]: a run's reading: order of sources, filter, skips, duplicates.
 //! - [`tally`]: warnings counted, keys remembered.
@@ -29,6 +30,7 @@ pub mod export;
 pub mod fast;
 pub mod gather;
 pub mod notices;
+pub mod read;
 pub mod settings;
 pub mod tally;
 

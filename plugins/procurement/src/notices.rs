@@ -27,7 +27,7 @@ use chrono::{DateTime, FixedOffset};
 use serde_json::{Map, Value};
 
 use crate::columns::Column;
-use crate::contract::Record;
+use crate::read::Record;
 
 /// Why a listing page is not what the plugin expects.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
