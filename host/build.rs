@@ -12,6 +12,7 @@ const BUNDLED: &[&str] = &[
     "vitrina-plugin-projects",
     "vitrina-plugin-budget",
     "vitrina-plugin-decisions",
+    "vitrina-plugin-procurement",
 ];
 
 /// Plugin packages for tests and benchmarks, never shipped.

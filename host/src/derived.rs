@@ -32,8 +32,11 @@ pub const FISCAL_DATAPACKAGE: &str = "fiscal-datapackage.json";
 /// The Popolo motions and vote events of a `decision` version.
 pub const POPOLO: &str = "popolo.json";
 
+/// The OCDS release package of a `procurement` version.
+pub const OCDS: &str = vitrina_standards::ocds::FILE_NAME;
+
 /// Every name a derived file may have, for routing downloads.
-const NAMES: &[&str] = &[DATAPACKAGE, FISCAL_DATAPACKAGE, POPOLO];
+const NAMES: &[&str] = &[DATAPACKAGE, FISCAL_DATAPACKAGE, POPOLO, OCDS];
 
 /// Whether `file` names a derived file.
 pub fn is_derived(file: &str) -> bool {
@@ -54,6 +57,7 @@ pub fn for_dataset(dataset: &DatasetConfig, base_url: &str) -> Vec<Arc<dyn Deriv
             profile: profile.expect("matched above"),
         })),
         Some("decision") => files.push(Arc::new(Popolo { about })),
+        Some("procurement") => files.push(Arc::new(Ocds { about })),
         _ => {}
     }
     files
@@ -65,6 +69,7 @@ pub fn standard_file(profile: Option<&str>) -> Option<(&'static str, &'static st
     match profile? {
         "budget" => Some(("fiscal_data_package", FISCAL_DATAPACKAGE)),
         "decision" => Some(("popolo", POPOLO)),
+        "procurement" => Some(("ocds", OCDS)),
         _ => None,
     }
 }
@@ -193,6 +198,37 @@ impl DerivedFile for Popolo {
         json_rows(schema, rows, out, move |out, rows| {
             let mut out = out;
             vitrina_standards::popolo::write_popolo(&mut out, &publication, rows)
+        })
+    }
+}
+
+/// `ocds.json`: an OCDS 1.1 release package, one release per contract,
+/// for procurement portals and the Open Contracting tools.
+struct Ocds {
+    about: About,
+}
+
+impl DerivedFile for Ocds {
+    fn name(&self) -> &'static str {
+        OCDS
+    }
+
+    /// A release package must hold a release: an empty version has none.
+    fn applies_to(&self, version: &VersionFacts) -> bool {
+        version.row_count > 0
+    }
+
+    fn write(
+        &self,
+        out: &mut (dyn Write + Send),
+        version: &VersionFacts,
+        schema: &StreamSchema,
+        rows: &mut RowSource<'_>,
+    ) -> Result<(), StoreError> {
+        let publication = self.about.publication(version);
+        json_rows(schema, rows, out, move |out, rows| {
+            let mut out = out;
+            vitrina_standards::ocds::write_release_package(&mut out, &publication, rows)
         })
     }
 }

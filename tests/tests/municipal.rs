@@ -11,6 +11,8 @@ use vitrina_tests::{Install, Server, copy_dir, describe, get, repo_root};
 /// The bundled datasets and the profile each follows.
 const DATASETS: &[(&str, &str)] = &[
     ("burgas-budget", "budget"),
+    ("burgas-council-decisions", "decision"),
+    ("burgas-procurements", "procurement"),
     ("burgas-projects", "project"),
 ];
 
@@ -27,7 +29,10 @@ fn install_with(datasets: &[&str]) -> Install {
 }
 
 fn expected(id: &str) -> Vec<Value> {
-    let path = repo_root().join("datasets").join(id).join("fixtures/expected.json");
+    let path = repo_root()
+        .join("datasets")
+        .join(id)
+        .join("fixtures/expected.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
 }
@@ -77,8 +82,7 @@ fn serve_on_a_fresh_install_publishes_every_dataset_with_its_standard_files() {
         assert_eq!(package["resources"][0]["stats"]["rows"], expected(id).len());
         let profile_doc = get(&server.addr, &format!("/api/v1/profiles/{profile}")).json();
         assert_eq!(
-            package["resources"][0]["schema"]["primaryKey"],
-            profile_doc["primaryKey"],
+            package["resources"][0]["schema"]["primaryKey"], profile_doc["primaryKey"],
             "{id}"
         );
     }
@@ -88,10 +92,43 @@ fn serve_on_a_fresh_install_publishes_every_dataset_with_its_standard_files() {
         "/api/v1/datasets/burgas-budget/versions/1/fiscal-datapackage.json",
     );
     assert_eq!(budget.status, 200, "{}", budget.text());
-    assert_eq!(budget.header("cache-control"), Some("public, max-age=31536000, immutable"));
+    assert_eq!(
+        budget.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
     let model = &budget.json()["model"];
     assert_eq!(model["measures"]["amount_eur"]["currency"], "EUR");
-    assert!(model["dimensions"].as_object().is_some_and(|d| !d.is_empty()));
+    assert!(
+        model["dimensions"]
+            .as_object()
+            .is_some_and(|d| !d.is_empty())
+    );
+
+    let popolo = get(
+        &server.addr,
+        "/api/v1/datasets/burgas-council-decisions/latest/popolo.json",
+    );
+    assert_eq!(popolo.status, 200, "{}", popolo.text());
+    let motions = popolo.json()["motions"].as_array().unwrap().len();
+    assert_eq!(motions, expected("burgas-council-decisions").len());
+
+    let ocds = get(
+        &server.addr,
+        "/api/v1/datasets/burgas-procurements/ocds/releases.json",
+    );
+    assert_eq!(ocds.status, 200, "{}", ocds.text());
+    let package = ocds.json();
+    assert_eq!(package["version"], "1.1");
+    assert_eq!(
+        package["releases"].as_array().unwrap().len(),
+        expected("burgas-procurements").len()
+    );
+    assert!(
+        ocds.header("content-location")
+            .is_some_and(|l| l.ends_with("/versions/1/ocds.json")),
+        "{:?}",
+        ocds.header("content-location")
+    );
 
     // A dataset whose profile has no such rendering says so.
     let missing = get(
@@ -99,4 +136,23 @@ fn serve_on_a_fresh_install_publishes_every_dataset_with_its_standard_files() {
         "/api/v1/datasets/burgas-projects/latest/fiscal-datapackage.json",
     );
     assert_eq!(missing.status, 404);
+}
+
+#[test]
+fn incremental_datasets_keep_their_rows_when_a_run_finds_nothing_new() {
+    for id in ["burgas-council-decisions", "burgas-procurements"] {
+        let install = install_with(&[id]);
+        let first = install.vitrina(&["run", id]);
+        assert!(first.status.success(), "{id}: {}", describe(&first));
+        // The second run reads only what changed since the first (nothing):
+        // merge publishing keeps every row, so nothing is published.
+        let second = install.vitrina(&["run", id]);
+        assert!(second.status.success(), "{id}: {}", describe(&second));
+        let stderr = String::from_utf8_lossy(&second.stderr);
+        assert!(stderr.contains("unchanged"), "{id}: {stderr}");
+        let server = Server::start(&install, &["--no-schedule", "--no-initial-runs"]);
+        let dataset = get(&server.addr, &format!("/api/v1/datasets/{id}")).json();
+        assert_eq!(dataset["version"], 1, "{id}: {dataset}");
+        assert_eq!(dataset["row_count"], expected(id).len(), "{id}");
+    }
 }

@@ -242,6 +242,10 @@ fn route(path: &str) -> Option<Route<'_>> {
         ["datasets", id, "versions", n] => Route::Version(id, n),
         ["datasets", id, "versions", n, file] => Route::Download(id, Some(n), file),
         ["datasets", id, "latest", file] => Route::Download(id, None, file),
+        // The address OCDS harvesters expect, for the current version.
+        ["datasets", id, "ocds", "releases.json"] => {
+            Route::Download(id, None, crate::derived::OCDS)
+        }
         ["datasets", id, last] => {
             if let Some(format) = suffixed(last, "rows") {
                 Route::Rows(id, format)

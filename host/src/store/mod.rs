@@ -176,6 +176,11 @@ pub trait DerivedFile: Send + Sync {
     /// The file's name in the version's folder (`datapackage.json`).
     fn name(&self) -> &'static str;
 
+    /// Whether the version gets this file at all.
+    fn applies_to(&self, _version: &VersionFacts) -> bool {
+        true
+    }
+
     /// Writes the file; `rows` may be read once.
     fn write(
         &self,

@@ -107,7 +107,7 @@ impl SqliteStaging {
             Ok(())
         };
         exports::write_version(&dir, &self.schema, &mut rows)?;
-        for file in derived {
+        for file in derived.iter().filter(|f| f.applies_to(version)) {
             exports::write_derived(&dir, file.as_ref(), version, &self.schema, &mut rows)?;
         }
         Ok(())

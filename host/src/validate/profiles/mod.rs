@@ -26,6 +26,7 @@ use crate::schema::{FieldType, Row, StreamSchema, Value};
 const SOURCES: &[(&str, &str)] = &[
     ("budget", include_str!("budget.json")),
     ("decision", include_str!("decision.json")),
+    ("procurement", include_str!("procurement.json")),
     ("project", include_str!("project.json")),
 ];
 

@@ -1,0 +1,255 @@
+//! A contract of the `procurement` profile, and what can be wrong with a
+//! record that should be one.
+//!
+//! [`Contract`] holds one contract's normalized values and turns into the
+//! row's cells in the profile's field order ([`FIELDS`]). [`Method`] and
+//! [`Category`] are the OCDS codelists the Bulgarian labels map onto.
+//! Trouble comes in two kinds: a [`RowError`] means the record cannot be a
+//! contract (the caller skips it and says so); a [`Note`] is a doubtful
+//! detail of a contract that was kept, with the detail left null or as
+//! published (the caller turns it into a run warning).
+
+use std::fmt;
+
+use vitrina_sdk::normalize::money::Currency;
+use vitrina_sdk::normalize::text::match_key;
+use vitrina_sdk::{Decimal, NaiveDate, Value};
+
+use crate::columns::Column;
+
+/// The OCDS procurement method codelist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Open,
+    Selective,
+    Limited,
+    Direct,
+}
+
+impl Method {
+    pub fn code(self) -> &'static str {
+        match self {
+            Method::Open => "open",
+            Method::Selective => "selective",
+            Method::Limited => "limited",
+            Method::Direct => "direct",
+        }
+    }
+
+    /// The method of a Bulgarian procedure type (Public Procurement Act of
+    /// 2016 and its predecessor), by the mapping in STANDARDS.md.
+    pub fn from_procedure(label: &str) -> Option<Method> {
+        let key = match_key(label);
+        let key = key.trim_end_matches('.');
+        let method = match key {
+            "открита процедура"
+            | "публично състезание"
+            | "събиране на оферти с обява"
+            | "публична покана" => Method::Open,
+            "ограничена процедура"
+            | "състезателна процедура с договаряне"
+            | "състезателен диалог"
+            | "партньорство за иновации"
+            | "договаряне с предварителна покана за участие"
+            | "договаряне с публикуване на обявление за поръчка"
+            | "вътрешен конкурентен избор" => Method::Selective,
+            "договаряне без предварително обявление"
+            | "договаряне без обявление"
+            | "договаряне без предварителна покана за участие"
+            | "пряко договаряне"
+            | "покана до определени лица" => Method::Limited,
+            "директно възлагане" => Method::Direct,
+            _ => return None,
+        };
+        Some(method)
+    }
+}
+
+/// The OCDS main procurement category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    Goods,
+    Services,
+    Works,
+}
+
+impl Category {
+    pub fn code(self) -> &'static str {
+        match self {
+            Category::Goods => "goods",
+            Category::Services => "services",
+            Category::Works => "works",
+        }
+    }
+
+    /// `Доставки` → goods, `Услуги` → services, `Строителство` → works.
+    pub fn from_label(label: &str) -> Option<Category> {
+        match match_key(label).as_str() {
+            "доставки" | "доставка" | "goods" | "supplies" => Some(Category::Goods),
+            "услуги" | "услуга" | "services" => Some(Category::Services),
+            "строителство" | "строителни работи" | "works" => {
+                Some(Category::Works)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The supplier's ЕИК as published and as checked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SupplierEik {
+    /// The digits, when they pass the checksum.
+    pub valid: Option<String>,
+    /// The text as the register prints it.
+    pub published: Option<String>,
+}
+
+/// One contract, ready to become a row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contract {
+    pub ocid: String,
+    pub contract_id: String,
+    pub unp: String,
+    pub notice_number: Option<String>,
+    pub title: String,
+    pub procedure_type: String,
+    pub method: Option<Method>,
+    pub category: Option<Category>,
+    pub cpv: Option<String>,
+    pub estimated_value: Option<Decimal>,
+    pub estimated_currency: Option<Currency>,
+    pub buyer_name: String,
+    pub buyer_eik: String,
+    pub lot: Option<String>,
+    pub contract_number: Option<String>,
+    pub contract_date: NaiveDate,
+    pub value: Decimal,
+    pub currency: Currency,
+    pub value_eur: Decimal,
+    pub supplier_name: Option<String>,
+    pub supplier_eik: SupplierEik,
+    pub bids_count: Option<i64>,
+    pub eu_funded: Option<bool>,
+    pub duration_days: Option<i64>,
+    pub published: Option<NaiveDate>,
+    pub source_url: String,
+}
+
+/// The names of the profile's fields, in the stream's order.
+pub const FIELDS: [&str; 28] = [
+    "ocid",
+    "contract_id",
+    "unp",
+    "notice_number",
+    "title",
+    "procedure_type",
+    "procurement_method",
+    "main_category",
+    "cpv",
+    "estimated_value",
+    "estimated_currency",
+    "buyer_name",
+    "buyer_eik",
+    "lot",
+    "contract_number",
+    "contract_date",
+    "value",
+    "currency",
+    "value_eur",
+    "supplier_name",
+    "supplier_eik",
+    "supplier_eik_published",
+    "supplier_eik_valid",
+    "bids_count",
+    "eu_funded",
+    "duration_days",
+    "published",
+    "source_url",
+];
+
+impl Contract {
+    /// The cells of the row, in the order of [`FIELDS`].
+    pub fn into_values(self) -> [Value; 28] {
+        let eik_valid = self
+            .supplier_eik
+            .published
+            .as_ref()
+            .map(|_| self.supplier_eik.valid.is_some());
+        [
+            self.ocid.into(),
+            self.contract_id.into(),
+            self.unp.into(),
+            self.notice_number.into(),
+            self.title.into(),
+            self.procedure_type.into(),
+            self.method.map(Method::code).into(),
+            self.category.map(Category::code).into(),
+            self.cpv.into(),
+            self.estimated_value.into(),
+            self.estimated_currency.map(Currency::code).into(),
+            self.buyer_name.into(),
+            self.buyer_eik.into(),
+            self.lot.into(),
+            self.contract_number.into(),
+            self.contract_date.into(),
+            self.value.into(),
+            self.currency.code().into(),
+            self.value_eur.into(),
+            self.supplier_name.into(),
+            self.supplier_eik.valid.into(),
+            self.supplier_eik.published.into(),
+            eik_valid.into(),
+            self.bids_count.into(),
+            self.eu_funded.into(),
+            self.duration_days.into(),
+            self.published.into(),
+            self.source_url.into(),
+        ]
+    }
+}
+
+/// Why a record could not become a contract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// The column at fault.
+    pub column: Column,
+    pub reason: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "column \"{}\": {}", self.column.label(), self.reason)
+    }
+}
+
+/// The kinds of doubtful details, counted separately in the run summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NoteKind {
+    InvalidSupplierEik,
+    UnknownProcedure,
+    UnknownCategory,
+    UnreadableDetail,
+}
+
+impl NoteKind {
+    /// What a count of this kind means, for the run summary.
+    pub fn summary(self) -> &'static str {
+        match self {
+            NoteKind::InvalidSupplierEik => {
+                "supplier ЕИК failed the checksum (kept in supplier_eik_published, supplier_eik null)"
+            }
+            NoteKind::UnknownProcedure => {
+                "procedure type has no OCDS mapping (procurement_method null)"
+            }
+            NoteKind::UnknownCategory => "unknown `Обект на поръчката` (main_category null)",
+            NoteKind::UnreadableDetail => "unreadable optional cell (field left null)",
+        }
+    }
+}
+
+/// A doubtful detail of a contract that was kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub kind: NoteKind,
+    pub message: String,
+}
