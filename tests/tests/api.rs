@@ -264,14 +264,10 @@ impl World {
         assert!(csv.starts_with("id,title,published,"));
         assert_eq!(csv.lines().count(), 1 + 8);
 
-        // Compression: the precompressed files decode to the same bytes.
-        let gz = http(
-            addr,
-            "GET",
-            &format!("{base}/versions/2/data.csv"),
-            &[("Accept-Encoding", "gzip")],
-        );
-        assert_eq!(gz.header("content-encoding"), Some("gzip"));
+        // Compression: the daemon writes compressed copies in the
+        // background; until then the identity bytes are served. The
+        // copies decode to the same bytes.
+        let gz = wait_for_compressed(addr, &format!("{base}/versions/2/data.csv"), "gzip");
         let mut plain = Vec::new();
         flate2_decode(&gz.body, &mut plain);
         assert_eq!(plain, self.export(2, "data.csv"));
@@ -485,4 +481,22 @@ fn serve_collects_datasets_without_a_version_then_stops_cleanly() {
     );
     let status = server.terminate();
     assert!(status.success(), "exit status {status:?}");
+}
+
+/// Asks for `path` with `Accept-Encoding: coding` until the server has a
+/// compressed copy to send (it compresses new versions in the background).
+fn wait_for_compressed(addr: &str, path: &str, coding: &str) -> HttpResponse {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let response = http(addr, "GET", path, &[("Accept-Encoding", coding)]);
+        if response.header("content-encoding") == Some(coding) {
+            return response;
+        }
+        assert_eq!(response.status, 200);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {coding} copy of {path} after 60 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 }

@@ -100,6 +100,7 @@ pub async fn serve(
         );
     }
     tokio::spawn(follow_the_store(Arc::clone(&store), Arc::clone(&app)));
+    tokio::spawn(compress_downloads(Arc::clone(&store)));
     tokio::spawn(reload_on_hangup(Arc::clone(&daemon)));
 
     // On a signal: stop scheduling and give runs their grace period while
@@ -241,6 +242,27 @@ async fn follow_the_store(store: Arc<dyn Store>, app: Arc<App>) {
         .await;
         if let Err(e) = result {
             tracing::warn!(error = %e, "could not check the store for new versions");
+        }
+    }
+}
+
+/// How often the server looks for downloads without compressed copies.
+const COMPRESS_POLL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Writes the gzip and brotli copies of new versions' downloads in the
+/// background: a version is served (uncompressed) as soon as it is
+/// published, and its compressed copies are served once they exist.
+async fn compress_downloads(store: Arc<dyn Store>) {
+    let mut tick = tokio::time::interval(COMPRESS_POLL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match blocking(&store, |s| s.compress_pending()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(versions = n, "compressed the downloads of new versions"),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not compress downloads; they are served uncompressed")
+            }
         }
     }
 }

@@ -916,6 +916,10 @@ impl Ctx<'_> {
             let app = self.app.clone();
             match blocking(move || app.files.open(&path).map_err(|e| (path, e))).await? {
                 Ok(bytes) => return Ok((bytes, encoding)),
+                // A compressed copy not written yet: the identity file it is.
+                Err((_, error))
+                    if encoding != Encoding::Identity
+                        && error.kind() == std::io::ErrorKind::NotFound => {}
                 Err((path, error)) => {
                     tracing::warn!(path = %path.display(), %error, "an export file cannot be read")
                 }

@@ -118,6 +118,10 @@ impl Store for CountingStore {
         self.inner.run(run_id)
     }
 
+    fn compress_pending(&self) -> Result<usize, StoreError> {
+        self.inner.compress_pending()
+    }
+
     fn version_dir(&self, dataset: &str, version: &Version) -> std::path::PathBuf {
         self.inner.version_dir(dataset, version)
     }
@@ -285,6 +289,7 @@ fn export(
 
 fn app() -> (Arc<CountingStore>, Arc<App>) {
     let store = store();
+    store.compress_pending().unwrap();
     let config = AppConfig {
         base_url: "https://data.example/".into(),
         ..AppConfig::default()

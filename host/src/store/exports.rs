@@ -58,8 +58,16 @@ pub fn file_name(format: ExportFormat, compression: Compression) -> String {
     }
 }
 
-/// Whether every file of a version exists.
+/// Whether every uncompressed file of a version exists: what a version
+/// needs to be served.
 pub fn complete(dir: &Path) -> bool {
+    FORMATS
+        .iter()
+        .all(|&f| dir.join(file_name(f, Compression::Identity)).is_file())
+}
+
+/// Whether every compressed copy of a version's files exists.
+pub fn compressed(dir: &Path) -> bool {
     FORMATS.iter().all(|&f| {
         COMPRESSIONS
             .iter()
@@ -67,36 +75,98 @@ pub fn complete(dir: &Path) -> bool {
     })
 }
 
-/// Writes every file of a version from its rows (in key order). `rows` is
-/// called once per format, so a large version never sits in memory.
+/// Writes the uncompressed files of a version from its rows (in key
+/// order), in one pass over the rows: CSV, JSON and NDJSON side by side,
+/// then the CSV with a BOM. Compressed copies come later
+/// ([`compress_version`]): they are an optimisation for clients, and a
+/// large version should not wait for brotli to become visible.
 pub fn write_version<F>(dir: &Path, schema: &StreamSchema, mut rows: F) -> Result<(), StoreError>
 where
     F: FnMut(&mut dyn FnMut(&Row) -> std::io::Result<()>) -> Result<(), StoreError>,
 {
     std::fs::create_dir_all(dir).map_err(|source| io(dir, source))?;
-    for format in [ExportFormat::Csv, ExportFormat::Json, ExportFormat::Ndjson] {
-        let path = dir.join(file_name(format, Compression::Identity));
-        write_atomically(&path, |out| {
-            let mut writer = FormatWriter::new(out, format, schema)?;
-            rows(&mut |row| writer.row(row))?;
-            writer.finish().map_err(|source| io(&path, source))
-        })?;
+    let formats = [ExportFormat::Csv, ExportFormat::Json, ExportFormat::Ndjson];
+    let mut files = formats
+        .iter()
+        .map(|&f| AtomicFile::create(&dir.join(file_name(f, Compression::Identity))))
+        .collect::<Result<Vec<_>, _>>()?;
+    {
+        let mut writers = files
+            .iter_mut()
+            .zip(formats)
+            .map(|(file, format)| FormatWriter::new(&mut file.out, format, schema))
+            .collect::<Result<Vec<_>, _>>()?;
+        rows(&mut |row| writers.iter_mut().try_for_each(|w| w.row(row)))?;
+        for writer in writers {
+            writer.finish().map_err(|source| io(dir, source))?;
+        }
+    }
+    for file in files {
+        file.commit()?;
     }
     write_bom_copy(dir)?;
+    sync_dir(dir)
+}
+
+/// Writes the gzip and brotli copies a version's folder lacks; `true` when
+/// it wrote any.
+pub fn compress_version(dir: &Path) -> Result<bool, StoreError> {
+    let mut wrote = false;
     for format in FORMATS {
         let plain = dir.join(file_name(format, Compression::Identity));
-        compress(
-            &plain,
-            &dir.join(file_name(format, Compression::Gzip)),
-            Compression::Gzip,
-        )?;
-        compress(
-            &plain,
-            &dir.join(file_name(format, Compression::Brotli)),
-            Compression::Brotli,
-        )?;
+        for compression in [Compression::Gzip, Compression::Brotli] {
+            let target = dir.join(file_name(format, compression));
+            if !target.is_file() {
+                compress(&plain, &target, compression)?;
+                wrote = true;
+            }
+        }
     }
-    sync_dir(dir)
+    if wrote {
+        sync_dir(dir)?;
+    }
+    Ok(wrote)
+}
+
+/// A file written under a temporary name and renamed into place once
+/// complete and synced.
+struct AtomicFile {
+    tmp: PathBuf,
+    path: PathBuf,
+    out: BufWriter<File>,
+    committed: bool,
+}
+
+impl AtomicFile {
+    fn create(path: &Path) -> Result<Self, StoreError> {
+        let tmp = temporary_name(path);
+        let file = File::create(&tmp).map_err(|source| io(&tmp, source))?;
+        Ok(Self {
+            out: BufWriter::with_capacity(1 << 20, file),
+            tmp,
+            path: path.to_path_buf(),
+            committed: false,
+        })
+    }
+
+    fn commit(mut self) -> Result<(), StoreError> {
+        self.out.flush().map_err(|source| io(&self.tmp, source))?;
+        self.out
+            .get_ref()
+            .sync_all()
+            .map_err(|source| io(&self.tmp, source))?;
+        std::fs::rename(&self.tmp, &self.path).map_err(|source| io(&self.path, source))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 /// Writes one derived file of a version into its folder.
@@ -213,7 +283,7 @@ fn write_atomically<F>(path: &Path, write: F) -> Result<(), StoreError>
 where
     F: FnOnce(&mut (dyn Write + Send)) -> Result<(), StoreError>,
 {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let tmp = temporary_name(path);
     let file = File::create(&tmp).map_err(|source| io(&tmp, source))?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
     let result = write(&mut out).and_then(|()| {
@@ -225,6 +295,14 @@ where
         return Err(e);
     }
     std::fs::rename(&tmp, path).map_err(|source| io(path, source))
+}
+
+/// `data.csv` → `data.csv.tmp<pid>`: distinct for every file of a folder,
+/// and never a name the store serves.
+fn temporary_name(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(format!(".tmp{}", std::process::id()));
+    PathBuf::from(name)
 }
 
 fn sync_dir(dir: &Path) -> Result<(), StoreError> {

@@ -343,6 +343,11 @@ pub trait Store: Send + Sync {
     /// The bookmarks committed with the current version, per stream.
     fn bookmarks(&self, dataset: &str) -> Result<BTreeMap<String, String>, StoreError>;
 
+    /// Writes the gzip and brotli copies of downloads that lack them (new
+    /// versions, and any lost from disk); how many folders it completed.
+    /// Slow for large versions: the daemon calls it in the background.
+    fn compress_pending(&self) -> Result<usize, StoreError>;
+
     /// The folder of a version's files: downloads and derived files.
     fn version_dir(&self, dataset: &str, version: &Version) -> PathBuf;
 

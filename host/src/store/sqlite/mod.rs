@@ -389,6 +389,22 @@ impl Store for SqliteStore {
         })
     }
 
+    fn compress_pending(&self) -> Result<usize, StoreError> {
+        let mut completed = 0;
+        for summary in self.datasets()? {
+            for version in self.versions(&summary.meta.id)? {
+                let dir = self.version_dir(&version.dataset, &version);
+                if exports::complete(&dir)
+                    && !exports::compressed(&dir)
+                    && exports::compress_version(&dir)?
+                {
+                    completed += 1;
+                }
+            }
+        }
+        Ok(completed)
+    }
+
     fn version_dir(&self, dataset: &str, version: &Version) -> PathBuf {
         exports::version_dir(
             &self.exports_root,

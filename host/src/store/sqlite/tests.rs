@@ -384,6 +384,16 @@ fn downloads_are_written_and_regenerated_when_missing() {
     .unwrap();
     assert_eq!(json[1]["value"], "25.00");
 
+    // Compressed copies come afterwards, and only once.
+    let gz_path = store.export_path("contracts", &v2, ExportFormat::Csv, Compression::Gzip);
+    assert!(!gz_path.exists());
+    assert_eq!(store.compress_pending().unwrap(), 2, "both versions");
+    assert_eq!(store.compress_pending().unwrap(), 0);
+    let mut gz = flate2::read::GzDecoder::new(std::fs::File::open(&gz_path).unwrap());
+    let mut unzipped = String::new();
+    std::io::Read::read_to_string(&mut gz, &mut unzipped).unwrap();
+    assert_eq!(unzipped, csv);
+
     std::fs::remove_file(&csv_path).unwrap();
     drop(store);
     let reopened = SqliteStore::open(dir.path()).unwrap();
