@@ -43,6 +43,7 @@ cat > "$work/datasets/bench-procurement/dataset.toml" <<TOML
 title = "Generated register export"
 description = "Benchmark: $rows contract rows"
 plugin = "procurement"
+profile = "procurement"
 
 # A national export is larger than the default response cap; the run's
 # other limits (10,000,000 rows, 4096 MiB of cells, 120 s of CPU) hold.

@@ -43,10 +43,15 @@ pub fn is_derived(file: &str) -> bool {
     NAMES.contains(&file)
 }
 
-/// Every derived file a dataset's versions get.
-pub fn for_dataset(dataset: &DatasetConfig, base_url: &str) -> Vec<Arc<dyn DerivedFile>> {
+/// Every derived file a dataset's versions get; `profile` is the one its
+/// plugin produces.
+pub fn for_dataset(
+    dataset: &DatasetConfig,
+    profile: Option<&str>,
+    base_url: &str,
+) -> Vec<Arc<dyn DerivedFile>> {
     let about = About::new(dataset, base_url);
-    let profile = dataset.profile.as_deref().and_then(profiles::get);
+    let profile = profile.and_then(profiles::get);
     let mut files: Vec<Arc<dyn DerivedFile>> = vec![Arc::new(DataPackage {
         about: about.clone(),
         profile,

@@ -148,7 +148,11 @@ async fn run_and_publish_inner(
     let published = match (report.succeeded(), staging) {
         (true, Ok(staging)) => {
             let merge = dataset.publish == PublishMode::Merge && !full_refresh;
-            let derived = crate::derived::for_dataset(dataset, &collector.public_base_url());
+            let derived = crate::derived::for_dataset(
+                dataset,
+                plugin.info.profile.as_deref(),
+                &collector.public_base_url(),
+            );
             Some(publish(staging, &report, merge, derived).await)
         }
         (true, Err(e)) => Some(Err(e)),
