@@ -377,6 +377,67 @@ mod tests {
         Value::Text(s.to_string())
     }
 
+    /// The `project` profile's stream, as its plugin declares it.
+    fn project_stream() -> StreamSchema {
+        let profile = profiles::get("project").unwrap();
+        StreamSchema {
+            name: "projects".to_string(),
+            description: String::new(),
+            fields: profile
+                .fields
+                .iter()
+                .map(|f| Field::new(&f.name, f.kind, !f.required))
+                .collect(),
+            primary_key: profile.primary_key.clone(),
+        }
+    }
+
+    #[test]
+    fn a_profile_holds_rows_to_its_constraints_and_plugins_to_its_fields() {
+        let stream = project_stream();
+        let mut info = PluginInfo {
+            id: "projects".to_string(),
+            version: "1.0.0".to_string(),
+            description: String::new(),
+            contract: "0.1.0".to_string(),
+            profile: Some("project".to_string()),
+            streams: vec![stream.clone()],
+            config: Vec::new(),
+        };
+        assert_eq!(check_plugin_info(&info), Ok(()));
+
+        let row = |status: &str| -> Row {
+            stream
+                .fields
+                .iter()
+                .map(|f| match (f.name.as_str(), f.kind) {
+                    ("status", _) => text(status),
+                    (_, FieldType::Json) => Value::Json("[]".into()),
+                    (_, FieldType::Text) if !f.nullable => text("x"),
+                    _ => Value::Null,
+                })
+                .collect()
+        };
+        let mut v = RowValidator::with_profile(stream.clone(), profiles::get("project").unwrap());
+        assert_eq!(v.check(&row("ongoing")), Ok(()));
+        let err = v.check(&row("finished")).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("status"));
+        assert!(err.message.contains("profile constraint"), "{err}");
+
+        info.streams[0].fields.retain(|f| f.name != "title");
+        let problems = check_plugin_info(&info).unwrap_err();
+        assert!(
+            problems.iter().any(|p| p.contains("`title`")),
+            "{problems:?}"
+        );
+        info.profile = Some("gazette".to_string());
+        let problems = check_plugin_info(&info).unwrap_err();
+        assert!(
+            problems.iter().any(|p| p.contains("does not know")),
+            "{problems:?}"
+        );
+    }
+
     #[test]
     fn accepts_a_valid_row() {
         let mut v = RowValidator::new(schema());
