@@ -54,17 +54,26 @@ wrk -t1 -c8 -d"${minutes}m" -s "$work/mix.lua" --latency "http://127.0.0.1:$port
 wrk_pid=$!
 pids+=("$wrk_pid")
 
-echo "seconds rss_mib" > "$work/rss.txt"
+# RSS counts the pages of memory-mapped download files the server has sent
+# (file-backed, reclaimable) as well as its heap (anonymous): sample both,
+# since only the heap growing would be a leak.
+echo "seconds rss_mib anon_mib file_mib" > "$work/rss.txt"
 start=$(date +%s)
 while kill -0 "$wrk_pid" 2>/dev/null; do
-    rss=$(awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$daemon/status")
-    echo "$(( $(date +%s) - start )) $rss" >> "$work/rss.txt"
+    awk -v t="$(( $(date +%s) - start ))" '
+        /^VmRSS/ {rss = int($2 / 1024)} /^RssAnon/ {anon = int($2 / 1024)} /^RssFile/ {file = int($2 / 1024)}
+        END {print t, rss, anon, file}' "/proc/$daemon/status" >> "$work/rss.txt"
     sleep 10
 done
 wait "$wrk_pid" || true
 
 echo "== memory (MiB, every 10 s)"
-awk 'NR == 2 {first = $2} NR > 1 {last = $2; if ($2 > peak) peak = $2} END {printf "first %s, last %s, peak %s\n", first, last, peak}' "$work/rss.txt"
+for column in 2:rss 3:anonymous 4:file-backed; do
+    awk -v c="${column%%:*}" -v name="${column##*:}" '
+        NR == 2 {first = $c} NR > 1 {last = $c; if ($c > peak) peak = $c}
+        END {printf "%-12s first %s, last %s, peak %s\n", name, first, last, peak}' "$work/rss.txt"
+done
+echo "anonymous over time: $(awk 'NR > 1 && (NR - 2) % 6 == 0 {printf "%ss=%s ", $1, $3}' "$work/rss.txt")"
 echo "== wrk"
 grep -E "requests in|Requests/sec|Non-2xx|Socket errors|99%" "$work/wrk.txt" || true
 echo "== runs"

@@ -365,59 +365,15 @@ mod tests {
     //! publishes the profile as the dataset's public contract.
 
     use super::*;
-    use serde_json::Value as Json;
 
     const PROFILE: &str = include_str!("../../../host/src/validate/profiles/budget.json");
 
-    fn kind_of(profile_type: &str) -> FieldType {
-        match profile_type {
-            "string" => FieldType::Text,
-            "integer" => FieldType::Integer,
-            "number" => FieldType::Decimal,
-            "boolean" => FieldType::Boolean,
-            "date" => FieldType::Date,
-            "datetime" => FieldType::Datetime,
-            "array" | "object" => FieldType::Json,
-            other => panic!("profile type {other} has no field kind"),
-        }
-    }
-
     #[test]
     fn schema_is_the_budget_profile() {
-        let profile: Json = serde_json::from_str(PROFILE).expect("budget.json is JSON");
-        let fields = profile["fields"].as_array().expect("fields");
-        let schema = schema();
-        let names: Vec<&str> = schema.fields().iter().map(|f| f.name()).collect();
-        let profile_names: Vec<&str> = fields.iter().map(|f| f["name"].as_str().unwrap()).collect();
-        assert_eq!(names, profile_names, "same fields in the same order");
-        for (field, spec) in schema.fields().iter().zip(fields) {
-            let name = field.name();
-            assert_eq!(
-                field.kind(),
-                kind_of(spec["type"].as_str().unwrap()),
-                "{name}"
-            );
-            let required = spec["constraints"]["required"].as_bool().unwrap_or(false);
-            assert_eq!(
-                required,
-                !field.is_nullable(),
-                "{name}: required ⇔ non-nullable"
-            );
-        }
-        let key: Vec<&str> = schema
-            .fields()
-            .iter()
-            .filter(|f| f.is_key())
-            .map(|f| f.name())
-            .collect();
-        let profile_key: Vec<&str> = profile["primaryKey"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|k| k.as_str().unwrap())
-            .collect();
-        assert_eq!(key, profile_key);
-        assert_eq!(profile["name"], "budget");
+        assert_eq!(
+            vitrina_sdk::profile::mismatches(&schema(), PROFILE),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

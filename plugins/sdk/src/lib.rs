@@ -56,6 +56,7 @@ pub mod bindings {
 pub mod error;
 pub mod fetch;
 pub mod log;
+pub mod profile;
 pub mod row;
 pub mod run;
 pub mod schema;
