@@ -56,15 +56,25 @@ pub fn for_dataset(
         about: about.clone(),
         profile,
     })];
-    match profile.map(|p| p.name.as_str()) {
-        Some("budget") => files.push(Arc::new(FiscalDataPackage {
+    let Some(profile) = profile else {
+        return files;
+    };
+    let rendering = match profile.name.as_str() {
+        "budget" => Rendering::new(
+            FISCAL_DATAPACKAGE,
             about,
-            profile: profile.expect("matched above"),
-        })),
-        Some("decision") => files.push(Arc::new(Popolo { about })),
-        Some("procurement") => files.push(Arc::new(Ocds { about })),
-        _ => {}
-    }
+            profile,
+            render_fiscal_data_package,
+        ),
+        "decision" => Rendering::new(POPOLO, about, profile, render_popolo),
+        "procurement" => Rendering {
+            // A release package must hold a release: an empty version has none.
+            wanted: |version| version.row_count > 0,
+            ..Rendering::new(OCDS, about, profile, render_ocds)
+        },
+        _ => return files,
+    };
+    files.push(Arc::new(rendering));
     files
 }
 
@@ -150,16 +160,46 @@ impl DerivedFile for DataPackage {
     }
 }
 
-/// `fiscal-datapackage.json`: the version's CSV with the budget model
-/// (measures and dimensions) budget tools read.
-struct FiscalDataPackage {
+/// A standard's rendering of the rows: the renderer gets the version's
+/// publication, the profile's Table Schema and the rows as JSON objects.
+type Render = fn(
+    &mut (dyn Write + Send),
+    &Publication,
+    &Json,
+    &mut dyn Iterator<Item = Map<String, Json>>,
+) -> std::io::Result<()>;
+
+/// A standard file rendered from every row of a version: OCDS, a Fiscal
+/// Data Package, Popolo.
+struct Rendering {
+    name: &'static str,
     about: About,
-    profile: &'static Profile,
+    /// The profile's Table Schema, parsed.
+    profile: Json,
+    render: Render,
+    /// Whether a version with this many rows gets the file.
+    wanted: fn(&VersionFacts) -> bool,
 }
 
-impl DerivedFile for FiscalDataPackage {
+impl Rendering {
+    fn new(name: &'static str, about: About, profile: &Profile, render: Render) -> Self {
+        Self {
+            name,
+            about,
+            profile: serde_json::from_str(profile.document).unwrap_or_default(),
+            render,
+            wanted: |_| true,
+        }
+    }
+}
+
+impl DerivedFile for Rendering {
     fn name(&self) -> &'static str {
-        FISCAL_DATAPACKAGE
+        self.name
+    }
+
+    fn applies_to(&self, version: &VersionFacts) -> bool {
+        (self.wanted)(version)
     }
 
     fn write(
@@ -170,72 +210,47 @@ impl DerivedFile for FiscalDataPackage {
         rows: &mut RowSource<'_>,
     ) -> Result<(), StoreError> {
         let publication = self.about.publication(version);
-        let profile: Json = serde_json::from_str(self.profile.document).unwrap_or_default();
+        let (render, profile) = (self.render, &self.profile);
         json_rows(schema, rows, out, move |out, rows| {
-            let summary = vitrina_standards::fdp::FiscalSummary::from_rows(rows);
-            let package =
-                vitrina_standards::fdp::fiscal_data_package(&publication, &profile, &summary);
-            serde_json::to_writer_pretty(&mut *out, &package)?;
-            out.write_all(b"\n")
+            render(out, &publication, profile, rows)
         })
     }
+}
+
+/// `fiscal-datapackage.json`: the version's CSV with the budget model
+/// (measures and dimensions) budget tools read.
+fn render_fiscal_data_package(
+    out: &mut (dyn Write + Send),
+    publication: &Publication,
+    profile: &Json,
+    rows: &mut dyn Iterator<Item = Map<String, Json>>,
+) -> std::io::Result<()> {
+    let summary = vitrina_standards::fdp::FiscalSummary::from_rows(rows);
+    let package = vitrina_standards::fdp::fiscal_data_package(publication, profile, &summary);
+    serde_json::to_writer_pretty(&mut *out, &package)?;
+    out.write_all(b"\n")
 }
 
 /// `popolo.json`: each decision as a Popolo motion with its vote event,
 /// for parliamentary-monitoring tools.
-struct Popolo {
-    about: About,
-}
-
-impl DerivedFile for Popolo {
-    fn name(&self) -> &'static str {
-        POPOLO
-    }
-
-    fn write(
-        &self,
-        out: &mut (dyn Write + Send),
-        version: &VersionFacts,
-        schema: &StreamSchema,
-        rows: &mut RowSource<'_>,
-    ) -> Result<(), StoreError> {
-        let publication = self.about.publication(version);
-        json_rows(schema, rows, out, move |out, rows| {
-            let mut out = out;
-            vitrina_standards::popolo::write_popolo(&mut out, &publication, rows)
-        })
-    }
+fn render_popolo(
+    mut out: &mut (dyn Write + Send),
+    publication: &Publication,
+    _profile: &Json,
+    rows: &mut dyn Iterator<Item = Map<String, Json>>,
+) -> std::io::Result<()> {
+    vitrina_standards::popolo::write_popolo(&mut out, publication, rows)
 }
 
 /// `ocds.json`: an OCDS 1.1 release package, one release per contract,
 /// for procurement portals and the Open Contracting tools.
-struct Ocds {
-    about: About,
-}
-
-impl DerivedFile for Ocds {
-    fn name(&self) -> &'static str {
-        OCDS
-    }
-
-    /// A release package must hold a release: an empty version has none.
-    fn applies_to(&self, version: &VersionFacts) -> bool {
-        version.row_count > 0
-    }
-
-    fn write(
-        &self,
-        out: &mut (dyn Write + Send),
-        version: &VersionFacts,
-        schema: &StreamSchema,
-        rows: &mut RowSource<'_>,
-    ) -> Result<(), StoreError> {
-        let publication = self.about.publication(version);
-        json_rows(schema, rows, out, move |out, rows| {
-            let mut out = out;
-            vitrina_standards::ocds::write_release_package(&mut out, &publication, rows)
-        })
-    }
+fn render_ocds(
+    mut out: &mut (dyn Write + Send),
+    publication: &Publication,
+    _profile: &Json,
+    rows: &mut dyn Iterator<Item = Map<String, Json>>,
+) -> std::io::Result<()> {
+    vitrina_standards::ocds::write_release_package(&mut out, publication, rows)
 }
 
 /// The Table Schema of a stream: the profile's own description of each of
