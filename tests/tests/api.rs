@@ -271,13 +271,7 @@ impl World {
         let mut plain = Vec::new();
         flate2_decode(&gz.body, &mut plain);
         assert_eq!(plain, self.export(2, "data.csv"));
-        let br = http(
-            addr,
-            "GET",
-            &format!("{base}/versions/2/data.csv"),
-            &[("Accept-Encoding", "br")],
-        );
-        assert_eq!(br.header("content-encoding"), Some("br"));
+        let br = wait_for_compressed(addr, &format!("{base}/versions/2/data.csv"), "br");
         let mut plain = Vec::new();
         brotli_decode(&br.body, &mut plain);
         assert_eq!(plain, self.export(2, "data.csv"));
