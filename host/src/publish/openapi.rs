@@ -411,6 +411,60 @@ pub fn document(base_url: &str) -> Value {
             download_path(false, format),
         );
     }
+    for (file, what) in [
+        (
+            "datapackage.json",
+            "Frictionless Data Package describing the version's data.csv (every dataset): the schema is the profile's, with its constraints.",
+        ),
+        (
+            "ocds.json",
+            "OCDS 1.1 release package, one release per contract (procurement datasets).",
+        ),
+        (
+            "fiscal-datapackage.json",
+            "Fiscal Data Package: the version's CSV with measures and dimensions (budget datasets).",
+        ),
+        (
+            "popolo.json",
+            "Popolo motions with their vote events and counts (council decision datasets).",
+        ),
+    ] {
+        for versioned in [true, false] {
+            let (path, parameters, cache) = if versioned {
+                (
+                    format!("/api/v1/datasets/{{id}}/versions/{{n}}/{file}"),
+                    vec![dataset_id(), version_n()],
+                    "Immutable.",
+                )
+            } else {
+                (
+                    format!("/api/v1/datasets/{{id}}/latest/{file}"),
+                    vec![dataset_id()],
+                    "The current version's, with `Content-Location` naming the versioned URL.",
+                )
+            };
+            add(
+                &path,
+                get(
+                    "A standard rendering of a version",
+                    &format!(
+                        "{what} Written with the version, before it became visible. {cache} 404 when the dataset's profile has no such rendering."
+                    ),
+                    parameters,
+                    json_ok("The document.", json!({"type": "object"})),
+                ),
+            );
+        }
+    }
+    add(
+        "/api/v1/datasets/{id}/ocds/releases.json",
+        get(
+            "OCDS release package",
+            "The current version's OCDS 1.1 release package (procurement datasets), at the address OCDS harvesters look for; the same as latest/ocds.json.",
+            vec![dataset_id()],
+            json_ok("An OCDS release package.", json!({"type": "object"})),
+        ),
+    );
     for suffix in ["", ".json", ".ndjson"] {
         add(
             &format!("/api/v1/datasets/{{id}}/changes{suffix}"),
