@@ -174,19 +174,18 @@ type Render = fn(
 struct Rendering {
     name: &'static str,
     about: About,
-    /// The profile's Table Schema, parsed.
-    profile: Json,
+    profile: &'static Profile,
     render: Render,
     /// Whether a version with this many rows gets the file.
     wanted: fn(&VersionFacts) -> bool,
 }
 
 impl Rendering {
-    fn new(name: &'static str, about: About, profile: &Profile, render: Render) -> Self {
+    fn new(name: &'static str, about: About, profile: &'static Profile, render: Render) -> Self {
         Self {
             name,
             about,
-            profile: serde_json::from_str(profile.document).unwrap_or_default(),
+            profile,
             render,
             wanted: |_| true,
         }
@@ -210,7 +209,7 @@ impl DerivedFile for Rendering {
         rows: &mut RowSource<'_>,
     ) -> Result<(), StoreError> {
         let publication = self.about.publication(version);
-        let (render, profile) = (self.render, &self.profile);
+        let (render, profile) = (self.render, &self.profile.schema);
         json_rows(schema, rows, out, move |out, rows| {
             render(out, &publication, profile, rows)
         })
@@ -257,8 +256,7 @@ fn render_ocds(
 /// its fields (with its constraints), the stream's for the rest.
 pub fn table_schema(schema: &StreamSchema, profile: Option<&Profile>) -> Json {
     let documented: Map<String, Json> = profile
-        .and_then(|p| serde_json::from_str::<Json>(p.document).ok())
-        .and_then(|doc| doc.get("fields").and_then(Json::as_array).cloned())
+        .and_then(|p| p.schema.get("fields").and_then(Json::as_array).cloned())
         .unwrap_or_default()
         .into_iter()
         .filter_map(|f| Some((f.get("name")?.as_str()?.to_string(), f)))

@@ -27,6 +27,7 @@ use crate::plugins::Catalog;
 use crate::publish::App;
 use crate::publish::admin::{Admin, Control, ControlError, ReloadReport};
 use crate::runtime::Trigger;
+use crate::schedule::scheduler::lock;
 use crate::schedule::{Clock, Job, Schedule, Scheduler, Settings, Stopped, TriggerError};
 use crate::store::{Pause, Store};
 
@@ -458,8 +459,4 @@ fn scheduler_settings(config: &Config) -> Settings {
         max_jitter: Duration::from_secs_f64(config.schedule.max_jitter_seconds.max(0.0)),
         backoff: config.schedule.backoff(),
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }

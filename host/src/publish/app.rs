@@ -87,8 +87,7 @@ fn render_profiles(base: &str) -> (Document, BTreeMap<String, Document>) {
             "url": url,
         }));
         // The document is the Table Schema as kept in the source tree.
-        let schema: Json = serde_json::from_str(profile.document).unwrap_or_default();
-        documents.insert(profile.name.clone(), Document::new(&schema, None));
+        documents.insert(profile.name.clone(), Document::new(&profile.schema, None));
     }
     (Document::new(&json!({ "profiles": list }), None), documents)
 }

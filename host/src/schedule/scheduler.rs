@@ -403,7 +403,7 @@ impl<R: Runner> Scheduler<R> {
 }
 
 /// Locks a mutex, going on after a panic elsewhere: the maps stay whole.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -544,11 +544,7 @@ mod tests {
             Duration::from_secs(200),
         )
         .await;
-        let starts: Vec<String> = recorder
-            .starts()
-            .iter()
-            .map(|(_, t)| t.format("%H:%M:%S").to_string())
-            .collect();
+        let starts = clock_times(&recorder);
         assert_eq!(starts, vec!["10:01:00", "10:02:00", "10:03:00"]);
     }
 
@@ -564,11 +560,7 @@ mod tests {
             Duration::from_secs(230),
         )
         .await;
-        let starts: Vec<String> = recorder
-            .starts()
-            .iter()
-            .map(|(_, t)| t.format("%H:%M:%S").to_string())
-            .collect();
+        let starts = clock_times(&recorder);
         assert_eq!(starts, vec!["10:01:00", "10:03:00"]);
         let skips: Vec<String> = recorder
             .skips
@@ -598,11 +590,7 @@ mod tests {
         )
         .await;
         assert_eq!(recorder.most_active.load(Ordering::SeqCst), 1);
-        let starts: Vec<String> = recorder
-            .starts()
-            .iter()
-            .map(|(_, t)| t.format("%H:%M:%S").to_string())
-            .collect();
+        let starts = clock_times(&recorder);
         assert_eq!(starts, vec!["10:01:00", "10:01:10", "10:01:20"]);
     }
 

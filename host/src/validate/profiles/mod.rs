@@ -40,7 +40,7 @@ pub struct Profile {
     pub fields: Vec<ProfileField>,
     pub primary_key: Vec<String>,
     /// The Table Schema document, as published.
-    pub document: &'static str,
+    pub schema: serde_json::Value,
 }
 
 /// One field of a profile, with its constraints compiled.
@@ -134,8 +134,9 @@ pub fn names() -> String {
     PROFILES.keys().copied().collect::<Vec<_>>().join(", ")
 }
 
-fn parse(document: &'static str) -> Result<Profile, String> {
-    let raw: RawSchema = serde_json::from_str(document).map_err(|e| e.to_string())?;
+fn parse(document: &str) -> Result<Profile, String> {
+    let schema: serde_json::Value = serde_json::from_str(document).map_err(|e| e.to_string())?;
+    let raw = RawSchema::deserialize(&schema).map_err(|e| e.to_string())?;
     let fields = raw
         .fields
         .into_iter()
@@ -153,7 +154,7 @@ fn parse(document: &'static str) -> Result<Profile, String> {
         version: raw.version,
         fields,
         primary_key: raw.primary_key,
-        document,
+        schema,
     })
 }
 
