@@ -16,7 +16,12 @@ const BUNDLED: &[&str] = &[
 ];
 
 /// Plugin packages for tests and benchmarks, never shipped.
-const DEVELOPMENT: &[&str] = &["vitrina-plugin-hostile", "vitrina-plugin-rows"];
+const DEVELOPMENT: &[&str] = &[
+    "vitrina-plugin-hostile",
+    "vitrina-plugin-rows",
+    "vitrina-plugin-attacker",
+    "vitrina-plugin-sprawl",
+];
 
 fn main() {
     let manifest_dir =

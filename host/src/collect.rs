@@ -43,6 +43,17 @@ pub enum CollectError {
     },
 }
 
+impl CollectError {
+    /// The kind the run history records for a run that could not start.
+    pub fn failure_kind(&self) -> runtime::FailureKind {
+        match self {
+            CollectError::Plugin { .. } => runtime::FailureKind::BadPlugin,
+            CollectError::ProfileMismatch { .. } => runtime::FailureKind::Config,
+            CollectError::Store { .. } => runtime::FailureKind::Sink,
+        }
+    }
+}
+
 /// How one run should go, beyond the dataset's own configuration.
 pub struct RunOptions {
     pub trigger: Trigger,

@@ -9,8 +9,8 @@
 //! current.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
 use tokio_util::sync::CancellationToken;
@@ -19,14 +19,15 @@ use tracing::Instrument;
 use crate::collect::{CollectError, Collector, RunOptions, run_span};
 use crate::config::{DatasetConfig, PublishMode};
 use crate::runtime::{
-    FailureKind, LogToTracing, RowSink, RunFailure, RunObserver, RunReport, Trigger,
+    FailureKind, LogToTracing, RowSink, RunFailure, RunObserver, RunReport, Trigger, budget,
 };
 use crate::schema::{Row, StreamSchema};
 use crate::store::{
     DatasetMeta, DerivedFile, PublishOutcome, PublishRequest, RunRecord, Staging, Store, StoreError,
 };
 
-/// How many batches may wait for the staging thread before the plugin waits.
+/// How many batches may wait for the staging thread before the plugin
+/// waits; their bytes are bounded too (see [`QueueBytes`]).
 const STAGING_QUEUE: usize = 64;
 
 /// What a run ended with.
@@ -34,6 +35,22 @@ pub struct RunOutcome {
     pub report: RunReport,
     /// The version published, or `Unchanged`; `None` when the run failed.
     pub published: Option<PublishOutcome>,
+}
+
+impl RunOutcome {
+    /// `published`, `unchanged`, `failed` or `cancelled`, as the metrics
+    /// and the run history say it.
+    pub fn label(&self) -> &'static str {
+        match (
+            &self.published,
+            self.report.failure.as_ref().map(|f| f.kind),
+        ) {
+            (Some(PublishOutcome::Published(_)), _) => "published",
+            (Some(PublishOutcome::Unchanged(_)), _) => "unchanged",
+            (None, Some(FailureKind::Cancelled)) => "cancelled",
+            (None, _) => "failed",
+        }
+    }
 }
 
 /// Extra wishes for one run.
@@ -80,7 +97,10 @@ pub fn dataset_meta(dataset: &DatasetConfig) -> DatasetMeta {
 }
 
 /// Runs a dataset's plugin and publishes what it collected, in the run's
-/// span.
+/// span. Every run is recorded in the history and the metrics, a run that
+/// could not even start (its plugin refused at load, its store failing)
+/// included; the error is returned only when not even that record could
+/// be written.
 pub async fn run_and_publish(
     collector: &Collector,
     store: Arc<dyn Store>,
@@ -88,9 +108,55 @@ pub async fn run_and_publish(
     wishes: RunWishes,
 ) -> Result<RunOutcome, CollectError> {
     let span = run_span(&dataset.id, &wishes.run_id);
-    run_and_publish_inner(collector, store, dataset, wishes)
+    let (run_id, trigger) = (wishes.run_id.clone(), wishes.trigger);
+    let result = run_and_publish_inner(collector, Arc::clone(&store), dataset, wishes)
         .instrument(span)
-        .await
+        .await;
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            let failure = RunFailure::new(error.failure_kind(), error.to_string());
+            let report = RunReport::not_started(
+                run_id,
+                dataset.id.clone(),
+                trigger,
+                dataset.plugin.clone(),
+                failure,
+            );
+            if !record_failure(&store, &report).await {
+                return Err(error);
+            }
+            RunOutcome {
+                report,
+                published: None,
+            }
+        }
+    };
+    record_metrics(&dataset.id, &outcome);
+    Ok(outcome)
+}
+
+/// What a finished run tells the metrics.
+fn record_metrics(dataset: &str, outcome: &RunOutcome) {
+    let report = &outcome.report;
+    let (version, rows) = match &outcome.published {
+        Some(PublishOutcome::Published(v)) => (Some(v.number), v.row_count),
+        Some(PublishOutcome::Unchanged(v)) => (Some(v.number), 0),
+        None => (None, 0),
+    };
+    crate::metrics::run_finished(&crate::metrics::RunMetrics {
+        dataset,
+        outcome: outcome.label(),
+        duration: report.duration,
+        rows_published: rows,
+        current_version: version,
+        cpu: report.cpu_time,
+        peak_memory_bytes: report.peak_memory_bytes,
+        last_success_unix: outcome
+            .published
+            .as_ref()
+            .map(|_| report.started_at.timestamp()),
+    });
 }
 
 async fn run_and_publish_inner(
@@ -193,7 +259,9 @@ async fn publish(
     let request = PublishRequest {
         run_id: report.run_id.clone(),
         started_at: report.started_at,
-        report: serde_json::to_value(report).unwrap_or_default(),
+        trigger: report.trigger.as_str().to_string(),
+        duration_ms: report.duration.as_millis() as u64,
+        report: report.stored(),
         plugin: report.plugin.clone(),
         plugin_version: report.plugin_version.clone(),
         contract: report.contract.clone(),
@@ -206,22 +274,33 @@ async fn publish(
         .map_err(|e| StoreError::Corrupt(format!("the publishing task failed: {e}")))?
 }
 
-async fn record_failure(store: &Arc<dyn Store>, report: &RunReport) {
+/// Records a run that ended without a version; whether that worked (a
+/// failure to record is logged).
+async fn record_failure(store: &Arc<dyn Store>, report: &RunReport) -> bool {
+    let failure = report.failure.as_ref();
     let record = RunRecord {
         run_id: report.run_id.clone(),
         dataset: report.dataset.clone(),
         started_at: report.started_at,
-        outcome: match report.failure.as_ref().map(|f| f.kind) {
+        outcome: match failure.map(|f| f.kind) {
             Some(FailureKind::Cancelled) => "cancelled",
             _ => "failed",
         }
         .to_string(),
         version: None,
         rows: report.total_rows(),
-        report: serde_json::to_value(report).unwrap_or_default(),
+        trigger: Some(report.trigger.as_str().to_string()),
+        duration_ms: Some(report.duration.as_millis() as u64),
+        failure_kind: failure.map(|f| f.kind.as_str().to_string()),
+        failure_message: failure.map(|f| f.message.clone()),
+        report: Some(report.stored()),
     };
-    if let Err(e) = blocking(store, move |s| s.record_run(&record)).await {
-        tracing::error!(dataset = %report.dataset, error = %e, "could not record the failed run");
+    match blocking(store, move |s| s.record_run(&record)).await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::error!(dataset = %report.dataset, error = %e, "could not record the failed run");
+            false
+        }
     }
 }
 
@@ -236,21 +315,58 @@ pub async fn blocking<T: Send + 'static>(
         .map_err(|e| StoreError::Corrupt(format!("a store task failed: {e}")))?
 }
 
+/// The bytes of the batches waiting for the staging thread, so the queue
+/// holds at most [`budget::STAGING_QUEUE_BYTES`] whatever the batches'
+/// size: a plugin that sends huge batches faster than the store writes
+/// them waits instead of piling them up in the host's memory.
+#[derive(Default)]
+struct QueueBytes {
+    queued: Mutex<u64>,
+    freed: Condvar,
+}
+
+impl QueueBytes {
+    /// Waits until `bytes` more fit (one batch always fits an empty queue).
+    fn reserve(&self, bytes: u64) {
+        let mut queued = self.queued.lock().unwrap_or_else(|e| e.into_inner());
+        while *queued > 0 && *queued + bytes > budget::STAGING_QUEUE_BYTES {
+            queued = self.freed.wait(queued).unwrap_or_else(|e| e.into_inner());
+        }
+        *queued += bytes;
+    }
+
+    fn release(&self, bytes: u64) {
+        let mut queued = self.queued.lock().unwrap_or_else(|e| e.into_inner());
+        *queued = queued.saturating_sub(bytes);
+        self.freed.notify_all();
+    }
+}
+
+fn batch_bytes(rows: &[Row]) -> u64 {
+    rows.iter()
+        .map(|row| row.iter().map(|v| v.size() as u64 + 8).sum::<u64>())
+        .sum()
+}
+
 /// Feeds rows of the dataset's stream to a staging area on its own thread.
 struct StagingWriter {
     sender: SyncSender<Vec<Row>>,
     thread: JoinHandle<Result<Box<dyn Staging>, StoreError>>,
     stream: StreamSchema,
+    queue: Arc<QueueBytes>,
 }
 
 impl StagingWriter {
     fn start(staging: Box<dyn Staging>, stream: StreamSchema) -> Self {
         let (sender, receiver) = sync_channel(STAGING_QUEUE);
-        let thread = std::thread::spawn(move || stage_all(staging, receiver));
+        let queue = Arc::new(QueueBytes::default());
+        let released = Arc::clone(&queue);
+        let thread = std::thread::spawn(move || stage_all(staging, receiver, &released));
         Self {
             sender,
             thread,
             stream,
+            queue,
         }
     }
 
@@ -258,6 +374,7 @@ impl StagingWriter {
         StagingSink {
             sender: self.sender.clone(),
             stream: self.stream.name.clone(),
+            queue: Arc::clone(&self.queue),
         }
     }
 
@@ -273,13 +390,19 @@ impl StagingWriter {
 fn stage_all(
     mut staging: Box<dyn Staging>,
     receiver: Receiver<Vec<Row>>,
+    queue: &QueueBytes,
 ) -> Result<Box<dyn Staging>, StoreError> {
     // On an error the receiver is dropped, so the next send fails and the
-    // run stops with a storage error instead of writing into the void.
-    for rows in receiver {
-        staging.write(rows)?;
-    }
-    Ok(staging)
+    // run stops with a storage error instead of writing into the void; the
+    // queue is emptied so a sender waiting for room wakes up to see it.
+    let result = receiver.iter().try_for_each(|rows| {
+        let bytes = batch_bytes(&rows);
+        let written = staging.write(rows);
+        queue.release(bytes);
+        written
+    });
+    queue.release(u64::MAX);
+    result.map(|()| staging)
 }
 
 /// The run's side of the staging channel.
@@ -287,6 +410,7 @@ struct StagingSink {
     sender: SyncSender<Vec<Row>>,
     /// The dataset's stream; other streams of the plugin are not published.
     stream: String,
+    queue: Arc<QueueBytes>,
 }
 
 impl RowSink for StagingSink {
@@ -294,6 +418,7 @@ impl RowSink for StagingSink {
         if stream.name != self.stream {
             return Ok(());
         }
+        self.queue.reserve(batch_bytes(&rows));
         self.sender.send(rows).map_err(|_| {
             "the store stopped accepting rows (see the daemon's log for the storage error)"
                 .to_string()

@@ -430,13 +430,21 @@ impl Server {
 
     /// [`Server::start`] with extra environment variables.
     pub fn start_with_env(install: &Install, extra: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(vitrina_bin())
+        let mut command = Command::new(vitrina_bin());
+        command
             .arg("--config")
             .arg(install.config_path())
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
             .envs(env.iter().copied())
-            .current_dir(install.path())
+            .current_dir(install.path());
+        Self::spawn(command)
+    }
+
+    /// Starts a `vitrina serve` command built by the caller (which must
+    /// listen on `127.0.0.1:0`) and waits until it answers.
+    pub fn spawn(mut command: Command) -> Server {
+        let mut child = command
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()

@@ -1,8 +1,9 @@
 //! The daemon in operation, on the real binary: the admin API behind its
 //! token, reloads (SIGHUP and admin) that keep the old configuration when
 //! the new one is broken, retries with backoff until a flaky source
-//! recovers, SIGTERM in the middle of a run, one log span per run, and
-//! politeness towards a source host.
+//! recovers, SIGTERM in the middle of a run, one log span per run,
+//! politeness towards a source host, and admin logins on a dual-stack
+//! listener, held back after a burst of failures.
 
 use std::time::{Duration, Instant};
 
@@ -282,12 +283,7 @@ fn a_failing_source_is_retried_with_backoff_until_it_recovers() {
     };
     let story: Vec<(&str, &str)> = runs
         .iter()
-        .map(|r| {
-            (
-                r.outcome.as_str(),
-                r.report["trigger"].as_str().unwrap_or(""),
-            )
-        })
+        .map(|r| (r.outcome.as_str(), r.trigger.as_deref().unwrap_or("")))
         .collect();
     assert_eq!(
         story,
@@ -298,9 +294,10 @@ fn a_failing_source_is_retried_with_backoff_until_it_recovers() {
         ]
     );
     assert_eq!(
-        runs[0].report["failure"]["kind"], "source_unavailable",
-        "{}",
-        runs[0].report
+        runs[0].failure_kind.as_deref(),
+        Some("source_unavailable"),
+        "{:?}",
+        runs[0]
     );
     // Backoff: 0.5 s, then 1 s (each measured from the previous start,
     // which also includes the run itself).
@@ -362,7 +359,7 @@ fn sigterm_during_a_run_cancels_it_and_the_last_good_version_stays() {
         .run(&run_id)
         .unwrap()
         .expect("the cancelled run is recorded");
-    assert_eq!(run.outcome, "cancelled", "{}", run.report);
+    assert_eq!(run.outcome, "cancelled", "{run:?}");
     let versions = store.versions("projects").unwrap();
     assert_eq!(versions.len(), 1);
     store.verify("projects", versions[0].number).unwrap();
@@ -398,5 +395,45 @@ fn requests_to_one_host_are_spaced_by_the_politeness_limit() {
     assert!(
         span >= Duration::from_millis(1700),
         "ten requests in {span:?}"
+    );
+}
+
+/// On a dual-stack listener an IPv4 client arrives as `::ffff:127.0.0.1`,
+/// which is loopback too; failed logins from one address are held back
+/// after a burst, whatever token comes next.
+#[test]
+fn admin_logins_on_a_dual_stack_listener_are_loopback_and_throttled() {
+    let install = Install::new();
+    let mut command = std::process::Command::new(vitrina_tests::vitrina_bin());
+    command
+        .arg("--config")
+        .arg(install.config_path())
+        .args(["serve", "--listen", "[::]:0", "--no-initial-runs"])
+        .env("VITRINA_ADMIN_TOKEN", TOKEN)
+        .current_dir(install.path());
+    let server = Server::spawn(command);
+    let port = server.addr.rsplit(':').next().unwrap();
+    let over_ipv4 = format!("127.0.0.1:{port}");
+    let status = |token: &str| {
+        let bearer = format!("Bearer {token}");
+        http(
+            &over_ipv4,
+            "GET",
+            "/api/v1/admin/status",
+            &[("Authorization", bearer.as_str())],
+        )
+    };
+    assert_eq!(status(TOKEN).status, 200, "{}", status(TOKEN).text());
+    for attempt in 0..10 {
+        assert_eq!(status("guess").status, 401, "attempt {attempt}");
+    }
+    let held = status("guess");
+    assert_eq!(held.status, 429, "{}", held.text());
+    let wait: u64 = held.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=6).contains(&wait), "Retry-After: {wait}");
+    assert_eq!(
+        status(TOKEN).status,
+        429,
+        "while held back, no token is even looked at"
     );
 }

@@ -306,6 +306,32 @@ async fn fetches_outside_the_policy_are_denied() {
     );
 }
 
+/// Naming a private address opens that address, on that port, for URLs
+/// that use it: not every name that happens to resolve to it.
+#[tokio::test]
+async fn a_named_private_address_opens_only_itself() {
+    let server = FixtureServer::start(&std::env::temp_dir());
+    let port = server.port();
+    let both = vec![
+        format!("http://127.0.0.1:{port}"),
+        format!("http://localhost:{port}"),
+    ];
+    expect_denied(
+        &format!("http://localhost:{port}/"),
+        &both,
+        "resolves to 127.0.0.1",
+    )
+    .await;
+    let other_port = if port == u16::MAX { port - 1 } else { port + 1 };
+    expect_denied(
+        &format!("http://127.0.0.1:{other_port}/"),
+        &both,
+        "host `127.0.0.1` is not allowed",
+    )
+    .await;
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+}
+
 #[tokio::test]
 async fn a_redirect_to_a_forbidden_host_is_denied_on_the_hop() {
     let server = FixtureServer::start(&std::env::temp_dir());

@@ -64,8 +64,11 @@ pub enum Command {
 pub fn init_logging(args: &Args) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("VITRINA_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,vitrina=info"));
+    // Colours only for a terminal: escape sequences in a log file or a
+    // journal are noise, and hide what a plugin might have slipped in.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     match args.log_format {
         LogFormat::Text => builder.init(),

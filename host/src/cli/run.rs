@@ -375,13 +375,23 @@ fn print_summary(report: &RunReport) {
         report.cpu_time.as_secs_f64(),
         report.peak_memory_bytes as f64 / (1024.0 * 1024.0),
     );
+    let listed = if report.fetches.len() as u64 == report.requests {
+        String::new()
+    } else {
+        format!(" (the first {} listed)", report.fetches.len())
+    };
     eprintln!(
-        "  fetched {} URLs, {} bytes",
-        report.fetches.len(),
-        report.bytes_fetched
+        "  fetched {} URLs, {} bytes{listed}",
+        report.requests, report.bytes_fetched
     );
     for fetch in &report.fetches {
         eprintln!("    {} {} ({} bytes)", fetch.status, fetch.url, fetch.bytes);
+    }
+    if let Some(peak) = host_peak_memory() {
+        eprintln!(
+            "  host process peak memory {:.1} MiB",
+            peak as f64 / (1024.0 * 1024.0)
+        );
     }
     for warning in &report.warnings {
         eprintln!("  warning: {warning}");
@@ -394,4 +404,19 @@ fn print_summary(report: &RunReport) {
             }
         }
     }
+}
+
+/// The most memory this process has held at once (its peak resident set),
+/// so an operator sees what a run cost the host, not only the plugin.
+fn host_peak_memory() -> Option<u64> {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given and nothing else.
+    let usage = unsafe {
+        if libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) != 0 {
+            return None;
+        }
+        usage.assume_init()
+    };
+    // Linux reports kibibytes.
+    Some(usage.ru_maxrss as u64 * 1024)
 }

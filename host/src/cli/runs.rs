@@ -56,23 +56,25 @@ pub fn runs(config: Config, args: RunsArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn failure_of(run: &RunRecord) -> String {
-    let failure = &run.report["failure"];
-    match (failure["kind"].as_str(), failure["message"].as_str()) {
-        (Some(kind), Some(message)) => format!("{kind}: {message}"),
+    match (&run.failure_kind, &run.failure_message) {
+        (Some(kind), Some(message)) => {
+            // Recorded messages are escaped already; a store written by an
+            // older Vitrina may hold raw ones.
+            let message = vitrina::runtime::redact::escape_controls(message);
+            format!("{kind}: {message}")
+        }
+        (Some(kind), None) => kind.clone(),
         _ => String::new(),
     }
 }
 
 fn show(store: &SqliteStore, datasets: &[String], run_id: &str) -> anyhow::Result<ExitCode> {
-    for dataset in datasets {
-        if let Some(run) = store
-            .runs(dataset, 10_000)?
-            .into_iter()
-            .find(|r| r.run_id == run_id)
-        {
+    match store.run(run_id)? {
+        // JSON escapes every control character a plugin may have slipped in.
+        Some(run) if datasets.contains(&run.dataset) => {
             println!("{}", serde_json::to_string_pretty(&run)?);
-            return Ok(ExitCode::SUCCESS);
+            Ok(ExitCode::SUCCESS)
         }
+        _ => anyhow::bail!("no run `{run_id}`; `vitrina runs` lists them"),
     }
-    anyhow::bail!("no run `{run_id}`; `vitrina runs` lists them")
 }

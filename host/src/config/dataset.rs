@@ -113,6 +113,8 @@ struct RawFetch {
     total_timeout_seconds: Option<f64>,
     max_redirects: Option<u32>,
     host_requests_per_second: Option<f64>,
+    max_requests: Option<u64>,
+    max_total_mib: Option<u64>,
 }
 
 impl RawFetch {
@@ -124,6 +126,8 @@ impl RawFetch {
             total_timeout_seconds: self.total_timeout_seconds,
             max_redirects: self.max_redirects,
             host_requests_per_second: self.host_requests_per_second,
+            max_requests: self.max_requests,
+            max_total_mib: self.max_total_mib,
         }
     }
 }

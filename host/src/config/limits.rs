@@ -140,6 +140,10 @@ pub struct FetchLimits {
     /// Politeness: at most this many requests per second to one source
     /// host, counted over every run of the daemon (0 = no limit).
     pub host_requests_per_second: f64,
+    /// Requests in one run, redirect hops included.
+    pub max_requests: u64,
+    /// Body bytes one run may read over all its fetches.
+    pub max_total_mib: u64,
 }
 
 impl Default for FetchLimits {
@@ -151,6 +155,8 @@ impl Default for FetchLimits {
             total_timeout_seconds: 300.0,
             max_redirects: 5,
             host_requests_per_second: 4.0,
+            max_requests: 100_000,
+            max_total_mib: 8192,
         }
     }
 }
@@ -158,6 +164,11 @@ impl Default for FetchLimits {
 impl FetchLimits {
     pub fn max_response_bytes(&self) -> u64 {
         self.max_response_mib * MIB
+    }
+
+    /// The bytes one run may read over all its fetches.
+    pub fn max_total_bytes(&self) -> u64 {
+        self.max_total_mib.saturating_mul(MIB)
     }
 
     /// Rejects caps that cannot work.
@@ -217,6 +228,8 @@ pub struct FetchOverrides {
     pub total_timeout_seconds: Option<f64>,
     pub max_redirects: Option<u32>,
     pub host_requests_per_second: Option<f64>,
+    pub max_requests: Option<u64>,
+    pub max_total_mib: Option<u64>,
 }
 
 impl FetchLimits {
@@ -237,6 +250,8 @@ impl FetchLimits {
             host_requests_per_second: o
                 .host_requests_per_second
                 .unwrap_or(self.host_requests_per_second),
+            max_requests: o.max_requests.unwrap_or(self.max_requests),
+            max_total_mib: o.max_total_mib.unwrap_or(self.max_total_mib),
         }
     }
 }

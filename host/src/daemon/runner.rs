@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::Shared;
 use crate::metrics::RunMetrics;
-use crate::pipeline::{RunOutcome, RunWishes, blocking, run_and_publish};
+use crate::pipeline::{RunWishes, blocking, run_and_publish};
 use crate::runtime::FailureKind;
 use crate::schedule::{Outcome, RunTicket, Runner};
 use crate::store::{PublishOutcome, RunRecord};
@@ -48,7 +48,6 @@ impl Runner for DaemonRunner {
                         "published"
                     );
                 }
-                record_metrics(dataset, &outcome);
                 // Every run changes what the API says about freshness.
                 if let Err(e) = self.shared.app.refresh_async(dataset).await {
                     tracing::error!(dataset, error = %e, "the API could not reload the dataset");
@@ -99,7 +98,11 @@ impl Runner for DaemonRunner {
             outcome: "skipped".to_string(),
             version: None,
             rows: 0,
-            report: serde_json::json!({ "reason": "the previous run was still running" }),
+            trigger: Some("schedule".to_string()),
+            duration_ms: Some(0),
+            failure_kind: None,
+            failure_message: Some("the previous run was still running".to_string()),
+            report: None,
         };
         if let Err(e) = blocking(&self.shared.store, move |s| s.record_run(&record)).await {
             tracing::error!(dataset, error = %e, "could not record the skipped run");
@@ -115,30 +118,4 @@ impl Runner for DaemonRunner {
             .find(|r| r.outcome == "published" || r.outcome == "unchanged")
             .map(|r| r.started_at)
     }
-}
-
-/// What a finished run tells the metrics.
-fn record_metrics(dataset: &str, outcome: &RunOutcome) {
-    let report = &outcome.report;
-    let (label, version, rows) = match &outcome.published {
-        Some(PublishOutcome::Published(v)) => ("published", Some(v.number), v.row_count),
-        Some(PublishOutcome::Unchanged(v)) => ("unchanged", Some(v.number), 0),
-        None => match report.failure.as_ref().map(|f| f.kind) {
-            Some(FailureKind::Cancelled) => ("cancelled", None, 0),
-            _ => ("failed", None, 0),
-        },
-    };
-    crate::metrics::run_finished(&RunMetrics {
-        dataset,
-        outcome: label,
-        duration: report.duration,
-        rows_published: rows,
-        current_version: version,
-        cpu: report.cpu_time,
-        peak_memory_bytes: report.peak_memory_bytes,
-        last_success_unix: outcome
-            .published
-            .as_ref()
-            .map(|_| report.started_at.timestamp()),
-    });
 }

@@ -21,6 +21,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::errors::ApiError;
+use super::throttle::LoginThrottle;
 use crate::config::TokenDigest;
 use crate::store::{RunRecord, Store};
 
@@ -100,6 +101,8 @@ pub struct Admin {
     tokens: RwLock<Vec<TokenDigest>>,
     allow_remote: bool,
     control: Arc<dyn Control>,
+    /// Failed logins per client address.
+    throttle: LoginThrottle,
 }
 
 impl Admin {
@@ -108,6 +111,7 @@ impl Admin {
             tokens: RwLock::new(tokens),
             allow_remote,
             control,
+            throttle: LoginThrottle::default(),
         }
     }
 
@@ -172,6 +176,12 @@ impl AdminAnswer {
             answer.headers.insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"vitrina-admin\""),
+            );
+        }
+        if let Some(wait) = error.retry_after {
+            answer.headers.insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(wait.as_secs().max(1)),
             );
         }
         if error.status == StatusCode::METHOD_NOT_ALLOWED {
@@ -269,14 +279,19 @@ async fn answer(
             "the admin API is off: set VITRINA_ADMIN_TOKEN or [[admin.tokens]] in vitrina.toml",
         ));
     };
-    if !admin.allow_remote && !request.peer.ip().is_loopback() {
+    let ip = request.peer.ip().to_canonical();
+    if !admin.allow_remote && !ip.is_loopback() {
         return Err(ApiError::forbidden(
             "the admin API answers only on loopback; set [admin] allow_remote = true to change that",
         ));
     }
+    if let Some(wait) = admin.throttle.wait(ip) {
+        return Err(ApiError::too_many_attempts(wait));
+    }
     // Authentication comes before routing, so an unauthenticated caller
     // cannot even tell which admin routes exist.
     let Some(who) = admin.authenticate(request.headers) else {
+        admin.throttle.failed(ip);
         tracing::warn!(target: "vitrina::admin", peer = %request.peer, path = request.path, "refused: no valid token");
         return Err(ApiError::unauthorized());
     };
@@ -392,8 +407,12 @@ fn run_summary(run: &RunRecord) -> serde_json::Value {
         "outcome": run.outcome,
         "version": run.version,
         "rows": run.rows,
-        "trigger": run.report.get("trigger"),
-        "failure": run.report.get("failure"),
+        "trigger": run.trigger,
+        "duration_ms": run.duration_ms,
+        "failure": run.failure_kind.as_ref().map(|kind| serde_json::json!({
+            "kind": kind,
+            "message": run.failure_message,
+        })),
         "url": format!("{PREFIX}/runs/{}", run.run_id),
     })
 }
@@ -410,7 +429,7 @@ async fn show_run(store: &Arc<dyn Store>, id: &str) -> Result<AdminAnswer, ApiEr
         ))
     })?;
     let mut body = run_summary(&run);
-    body["report"] = run.report;
+    body["report"] = run.report.unwrap_or_default();
     Ok(AdminAnswer::json(StatusCode::OK, &body))
 }
 

@@ -22,6 +22,8 @@ pub struct ApiError {
     /// For `range_not_satisfiable`: the representation's length, for
     /// `Content-Range: bytes */len`.
     pub length: Option<u64>,
+    /// For `too_many_attempts`: when to try again (`Retry-After`).
+    pub retry_after: Option<std::time::Duration>,
 }
 
 #[derive(Serialize)]
@@ -45,6 +47,22 @@ impl ApiError {
             message: message.into(),
             valid_fields: None,
             length: None,
+            retry_after: None,
+        }
+    }
+
+    /// Too many failed admin logins from this address: try later.
+    pub fn too_many_attempts(wait: std::time::Duration) -> Self {
+        Self {
+            retry_after: Some(wait),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                format!(
+                    "too many failed logins from this address; try again in {} s",
+                    wait.as_secs().max(1)
+                ),
+            )
         }
     }
 

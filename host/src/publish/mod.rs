@@ -14,6 +14,7 @@
 //! - [`http`]: validators, conditional requests, ranges, compression, CORS.
 //! - [`cache`]: the bounded response cache; [`files`]: mapped download files.
 //! - [`errors`]: the JSON error document; [`openapi`]: the API's description.
+//! - [`admin`]: the admin API; `throttle`: failed admin logins per address.
 //!
 //! Decisions (also stated in the OpenAPI description, for clients):
 //! - `latest/data.*` is served directly, not redirected: one round trip for
@@ -41,6 +42,7 @@ pub mod http;
 pub mod openapi;
 pub mod params;
 pub mod routes;
+mod throttle;
 
 #[cfg(test)]
 mod tests;

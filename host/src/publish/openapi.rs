@@ -519,6 +519,7 @@ fn admin_operation(
             "404": error_response("No such dataset or run, or the admin API is off."),
             "409": error_response("The dataset is running, or paused in its dataset.toml."),
             "422": error_response("The configuration did not load; the old one stays in force."),
+            "429": error_response("Too many failed logins from this address; `Retry-After` says when to try again."),
         }
     })
 }

@@ -235,6 +235,8 @@ fn publish(store: &dyn Store, dataset: &str, schema: &StreamSchema, rows: Vec<Ro
         .publish(PublishRequest {
             run_id: format!("run-{}", RUNS.fetch_add(1, Ordering::Relaxed)),
             started_at: chrono::Utc::now(),
+            trigger: "manual".into(),
+            duration_ms: 0,
             report: serde_json::Value::Null,
             plugin: "projects".into(),
             plugin_version: "0.1.0".into(),

@@ -28,6 +28,16 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// How many plugin instances may be alive at once across the process.
 const MAX_CONCURRENT_INSTANCES: u32 = 64;
 
+/// What one component may contain. A Rust plugin built for
+/// `wasm32-wasip2` instantiates 3 core modules with 1 memory and 2 tables;
+/// interpreted-language components link more modules (but still share one
+/// memory). A component beyond these is refused when it is loaded, so no
+/// plugin can take more than its share of the pool below: with these caps
+/// the pool holds [`MAX_CONCURRENT_INSTANCES`] of the largest plugins.
+pub const MAX_CORE_INSTANCES_PER_COMPONENT: u32 = 32;
+pub const MAX_MEMORIES_PER_COMPONENT: u32 = 2;
+pub const MAX_TABLES_PER_COMPONENT: u32 = 8;
+
 /// Builds the engine: component model, epoch interruption, pooling allocator.
 pub fn build_engine() -> wasmtime::Result<Engine> {
     let mut config = Config::new();
@@ -36,9 +46,12 @@ pub fn build_engine() -> wasmtime::Result<Engine> {
     config.cranelift_opt_level(OptLevel::Speed);
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(MAX_CONCURRENT_INSTANCES);
-    pool.total_core_instances(MAX_CONCURRENT_INSTANCES * 4);
-    pool.total_memories(MAX_CONCURRENT_INSTANCES * 2);
-    pool.total_tables(MAX_CONCURRENT_INSTANCES * 4);
+    pool.max_core_instances_per_component(MAX_CORE_INSTANCES_PER_COMPONENT);
+    pool.max_memories_per_component(MAX_MEMORIES_PER_COMPONENT);
+    pool.max_tables_per_component(MAX_TABLES_PER_COMPONENT);
+    pool.total_core_instances(MAX_CONCURRENT_INSTANCES * MAX_CORE_INSTANCES_PER_COMPONENT);
+    pool.total_memories(MAX_CONCURRENT_INSTANCES * MAX_MEMORIES_PER_COMPONENT);
+    pool.total_tables(MAX_CONCURRENT_INSTANCES * MAX_TABLES_PER_COMPONENT);
     pool.max_memory_size((MAX_MEMORY_MIB * 1024 * 1024) as usize);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Engine::new(&config)

@@ -4,11 +4,13 @@
 //! here. The policy is enforced on every hop, never only on the first URL:
 //! - the URL's scheme and host must match the dataset's `fetch.allow`;
 //! - names are resolved by the host, and a name resolving to a loopback,
-//!   private, link-local or metadata address is refused unless the dataset
-//!   names that address itself (the connection then goes to the checked
-//!   address, so DNS cannot change its answer in between);
-//! - redirects are followed here, each target checked like the first URL,
-//!   credentials dropped when the host changes;
+//!   private, link-local or metadata address is always refused (the
+//!   connection then goes to the checked address, so DNS cannot change its
+//!   answer in between); a private address is reachable only through a URL
+//!   that names it literally, as the dataset's `fetch.allow` does;
+//! - redirects are followed here, each target checked like the first URL;
+//!   the plugin's headers (credentials among them) follow only within the
+//!   same origin, and `https` never redirects to `http`;
 //! - connect, first-byte and total timeouts, and a cap on the body size
 //!   counted as it streams (so a lying `Content-Length` or a gzip bomb
 //!   stops at the cap);
@@ -16,7 +18,9 @@
 //!   every run of the process (see [`super::politeness`]);
 //! - `file:` URLs read only inside the dataset's own `fixtures/` folder,
 //!   which acts as the root: `..` is refused and a symlink that leads out of
-//!   the folder is refused after canonicalization.
+//!   the folder is refused after canonicalization;
+//! - per run, URLs of at most 8 KiB, at most 32 bodies open at once, and
+//!   budgets of requests and bytes over all fetches (see [`FetchLedger`]).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -29,8 +33,10 @@ use url::Url;
 use wasmtime::component::Resource;
 
 use super::bindings::v0_1_0::vitrina::plugin::fetch as wit;
+use super::budget;
 use super::host::RunState;
-use crate::config::{AllowRule, FetchLimits, HostPattern};
+use super::report::{FailureKind, LogLevel, LogSource, RunFailure};
+use crate::config::{AllowRule, FetchLimits};
 
 /// Why a fetch failed, in the contract's terms.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,17 +76,6 @@ pub struct FetchPolicy {
 }
 
 impl FetchPolicy {
-    /// Addresses the dataset names itself, which may then be private.
-    fn named_addresses(&self) -> Vec<IpAddr> {
-        self.allow
-            .iter()
-            .filter_map(|rule| match rule.host {
-                HostPattern::Ip(ip) => Some(ip),
-                _ => None,
-            })
-            .collect()
-    }
-
     /// Checks an http(s) URL against the allowlist.
     fn check_url(&self, url: &Url) -> Result<(), FetchFailure> {
         if !matches!(url.scheme(), "http" | "https") {
@@ -101,12 +96,47 @@ impl FetchPolicy {
     }
 }
 
-/// One URL fetched during a run, for the run's summary.
+/// One URL fetched during a run, for the run's summary (userinfo, query
+/// values and secrets redacted).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FetchRecord {
     pub url: String,
     pub status: u16,
     pub bytes: u64,
+}
+
+/// What a run's fetches have cost it: requests, bytes and open bodies
+/// against their budgets, and the first [`budget::FETCH_RECORDS`] fetches
+/// as records for the report (later ones are counted only).
+#[derive(Debug, Default)]
+pub struct FetchLedger {
+    pub records: Vec<FetchRecord>,
+    /// Requests made, redirect hops included.
+    pub requests: u64,
+    /// Body bytes read over all fetches.
+    pub bytes: u64,
+    /// Bodies the plugin holds open now.
+    pub open_bodies: usize,
+    /// Whether the last fetch has a record the next bytes belong to.
+    recording: bool,
+}
+
+impl FetchLedger {
+    fn record(&mut self, record: FetchRecord) {
+        self.recording = self.records.len() < budget::FETCH_RECORDS;
+        if self.recording {
+            self.records.push(record);
+        }
+    }
+
+    fn add_bytes(&mut self, n: usize) {
+        self.bytes += n as u64;
+        if self.recording
+            && let Some(last) = self.records.last_mut()
+        {
+            last.bytes += n as u64;
+        }
+    }
 }
 
 /// A response ready for the plugin to read.
@@ -117,6 +147,8 @@ pub struct Fetched {
     /// Headers, names in lowercase.
     pub headers: Vec<(String, String)>,
     pub body: Body,
+    /// Redirects followed on the way.
+    pub hops: u32,
 }
 
 /// Performs fetches for one run.
@@ -138,11 +170,14 @@ impl Fetcher {
         }
     }
 
+    /// The caps this fetcher works under.
+    pub fn limits(&self) -> &FetchLimits {
+        &self.policy.limits
+    }
+
     fn client(&self) -> Result<&reqwest::Client, FetchFailure> {
         let client = self.client.get_or_init(|| {
-            let resolver = PolicyResolver {
-                named: self.policy.named_addresses(),
-            };
+            let resolver = PolicyResolver;
             reqwest::Client::builder()
                 .user_agent(self.policy.user_agent.clone())
                 .redirect(reqwest::redirect::Policy::none())
@@ -177,6 +212,7 @@ impl Fetcher {
                 url,
                 headers: Vec::new(),
                 body,
+                hops: 0,
             });
         }
         self.fetch_http(request, url).await
@@ -205,7 +241,7 @@ impl Fetcher {
                 .and_then(|l| l.to_str().ok())
                 .map(str::to_string);
             let Some(location) = location.filter(|_| status.is_redirection()) else {
-                return self.finish(response, url, deadline);
+                return self.finish(response, url, deadline, hops);
             };
             hops += 1;
             if hops > limits.max_redirects {
@@ -220,10 +256,7 @@ impl Fetcher {
                     format!("{url} redirects to a bad URL {location:?}: {e}"),
                 )
             })?;
-            if next.host_str() != url.host_str() {
-                // Credentials meant for one host must not follow a redirect to another.
-                headers.retain(|(name, _)| !is_credential_header(name));
-            }
+            carry_across_redirect(&url, &next, &mut headers)?;
             if status == reqwest::StatusCode::SEE_OTHER
                 || (matches!(status.as_u16(), 301 | 302) && method == reqwest::Method::POST)
             {
@@ -275,6 +308,7 @@ impl Fetcher {
         response: reqwest::Response,
         url: Url,
         deadline: Instant,
+        hops: u32,
     ) -> Result<Fetched, FetchFailure> {
         let cap = self.policy.limits.max_response_bytes();
         if let Some(length) = response.content_length().filter(|&l| l > cap) {
@@ -299,6 +333,7 @@ impl Fetcher {
             url,
             headers,
             body,
+            hops,
         })
     }
 }
@@ -408,6 +443,25 @@ fn parse_method(method: &str) -> Result<reqwest::Method, FetchFailure> {
     })
 }
 
+/// What crosses a redirect from `from` to `to`: nothing from `https` to
+/// plain `http`, and the plugin's headers (credentials among them) only
+/// within one origin (scheme, host and port), since they were meant for it.
+fn carry_across_redirect(
+    from: &Url,
+    to: &Url,
+    headers: &mut Vec<(String, String)>,
+) -> Result<(), FetchFailure> {
+    if from.scheme() == "https" && to.scheme() == "http" {
+        return Err(FetchFailure::denied(format!(
+            "{from} redirects to {to}, from https to plain http; refused"
+        )));
+    }
+    if to.origin() != from.origin() {
+        headers.clear();
+    }
+    Ok(())
+}
+
 /// Headers the host sets itself; a plugin's values are ignored.
 fn is_reserved_header(name: &str) -> bool {
     [
@@ -421,12 +475,6 @@ fn is_reserved_header(name: &str) -> bool {
     ]
     .iter()
     .any(|r| name.eq_ignore_ascii_case(r))
-}
-
-fn is_credential_header(name: &str) -> bool {
-    ["authorization", "cookie", "proxy-authorization"]
-        .iter()
-        .any(|r| name.eq_ignore_ascii_case(r))
 }
 
 /// Maps a `file:` URL to a path inside `fixtures`, refusing anything that
@@ -509,7 +557,7 @@ impl std::fmt::Display for DeniedAddress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "`{}` resolves to {}, a loopback, private, link-local or reserved address; refused (name that address in fetch.allow if it really is the source)",
+            "`{}` resolves to {}, a loopback, private, link-local or reserved address; refused (if it really is the source, name the address itself in fetch.allow and fetch it by that address)",
             self.host, self.addr
         )
     }
@@ -518,23 +566,23 @@ impl std::fmt::Display for DeniedAddress {
 impl std::error::Error for DeniedAddress {}
 
 /// Resolves names, then drops the connection if any address is not public.
-struct PolicyResolver {
-    named: Vec<IpAddr>,
-}
+///
+/// A name never leads to a private address, even one the dataset names in
+/// `fetch.allow`: naming `http://10.0.0.5` opens that address for URLs
+/// that use it, not every name that happens to resolve to it. (URLs with
+/// an IP address for a host are connected to directly, without this
+/// resolver, once the allow rule naming that address has matched.)
+struct PolicyResolver;
 
 impl reqwest::dns::Resolve for PolicyResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let named = self.named.clone();
         let host = name.as_str().to_string();
         Box::pin(async move {
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             // One bad address refuses the name: a name that mixes public and
-            // private answers is how rebinding attacks start.
-            if let Some(bad) = addrs
-                .iter()
-                .find(|a| !is_public(a.ip()) && !named.contains(&a.ip()))
-            {
+            // private answers is how rebinding starts.
+            if let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
                 return Err(Box::new(DeniedAddress {
                     host,
                     addr: bad.ip(),
@@ -629,19 +677,106 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     message
 }
 
+impl RunState {
+    /// Why this fetch may not even be tried, if it may not: its URL is too
+    /// long, too many bodies are open, or the run's requests are spent.
+    fn fetch_refusal(&mut self, raw: &str) -> Option<FetchFailure> {
+        if raw.len() > budget::URL_BYTES {
+            return Some(FetchFailure::new(
+                wit::FetchErrorKind::InvalidUrl,
+                format!(
+                    "a URL of {} bytes; at most {} KiB can be fetched",
+                    raw.len(),
+                    budget::URL_BYTES / 1024
+                ),
+            ));
+        }
+        if self.fetches.open_bodies >= budget::OPEN_BODIES {
+            return Some(FetchFailure::denied(format!(
+                "the plugin holds {} response bodies open, the most a run may; drop the ones it is done with before fetching more",
+                budget::OPEN_BODIES
+            )));
+        }
+        let max = self.fetcher.limits().max_requests;
+        if self.fetches.requests >= max {
+            let message = format!(
+                "the run made {max} requests, its budget; raise fetch.max_requests in dataset.toml if the source really needs more"
+            );
+            self.failure
+                .get_or_insert_with(|| RunFailure::new(FailureKind::FetchLimit, message.clone()));
+            return Some(FetchFailure::denied(message));
+        }
+        None
+    }
+
+    fn record_fetch(&mut self, raw: &str, fetched: &Fetched) {
+        let url = self.redactor.url(fetched.url.as_str());
+        self.fetches.record(FetchRecord {
+            url: url.clone(),
+            status: fetched.status,
+            bytes: 0,
+        });
+        let message = if raw == fetched.url.as_str() {
+            format!("fetched {url}: {}", fetched.status)
+        } else {
+            format!(
+                "fetched {} -> {url}: {}",
+                self.redactor.url(raw),
+                fetched.status
+            )
+        };
+        self.push_log(LogLevel::Debug, LogSource::Host, message, Vec::new());
+    }
+
+    fn record_fetch_failure(&mut self, raw: &str, message: &str) {
+        let fields = vec![("url".to_string(), self.redactor.url(raw))];
+        self.push_log(
+            LogLevel::Warn,
+            LogSource::Host,
+            format!("fetch failed: {message}"),
+            fields,
+        );
+    }
+
+    /// Counts bytes read against the run's total; past it the run fails.
+    fn count_body_bytes(&mut self, n: usize) -> Result<(), FetchFailure> {
+        self.fetches.add_bytes(n);
+        let max = self.fetcher.limits().max_total_bytes();
+        if self.fetches.bytes <= max {
+            return Ok(());
+        }
+        let message = format!(
+            "the run read more than {} MiB over all its fetches, its budget; raise fetch.max_total_mib in dataset.toml if the source really is that large",
+            self.fetcher.limits().max_total_mib
+        );
+        self.failure
+            .get_or_insert_with(|| RunFailure::new(FailureKind::FetchLimit, message.clone()));
+        Err(FetchFailure::new(wit::FetchErrorKind::TooLarge, message))
+    }
+}
+
 impl wit::Host for RunState {
     async fn fetch(
         &mut self,
         request: wit::Request,
     ) -> wasmtime::Result<Result<wit::Response, wit::FetchError>> {
+        self.ensure_running()?;
+        if let Some(refusal) = self.fetch_refusal(&request.url) {
+            let raw: String = request.url.chars().take(200).collect();
+            self.record_fetch_failure(&raw, &refusal.message);
+            return Ok(Err(refusal.into_wit()));
+        }
         let raw = request.url.clone();
+        self.fetches.requests += 1;
         let start = std::time::Instant::now();
         let result = self.fetcher.fetch(request).await;
         self.host_time += start.elapsed();
         match result {
             Ok(fetched) => {
-                self.record_fetch(&raw, &fetched.url, fetched.status);
+                self.fetches.requests += u64::from(fetched.hops);
+                self.record_fetch(&raw, &fetched);
                 let body = self.table.push(fetched.body)?;
+                self.fetches.open_bodies += 1;
                 Ok(Ok(wit::Response {
                     status: fetched.status,
                     url: fetched.url.to_string(),
@@ -663,18 +798,21 @@ impl wit::HostBody for RunState {
         body: Resource<Body>,
         max_bytes: u32,
     ) -> wasmtime::Result<Result<Vec<u8>, wit::FetchError>> {
+        self.ensure_running()?;
         let start = std::time::Instant::now();
         let body = self.table.get_mut(&body)?;
         let result = body.read(max_bytes as usize).await;
         self.host_time += start.elapsed();
-        if let Ok(bytes) = &result {
-            self.record_bytes(bytes.len());
-        }
+        let result = match result {
+            Ok(bytes) => self.count_body_bytes(bytes.len()).map(|()| bytes),
+            Err(e) => Err(e),
+        };
         Ok(result.map_err(FetchFailure::into_wit))
     }
 
     async fn drop(&mut self, body: Resource<Body>) -> wasmtime::Result<()> {
         self.table.delete(body)?;
+        self.fetches.open_bodies = self.fetches.open_bodies.saturating_sub(1);
         Ok(())
     }
 }
@@ -711,6 +849,42 @@ mod tests {
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
+    }
+
+    #[test]
+    fn headers_follow_redirects_within_one_origin_only() {
+        let url = |u: &str| Url::parse(u).unwrap();
+        let sent = || {
+            vec![
+                ("Authorization".to_string(), "Bearer t".to_string()),
+                ("X-Api-Key".to_string(), "k".to_string()),
+            ]
+        };
+        let mut headers = sent();
+        carry_across_redirect(
+            &url("https://a.bg/x"),
+            &url("https://a.bg/y?z"),
+            &mut headers,
+        )
+        .unwrap();
+        assert_eq!(headers, sent(), "same origin keeps every header");
+        for other in ["https://b.a.bg/y", "https://a.bg:8443/y"] {
+            let mut headers = sent();
+            carry_across_redirect(&url("https://a.bg/x"), &url(other), &mut headers).unwrap();
+            assert!(headers.is_empty(), "{other} is another origin: {headers:?}");
+        }
+        let mut headers = sent();
+        carry_across_redirect(&url("http://a.bg/x"), &url("https://a.bg/x"), &mut headers).unwrap();
+        assert!(headers.is_empty(), "an upgrade changes the origin too");
+        let downgrade =
+            carry_across_redirect(&url("https://a.bg/x"), &url("http://a.bg/x"), &mut sent());
+        let refused = downgrade.unwrap_err();
+        assert_eq!(refused.kind, wit::FetchErrorKind::Denied);
+        assert!(
+            refused.message.contains("from https to plain http"),
+            "{}",
+            refused.message
+        );
     }
 
     #[test]

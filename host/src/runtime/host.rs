@@ -1,23 +1,27 @@
-//! The state of one run, and the host imports that act on it: `log`,
-//! `config`, `state` and `sink` (`fetch` lives in its own module).
+//! The state of one run, and the host imports that act on it: `config`,
+//! `state` and `sink` (`log` and `fetch` live in modules of their own).
 //!
 //! A fresh [`RunState`] is the data of a fresh `Store` for every run, so
 //! nothing a plugin did in one run (memory it grew, resources it leaked)
-//! survives into the next. The sink validates each batch as it arrives and
-//! enforces the run's row and byte limits; once the host has refused
-//! something, the run is marked failed and any further write traps, so a
-//! plugin that ignores errors cannot keep going.
+//! survives into the next. Everything the plugin makes the host do is
+//! accounted here against the run's budgets (see [`super::budget`]): its
+//! memory as a whole, the handles it holds, the rows and bytes it emits,
+//! its bookmarks. The sink validates each batch as it arrives; once the
+//! host has refused something, the run is marked failed and any further
+//! write traps, so a plugin that ignores errors cannot keep going.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use super::bindings::v0_1_0::vitrina::plugin::{config, log, sink, state, types};
-use super::fetch::{FetchRecord, Fetcher};
+use super::bindings::v0_1_0::vitrina::plugin::{config, sink, state, types};
+use super::budget::{self, MemoryBudget};
+use super::fetch::{FetchLedger, Fetcher};
+use super::log::{LogBook, OutputCapture};
+use super::redact::Redactor;
 use super::report::{FailureKind, LogLevel, LogLine, LogSource, RunFailure};
 use crate::config::Limits;
 use crate::schema::{Row, StreamSchema, Value};
@@ -26,10 +30,6 @@ use crate::validate::{RowError, RowValidator};
 
 /// How many row errors a failed run lists.
 const MAX_ROW_ERRORS: usize = 20;
-/// How many log lines a run keeps; the rest are counted, not kept.
-const MAX_LOG_LINES: usize = 10_000;
-/// How much of the plugin's stdout and stderr a run keeps.
-const MAX_CAPTURE_BYTES: usize = 256 * 1024;
 
 /// Where validated rows go: printed, written to a file, or staged for a
 /// new version. Called from inside the run, so it should not block long.
@@ -59,40 +59,6 @@ pub struct Quiet;
 
 impl RunObserver for Quiet {}
 
-/// Passes a run's log lines on to the daemon's own log (`tracing`, target
-/// `vitrina::plugin`); they carry the run's span, so an operator can follow
-/// one run by its id.
-pub struct LogToTracing;
-
-impl RunObserver for LogToTracing {
-    fn log(&self, line: &LogLine) {
-        let fields = line
-            .fields
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(" ");
-        let (source, message) = (line.source, line.message.as_str());
-        match line.level {
-            LogLevel::Error => {
-                tracing::error!(target: "vitrina::plugin", ?source, fields, "{message}")
-            }
-            LogLevel::Warn => {
-                tracing::warn!(target: "vitrina::plugin", ?source, fields, "{message}")
-            }
-            LogLevel::Info => {
-                tracing::info!(target: "vitrina::plugin", ?source, fields, "{message}")
-            }
-            LogLevel::Debug => {
-                tracing::debug!(target: "vitrina::plugin", ?source, fields, "{message}")
-            }
-            LogLevel::Trace => {
-                tracing::trace!(target: "vitrina::plugin", ?source, fields, "{message}")
-            }
-        }
-    }
-}
-
 /// Per-stream accounting.
 pub(super) struct StreamState {
     pub validator: RowValidator,
@@ -104,28 +70,30 @@ pub struct RunState {
     pub(super) wasi: WasiCtx,
     pub(super) table: ResourceTable,
     pub(super) fetcher: Fetcher,
+    /// What the run's fetches cost, and their records.
+    pub(super) fetches: FetchLedger,
     pub(super) limits: Limits,
     config: BTreeMap<String, String>,
     secrets: BTreeMap<String, String>,
+    /// Keeps the secrets above out of everything the run records.
+    pub(super) redactor: Redactor,
     bookmarks_in: BTreeMap<String, String>,
     pub(super) bookmarks_out: BTreeMap<String, String>,
+    checkpoints: u64,
     pub(super) streams: Vec<StreamState>,
     pub(super) sink: Box<dyn RowSink>,
     observer: Arc<dyn RunObserver>,
     started: Instant,
     pub(super) rows_total: u64,
     pub(super) bytes_emitted: u64,
-    pub(super) fetches: Vec<FetchRecord>,
-    pub(super) bytes_fetched: u64,
-    pub(super) logs: Vec<LogLine>,
-    pub(super) logs_dropped: u64,
+    pub(super) log: LogBook,
     /// Why the host stopped the run, once it has.
     pub(super) failure: Option<RunFailure>,
     /// Time spent inside host imports (sink writes, fetches), which is
     /// not the plugin's: its own time is the rest of the run.
     pub(super) host_time: Duration,
-    pub(super) peak_memory: u64,
-    pub(super) memory_refused: Option<u64>,
+    /// Linear memories and tables together, against `limits.memory_mib`.
+    pub(super) memory: MemoryBudget,
     pub(super) stdout: OutputCapture,
     pub(super) stderr: OutputCapture,
 }
@@ -156,16 +124,25 @@ impl RunState {
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
+            .max_random_size(budget::RANDOM_BYTES)
             .build();
-        Self {
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(budget::HANDLES);
+        let started = Instant::now();
+        let redactor = Redactor::new(&setup.secrets);
+        let mut state = Self {
             wasi,
-            table: ResourceTable::new(),
+            table,
             fetcher: setup.fetcher,
+            fetches: FetchLedger::default(),
+            memory: MemoryBudget::new(setup.limits.memory_bytes()),
             limits: setup.limits,
             config: setup.config,
             secrets: setup.secrets,
+            redactor,
             bookmarks_in: setup.bookmarks,
             bookmarks_out: BTreeMap::new(),
+            checkpoints: 0,
             streams: setup
                 .streams
                 .into_iter()
@@ -179,24 +156,33 @@ impl RunState {
                 })
                 .collect(),
             sink: setup.sink,
+            log: LogBook::new(started, Arc::clone(&setup.observer)),
             observer: setup.observer,
-            started: Instant::now(),
+            started,
             rows_total: 0,
             bytes_emitted: 0,
-            fetches: Vec::new(),
-            bytes_fetched: 0,
-            logs: Vec::new(),
-            logs_dropped: 0,
             failure: None,
             host_time: Duration::ZERO,
-            peak_memory: 0,
-            memory_refused: None,
             stdout,
             stderr,
+        };
+        state.warn_about_short_secrets();
+        state
+    }
+
+    fn warn_about_short_secrets(&mut self) {
+        let short = self.redactor.too_short().join(", ");
+        if !short.is_empty() {
+            let message = format!(
+                "secrets shorter than {} bytes cannot be kept out of the run's records: {short}",
+                super::redact::MIN_SECRET_BYTES
+            );
+            self.push_log(LogLevel::Warn, LogSource::Host, message, Vec::new());
         }
     }
 
-    /// Records a log line and shows it to the observer.
+    /// Records a log line (cleaned, within the log budget) and shows it to
+    /// the observer.
     pub(super) fn push_log(
         &mut self,
         level: LogLevel,
@@ -204,57 +190,27 @@ impl RunState {
         message: String,
         fields: Vec<(String, String)>,
     ) {
-        let line = LogLine {
-            elapsed_ms: self.started.elapsed().as_millis() as u64,
-            level,
-            source,
-            message,
-            fields,
-        };
-        self.observer.log(&line);
-        if self.logs.len() < MAX_LOG_LINES {
-            self.logs.push(line);
-        } else {
-            self.logs_dropped += 1;
-        }
-    }
-
-    pub(super) fn record_fetch(&mut self, raw: &str, url: &url::Url, status: u16) {
-        self.fetches.push(FetchRecord {
-            url: url.to_string(),
-            status,
-            bytes: 0,
-        });
-        let message = if raw == url.as_str() {
-            format!("fetched {url}: {status}")
-        } else {
-            format!("fetched {raw} -> {url}: {status}")
-        };
-        self.push_log(LogLevel::Debug, LogSource::Host, message, Vec::new());
-    }
-
-    pub(super) fn record_fetch_failure(&mut self, raw: &str, message: &str) {
-        let fields = vec![("url".to_string(), raw.to_string())];
-        self.push_log(
-            LogLevel::Warn,
-            LogSource::Host,
-            format!("fetch failed: {message}"),
-            fields,
-        );
-    }
-
-    pub(super) fn record_bytes(&mut self, n: usize) {
-        self.bytes_fetched += n as u64;
-        if let Some(last) = self.fetches.last_mut() {
-            last.bytes += n as u64;
-        }
+        self.log
+            .push(&self.redactor, level, source, message, fields);
     }
 
     /// Marks the run failed and returns the trap that stops the plugin.
-    fn stop(&mut self, failure: RunFailure) -> wasmtime::Error {
+    pub(super) fn stop(&mut self, failure: RunFailure) -> wasmtime::Error {
         let message = failure.message.clone();
         self.failure.get_or_insert(failure);
         wasmtime::Error::msg(format!("run stopped by the host: {message}"))
+    }
+
+    /// Traps if the host has already stopped the run: a plugin that
+    /// ignores a refusal cannot go on calling.
+    pub(super) fn ensure_running(&mut self) -> wasmtime::Result<()> {
+        match &self.failure {
+            Some(failure) => {
+                let failure = failure.clone();
+                Err(self.stop(failure))
+            }
+            None => Ok(()),
+        }
     }
 
     fn write_rows(
@@ -262,10 +218,7 @@ impl RunState {
         stream: &str,
         rows: Vec<types::Row>,
     ) -> wasmtime::Result<Result<(), sink::SinkError>> {
-        if let Some(failure) = &self.failure {
-            let failure = failure.clone();
-            return Err(self.stop(failure));
-        }
+        self.ensure_running()?;
         let Some(index) = self
             .streams
             .iter()
@@ -277,7 +230,8 @@ impl RunState {
                 .map(|s| s.validator.schema().name.as_str())
                 .collect();
             let message = format!(
-                "stream `{stream}` is not declared; the plugin declares: {}",
+                "stream `{}` is not declared; the plugin declares: {}",
+                self.redactor.redact(stream),
                 declared.join(", ")
             );
             return Ok(Err(
@@ -290,6 +244,7 @@ impl RunState {
             .map(|row| row.into_iter().map(Value::from).collect())
             .collect();
         self.check_sizes(&rows)?;
+        self.check_no_secret(stream, &rows)?;
         let errors = self.validate(index, &rows);
         if !errors.is_empty() {
             let message = format!("invalid rows: {}", errors[0]);
@@ -309,7 +264,7 @@ impl RunState {
     }
 
     /// Records a failure the plugin is told about (it may stop cleanly).
-    fn refuse(&mut self, failure: RunFailure) -> sink::SinkError {
+    pub(super) fn refuse(&mut self, failure: RunFailure) -> sink::SinkError {
         let message = failure.message.clone();
         self.failure.get_or_insert(failure);
         sink::SinkError { message }
@@ -351,6 +306,42 @@ impl RunState {
         Ok(())
     }
 
+    /// Rows are published: one that carries a secret value stops the run
+    /// before anything of it is kept.
+    fn check_no_secret(&mut self, stream: &str, rows: &[Row]) -> wasmtime::Result<()> {
+        let schema = match self
+            .streams
+            .iter()
+            .find(|s| s.validator.schema().name == stream)
+        {
+            Some(s) => s.validator.schema(),
+            None => return Ok(()),
+        };
+        let found = rows.iter().enumerate().find_map(|(i, row)| {
+            row.iter().enumerate().find_map(|(j, value)| {
+                let text = match value {
+                    Value::Text(s) | Value::Json(s) | Value::Decimal(s) => s,
+                    _ => return None,
+                };
+                let secret = self.redactor.secret_in(text)?;
+                Some((
+                    i,
+                    schema.fields.get(j).map(|f| f.name.clone()),
+                    secret.to_string(),
+                ))
+            })
+        });
+        let Some((row, field, secret)) = found else {
+            return Ok(());
+        };
+        let message = format!(
+            "row {} of the batch carries the value of the secret `{secret}` in field `{}`; nothing of this run is published",
+            row + 1,
+            field.unwrap_or_default()
+        );
+        Err(self.stop(RunFailure::new(FailureKind::SecretExposed, message)))
+    }
+
     fn validate(&mut self, index: usize, rows: &[Row]) -> Vec<RowError> {
         let validator = &mut self.streams[index].validator;
         let mut errors = Vec::new();
@@ -363,6 +354,69 @@ impl RunState {
             }
         }
         errors
+    }
+
+    fn keep_bookmark(
+        &mut self,
+        stream: String,
+        state: String,
+    ) -> wasmtime::Result<Result<(), sink::SinkError>> {
+        self.ensure_running()?;
+        self.checkpoints += 1;
+        if self.checkpoints > budget::CHECKPOINTS {
+            let message = format!(
+                "the plugin called sink.checkpoint more than {} times in one run",
+                budget::CHECKPOINTS
+            );
+            return Err(self.stop(RunFailure::new(FailureKind::ImportLimit, message)));
+        }
+        if self
+            .streams
+            .iter()
+            .all(|s| s.validator.schema().name != stream)
+        {
+            let message = format!(
+                "checkpoint for undeclared stream `{}`",
+                self.redactor.redact(&stream)
+            );
+            return Ok(Err(
+                self.refuse(RunFailure::new(FailureKind::InvalidRows, message))
+            ));
+        }
+        if state.len() > budget::BOOKMARK_BYTES {
+            let message = format!(
+                "the bookmark for `{stream}` is {} bytes; keep bookmarks under {} KiB",
+                state.len(),
+                budget::BOOKMARK_BYTES / 1024
+            );
+            return Ok(Err(
+                self.refuse(RunFailure::new(FailureKind::ByteLimit, message))
+            ));
+        }
+        if let Some(secret) = self.redactor.secret_in(&state) {
+            let message = format!(
+                "the bookmark for `{stream}` carries the value of the secret `{secret}`; bookmarks are stored, secrets never are"
+            );
+            return Err(self.stop(RunFailure::new(FailureKind::SecretExposed, message)));
+        }
+        let others: usize = self
+            .bookmarks_out
+            .iter()
+            .filter(|(name, _)| **name != stream)
+            .map(|(_, b)| b.len())
+            .sum();
+        if others + state.len() > budget::BOOKMARKS_BYTES {
+            let message = format!(
+                "the run's bookmarks would take {} bytes together; keep them under {} KiB",
+                others + state.len(),
+                budget::BOOKMARKS_BYTES / 1024
+            );
+            return Ok(Err(
+                self.refuse(RunFailure::new(FailureKind::ByteLimit, message))
+            ));
+        }
+        self.bookmarks_out.insert(stream, state);
+        Ok(Ok(()))
     }
 
     /// Moves what the plugin printed into the run log.
@@ -385,25 +439,6 @@ impl RunState {
 }
 
 impl types::Host for RunState {}
-
-impl log::Host for RunState {
-    fn log(
-        &mut self,
-        level: types::LogLevel,
-        message: String,
-        fields: Vec<(String, String)>,
-    ) -> wasmtime::Result<()> {
-        let level = match level {
-            types::LogLevel::Trace => LogLevel::Trace,
-            types::LogLevel::Debug => LogLevel::Debug,
-            types::LogLevel::Info => LogLevel::Info,
-            types::LogLevel::Warn => LogLevel::Warn,
-            types::LogLevel::Error => LogLevel::Error,
-        };
-        self.push_log(level, LogSource::Plugin, message, fields);
-        Ok(())
-    }
-}
 
 impl config::Host for RunState {
     fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
@@ -438,27 +473,7 @@ impl sink::Host for RunState {
         stream: String,
         state: String,
     ) -> wasmtime::Result<Result<(), sink::SinkError>> {
-        if self
-            .streams
-            .iter()
-            .all(|s| s.validator.schema().name != stream)
-        {
-            let message = format!("checkpoint for undeclared stream `{stream}`");
-            return Ok(Err(
-                self.refuse(RunFailure::new(FailureKind::InvalidRows, message))
-            ));
-        }
-        if state.len() > 1024 * 1024 {
-            let message = format!(
-                "the bookmark for `{stream}` is {} bytes; keep bookmarks under 1 MiB",
-                state.len()
-            );
-            return Ok(Err(
-                self.refuse(RunFailure::new(FailureKind::ByteLimit, message))
-            ));
-        }
-        self.bookmarks_out.insert(stream, state);
-        Ok(Ok(()))
+        self.keep_bookmark(stream, state)
     }
 
     fn progress(&mut self, done: u64, total: Option<u64>) -> wasmtime::Result<()> {
@@ -479,139 +494,33 @@ impl WasiView for RunState {
 impl wasmtime::ResourceLimiter for RunState {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let desired = desired as u64;
-        if desired > self.limits.memory_bytes() {
-            // Refuse the growth (the guest sees memory.grow fail) and
-            // remember why, so the trap that usually follows is explained.
-            self.memory_refused = Some(desired);
-            return Ok(false);
-        }
-        self.peak_memory = self.peak_memory.max(desired);
-        Ok(true)
+        // A refusal makes memory.grow fail in the guest; the budget
+        // remembers why, so the trap that usually follows is explained.
+        Ok(self.memory.grow_memory(current, desired))
     }
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(desired <= 1_000_000)
-    }
-}
-
-/// Captures what a plugin prints, up to a cap; the rest is dropped, never
-/// an error, so a chatty plugin cannot fail on `println!`.
-#[derive(Clone, Default)]
-pub(super) struct OutputCapture {
-    buffer: Arc<Mutex<Vec<u8>>>,
-}
-
-impl OutputCapture {
-    fn take_lines(&self) -> Vec<String> {
-        let bytes = std::mem::take(&mut *self.buffer.lock().unwrap_or_else(|e| e.into_inner()));
-        String::from_utf8_lossy(&bytes)
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(str::to_string)
-            .collect()
+        Ok(self.memory.grow_table(current, desired))
     }
 
-    /// The panic message the plugin printed, if it panicked: the
-    /// `panicked at` line and the message lines after it, without the hint
-    /// about backtraces.
-    pub(super) fn panic_message(&self) -> Option<String> {
-        let buffer = self.buffer.lock().unwrap_or_else(|e| e.into_inner());
-        let text = String::from_utf8_lossy(&buffer);
-        let start = text.find("panicked at")?;
-        let lines: Vec<&str> = text[start..]
-            .lines()
-            .take_while(|l| !l.starts_with("note: "))
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect();
-        Some(lines.join(" "))
-    }
-}
-
-impl Write for OutputCapture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let mut buffer = self.buffer.lock().unwrap_or_else(|e| e.into_inner());
-        let room = MAX_CAPTURE_BYTES.saturating_sub(buffer.len());
-        buffer.extend_from_slice(&buf[..buf.len().min(room)]);
-        Ok(buf.len())
+    fn instances(&self) -> usize {
+        super::engine::MAX_CORE_INSTANCES_PER_COMPONENT as usize
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl tokio::io::AsyncWrite for OutputCapture {
-    fn poll_write(
-        self: std::pin::Pin<&mut Self>,
-        _cx: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        std::task::Poll::Ready(Write::write(self.get_mut(), buf))
+    fn memories(&self) -> usize {
+        super::engine::MAX_MEMORIES_PER_COMPONENT as usize
     }
 
-    fn poll_flush(
-        self: std::pin::Pin<&mut Self>,
-        _cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(
-        self: std::pin::Pin<&mut Self>,
-        _cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-}
-
-impl wasmtime_wasi::cli::IsTerminal for OutputCapture {
-    fn is_terminal(&self) -> bool {
-        false
-    }
-}
-
-impl wasmtime_wasi::cli::StdoutStream for OutputCapture {
-    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
-        Box::new(self.clone())
-    }
-
-    /// Writes land in the buffer at once (the default adapter writes from a
-    /// background task), so a panic message printed just before a trap is
-    /// there to explain it.
-    fn p2_stream(&self) -> Box<dyn wasmtime_wasi::p2::OutputStream> {
-        Box::new(self.clone())
-    }
-}
-
-#[async_trait::async_trait]
-impl wasmtime_wasi::p2::Pollable for OutputCapture {
-    async fn ready(&mut self) {}
-}
-
-#[async_trait::async_trait]
-impl wasmtime_wasi::p2::OutputStream for OutputCapture {
-    fn write(&mut self, bytes: bytes::Bytes) -> Result<(), wasmtime_wasi::p2::StreamError> {
-        // Never fails: output over the cap is dropped (see `Write`).
-        let _ = Write::write(self, &bytes);
-        Ok(())
-    }
-
-    fn flush(&mut self) -> Result<(), wasmtime_wasi::p2::StreamError> {
-        Ok(())
-    }
-
-    fn check_write(&mut self) -> Result<usize, wasmtime_wasi::p2::StreamError> {
-        Ok(64 * 1024)
+    fn tables(&self) -> usize {
+        super::engine::MAX_TABLES_PER_COMPONENT as usize
     }
 }

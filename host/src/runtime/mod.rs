@@ -12,15 +12,21 @@
 //! # Layout
 //! - `engine`: engine configuration, epoch ticker, compiled-component cache.
 //! - `bindings`: generated bindings per contract version, adapted to [`crate::schema`].
-//! - `host`: the run's state and the `log`, `config`, `state`, `sink` imports.
+//! - `budget`: what one run may make the host do, and its memory as a whole.
+//! - `host`: the run's state and the `config`, `state`, `sink` imports.
+//! - `log`: the run's log, the `log` import and the captured stdout/stderr.
 //! - `fetch`: the `fetch` import and its policy.
+//! - `redact`: secrets and control characters kept out of the records.
 //! - `report`: what a run produced, and why it failed.
 
 mod bindings;
+pub mod budget;
 mod engine;
 pub mod fetch;
 mod host;
+mod log;
 pub mod politeness;
+pub mod redact;
 mod report;
 
 use std::collections::BTreeMap;
@@ -36,7 +42,8 @@ use bindings::v0_1_0;
 pub use engine::{EPOCH_TICK, component_hash};
 pub use fetch::{FetchPolicy, FetchRecord, Fetcher};
 use host::RunState;
-pub use host::{DiscardSink, LogToTracing, Quiet, RowSink, RunObserver, RunSetup};
+pub use host::{DiscardSink, Quiet, RowSink, RunObserver, RunSetup};
+pub use log::LogToTracing;
 pub use report::{FailureKind, LogLevel, LogLine, LogSource, RunFailure, RunReport};
 
 use crate::config::Limits;
@@ -56,6 +63,13 @@ pub enum PluginError {
         found: String,
         supported: String,
     },
+    #[error(
+        "{origin}: refused: {message}; a plugin may have at most {} core instances, {} linear memories and {} tables",
+        engine::MAX_CORE_INSTANCES_PER_COMPONENT,
+        engine::MAX_MEMORIES_PER_COMPONENT,
+        engine::MAX_TABLES_PER_COMPONENT
+    )]
+    OverLimits { origin: String, message: String },
     #[error("{origin}: does not fit the collector contract: {message}")]
     Link { origin: String, message: String },
     #[error("{origin}: describe() failed: {message}")]
@@ -137,13 +151,25 @@ impl Runtime {
     /// Compiles (or loads from cache), links and describes a plugin.
     pub async fn load(&self, wasm: &[u8], origin: &str) -> Result<Plugin, PluginError> {
         let hash = component_hash(wasm);
-        let component =
-            engine::load_component(&self.engine, wasm, &hash, self.cache_dir.as_deref()).map_err(
-                |e| PluginError::Compile {
-                    origin: origin.to_string(),
-                    message: format!("{e:#}"),
-                },
-            )?;
+        let compile_error = |message: String| PluginError::Compile {
+            origin: origin.to_string(),
+            message,
+        };
+        // Compiling takes from milliseconds to minutes (a component can be
+        // made to compile slowly): off the async threads, so the daemon
+        // keeps serving and answering signals meanwhile.
+        let (engine, bytes, key, cache) = (
+            self.engine.clone(),
+            wasm.to_vec(),
+            hash.clone(),
+            self.cache_dir.clone(),
+        );
+        let component = tokio::task::spawn_blocking(move || {
+            engine::load_component(&engine, &bytes, &key, cache.as_deref())
+        })
+        .await
+        .map_err(|e| compile_error(format!("the compiling task failed: {e}")))?
+        .map_err(|e| refused_or_invalid(origin, &e))?;
         let contract = self.contract_of(&component, origin)?;
         let link_error = |e: wasmtime::Error| PluginError::Link {
             origin: origin.to_string(),
@@ -157,7 +183,7 @@ impl Runtime {
         let info = self.describe(&pre, origin).await?;
         check_plugin_info(&info).map_err(|problems| PluginError::InvalidDescription {
             origin: origin.to_string(),
-            id: info.id.clone(),
+            id: info.id.chars().take(64).collect(),
             problems,
         })?;
         Ok(Plugin {
@@ -300,6 +326,10 @@ impl Runtime {
             Some(Ok(Ok(Ok(summary)))) => (state.failure.take(), summary.warnings),
         };
         state.drain_output();
+        let failure = failure.map(|f| clean_failure(f, &state.redactor));
+        let warnings = clean_warnings(warnings, &state.redactor);
+        let cpu_time = state.plugin_time();
+        let (logs, logs_dropped) = state.log.finish();
         RunReport {
             trigger: job.trigger,
             run_id: job.run_id,
@@ -309,19 +339,20 @@ impl Runtime {
             contract: plugin.contract.as_str().to_string(),
             started_at,
             duration: started.elapsed(),
-            cpu_time: state.plugin_time(),
-            peak_memory_bytes: state.peak_memory,
+            cpu_time,
+            peak_memory_bytes: state.memory.peak(),
             rows: state
                 .streams
                 .iter()
                 .map(|s| (s.validator.schema().name.clone(), s.rows))
                 .collect(),
             bytes_emitted: state.bytes_emitted,
-            fetches: std::mem::take(&mut state.fetches),
-            bytes_fetched: state.bytes_fetched,
+            requests: state.fetches.requests,
+            fetches: std::mem::take(&mut state.fetches.records),
+            bytes_fetched: state.fetches.bytes,
             warnings,
-            logs: std::mem::take(&mut state.logs),
-            logs_dropped: state.logs_dropped,
+            logs,
+            logs_dropped,
             bookmarks: std::mem::take(&mut state.bookmarks_out),
             failure,
         }
@@ -338,11 +369,29 @@ impl Runtime {
         };
         let outcome = tokio::time::timeout(limits.wall_clock(), call).await;
         let mut state = store.into_data();
-        match outcome {
+        let result = match outcome {
             Err(_) => Err(wall_clock_failure(&mut state, &limits)),
             Ok(Err(trap)) => Err(trap_failure(&mut state, &trap)),
             Ok(Ok(Err(error))) => Err(plugin_failure(error)),
-            Ok(Ok(Ok(report))) => Ok(report.messages),
+            Ok(Ok(Ok(report))) => Ok(clean_warnings(report.messages, &state.redactor)),
+        };
+        result.map_err(|f| clean_failure(f, &state.redactor))
+    }
+}
+
+/// A component the engine would not take: over the per-plugin limits of the
+/// instance pool (wasmtime says so in its message), or not a component.
+fn refused_or_invalid(origin: &str, error: &wasmtime::Error) -> PluginError {
+    let message = format!("{error:#}");
+    if message.contains("pooling allocator") {
+        PluginError::OverLimits {
+            origin: origin.to_string(),
+            message,
+        }
+    } else {
+        PluginError::Compile {
+            origin: origin.to_string(),
+            message,
         }
     }
 }
@@ -395,25 +444,66 @@ fn trap_failure(state: &mut RunState, trap: &wasmtime::Error) -> RunFailure {
     if let Some(failure) = state.failure.take() {
         return failure;
     }
-    if let Some(wanted) = state.memory_refused {
+    if let Some(failure) = state.memory.refusal(state.limits.memory_mib) {
+        return failure;
+    }
+    if let Some(wasmtime::component::ResourceTableError::Full) =
+        trap.downcast_ref::<wasmtime::component::ResourceTableError>()
+    {
         return RunFailure::new(
-            FailureKind::MemoryLimit,
+            FailureKind::HandleLimit,
             format!(
-                "the plugin asked for {} MiB of memory, over its limit of {} MiB (limits.memory_mib)",
-                wanted.div_ceil(1024 * 1024),
-                state.limits.memory_mib
+                "the plugin held more than {} handles at once (response bodies, WASI streams and pollables it never dropped)",
+                budget::HANDLES
             ),
         );
     }
     let reason = match trap.downcast_ref::<wasmtime::Trap>() {
         Some(code) => code.to_string(),
-        None => trap.to_string(),
+        None => format!("{trap:#}"),
     };
     let message = match state.stderr.panic_message() {
         Some(panic) => format!("{panic} ({reason})"),
         None => reason,
     };
     RunFailure::new(FailureKind::Crashed, message)
+}
+
+/// A failure as the run's records keep it: no secrets, no control
+/// characters, nothing without end.
+fn clean_failure(mut failure: RunFailure, redactor: &redact::Redactor) -> RunFailure {
+    let clean = |text: &str| {
+        let mut text = redact::escape_controls(&redactor.redact(text)).into_owned();
+        budget::truncate_marked(&mut text, budget::WARNING_BYTES);
+        text
+    };
+    failure.message = clean(&failure.message);
+    for error in &mut failure.row_errors {
+        error.message = clean(&error.message);
+        error.stream = clean(&error.stream);
+    }
+    failure
+}
+
+/// The plugin's warnings, within the run's budget and cleaned.
+fn clean_warnings(warnings: Vec<String>, redactor: &redact::Redactor) -> Vec<String> {
+    let total = warnings.len();
+    let mut kept: Vec<String> = warnings
+        .into_iter()
+        .take(budget::WARNINGS)
+        .map(|w| {
+            let mut w = redact::escape_controls(&redactor.redact(&w)).into_owned();
+            budget::truncate_marked(&mut w, budget::WARNING_BYTES);
+            w
+        })
+        .collect();
+    if total > budget::WARNINGS {
+        kept.push(format!(
+            "… and {} more warnings, not kept",
+            total - budget::WARNINGS
+        ));
+    }
+    kept
 }
 
 fn plugin_failure(error: v0_1_0::vitrina::plugin::types::CollectError) -> RunFailure {
@@ -426,6 +516,18 @@ fn plugin_failure(error: v0_1_0::vitrina::plugin::types::CollectError) -> RunFai
         E::Internal(m) => (FailureKind::PluginError, m),
     };
     RunFailure::new(kind, message)
+}
+
+impl Trigger {
+    /// The name the run history and the API use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Schedule => "schedule",
+            Trigger::Startup => "startup",
+            Trigger::Manual => "manual",
+            Trigger::Retry => "retry",
+        }
+    }
 }
 
 impl From<Trigger> for v0_1_0::vitrina::plugin::types::Trigger {

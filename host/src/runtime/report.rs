@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::budget;
 use super::fetch::FetchRecord;
 use crate::validate::RowError;
 
@@ -99,6 +100,16 @@ pub enum FailureKind {
     Sink,
     /// The run was cancelled (shutdown).
     Cancelled,
+    /// More requests or body bytes than the run's fetch budget.
+    FetchLimit,
+    /// More handles (bodies, WASI streams and pollables) held at once than
+    /// a run may.
+    HandleLimit,
+    /// An import called more often, or with more, than a run may
+    /// (checkpoints, bookmarks).
+    ImportLimit,
+    /// A row or a bookmark carried the value of one of the run's secrets.
+    SecretExposed,
 }
 
 impl FailureKind {
@@ -108,6 +119,32 @@ impl FailureKind {
             self,
             FailureKind::SourceUnavailable | FailureKind::WallClock
         )
+    }
+
+    /// The kind's name in the run history and the API (`memory_limit`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::Config => "config",
+            FailureKind::SourceUnavailable => "source_unavailable",
+            FailureKind::SourceChanged => "source_changed",
+            FailureKind::Denied => "denied",
+            FailureKind::PluginError => "plugin_error",
+            FailureKind::InvalidRows => "invalid_rows",
+            FailureKind::RowLimit => "row_limit",
+            FailureKind::ByteLimit => "byte_limit",
+            FailureKind::RowSizeLimit => "row_size_limit",
+            FailureKind::CpuLimit => "cpu_limit",
+            FailureKind::MemoryLimit => "memory_limit",
+            FailureKind::WallClock => "wall_clock",
+            FailureKind::Crashed => "crashed",
+            FailureKind::BadPlugin => "bad_plugin",
+            FailureKind::Sink => "sink",
+            FailureKind::Cancelled => "cancelled",
+            FailureKind::FetchLimit => "fetch_limit",
+            FailureKind::HandleLimit => "handle_limit",
+            FailureKind::ImportLimit => "import_limit",
+            FailureKind::SecretExposed => "secret_exposed",
+        }
     }
 
     /// Short label used in summaries and metrics.
@@ -129,6 +166,10 @@ impl FailureKind {
             FailureKind::BadPlugin => "bad plugin",
             FailureKind::Sink => "storage error",
             FailureKind::Cancelled => "cancelled",
+            FailureKind::FetchLimit => "fetch budget used up",
+            FailureKind::HandleLimit => "handle limit reached",
+            FailureKind::ImportLimit => "import budget used up",
+            FailureKind::SecretExposed => "secret in the data",
         }
     }
 
@@ -164,6 +205,15 @@ impl FailureKind {
             FailureKind::BadPlugin => "rebuild the plugin against a supported contract version",
             FailureKind::Sink => "check the data directory's disk and permissions",
             FailureKind::Cancelled => "nothing: the daemon was stopping; run it again",
+            FailureKind::FetchLimit => {
+                "raise fetch.max_requests or fetch.max_total_mib in dataset.toml if the source really is that large, else report a plugin bug (a crawl that never ends?)"
+            }
+            FailureKind::HandleLimit | FailureKind::ImportLimit => {
+                "report it to the plugin's developers with this run's log: the plugin leaks handles or calls the host without end"
+            }
+            FailureKind::SecretExposed => {
+                "nothing was published; report it to the plugin's developers: the plugin put a secret into its data"
+            }
         }
     }
 }
@@ -228,6 +278,10 @@ pub struct RunReport {
     /// Rows per stream, in declaration order.
     pub rows: Vec<(String, u64)>,
     pub bytes_emitted: u64,
+    /// Requests made, redirect hops included; `fetches` keeps the first
+    /// of them.
+    #[serde(default)]
+    pub requests: u64,
     pub fetches: Vec<FetchRecord>,
     pub bytes_fetched: u64,
     pub warnings: Vec<String>,
@@ -265,5 +319,178 @@ impl RunReport {
             failure,
             failure.kind.advice()
         ))
+    }
+
+    /// The report as the run history stores it: at most
+    /// [`budget::REPORT_BYTES`] of JSON. Log lines are cut first (the
+    /// oldest and the newest kept, the count of dropped lines said), then
+    /// fetch records, row errors and warnings; bookmarks, committed on
+    /// their own, are kept as their sizes only.
+    pub fn stored(&self) -> serde_json::Value {
+        let mut report = self.clone();
+        let sizes: BTreeMap<String, String> = report
+            .bookmarks
+            .iter()
+            .map(|(stream, state)| (stream.clone(), format!("{} bytes", state.len())))
+            .collect();
+        report.bookmarks = sizes;
+        loop {
+            let json = serde_json::to_value(&report).unwrap_or_default();
+            if json.to_string().len() <= budget::REPORT_BYTES || !report.shrink() {
+                return json;
+            }
+        }
+    }
+
+    /// Halves the largest thing that can be cut; false when nothing can.
+    fn shrink(&mut self) -> bool {
+        if self.logs.len() > 1 {
+            let keep = self.logs.len() / 2;
+            let dropped = self.logs.len() - keep;
+            let tail = self.logs.split_off(self.logs.len() - keep / 2);
+            self.logs.truncate(keep - keep / 2);
+            self.logs.push(LogLine {
+                elapsed_ms: tail.first().map_or(0, |l| l.elapsed_ms),
+                level: LogLevel::Warn,
+                source: LogSource::Host,
+                message: format!(
+                    "{dropped} log lines dropped to keep the stored report under {} KiB",
+                    budget::REPORT_BYTES / 1024
+                ),
+                fields: Vec::new(),
+            });
+            self.logs.extend(tail);
+            self.logs_dropped += dropped as u64;
+            return true;
+        }
+        if self.fetches.len() > 1 {
+            self.fetches.truncate(self.fetches.len() / 2);
+            return true;
+        }
+        if let Some(failure) = &mut self.failure
+            && failure.row_errors.len() > 1
+        {
+            failure.row_errors.truncate(failure.row_errors.len() / 2);
+            return true;
+        }
+        if self.warnings.len() > 1 {
+            self.warnings.truncate(self.warnings.len() / 2);
+            return true;
+        }
+        false
+    }
+
+    /// The report of a run that failed before its plugin started: the
+    /// plugin could not be loaded, or the dataset's configuration does not
+    /// fit it. It is recorded like any failed run.
+    pub fn not_started(
+        run_id: String,
+        dataset: String,
+        trigger: super::Trigger,
+        plugin: String,
+        failure: RunFailure,
+    ) -> Self {
+        Self {
+            run_id,
+            dataset,
+            trigger,
+            plugin,
+            plugin_version: String::new(),
+            contract: String::new(),
+            started_at: chrono::Utc::now(),
+            duration: Duration::ZERO,
+            cpu_time: Duration::ZERO,
+            peak_memory_bytes: 0,
+            rows: Vec::new(),
+            bytes_emitted: 0,
+            requests: 0,
+            fetches: Vec::new(),
+            bytes_fetched: 0,
+            warnings: Vec::new(),
+            logs: Vec::new(),
+            logs_dropped: 0,
+            bookmarks: BTreeMap::new(),
+            failure: Some(failure),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The run history's column and the serialized report name a kind the
+    /// same way.
+    #[test]
+    fn kinds_are_named_alike_in_columns_and_reports() {
+        use FailureKind::*;
+        for kind in [
+            Config,
+            SourceUnavailable,
+            SourceChanged,
+            Denied,
+            PluginError,
+            InvalidRows,
+            RowLimit,
+            ByteLimit,
+            RowSizeLimit,
+            CpuLimit,
+            MemoryLimit,
+            WallClock,
+            Crashed,
+            BadPlugin,
+            Sink,
+            Cancelled,
+            FetchLimit,
+            HandleLimit,
+            ImportLimit,
+            SecretExposed,
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+            assert!(!kind.label().is_empty() && !kind.advice().is_empty());
+        }
+    }
+
+    #[test]
+    fn a_stored_report_stays_under_its_budget_cutting_logs_first() {
+        let mut report = RunReport::not_started(
+            "r".into(),
+            "d".into(),
+            super::super::Trigger::Manual,
+            "p".into(),
+            RunFailure::new(FailureKind::Crashed, "boom"),
+        );
+        report.logs = (0..10_000)
+            .map(|i| LogLine {
+                elapsed_ms: i,
+                level: LogLevel::Info,
+                source: LogSource::Plugin,
+                message: format!("line {i} {}", "x".repeat(300)),
+                fields: Vec::new(),
+            })
+            .collect();
+        report.bookmarks.insert("items".into(), "b".repeat(900_000));
+        let stored = report.stored();
+        assert!(stored.to_string().len() <= budget::REPORT_BYTES);
+        let logs = stored["logs"].as_array().unwrap();
+        assert!(
+            logs.first().unwrap()["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("line 0 ")
+        );
+        assert!(
+            logs.last().unwrap()["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("line 9999 ")
+        );
+        assert!(
+            logs.iter()
+                .any(|l| l["message"].as_str().unwrap().contains("log lines dropped"))
+        );
+        assert!(stored["logs_dropped"].as_u64().unwrap() > 0);
+        assert_eq!(stored["bookmarks"]["items"], "900000 bytes");
+        assert_eq!(stored["failure"]["message"], "boom");
     }
 }

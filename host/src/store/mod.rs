@@ -141,7 +141,9 @@ pub struct LatestRun {
 pub struct PublishRequest {
     pub run_id: String,
     pub started_at: chrono::DateTime<chrono::Utc>,
-    /// The run's report as JSON, kept with the run record.
+    pub trigger: String,
+    pub duration_ms: u64,
+    /// The run's report as JSON (bounded), kept with the run record.
     pub report: serde_json::Value,
     pub plugin: String,
     pub plugin_version: String,
@@ -234,7 +236,9 @@ pub struct Changes {
     pub changed: Vec<ChangedRow>,
 }
 
-/// One run, as the run history keeps it.
+/// One run, as the run history keeps it. Everything but the report is a
+/// column of its own, so listing runs and judging freshness never read a
+/// report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunRecord {
     pub run_id: String,
@@ -245,8 +249,16 @@ pub struct RunRecord {
     /// The version published, or current when unchanged.
     pub version: Option<u64>,
     pub rows: u64,
-    /// The run's full report (logs, fetches, failure).
-    pub report: serde_json::Value,
+    /// Why the run happened (`schedule`, `startup`, `manual`, `retry`).
+    pub trigger: Option<String>,
+    pub duration_ms: Option<u64>,
+    /// The failure's kind (`memory_limit`, …) and message, when it failed.
+    pub failure_kind: Option<String>,
+    pub failure_message: Option<String>,
+    /// The run's report (logs, fetches, failure), bounded in size; only
+    /// read when one run is asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<serde_json::Value>,
 }
 
 /// A full download's format.

@@ -40,6 +40,7 @@ impl fmt::Display for RowError {
 /// Checks a plugin's description, and its first stream against the profile
 /// it claims; returns every problem found.
 pub fn check_plugin_info(info: &PluginInfo) -> Result<(), Vec<String>> {
+    check_description_size(info)?;
     let mut problems = Vec::new();
     if !is_machine_name(&info.id) {
         problems.push(format!("plugin id `{}` is not a machine name", info.id));
@@ -69,6 +70,64 @@ pub fn check_plugin_info(info: &PluginInfo) -> Result<(), Vec<String>> {
     } else {
         Err(problems)
     }
+}
+
+/// The most a plugin may declare: far beyond any real dataset, and small
+/// enough that checking a description, and validating rows against it,
+/// never costs the host much.
+pub const MAX_STREAMS: usize = 64;
+pub const MAX_FIELDS: usize = 512;
+pub const MAX_CONFIG_KEYS: usize = 256;
+/// Descriptions of the plugin, its streams, fields and config keys.
+pub const MAX_DESCRIPTION_BYTES: usize = 4096;
+
+/// Refuses a description larger than any real plugin needs, before any of
+/// it is examined one by one.
+fn check_description_size(info: &PluginInfo) -> Result<(), Vec<String>> {
+    let too_many = |what: &str, n: usize, max: usize| {
+        (n > max).then(|| format!("declares {n} {what}, more than the {max} a plugin may"))
+    };
+    let mut problems: Vec<String> = [
+        too_many("streams", info.streams.len(), MAX_STREAMS),
+        too_many("config keys", info.config.len(), MAX_CONFIG_KEYS),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    for stream in info.streams.iter().take(MAX_STREAMS) {
+        if let Some(problem) = too_many("fields", stream.fields.len(), MAX_FIELDS) {
+            problems.push(format!("stream `{}` {problem}", short(&stream.name)));
+        }
+    }
+    let texts = std::iter::once(info.description.as_str())
+        .chain(info.streams.iter().map(|s| s.description.as_str()))
+        .chain(
+            info.streams
+                .iter()
+                .flat_map(|s| s.fields.iter().map(|f| f.description.as_str())),
+        )
+        .chain(info.config.iter().map(|c| c.description.as_str()));
+    if texts.clone().any(|t| t.len() > MAX_DESCRIPTION_BYTES)
+        || [&info.id, &info.version].iter().any(|t| t.len() > 64)
+    {
+        problems.push(format!(
+            "a description is longer than {MAX_DESCRIPTION_BYTES} bytes, or the id or version longer than 64"
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+/// A name as an error message quotes it: at most 64 bytes.
+fn short(name: &str) -> &str {
+    let mut end = name.len().min(64);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
 }
 
 fn check_stream(stream: &StreamSchema) -> Vec<String> {
@@ -319,11 +378,47 @@ pub fn check_value(value: &Value, kind: FieldType, nullable: bool) -> Result<(),
         Value::Datetime(s) if chrono::DateTime::parse_from_rfc3339(s).is_err() => {
             Err(format!("{s:?} is not an RFC 3339 date-time with offset"))
         }
+        Value::Json(s) if json_deeper_than(s, MAX_JSON_DEPTH) => Err(format!(
+            "is JSON nested deeper than {MAX_JSON_DEPTH} levels; flatten it"
+        )),
         Value::Json(s) if serde_json::from_str::<serde::de::IgnoredAny>(s).is_err() => {
             Err("is not valid JSON".to_string())
         }
         _ => Ok(()),
     }
+}
+
+/// How deep arrays and objects may nest in a JSON cell: deeper is never
+/// data a reader needs, and every consumer that recurses pays for it.
+pub const MAX_JSON_DEPTH: usize = 64;
+
+/// Whether arrays and objects in `json` nest deeper than `max`, found in
+/// one pass without parsing (brackets inside strings do not count).
+fn json_deeper_than(json: &str, max: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for b in json.bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// `-?digits(.digits)?`, at most 40 characters: what `rust_decimal` and

@@ -70,6 +70,21 @@ const MIGRATIONS: &[&str] = &[
         paused_at TEXT NOT NULL
     );
 "#,
+    // What listing runs and judging freshness need, as columns: reports
+    // are read only when one run is asked for.
+    r#"
+    ALTER TABLE runs ADD COLUMN trigger TEXT;
+    ALTER TABLE runs ADD COLUMN duration_ms INTEGER;
+    ALTER TABLE runs ADD COLUMN failure_kind TEXT;
+    ALTER TABLE runs ADD COLUMN failure_message TEXT;
+    UPDATE runs SET
+        trigger = json_extract(report, '$.trigger'),
+        duration_ms = CAST(json_extract(report, '$.duration') * 1000 AS INTEGER),
+        failure_kind = json_extract(report, '$.failure.kind'),
+        failure_message = substr(json_extract(report, '$.failure.message'), 1, 4096)
+    WHERE json_valid(report);
+    CREATE INDEX runs_by_dataset_outcome ON runs (dataset, outcome, started_at);
+"#,
 ];
 
 /// How many idle reader connections are kept.

@@ -588,22 +588,26 @@ fn reshape(old: &StreamSchema, new: &StreamSchema, row: Row) -> Row {
         .collect()
 }
 
-/// The last runs of a dataset, newest first.
+/// The columns of a run record, without its report.
+const RUN_COLUMNS: &str =
+    "run_id, dataset, started_at, outcome, version, rows, trigger, duration_ms,
+     failure_kind, failure_message";
+
+/// The last runs of a dataset, newest first, without their reports.
 pub fn runs(conn: &Connection, dataset: &str, limit: usize) -> Result<Vec<RunRecord>, StoreError> {
-    let mut stmt = conn.prepare(
-        "SELECT run_id, dataset, started_at, outcome, version, rows, report FROM runs
-         WHERE dataset = ?1 ORDER BY started_at DESC LIMIT ?2",
-    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {RUN_COLUMNS}, NULL FROM runs WHERE dataset = ?1 ORDER BY started_at DESC LIMIT ?2"
+    ))?;
     let rows = stmt.query_map(rusqlite::params![dataset, limit as i64], run_record)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// One run with its report.
 pub fn run(conn: &Connection, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
     use rusqlite::OptionalExtension;
     Ok(conn
         .query_row(
-            "SELECT run_id, dataset, started_at, outcome, version, rows, report FROM runs
-             WHERE run_id = ?1",
+            &format!("SELECT {RUN_COLUMNS}, report FROM runs WHERE run_id = ?1"),
             [run_id],
             run_record,
         )
@@ -612,7 +616,7 @@ pub fn run(conn: &Connection, run_id: &str) -> Result<Option<RunRecord>, StoreEr
 
 fn run_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
     let started: String = r.get(2)?;
-    let report: String = r.get(6)?;
+    let report: Option<String> = r.get(10)?;
     Ok(RunRecord {
         run_id: r.get(0)?,
         dataset: r.get(1)?,
@@ -622,7 +626,11 @@ fn run_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
         outcome: r.get(3)?,
         version: r.get::<_, Option<i64>>(4)?.map(|v| v as u64),
         rows: r.get::<_, i64>(5)? as u64,
-        report: serde_json::from_str(&report).unwrap_or(serde_json::Value::Null),
+        trigger: r.get(6)?,
+        duration_ms: r.get::<_, Option<i64>>(7)?.map(|v| v as u64),
+        failure_kind: r.get(8)?,
+        failure_message: r.get(9)?,
+        report: report.map(|text| serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)),
     })
 }
 
@@ -665,7 +673,7 @@ pub fn freshness(conn: &Connection, dataset: &str) -> Result<crate::store::Fresh
         .optional()?;
     let latest: Option<(String, String, String, Option<String>)> = conn
         .query_row(
-            "SELECT run_id, started_at, outcome, json_extract(report, '$.failure.kind') FROM runs
+            "SELECT run_id, started_at, outcome, failure_kind FROM runs
              WHERE dataset = ?1 ORDER BY started_at DESC LIMIT 1",
             [dataset],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),

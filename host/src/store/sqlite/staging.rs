@@ -441,15 +441,20 @@ fn run_record(
         outcome: outcome.to_string(),
         version,
         rows,
-        report: request.report.clone(),
+        trigger: Some(request.trigger.clone()),
+        duration_ms: Some(request.duration_ms),
+        failure_kind: None,
+        failure_message: None,
+        report: Some(request.report.clone()),
     }
 }
 
 /// Records a run in the history.
 pub fn insert_run(conn: &Connection, run: &RunRecord) -> Result<(), StoreError> {
     conn.execute(
-        "INSERT OR REPLACE INTO runs (run_id, dataset, started_at, outcome, version, rows, report)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT OR REPLACE INTO runs (run_id, dataset, started_at, outcome, version, rows, report,
+                                      trigger, duration_ms, failure_kind, failure_message)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             run.run_id,
             run.dataset,
@@ -458,7 +463,13 @@ pub fn insert_run(conn: &Connection, run: &RunRecord) -> Result<(), StoreError> 
             run.outcome,
             run.version.map(|v| v as i64),
             run.rows as i64,
-            run.report.to_string(),
+            run.report
+                .as_ref()
+                .map_or_else(|| "{}".to_string(), |r| r.to_string()),
+            run.trigger,
+            run.duration_ms.map(|d| d as i64),
+            run.failure_kind,
+            run.failure_message,
         ],
     )?;
     Ok(())

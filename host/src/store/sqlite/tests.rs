@@ -64,6 +64,8 @@ fn publish_as(
     staging.publish(PublishRequest {
         run_id: format!("run-{}", rand_suffix()),
         started_at: chrono::Utc::now(),
+        trigger: "manual".into(),
+        duration_ms: 0,
         report: serde_json::Value::Null,
         plugin: "test".to_string(),
         plugin_version: "1.0.0".to_string(),
