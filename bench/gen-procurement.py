@@ -4,14 +4,15 @@ bench/procurement.sh.
 
 Usage: python3 bench/gen-procurement.py ROWS OUT.csv
 
-The file has the register's current layout (the 23 columns of the shared
-sample, every field quoted, decimal comma, dd.mm.yyyy, Да/Не) and is
-deterministic for a given ROWS. About 90% of the rows are the Municipality
-of Burgas's (ЕИК 000056814), the rest other buyers', so the plugin both
-filters and emits at scale; contract numbers are unique, so every Burgas
-row is a distinct contract. One row in a thousand has a supplier ЕИК that
-fails its checksum, and titles carry commas and quotes inside quoted
-fields, as real exports do. Contracts of 2026 are in euro.
+The file has the register's current layout (the 23 columns of the sample in
+plugins/procurement/fixtures/, every field quoted, decimal comma,
+dd.mm.yyyy, Да/Не) and is deterministic for a given ROWS. About 90% of the
+rows are the Municipality of Burgas's (ЕИК 000056814), the rest other
+buyers', so the plugin both filters and emits at scale; contract numbers are
+unique, so every Burgas row is a distinct contract. One row in a thousand
+has a supplier ЕИК that fails its checksum, and titles carry commas and
+quotes inside quoted fields, as real exports do. Contracts of 2026 are in
+euro.
 """
 
 import csv

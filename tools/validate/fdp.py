@@ -6,11 +6,13 @@ Usage:
 
 DESCRIPTOR is a datapackage.json file, or an http(s) URL (the one a running
 Vitrina serves for a version of a `budget` dataset). The descriptor is
-checked against the `fiscal-data-package` profile that ships with the
-`datapackage` Python package (1.15.4; `pip install datapackage==1.15.4`),
-or against PROFILE_JSON when given, with the profile's own validator. Then
-the model is checked against the resources, which the JSON Schema cannot
-express: every measure and attribute `source` names a column of a
+checked against PROFILE_JSON with the `datapackage` package's validator
+(`pip install datapackage==1.15.4`). PROFILE_JSON defaults to the
+repository's own copy of the `fiscal-data-package` profile that ships in
+that package, standards/schemas/fiscal-data-package-datapackage-1.15.4/
+(found from this script's location), so the check is pinned and needs
+nothing outside the repository. Then the model is checked against the
+resources, which the JSON Schema cannot express: every measure and attribute `source` names a column of a
 resource's schema, every dimension's `primaryKey` and `labelfor` names one
 of its attributes.
 
@@ -19,12 +21,22 @@ The demo dataset's descriptor is written by the standards crate's test:
     python3 tools/validate/fdp.py /tmp/datapackage.json
 
 Exits 0 when the descriptor is valid; otherwise prints every error, one a
-line, and exits 1 (2 when the descriptor cannot be read).
+line, and exits 1 (2 when the descriptor or the profile cannot be read).
 """
 
 import json
 import sys
 import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_PROFILE = (
+    REPO
+    / "standards"
+    / "schemas"
+    / "fiscal-data-package-datapackage-1.15.4"
+    / "fiscal-data-package.json"
+)
 
 
 def load_descriptor(location):
@@ -40,11 +52,8 @@ def profile_errors(descriptor, profile_path):
     import datapackage
     from datapackage import exceptions
 
-    if profile_path:
-        with open(profile_path, encoding="utf-8") as f:
-            profile = datapackage.Profile(json.load(f))
-    else:
-        profile = datapackage.Profile("fiscal-data-package")
+    with open(profile_path, encoding="utf-8") as f:
+        profile = datapackage.Profile(json.load(f))
     try:
         profile.validate(descriptor)
     except exceptions.ValidationError as error:
@@ -91,7 +100,12 @@ def main(argv):
     except (OSError, ValueError) as error:
         print(f"{argv[1]}: cannot read the descriptor: {error}", file=sys.stderr)
         return 2
-    errors = profile_errors(descriptor, argv[2] if len(argv) == 3 else None)
+    profile_path = Path(argv[2]) if len(argv) == 3 else DEFAULT_PROFILE
+    try:
+        errors = profile_errors(descriptor, profile_path)
+    except (OSError, ValueError) as error:
+        print(f"{profile_path}: cannot read the profile: {error}", file=sys.stderr)
+        return 2
     errors += model_errors(descriptor)
     for error in errors:
         print(f"{argv[1]}: {error}")

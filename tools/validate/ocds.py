@@ -4,10 +4,15 @@
 Usage: python3 tools/validate/ocds.py PACKAGE.json [SCHEMA_DIR]
 
 SCHEMA_DIR holds release-package-schema.json and release-schema.json (tag
-1__1__5); it defaults to ../shared/schemas/ocds-1.1.5 beside the repository.
+1__1__5); it defaults to the repository's own copy in
+standards/schemas/ocds-1.1.5 (found from this script's location).
 The package schema refers to the release schema by its absolute URL; that
 URL is resolved to the local file, so nothing is fetched. Formats
 (date-time, uri) are checked too, without extra packages.
+
+The demo dataset's release package is written by the standards crate's test:
+    VITRINA_OCDS_OUT=/tmp/ocds.json cargo test -p vitrina-standards ocds
+    python3 tools/validate/ocds.py /tmp/ocds.json
 
 Exits 0 when the package is valid, 1 with every error (path and message)
 when it is not, 2 when the files cannot be read. Needs the `jsonschema`
@@ -26,7 +31,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 BASE = "https://standard.open-contracting.org/schema/1__1__5/"
-DEFAULT_SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "ocds-1.1.5"
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_SCHEMAS = REPO / "standards" / "schemas" / "ocds-1.1.5"
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 formats = FormatChecker(formats=())

@@ -8,7 +8,8 @@ POPOLO.json is what Vitrina writes for a `decision` dataset:
 is validated against motion.json (JSON Schema draft-03); its vote_events,
 counts, votes and sources through the schemas' $refs. SCHEMA_DIR holds the
 Popolo schemas (motion.json, vote_event.json, count.json, ...); it defaults
-to ../shared/schemas/popolo beside the repository. The $refs are absolute
+to the repository's own copy in standards/schemas/popolo-unversioned (found
+from this script's location). The $refs are absolute
 URLs under http://www.popoloproject.com/schemas/; each resolves to the local
 file of the same name, so nothing is fetched.
 
@@ -16,6 +17,10 @@ Formats are checked too. Popolo types `date` and `start_date` as date-time,
 yet its own schemas admit ISO 8601 dates of day, month or year precision
 (event.json's pattern); council pages give only the day, so `date-time` is
 checked with that pattern. `uri` must be an absolute URI.
+
+The demo dataset's Popolo file is written by the standards crate's test:
+    VITRINA_POPOLO_OUT=/tmp/popolo.json cargo test -p vitrina-standards popolo
+    python3 tools/validate/popolo.py /tmp/popolo.json
 
 Exits 0 when every motion is valid, 1 with every error (motion, path and
 message) when not, 2 when the files cannot be read. Needs the `jsonschema`
@@ -32,7 +37,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT3
 
 BASE = "http://www.popoloproject.com/schemas/"
-DEFAULT_SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "popolo"
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_SCHEMAS = REPO / "standards" / "schemas" / "popolo-unversioned"
 # Popolo's pattern for dates and date-times (event.json, start_date).
 POPOLO_DATE = re.compile(
     r"^[0-9]{4}((-[0-9]{2}){0,2}|(-[0-9]{2}){2}T[0-9]{2}(:[0-9]{2}){0,2}(Z|[+-][0-9]{2}(:[0-9]{2})?))$"

@@ -3,8 +3,8 @@
 # folder, then validates what partner networks read from each version:
 # `frictionless validate` on every datapackage.json (the CSV against its
 # Table Schema), and the OCDS release package, Fiscal Data Package and
-# Popolo file against their standards' official schemas
-# (../shared/schemas beside the repository).
+# Popolo file against their standards' official schemas, the copies kept
+# in standards/schemas/ (see its README.md).
 #
 # Usage: tools/validate/published.sh
 #   VITRINA  the binary to use (default: target/debug/vitrina)

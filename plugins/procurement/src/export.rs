@@ -219,8 +219,8 @@ fn sniff_delimiter(head: &[u8]) -> u8 {
 mod tests {
     use super::*;
 
-    const SAMPLE: &str =
-        include_str!("../../../../shared/samples/aop_cais_contracts_2024_sample.csv");
+    /// An invented export in the register's format (`fixtures/README.md`).
+    const SAMPLE: &str = include_str!("../fixtures/aop_cais_contracts_2024_sample.csv");
 
     fn open_ok(text: &[u8]) -> Export<Input<&[u8]>> {
         open(text).expect("export opens")

@@ -149,7 +149,8 @@ mod tests {
 
     use super::*;
 
-    /// Every distinct cell of the fixtures' exports and of the shared sample.
+    /// Every distinct cell of the dataset's fixture exports and of the
+    /// crate's sample export.
     fn cells() -> HashSet<String> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let fixtures = root.join("../../datasets/burgas-procurements/fixtures");
@@ -161,7 +162,7 @@ mod tests {
         .iter()
         .map(|f| fixtures.join(f))
         .collect();
-        files.push(root.join("../../../shared/samples/aop_cais_contracts_2024_sample.csv"));
+        files.push(root.join("fixtures/aop_cais_contracts_2024_sample.csv"));
         let mut cells = HashSet::new();
         for file in files {
             let text = std::fs::read_to_string(&file).expect("fixture");

@@ -1,6 +1,6 @@
 //! Popolo output built from the `burgas-council-decisions` fixtures'
-//! expected rows, validated against the official Popolo schemas in
-//! `shared/schemas/popolo/`.
+//! expected rows, validated against the official Popolo schemas kept in
+//! `standards/schemas/popolo-unversioned/`.
 //!
 //! The schemas are JSON Schema draft-03, which the `jsonschema` crate does
 //! not implement. The only draft-03 keyword they use is `"required": true`
@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::write_popolo;
 use crate::{Publication, Row};
 
-const SCHEMAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/schemas/popolo");
+const SCHEMAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/popolo-unversioned");
 const EXPECTED: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../datasets/burgas-council-decisions/fixtures/expected.json"
@@ -180,6 +180,11 @@ fn popolo_date() -> impl Fn(&str) -> bool + Send + Sync + 'static {
 
 #[test]
 fn every_fixture_decision_is_a_valid_popolo_motion() {
+    // The file `tools/validate/popolo.py` can check too.
+    if let Some(path) = std::env::var_os("VITRINA_POPOLO_OUT") {
+        let text = serde_json::to_string_pretty(&popolo(rows())).unwrap();
+        std::fs::write(path, text).expect("VITRINA_POPOLO_OUT is writable");
+    }
     let motions = motions();
     assert_eq!(motions.len(), rows().len());
     let errors = popolo_errors(&motions);

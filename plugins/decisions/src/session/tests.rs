@@ -1,4 +1,4 @@
-//! The session parser on the shared Burgas sample and on hand-written pages
+//! The session parser on the Burgas sample page and on hand-written pages
 //! for each shape a session page takes: alternatives, parts voted one by
 //! one, two-day sessions, withdrawals and postponements, roll calls,
 //! numbered decisions, and pages that must be reported as broken.
@@ -21,12 +21,12 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).expect("test date")
 }
 
-/// The shared sample: `shared/samples/burgas_council_protocol_9_2024_excerpt.txt`.
-const SAMPLE: &str =
-    include_str!("../../../../../shared/samples/burgas_council_protocol_9_2024_excerpt.txt");
+/// An invented session page in the council site's format
+/// (`fixtures/README.md`).
+const SAMPLE: &str = include_str!("../../fixtures/burgas_council_protocol_9_2024_excerpt.txt");
 
 #[test]
-fn the_shared_burgas_sample() {
+fn the_burgas_sample_page() {
     let session = parse(SAMPLE).expect("sample parses");
     assert_eq!(session.number, Some(9));
     assert_eq!(session.protocol.as_deref(), Some("9"));

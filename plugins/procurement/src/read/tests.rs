@@ -1,4 +1,4 @@
-//! Reading records into contracts: the shared sample's first row, and
+//! Reading records into contracts: the sample export's first row, and
 //! each way a cell can be odd, one at a time.
 
 use std::collections::HashMap;
