@@ -98,6 +98,13 @@ pub fn read_tally(line: &str) -> Result<Option<Tally>, TallyError> {
     }
 }
 
+/// The vote type a line names (`поименно`, `тайно`, `явно`), whether or not
+/// its counts can be read: the names of a roll call follow an unread
+/// `Поименно гласуване: …` line as well.
+pub fn vote_type_named(line: &str) -> Option<VoteType> {
+    tokens::tokenize(line).vote_type
+}
+
 /// A line that opens with a vote word but names no option: a heading for
 /// the counts or names that follow, unless it holds numbers other than the
 /// number of councillors who voted.

@@ -184,6 +184,19 @@ fn prose_that_names_an_option_is_not_a_vote() {
 }
 
 #[test]
+fn the_vote_type_of_a_line_read_or_not() {
+    assert_eq!(
+        vote_type_named("Поименно гласуване: за – 4l"),
+        Some(VoteType::RollCall)
+    );
+    assert_eq!(
+        vote_type_named("Резултати от тайното гласуване"),
+        Some(VoteType::Secret)
+    );
+    assert_eq!(vote_type_named("Гласували: за – 40"), None);
+}
+
+#[test]
 fn headings_announce_counts_to_follow() {
     assert_eq!(
         read_tally("Поименно гласуване:"),
