@@ -4,9 +4,10 @@
 //! The plugin reads the files listed in `sources` (Windows-1251 or UTF-8
 //! CSV, XLSX, XLS or ODS annexes), finds the budget table in each, and
 //! emits one row per amount under the `budget` profile: fiscal year, phase,
-//! direction, fund, function, activity and paragraph, the amount exactly as
-//! printed (multiplied out of `хил. лв.`), its currency, its euro value by
-//! the statutory rule, and the file and row it came from. Parsing lives in
+//! direction, fund, function, activity and paragraph, the amount as printed
+//! (multiplied out of `хил. лв.`, two decimals, digits below the cent
+//! rounded half-up with a warning), its currency, its euro value by the
+//! statutory rule, and the file and row it came from. Parsing lives in
 //! pure modules tested on the fixtures natively; this file is the glue to
 //! the SDK: configuration, fetching, warnings and mapping lines to rows.
 //!
@@ -283,7 +284,8 @@ pub fn schema() -> StreamSchema {
     )
     .field(Field::decimal(
         "amount",
-        "The amount in currency, exact, in units (a report in thousands is multiplied out); \
+        "The amount in currency, in units with two decimals (a report in thousands is \
+         multiplied out; digits below the cent, rare, are rounded half-up with a warning); \
          negative for deductions.",
     ))
     .field(Field::text(

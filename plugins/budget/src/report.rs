@@ -231,8 +231,7 @@ fn to_line(
         paragraph_name: line.paragraph_name,
         amount: line.amount,
         currency,
-        // `to_eur` of zero drops the scale; money is written with cents.
-        amount_eur: table::at_least_cents(money::to_eur(line.amount, currency)),
+        amount_eur: money::to_eur(line.amount, currency),
         report_date,
         source: place.at(line.row),
     }

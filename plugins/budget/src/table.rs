@@ -14,6 +14,7 @@
 //! lets a person look.
 
 use vitrina_sdk::Decimal;
+use vitrina_sdk::normalize::money::{self, Cents};
 use vitrina_sdk::normalize::{number, text};
 
 use crate::ebk::{self, Activity, Direction, Fund, Paragraph, Phase};
@@ -34,7 +35,8 @@ pub struct TableLine {
     pub function: Option<u8>,
     pub paragraph: Paragraph,
     pub paragraph_name: Option<String>,
-    /// In the currency's units: a `хил. лв.` report is already multiplied.
+    /// In the currency's units with two decimals: a `хил. лв.` report is
+    /// already multiplied out ([`money::to_cents`]).
     pub amount: Decimal,
     pub row: u32,
     pub column: usize,
@@ -192,14 +194,21 @@ impl<'a> Reader<'a> {
         cells
     }
 
-    /// The row's amounts by column; `x`, dashes and empty cells are absent.
-    fn amounts(&self, row: &GridRow) -> Result<Vec<(usize, Decimal)>, ParseError> {
+    /// The row's amounts by column, in units and to the cent; `x`, dashes
+    /// and empty cells are absent. An amount with digits below the cent is
+    /// rounded and warned about, since the cents are what is published.
+    fn amounts(&mut self, row: &GridRow) -> Result<Vec<(usize, Decimal)>, ParseError> {
         let mut amounts = Vec::new();
         for (column, amount) in self.amount_columns.iter() {
             let multiplier = amount.multiplier.unwrap_or(self.setup.multiplier);
-            if let Some(value) = self.amount(row, column, multiplier)? {
-                amounts.push((column.index, value));
+            let Some(cents) = self.amount(row, column, multiplier)? else {
+                continue;
+            };
+            if cents.rounded {
+                self.warnings
+                    .push(self.rounding_warning(row, column, multiplier, cents.amount));
             }
+            amounts.push((column.index, cents.amount));
         }
         Ok(amounts)
     }
@@ -209,7 +218,7 @@ impl<'a> Reader<'a> {
         row: &GridRow,
         column: &Column,
         multiplier: Decimal,
-    ) -> Result<Option<Decimal>, ParseError> {
+    ) -> Result<Option<Cents>, ParseError> {
         let bad = |cell: String, reason: String| ParseError::BadAmount {
             at: self.at(row.number),
             column: column.label(),
@@ -225,10 +234,30 @@ impl<'a> Reader<'a> {
                 Err(e) => return Err(bad(s.clone(), e.reason)),
             },
         };
-        let scaled = value
-            .checked_mul(multiplier)
-            .ok_or_else(|| bad(value.to_string(), "too large".into()))?;
-        Ok(Some(at_least_cents(scaled)))
+        money::to_cents(value, multiplier)
+            .map(Some)
+            .map_err(|e| bad(value.to_string(), e.to_string()))
+    }
+
+    fn rounding_warning(
+        &self,
+        row: &GridRow,
+        column: &Column,
+        multiplier: Decimal,
+        cents: Decimal,
+    ) -> String {
+        let cell = text::clean(&row.cell(column.index).text());
+        let unit = if multiplier == Decimal::ONE {
+            String::new()
+        } else {
+            format!(" × {multiplier}")
+        };
+        format!(
+            "{}, column {}: „{cell}“{unit} has digits below the cent; published as {cents}, \
+             rounded half-up",
+            self.at(row.number),
+            column.label()
+        )
     }
 
     /// The row's paragraph, or `None` when the code column holds a heading
@@ -635,15 +664,4 @@ fn printed_tail(printed: &str, lowered: &str) -> Option<String> {
     let total = cleaned.chars().count();
     let tail: String = cleaned.chars().skip(total.checked_sub(count)?).collect();
     (tail.to_lowercase() == lowered).then_some(tail)
-}
-
-/// Amounts keep at least two decimals, as money is written.
-pub fn at_least_cents(value: Decimal) -> Decimal {
-    if value.scale() < 2 {
-        let mut v = value;
-        v.rescale(2);
-        v
-    } else {
-        value
-    }
 }

@@ -18,6 +18,10 @@
 //! read in the run could be parsed, the site has most likely changed its
 //! format: the run fails with `source changed`. `on_broken_page = "fail"`
 //! fails the run on the first broken page.
+//!
+//! A decision whose vote line cannot be read is not a broken page: it is
+//! emitted with its vote `unknown`, the page's warning names it, and the
+//! run's summary ends with how many such decisions the run emitted.
 
 use std::collections::{HashMap, HashSet};
 
@@ -44,6 +48,8 @@ struct Counters {
     /// Why each broken page (unparsable or gone) was left out.
     broken: Vec<String>,
     decisions: usize,
+    /// Decisions emitted with a vote line that could not be read.
+    unread_votes: usize,
 }
 
 pub fn collect(run: &mut Run, config: &Config) -> Result<(), Error> {
@@ -239,6 +245,7 @@ fn emit_session(run: &mut Run, session: &Session, counters: &mut Counters) -> Re
         run.emit(decision_row(run, session, decision))?;
     }
     counters.decisions += session.decisions.len();
+    counters.unread_votes += session.unread_votes();
     debug!(
         "{}: session of {}, {} decisions",
         session.url,
@@ -267,6 +274,19 @@ fn broken_page(
     Ok(())
 }
 
+/// The run summary's count of decisions whose vote could not be read; each
+/// has its own warning already.
+fn unread_votes_summary(unread: usize) -> Option<String> {
+    let decisions = match unread {
+        0 => return None,
+        1 => "1 decision was".to_string(),
+        n => format!("{n} decisions were"),
+    };
+    Some(format!(
+        "{decisions} emitted with vote_type unknown because a vote line could not be read (each is named above with its page, agenda point and line); teach plugins/decisions/src/tally/ the form, or ask the site's editors to fix the page"
+    ))
+}
+
 /// Ids are made of the session's date, so two pages with the same session
 /// date would give the same ids. The same session listed under two URLs is
 /// the likely cause; either way a person must look.
@@ -289,13 +309,17 @@ fn claim_date(
 
 fn finish(run: &mut Run, config: &Config, next: Bookmark, c: Counters) -> Result<(), Error> {
     info!(
-        "{} session pages parsed, {} unchanged, {} broken, {} before `since`; {} decisions emitted",
+        "{} session pages parsed, {} unchanged, {} broken, {} before `since`; {} decisions emitted, {} with a vote that could not be read",
         c.parsed,
         c.unchanged,
         c.broken.len(),
         c.skipped_before_since,
-        c.decisions
+        c.decisions,
+        c.unread_votes
     );
+    if let Some(summary) = unread_votes_summary(c.unread_votes) {
+        run.warn(summary);
+    }
     if !c.broken.is_empty() && c.parsed == 0 {
         return Err(Error::source_changed(format!(
             "no session page read in this run could be parsed ({} broken, {} unchanged, index {}); the site's format has probably changed. First problem: {}",
@@ -306,4 +330,21 @@ fn finish(run: &mut Run, config: &Config, next: Bookmark, c: Counters) -> Result
         )));
     }
     run.checkpoint(STREAM, &next.to_json())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_counts_unread_votes_only_when_there_are_any() {
+        assert_eq!(unread_votes_summary(0), None);
+        let one = unread_votes_summary(1).unwrap_or_default();
+        assert!(
+            one.starts_with("1 decision was emitted with vote_type unknown"),
+            "{one}"
+        );
+        let many = unread_votes_summary(3).unwrap_or_default();
+        assert!(many.starts_with("3 decisions were emitted"), "{many}");
+    }
 }

@@ -185,7 +185,7 @@ pub fn schema() -> StreamSchema {
         .field(Field::text("proposer", "Who brought the proposal, as written (Кмета на Община Бургас).").nullable())
         .field(Field::text("legal_basis", "The legal provisions the decision cites (чл. 21, ал. 2 от ЗМСМА).").nullable())
         .field(Field::text("result", "adopted, rejected, withdrawn, postponed, or unknown when a vote is recorded without its outcome."))
-        .field(Field::text("vote_type", "open, roll_call (поименно), secret (тайно), none (not put to a vote), or unknown (the page records no vote)."))
+        .field(Field::text("vote_type", "open, roll_call (поименно), secret (тайно), none (not put to a vote), or unknown (the page records no vote, or a vote line that could not be read: the run warns about each)."))
         .field(Field::integer("votes_for", "Votes for (за); null when the page does not say.").unit("votes").nullable())
         .field(Field::integer("votes_against", "Votes against (против); null when the page does not say.").unit("votes").nullable())
         .field(Field::integer("votes_abstained", "Abstentions (въздържали се); null when the page does not say.").unit("votes").nullable())

@@ -265,6 +265,9 @@ mod fuzz_tests {
             let _ = money::bgn_to_eur(amount);
             let _ = money::to_eur(amount, money::Currency::Eur);
             let _ = money::to_eur(amount, money::Currency::Bgn);
+            let _ = money::to_cents(amount, Decimal::from(1000));
+            let _ = money::to_cents(amount, amount);
+            let _ = money::to_cents(amount, Decimal::new(1, 28));
         }
     }
 

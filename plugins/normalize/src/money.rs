@@ -6,6 +6,12 @@
 //! newer records are in euro. The conversion follows the statutory rule:
 //! divide by the full rate and round half-up to the cent. Rounding is done
 //! once per amount, so convert totals rather than summing converted lines.
+//!
+//! Every money value a plugin publishes has exactly two decimals, whatever
+//! the scale of its source: [`to_cents`] multiplies an amount out of its
+//! unit (`хил. лв.`) and brings it to the cent, and says when digits below
+//! the cent had to be rounded away so the plugin can warn, naming where the
+//! amount was read. The euro conversions give two decimals too.
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -64,25 +70,109 @@ pub fn currency_for_year(year: i32) -> Currency {
 pub const BGN_PER_EUR: Decimal = Decimal::from_parts(195_583, 0, 0, false, 5);
 
 /// Converts lev to euro: divides by 1.95583 unshortened, rounds half-up
-/// (`MidpointAwayFromZero`) to the cent. 100 → 51.13; 454090.00 → 232172.53;
-/// 0.05 → 0.03 (convert totals, not lines).
+/// (`MidpointAwayFromZero`) to the cent, and writes two decimals. 100 →
+/// 51.13; 454090.00 → 232172.53; 0.05 → 0.03 (convert totals, not lines);
+/// 0 → 0.00.
+///
+/// Every amount [`to_cents`] can give converts with exactly two decimals;
+/// only beyond that (above 7.9 × 10²⁶, where a `Decimal` has no room for
+/// cents) does the result carry fewer.
 pub fn bgn_to_eur(bgn: Decimal) -> Decimal {
     // Cannot overflow or divide by zero: the divisor is a non-zero constant
     // above 1, so the quotient is smaller in magnitude than `bgn`.
-    to_cents(bgn / BGN_PER_EUR)
+    round_to_cent(bgn / BGN_PER_EUR)
 }
 
-/// The euro value of an amount: EUR amounts rounded half-up to the cent,
-/// BGN converted.
+/// The euro value of an amount, with two decimals: EUR amounts rounded
+/// half-up to the cent, BGN converted by [`bgn_to_eur`].
 pub fn to_eur(amount: Decimal, currency: Currency) -> Decimal {
     match currency {
-        Currency::Eur => to_cents(amount),
+        Currency::Eur => round_to_cent(amount),
         Currency::Bgn => bgn_to_eur(amount),
     }
 }
 
-fn to_cents(amount: Decimal) -> Decimal {
-    amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+/// Half-up to the cent, written with two decimals (`0` → `0.00`, never
+/// `-0.00`).
+fn round_to_cent(amount: Decimal) -> Decimal {
+    let mut cents = amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    cents.rescale(2);
+    if cents.is_zero() {
+        cents.set_sign_positive(true);
+    }
+    cents
+}
+
+/// An amount in its currency's units, with exactly two decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cents {
+    pub amount: Decimal,
+    /// Digits below the cent that were not zero were rounded away
+    /// (half-up): the caller warns, naming where the amount was read.
+    pub rounded: bool,
+}
+
+/// Why an amount cannot be brought to cents.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    /// A unit factor must be positive: 1 for лева or euro, 1000 for
+    /// `хил. лв.`.
+    #[error("the unit factor {factor} is not positive")]
+    Factor { factor: Decimal },
+    #[error("{amount} × {factor} is too large to count in cents")]
+    TooLarge { amount: Decimal, factor: Decimal },
+}
+
+/// The rule every money value follows: `amount` as printed, in units of
+/// `factor` (1 for лева or euro, 1000 for `хил. лв.`, 1 000 000 for
+/// `млн. лв.`), multiplied out into the currency's units and written with
+/// exactly two decimals. `3 000,125` хил. лв. → `3000125.00`; `1,2345` лв.
+/// → `1.23`, rounded. Non-zero digits below the cent are rounded half-up
+/// (away from zero: `0,005` → `0.01`, `-0,005` → `-0.01`) and reported in
+/// [`Cents::rounded`].
+///
+/// The product is computed exactly, so the rounding flag is never fooled by
+/// `Decimal`'s own rounding of long products.
+pub fn to_cents(amount: Decimal, factor: Decimal) -> Result<Cents, MoneyError> {
+    if factor <= Decimal::ZERO {
+        return Err(MoneyError::Factor { factor });
+    }
+    let too_large = || MoneyError::TooLarge { amount, factor };
+    let product = amount
+        .mantissa()
+        .checked_mul(factor.mantissa())
+        .ok_or_else(too_large)?;
+    let (cents, rounded) = round_mantissa_to_cents(product, amount.scale() + factor.scale());
+    let amount = cents
+        .and_then(|c| Decimal::try_from_i128_with_scale(c, 2).ok())
+        .ok_or_else(too_large)?;
+    Ok(Cents { amount, rounded })
+}
+
+/// `mantissa × 10^-scale` as a whole number of cents, rounded half away
+/// from zero, and whether the digits dropped were not all zero. `None` when
+/// the cents do not fit an `i128`.
+fn round_mantissa_to_cents(mantissa: i128, scale: u32) -> (Option<i128>, bool) {
+    if scale <= 2 {
+        let cents = 10i128
+            .checked_pow(2 - scale)
+            .and_then(|p| mantissa.checked_mul(p));
+        return (cents, false);
+    }
+    let Some(divisor) = 10i128.checked_pow(scale - 2) else {
+        // More than 38 digits below the cent: every i128 is under half a
+        // cent there, so it rounds to zero.
+        return (Some(0), mantissa != 0);
+    };
+    let (whole, rest) = (mantissa / divisor, mantissa % divisor);
+    // |rest| ≥ divisor / 2, written so that it cannot overflow.
+    let half_or_more = rest.abs() >= divisor - rest.abs();
+    let cents = if half_or_more {
+        whole + mantissa.signum()
+    } else {
+        whole
+    };
+    (Some(cents), rest != 0)
 }
 
 /// An amount with the currency its source named, if it named one.
@@ -153,6 +243,136 @@ mod tests {
         assert_eq!(to_eur(dec("-2.345"), Currency::Eur), dec("-2.35"));
         assert_eq!(to_eur(dec("2.344"), Currency::Eur), dec("2.34"));
         assert_eq!(to_eur(dec("100"), Currency::Bgn), dec("51.13"));
+    }
+
+    /// The rule applied to a printed amount, as the text a row carries.
+    fn cents(printed: &str, factor: i64) -> (String, bool) {
+        let amount = number::parse_number(printed)
+            .expect("test amount parses")
+            .expect("test amount is a number");
+        let cents = to_cents(amount, Decimal::from(factor)).expect("fits in cents");
+        (cents.amount.to_string(), cents.rounded)
+    }
+
+    #[test]
+    fn thousands_with_three_decimals_become_whole_leva_with_two() {
+        assert_eq!(cents("3 000,125", 1000), ("3000125.00".into(), false));
+        assert_eq!(cents("1 234,5", 1000), ("1234500.00".into(), false));
+        assert_eq!(cents("0,001", 1000), ("1.00".into(), false));
+        assert_eq!(cents("2", 1_000_000), ("2000000.00".into(), false));
+    }
+
+    #[test]
+    fn two_decimals_whatever_the_printed_scale() {
+        assert_eq!(cents("69999", 1), ("69999.00".into(), false));
+        assert_eq!(cents("12,5", 1), ("12.50".into(), false));
+        assert_eq!(cents("454 090, 00", 1), ("454090.00".into(), false));
+        // Trailing zeros below the cent are not a rounding.
+        assert_eq!(cents("1,2300", 1), ("1.23".into(), false));
+        assert_eq!(cents("3 000,12500", 1000), ("3000125.00".into(), false));
+    }
+
+    #[test]
+    fn zero_is_written_with_cents_and_no_sign() {
+        assert_eq!(cents("0", 1), ("0.00".into(), false));
+        assert_eq!(cents("0,000", 1000), ("0.00".into(), false));
+        assert_eq!(cents("-0,001", 1), ("0.00".into(), true));
+        let zero = to_cents(Decimal::ZERO, Decimal::ONE).expect("zero fits");
+        assert!(!zero.amount.is_sign_negative());
+    }
+
+    #[test]
+    fn digits_below_the_cent_round_half_up_and_say_so() {
+        assert_eq!(cents("1,2345", 1), ("1.23".into(), true));
+        assert_eq!(cents("1,235", 1), ("1.24".into(), true));
+        assert_eq!(cents("0,005", 1), ("0.01".into(), true));
+        assert_eq!(cents("0,0049999", 1), ("0.00".into(), true));
+        assert_eq!(cents("0,0005", 1), ("0.00".into(), true));
+        assert_eq!(cents("0,0005", 1000), ("0.50".into(), false));
+        assert_eq!(cents("0,000005", 1000), ("0.01".into(), true));
+        assert_eq!(cents("1,2345678", 1000), ("1234.57".into(), true));
+    }
+
+    #[test]
+    fn negatives_round_away_from_zero_like_positives() {
+        assert_eq!(cents("(1 200,50)", 1), ("-1200.50".into(), false));
+        assert_eq!(cents("-3 000,125", 1000), ("-3000125.00".into(), false));
+        assert_eq!(cents("-0,005", 1), ("-0.01".into(), true));
+        assert_eq!(cents("-1,2345", 1), ("-1.23".into(), true));
+        assert_eq!(cents("-1,2355", 1), ("-1.24".into(), true));
+    }
+
+    #[test]
+    fn the_product_is_exact_however_long() {
+        // The exact product is 0.00499999999999999999999999996, just under
+        // half a cent. Decimal's own product keeps 28 decimals, rounds it up
+        // to 0.005 and then to a whole cent; the rule must not.
+        let amount = dec("0.0499999999999999999999999996");
+        let factor = dec("0.1");
+        let naive =
+            (amount * factor).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+        assert_eq!(naive, dec("0.01"));
+        assert_eq!(
+            to_cents(amount, factor),
+            Ok(Cents {
+                amount: dec("0.00"),
+                rounded: true
+            })
+        );
+        let long = dec("0.1234567890123456789012345001");
+        let rounded = to_cents(long, Decimal::from(1000)).expect("fits");
+        assert_eq!(
+            (rounded.amount.to_string(), rounded.rounded),
+            ("123.46".into(), true)
+        );
+        let tiny = Decimal::new(1, 28);
+        assert_eq!(
+            to_cents(tiny, Decimal::new(1, 28)),
+            Ok(Cents {
+                amount: dec("0.00"),
+                rounded: true
+            })
+        );
+    }
+
+    #[test]
+    fn amounts_without_room_for_cents_and_odd_factors_are_errors() {
+        assert_eq!(
+            to_cents(Decimal::MAX, Decimal::ONE),
+            Err(MoneyError::TooLarge {
+                amount: Decimal::MAX,
+                factor: Decimal::ONE
+            })
+        );
+        assert!(to_cents(dec("1000000000000000000000000"), Decimal::from(1000)).is_err());
+        assert!(to_cents(Decimal::MAX, Decimal::MAX).is_err());
+        for factor in [Decimal::ZERO, dec("-1000")] {
+            assert_eq!(
+                to_cents(Decimal::ONE, factor),
+                Err(MoneyError::Factor { factor })
+            );
+        }
+        // The largest amount that still has room for its cents.
+        let largest = dec("792281625142643375935439503.35");
+        assert_eq!(
+            to_cents(largest, Decimal::ONE).map(|c| c.amount),
+            Ok(largest)
+        );
+    }
+
+    #[test]
+    fn euro_values_always_have_two_decimals() {
+        let text = |d: Decimal| d.to_string();
+        assert_eq!(text(bgn_to_eur(Decimal::ZERO)), "0.00");
+        assert_eq!(text(bgn_to_eur(dec("1.95583"))), "1.00");
+        assert_eq!(text(bgn_to_eur(dec("-0.001"))), "0.00");
+        assert_eq!(text(to_eur(dec("5"), Currency::Eur)), "5.00");
+        assert_eq!(text(to_eur(dec("0"), Currency::Eur)), "0.00");
+        assert_eq!(text(to_eur(dec("12.5"), Currency::Eur)), "12.50");
+        assert_eq!(text(to_eur(dec("3000125.00"), Currency::Bgn)), "1533939.56");
+        let largest = dec("792281625142643375935439503.35");
+        assert_eq!(text(to_eur(largest, Currency::Eur)), largest.to_string());
+        assert_eq!(bgn_to_eur(largest).scale(), 2);
     }
 
     #[test]

@@ -229,6 +229,8 @@ pub enum NoteKind {
     UnknownProcedure,
     UnknownCategory,
     UnreadableDetail,
+    /// An amount with digits below the cent, rounded half-up to publish it.
+    RoundedAmount,
 }
 
 impl NoteKind {
@@ -243,6 +245,9 @@ impl NoteKind {
             }
             NoteKind::UnknownCategory => "unknown `Обект на поръчката` (main_category null)",
             NoteKind::UnreadableDetail => "unreadable optional cell (field left null)",
+            NoteKind::RoundedAmount => {
+                "amount with digits below the cent (rounded half-up to the cent)"
+            }
         }
     }
 }

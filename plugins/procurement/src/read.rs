@@ -3,7 +3,9 @@
 //! A record is a row of a yearly export or a notice of the listing; both
 //! answer [`Record::text`] by [`Column`]. [`read_contract`] normalizes what
 //! they say: the УНП from whichever column carries it, decimal-comma amounts
-//! into exact decimals with their currency and a derived euro value,
+//! into decimals with exactly two places (normalize's money rule: digits
+//! below the cent are rounded half-up and noted) with their currency and a
+//! derived euro value,
 //! `dd.mm.yyyy` dates, `Да`/`Не`, the CPV code without its check digit, the
 //! Bulgarian procedure type mapped onto the OCDS method, and the ЕИК checks.
 //! A record that cannot be a contract is a [`RowError`] naming the column;
@@ -14,7 +16,7 @@ use std::fmt;
 
 use vitrina_sdk::normalize::date::parse_date;
 use vitrina_sdk::normalize::eik::parse_eik;
-use vitrina_sdk::normalize::money::{Currency, Money, currency_on, parse_money, to_eur};
+use vitrina_sdk::normalize::money::{Currency, Money, currency_on, parse_money, to_cents, to_eur};
 use vitrina_sdk::{Decimal, NaiveDate};
 
 use crate::columns::Column;
@@ -77,7 +79,7 @@ pub fn read_contract(
     let unp = read_unp(record)?;
     let contract_date = read_date(record, Column::ContractDate)?
         .ok_or_else(|| row_error(Column::ContractDate, "blank"))?;
-    let (value, marked_currency) = read_value(record)?;
+    let (value, marked_currency) = read_value(record, &mut notes)?;
     let currency = read_currency(record, Column::Currency)?
         .or(marked_currency)
         .unwrap_or_else(|| currency_on(contract_date));
@@ -113,7 +115,7 @@ pub fn read_contract(
         contract_date,
         value,
         currency,
-        value_eur: euro(value, currency),
+        value_eur: to_eur(value, currency),
         supplier_name: optional(record, Column::SupplierName),
         supplier_eik: read_supplier_eik(record, context, &mut notes),
         bids_count: read_count(record, Column::Bids, &mut notes),
@@ -129,14 +131,6 @@ pub fn read_contract(
         source_url,
     };
     Ok(Reading { contract, notes })
-}
-
-/// The euro value, always with two decimals (`100.00`, not `100`), as a
-/// price is written.
-fn euro(value: Decimal, currency: Currency) -> Decimal {
-    let mut eur = to_eur(value, currency);
-    eur.rescale(2);
-    eur
 }
 
 fn row_error(column: Column, reason: impl fmt::Display) -> RowError {
@@ -220,7 +214,10 @@ fn read_money(text: &str) -> Result<Option<Money>, String> {
     }
 }
 
-fn read_value(record: &impl Record) -> Result<(Decimal, Option<Currency>), RowError> {
+fn read_value(
+    record: &impl Record,
+    notes: &mut Vec<Note>,
+) -> Result<(Decimal, Option<Currency>), RowError> {
     let text = cell(record, Column::Value).ok_or_else(|| row_error(Column::Value, "blank"))?;
     let money = read_money(&text)
         .map_err(|e| row_error(Column::Value, e))?
@@ -228,7 +225,33 @@ fn read_value(record: &impl Record) -> Result<(Decimal, Option<Currency>), RowEr
     if money.amount.is_sign_negative() && !money.amount.is_zero() {
         return Err(row_error(Column::Value, format!("{text:?} is negative")));
     }
-    Ok((money.amount, money.currency))
+    let value = in_cents(money.amount, Column::Value, &text, notes)
+        .map_err(|e| row_error(Column::Value, e))?;
+    Ok((value, money.currency))
+}
+
+/// An amount as every money value is published: two decimals. Non-zero
+/// digits below the cent are rounded half-up and noted, so the warning
+/// names the file and line the amount was read from.
+fn in_cents(
+    amount: Decimal,
+    column: Column,
+    text: &str,
+    notes: &mut Vec<Note>,
+) -> Result<Decimal, String> {
+    let cents = to_cents(amount, Decimal::ONE).map_err(|e| e.to_string())?;
+    if cents.rounded {
+        notes.push(Note {
+            kind: NoteKind::RoundedAmount,
+            message: format!(
+                "column \"{}\": {text:?} has digits below the cent; published as {}, rounded \
+                 half-up",
+                column.label(),
+                cents.amount
+            ),
+        });
+    }
+    Ok(cents.amount)
 }
 
 /// A currency cell: `Ok(None)` when absent or blank, an error when it names
@@ -275,7 +298,13 @@ fn read_estimate(
             return (None, None);
         }
     };
-    (Some(money.amount), Some(currency))
+    match in_cents(money.amount, Column::EstimatedValue, &text, notes) {
+        Ok(amount) => (Some(amount), Some(currency)),
+        Err(_) => {
+            notes.push(unreadable(Column::EstimatedValue, &text));
+            (None, None)
+        }
+    }
 }
 
 fn unreadable(column: Column, text: &str) -> Note {

@@ -76,8 +76,11 @@ impl Plugin for Projects {
         for (done, url) in links.iter().enumerate() {
             let html = fetch::get_text(url.as_str())
                 .map_err(|e| e.context(format!("project page {url}")))?;
-            let project =
+            let mut project =
                 parse_project(&html, url).map_err(|e| Error::source_changed(e.to_string()))?;
+            for warning in std::mem::take(&mut project.warnings) {
+                run.warn(warning);
+            }
             run.emit(project_row(run, project))?;
             run.progress(done as u64 + 1, Some(total));
         }
@@ -156,7 +159,7 @@ pub fn schema() -> StreamSchema {
         .field(
             Field::decimal(
                 "budget",
-                "The project's budget in its original currency, exact.",
+                "The project's budget in its original currency, with two decimals.",
             )
             .nullable(),
         )

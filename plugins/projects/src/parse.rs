@@ -24,7 +24,8 @@
 //! - The budget currency comes from the budget text (`лв.`, `€`, `евро`); if
 //!   it names none, it is the currency in force in the start month
 //!   ([`money::currency_on`]); with neither, currency and `budget_eur` are
-//!   `None`. Budgets are kept to at least two decimals.
+//!   `None`. Budgets follow normalize's money rule: exactly two decimals,
+//!   digits below the cent rounded half-up with a warning naming the page.
 //! - The duration is the page's `N месеца`; if the page states none, it is
 //!   `start.months_until(end)`, the site's own convention (the seed page
 //!   calls 05.2012–11.2013 `18 месеца`).
@@ -90,7 +91,7 @@ pub struct Project {
     pub results: Vec<String>,
     /// `Статус:`.
     pub status: Option<Status>,
-    /// `Бюджет на проекта:`, exact, in its own currency.
+    /// `Бюджет на проекта:`, in its own currency, with two decimals.
     pub budget: Option<Decimal>,
     /// The budget's currency.
     pub currency: Option<Currency>,
@@ -110,6 +111,9 @@ pub struct Project {
     pub duration_months: Option<i64>,
     /// The page URL.
     pub source_url: String,
+    /// For a person to look at although the page was read: a budget with
+    /// digits below the cent, rounded to publish it.
+    pub warnings: Vec<String>,
 }
 
 /// Why a page could not be parsed: its layout is not the expected one.
@@ -691,6 +695,18 @@ impl Draft {
                 .or_else(|| period.start.map(|s| money::currency_on(s.first_day())))
         });
         let budget_eur = budget.zip(currency).map(|(a, c)| money::to_eur(a, c));
+        let warnings = money
+            .iter()
+            .filter(|m| m.rounded)
+            .map(|m| {
+                format!(
+                    "{source_url}: the budget „{}“ has digits below the cent; published as {}, \
+                     rounded half-up",
+                    text::clean(self.budget.as_deref().unwrap_or_default()),
+                    m.amount
+                )
+            })
+            .collect();
         Project {
             id,
             title,
@@ -714,6 +730,7 @@ impl Draft {
             end_month: period.end,
             duration_months: period.months,
             source_url,
+            warnings,
         }
     }
 }
@@ -850,14 +867,24 @@ fn parse_status(s: &str) -> Option<Status> {
     }
 }
 
-/// The amount, kept to at least two decimals, and the currency the text
-/// names, if any.
-fn parse_budget(s: &str) -> Option<money::Money> {
-    let mut parsed = money::parse_money(s).ok().flatten()?;
-    if parsed.amount.scale() < 2 {
-        parsed.amount.rescale(2);
-    }
-    Some(parsed)
+/// A budget as published: two decimals, the currency its text names.
+struct Budget {
+    amount: Decimal,
+    currency: Option<Currency>,
+    /// Digits below the cent were rounded away.
+    rounded: bool,
+}
+
+/// The amount by normalize's money rule, and the currency the text names,
+/// if any. Units in the text (`1,5 млн. лв.`) are already multiplied out.
+fn parse_budget(s: &str) -> Option<Budget> {
+    let parsed = money::parse_money(s).ok().flatten()?;
+    let cents = money::to_cents(parsed.amount, Decimal::ONE).ok()?;
+    Some(Budget {
+        amount: cents.amount,
+        currency: parsed.currency,
+        rounded: cents.rounded,
+    })
 }
 
 /// What `Продължителност:` says.
@@ -1235,6 +1262,38 @@ mod tests {
         assert_eq!(p.budget, Some(Decimal::new(100_000, 2)));
         assert!(p.partners.is_empty());
         assert_eq!(p.duration_months, Some(6));
+    }
+
+    #[test]
+    fn budgets_have_two_decimals_and_rounding_is_reported() {
+        let page = url("https://www.burgas.bg/p/x.html");
+        let budget = |text: &str| {
+            let html = format!("<article><h1>Т</h1><p>Бюджет на проекта: {text}</p></article>");
+            let p = parse_project(&html, &page).expect("parses");
+            let show = |d: Option<Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
+            (show(p.budget), show(p.budget_eur), p.warnings)
+        };
+        assert_eq!(
+            budget("1,5 млн. лв."),
+            ("1500000.00".into(), "766937.82".into(), vec![])
+        );
+        assert_eq!(
+            budget("12 500 евро"),
+            ("12500.00".into(), "12500.00".into(), vec![])
+        );
+        assert_eq!(
+            budget("454 090,125 лв."),
+            (
+                "454090.13".into(),
+                "232172.60".into(),
+                vec![
+                    "https://www.burgas.bg/p/x.html: the budget „454 090,125 лв.“ has digits \
+                     below the cent; published as 454090.13, rounded half-up"
+                        .to_string()
+                ]
+            )
+        );
+        assert!(parse_fixture("inovativni-modeli").warnings.is_empty());
     }
 
     #[test]

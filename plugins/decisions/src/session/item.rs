@@ -8,8 +8,8 @@
 
 use vitrina_sdk::normalize::NaiveDate;
 
-use super::{Outcome, ParseError, VoteKind};
-use crate::tally::{self, Counts, IndividualVote, Tally, VoteType};
+use super::{Outcome, VoteKind};
+use crate::tally::{self, Counts, IndividualVote, Tally, TallyError, VoteType};
 use crate::words::{self, Statement};
 
 /// An item's preamble: what the council was asked.
@@ -78,6 +78,27 @@ pub(super) fn continues_title(line: &str) -> bool {
     })
 }
 
+/// A decision's vote line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Vote {
+    Read {
+        kind: Option<VoteType>,
+        counts: Counts,
+    },
+    /// A vote line the tally reader could not read: the decision is still
+    /// published, with its vote unknown and a warning, rather than dropped
+    /// or given counts that were guessed. `kind` is the vote type the line
+    /// names, so a roll call's names after it are still read.
+    Unread {
+        line: String,
+        reason: TallyError,
+        kind: Option<VoteType>,
+    },
+}
+
+/// The start of an unread vote line, as quoted in warnings.
+const QUOTED_CHARS: usize = 160;
+
 /// One decision being read.
 #[derive(Default)]
 pub(super) struct Draft {
@@ -87,7 +108,7 @@ pub(super) struct Draft {
     pub(super) resolves: bool,
     pub(super) text: Vec<String>,
     pub(super) statement: Option<Statement>,
-    pub(super) tally: Option<(Option<VoteType>, Counts)>,
+    pub(super) vote: Option<Vote>,
     /// `Поименно гласуване:` seen, counts or names to follow.
     pub(super) announced: Option<VoteType>,
     pub(super) votes: Vec<IndividualVote>,
@@ -101,18 +122,29 @@ impl Draft {
         self.number.is_none()
             && !self.resolves
             && self.statement.is_none()
-            && self.tally.is_none()
+            && self.vote.is_none()
             && self.votes.is_empty()
     }
 
     /// A vote has been recorded: what follows belongs to another decision.
     pub(super) fn is_voted(&self) -> bool {
-        self.tally.is_some()
+        self.vote.is_some()
     }
 
     pub(super) fn in_roll_call(&self) -> bool {
-        self.announced == Some(VoteType::RollCall)
-            || matches!(self.tally, Some((Some(VoteType::RollCall), _)))
+        let named = match &self.vote {
+            Some(Vote::Read { kind, .. } | Vote::Unread { kind, .. }) => *kind,
+            None => None,
+        };
+        self.announced == Some(VoteType::RollCall) || named == Some(VoteType::RollCall)
+    }
+
+    /// The counts the vote line states, if it was read.
+    pub(super) fn printed_counts(&self) -> Option<Counts> {
+        match self.vote {
+            Some(Vote::Read { counts, .. }) => Some(counts),
+            _ => None,
+        }
     }
 }
 
@@ -168,30 +200,27 @@ impl Item {
     }
 }
 
-/// One line inside an item, in order of precedence: a vote, a councillor's
-/// vote in a roll call, a decision number, `Р Е Ш И`, a statement, the
-/// decision's text, the preamble.
-pub(super) fn feed_item(
-    item: &mut Item,
-    line: &str,
-    day: Option<NaiveDate>,
-    url: &str,
-) -> Result<(), ParseError> {
-    let tally = tally::read_tally(line).map_err(|reason| ParseError::BadTally {
-        url: url.into(),
-        item: item.item.clone(),
-        line: line.chars().take(160).collect(),
-        reason,
-    })?;
-    if let Some(tally) = tally {
-        feed_tally(item, tally, day);
-        return Ok(());
+/// One line inside an item, in order of precedence: a vote (read or not),
+/// a councillor's vote in a roll call, a decision number, `Р Е Ш И`, a
+/// statement, the decision's text, the preamble.
+pub(super) fn feed_item(item: &mut Item, line: &str, day: Option<NaiveDate>) {
+    match tally::read_tally(line) {
+        Ok(Some(tally)) => return feed_tally(item, tally, day),
+        Ok(None) => {}
+        Err(reason) => {
+            let unread = Vote::Unread {
+                line: line.chars().take(QUOTED_CHARS).collect(),
+                reason,
+                kind: tally::vote_type_named(line),
+            };
+            return feed_vote(item, unread, day);
+        }
     }
     if item.current.in_roll_call()
         && let Some(vote) = tally::read_individual_vote(line)
     {
         item.current.votes.push(vote);
-        return Ok(());
+        return;
     }
     if let Some(heading) = words::decision_heading(line) {
         item.open_decision(day);
@@ -201,7 +230,7 @@ pub(super) fn feed_item(
         if !heading.rest.is_empty() {
             item.current.text.push(heading.rest);
         }
-        return Ok(());
+        return;
     }
     if let Some((before, after)) = words::resolves_marker(line) {
         item.open_decision(day);
@@ -212,7 +241,7 @@ pub(super) fn feed_item(
         if !after.is_empty() {
             item.current.text.push(after);
         }
-        return Ok(());
+        return;
     }
     let in_text = item.current.resolves && !item.current.is_voted();
     if !in_text && let Some(statement) = words::statement(line) {
@@ -220,7 +249,7 @@ pub(super) fn feed_item(
             item.open_decision(day);
         }
         item.current.statement = Some(statement);
-        return Ok(());
+        return;
     }
     if item.current.is_voted() {
         item.after_vote.push(line.to_string());
@@ -237,7 +266,6 @@ pub(super) fn feed_item(
     } else if let Some(basis) = words::legal_basis(line) {
         item.current.legal_basis = Some(basis);
     }
-    Ok(())
 }
 
 pub(super) fn starts_with_basis(line: &str) -> bool {
@@ -247,23 +275,32 @@ pub(super) fn starts_with_basis(line: &str) -> bool {
 /// A vote line: counts close the current decision's vote (or, after a
 /// completed vote, belong to a further decision whose text came between);
 /// a heading announces counts or names to follow.
-pub(super) fn feed_tally(item: &mut Item, tally: Tally, day: Option<NaiveDate>) {
+fn feed_tally(item: &mut Item, tally: Tally, day: Option<NaiveDate>) {
     match tally {
         Tally::Heading(kind) => {
-            if item.current.is_voted() {
-                let text = std::mem::take(&mut item.after_vote);
-                item.next_draft(day, text);
-            }
+            close_vote(item, day);
             item.current.announced = Some(kind);
         }
         Tally::Counts { vote_type, counts } => {
-            if item.current.is_voted() {
-                let text = std::mem::take(&mut item.after_vote);
-                item.next_draft(day, text);
-            }
             let kind = vote_type.or(item.current.announced);
-            item.current.tally = Some((kind, counts));
+            feed_vote(item, Vote::Read { kind, counts }, day);
         }
+    }
+}
+
+/// A vote line, read or not, closes the current decision's vote; an
+/// unread one closes it as surely, so the decisions after it stay apart.
+fn feed_vote(item: &mut Item, vote: Vote, day: Option<NaiveDate>) {
+    close_vote(item, day);
+    item.current.vote = Some(vote);
+}
+
+/// After a completed vote, what follows belongs to a further decision,
+/// whose text is what came between.
+fn close_vote(item: &mut Item, day: Option<NaiveDate>) {
+    if item.current.is_voted() {
+        let text = std::mem::take(&mut item.after_vote);
+        item.next_draft(day, text);
     }
 }
 
@@ -279,9 +316,15 @@ pub(super) fn outcome(draft: &Draft, text: Option<&str>) -> Outcome {
 }
 
 pub(super) fn vote_kind(draft: &Draft, result: Outcome) -> VoteKind {
-    match (&draft.tally, draft.announced) {
-        (Some((Some(kind), _)), _) => (*kind).into(),
-        (Some((None, _)), _) => VoteKind::Open,
+    match (&draft.vote, draft.announced) {
+        (
+            Some(Vote::Read {
+                kind: Some(kind), ..
+            }),
+            _,
+        ) => (*kind).into(),
+        (Some(Vote::Read { kind: None, .. }), _) => VoteKind::Open,
+        (Some(Vote::Unread { .. }), _) => VoteKind::Unknown,
         (None, Some(kind)) if !draft.votes.is_empty() => kind.into(),
         (None, _) if !draft.votes.is_empty() => VoteKind::RollCall,
         (None, _) if draft.statement.is_some() && !draft.resolves => match result {

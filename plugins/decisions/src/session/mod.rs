@@ -19,9 +19,12 @@
 //! day, the session's date.
 //!
 //! Parsing is all or nothing: a page that cannot be read completely (no
-//! session date, an item with no decision, an unreadable vote line) is a
-//! [`ParseError`] naming the page and the item, and yields no decisions at
-//! all, so a half-read session is never published.
+//! session date, an item with no decision) is a [`ParseError`] naming the
+//! page and the item, and yields no decisions at all, so a half-read
+//! session is never published. A vote line that cannot be read is the one
+//! thing a decision may lack: the decision is kept with its vote `unknown`
+//! and no counts, and the session carries a warning naming the page, the
+//! agenda point and the line, so it is never silent and never guessed.
 //!
 //! This module holds the page: its heading, its items in order, ids and
 //! dates. `item` reads one agenda item's lines into its decisions.
@@ -33,9 +36,9 @@ use vitrina_sdk::normalize::NaiveDate;
 
 mod item;
 
-use item::{Draft, Item, feed_item, outcome, vote_kind};
+use item::{Draft, Item, Vote, feed_item, outcome, vote_kind};
 
-use crate::tally::{self, Counts, IndividualVote, TallyError, VoteType};
+use crate::tally::{self, Counts, IndividualVote, VoteType};
 use crate::words;
 
 /// A session of the council and the decisions read from its page.
@@ -53,8 +56,19 @@ pub struct Session {
     pub end_date: Option<NaiveDate>,
     pub decisions: Vec<Decision>,
     /// Inconsistencies that did not stop the page from being read (a roll
-    /// call whose names do not add up to the printed tally).
+    /// call whose names do not add up to the printed tally, a vote line
+    /// that could not be read).
     pub warnings: Vec<String>,
+}
+
+impl Session {
+    /// Decisions whose vote line could not be read.
+    pub fn unread_votes(&self) -> usize {
+        self.decisions
+            .iter()
+            .filter(|d| d.unread_vote.is_some())
+            .count()
+    }
 }
 
 /// One decision of the council (or one rejected, withdrawn or postponed
@@ -83,6 +97,9 @@ pub struct Decision {
     pub counts: Counts,
     /// Councillors' votes by name, when the page lists them.
     pub votes: Vec<IndividualVote>,
+    /// The vote line that could not be read, when there was one: the vote
+    /// is then `unknown`.
+    pub unread_vote: Option<String>,
 }
 
 /// What became of the proposal.
@@ -172,13 +189,6 @@ pub enum ParseError {
     NoDecision { url: String, item: String },
     #[error("{url}: item т.{item}: „Р Е Ш И:“ is followed by no decision text")]
     EmptyText { url: String, item: String },
-    #[error("{url}: item т.{item}: cannot read the vote line „{line}“: {reason}")]
-    BadTally {
-        url: String,
-        item: String,
-        line: String,
-        reason: TallyError,
-    },
 }
 
 /// Reads a session page's lines.
@@ -280,7 +290,6 @@ impl<'a> Parser<'a> {
             return Ok(());
         }
         let day = self.day;
-        let url = self.url;
         let Some(item) = self.item.as_mut() else {
             return Ok(());
         };
@@ -291,7 +300,8 @@ impl<'a> Parser<'a> {
             item.closed = true;
             return Ok(());
         }
-        feed_item(item, line, day, url)
+        feed_item(item, line, day);
+        Ok(())
     }
 
     fn is_session_day(&self, day: NaiveDate) -> bool {
@@ -308,7 +318,7 @@ impl<'a> Parser<'a> {
         }
         let mut item = Item::new(heading.item, self.day);
         if !heading.rest.is_empty() {
-            feed_item(&mut item, &heading.rest, self.day, self.url)?;
+            feed_item(&mut item, &heading.rest, self.day);
         }
         self.item = Some(item);
         Ok(())
@@ -371,6 +381,7 @@ impl<'a> Parser<'a> {
             .or(draft.day)
             .unwrap_or(first_day);
         let counts = self.counts(&id, &draft);
+        let unread_vote = self.unread_vote(&item.item, &id, &draft);
         let legal_basis = draft
             .legal_basis
             .clone()
@@ -397,7 +408,27 @@ impl<'a> Parser<'a> {
             vote_type: vote_kind(&draft, result),
             counts,
             votes: draft.votes,
+            unread_vote,
         })
+    }
+
+    /// The vote line of a decision whose vote could not be read, warned
+    /// about by page, agenda point and text.
+    fn unread_vote(&mut self, item: &str, id: &str, draft: &Draft) -> Option<String> {
+        let Some(Vote::Unread { line, reason, .. }) = &draft.vote else {
+            return None;
+        };
+        let counts = if draft.votes.is_empty() {
+            "no counts"
+        } else {
+            "the counts of the roll call's names"
+        };
+        self.warnings.push(format!(
+            "{}: item т.{item}, decision {id}: cannot read the vote „{line}“ ({reason}); \
+             published with vote_type unknown and {counts}",
+            self.url
+        ));
+        Some(line.clone())
     }
 
     /// The printed tally, else the roll call's names counted; a mismatch
@@ -414,7 +445,7 @@ impl<'a> Parser<'a> {
                 abstain: n(tally::VoteOption::Abstain),
             }
         });
-        match (draft.tally.map(|(_, c)| c), counted) {
+        match (draft.printed_counts(), counted) {
             (Some(printed), Some(counted)) => {
                 if printed != counted {
                     self.warnings.push(format!(

@@ -121,6 +121,77 @@ fn euro_contracts_stay_in_euro() {
     );
 }
 
+/// A decimal as the row carries it.
+fn text(d: Decimal) -> String {
+    d.to_string()
+}
+
+#[test]
+fn every_amount_is_published_with_two_decimals() {
+    let cells = with(
+        with(sample(), Column::Value, "69999"),
+        Column::EstimatedValue,
+        "1,5 хил. лв.",
+    );
+    let reading = read(&cells).unwrap();
+    assert!(reading.notes.is_empty(), "{:?}", reading.notes);
+    let c = reading.contract;
+    assert_eq!(text(c.value), "69999.00");
+    assert_eq!(text(c.value_eur), "35789.92");
+    assert_eq!(c.estimated_value.map(text).as_deref(), Some("1500.00"));
+    let cells = with(
+        with(sample(), Column::Currency, "EUR"),
+        Column::Value,
+        "1 800 000",
+    );
+    let c = read(&cells).unwrap().contract;
+    assert_eq!(
+        (text(c.value), text(c.value_eur)),
+        ("1800000.00".into(), "1800000.00".into())
+    );
+    let c = read(&with(sample(), Column::Value, "0")).unwrap().contract;
+    assert_eq!(
+        (text(c.value), text(c.value_eur)),
+        ("0.00".into(), "0.00".into())
+    );
+}
+
+#[test]
+fn digits_below_the_cent_are_rounded_half_up_and_noted() {
+    let cells = with(
+        with(sample(), Column::Value, "1198450,005"),
+        Column::EstimatedValue,
+        "1 250 000,0049",
+    );
+    let read = read(&cells).unwrap();
+    assert_eq!(text(read.contract.value), "1198450.01");
+    assert_eq!(text(read.contract.value_eur), "612757.76");
+    assert_eq!(
+        read.contract.estimated_value.map(text).as_deref(),
+        Some("1250000.00")
+    );
+    let notes: Vec<(NoteKind, &str)> = read
+        .notes
+        .iter()
+        .map(|n| (n.kind, n.message.as_str()))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            (
+                NoteKind::RoundedAmount,
+                "column \"Стойност при сключване\": \"1198450,005\" has digits below the cent; \
+                 published as 1198450.01, rounded half-up"
+            ),
+            (
+                NoteKind::RoundedAmount,
+                "column \"Прогнозна стойност\": \"1 250 000,0049\" has digits below the cent; \
+                 published as 1250000.00, rounded half-up"
+            ),
+        ]
+    );
+}
+
 #[test]
 fn a_blank_currency_is_the_one_in_force_on_the_contract_date() {
     let cells = with(sample(), Column::Currency, "");
