@@ -8,9 +8,11 @@
 //! a profile is held to it twice: its declared schema, when the plugin is
 //! loaded (every profile field with the profile's type, required fields not
 //! nullable, the same primary key), and every row as it arrives (`enum`,
-//! `pattern`, `minimum`/`maximum`, `minLength`/`maxLength`, and the
-//! `checksum` extension, `bg-eik` for ЕИК/БУЛСТАТ numbers). Fields beyond
-//! the profile's are allowed: a city may publish more, never less.
+//! `pattern`, `minimum`/`maximum`, `minLength`/`maxLength`, and two
+//! extensions: `checksum` (`bg-eik` for ЕИК/БУЛСТАТ numbers) and
+//! `decimalPlaces`, which money fields set to 2, so every amount in every
+//! output carries exactly its cents). Fields beyond the profile's are
+//! allowed: a city may publish more, never less.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -61,6 +63,8 @@ struct Constraints {
     min_length: Option<usize>,
     max_length: Option<usize>,
     checksum: Option<Checksum>,
+    /// Exactly this many digits after the decimal point (money: 2).
+    decimal_places: Option<usize>,
 }
 
 /// Check digits the profile asks for.
@@ -90,6 +94,8 @@ struct RawField {
     #[serde(default)]
     constraints: RawConstraints,
     checksum: Option<String>,
+    #[serde(rename = "decimalPlaces")]
+    decimal_places: Option<usize>,
 }
 
 #[derive(Deserialize, Default)]
@@ -188,6 +194,12 @@ fn compile_field(raw: RawField) -> Result<ProfileField, String> {
         Some("bg-eik") => Some(Checksum::BgEik),
         Some(other) => return Err(format!("field `{}`: unknown checksum `{other}`", raw.name)),
     };
+    if raw.decimal_places.is_some() && kind != FieldType::Decimal {
+        return Err(format!(
+            "field `{}`: decimalPlaces applies to numbers only",
+            raw.name
+        ));
+    }
     Ok(ProfileField {
         kind,
         required: c.required,
@@ -199,6 +211,7 @@ fn compile_field(raw: RawField) -> Result<ProfileField, String> {
             min_length: c.min_length,
             max_length: c.max_length,
             checksum,
+            decimal_places: raw.decimal_places,
         },
         name: raw.name,
     })
@@ -265,6 +278,7 @@ impl Constraints {
             && self.min_length.is_none()
             && self.max_length.is_none()
             && self.checksum.is_none()
+            && self.decimal_places.is_none()
     }
 
     /// Why `value` breaks a constraint, if it does. Nulls pass: whether a
@@ -274,11 +288,14 @@ impl Constraints {
             Value::Null => Ok(()),
             Value::Text(text) => self.check_text(text),
             Value::Integer(n) => self.check_number(Decimal::from(*n)),
-            Value::Decimal(text) => match Decimal::from_str(text) {
-                Ok(n) => self.check_number(n),
-                // The type check reports a malformed decimal.
-                Err(_) => Ok(()),
-            },
+            Value::Decimal(text) => {
+                self.check_decimal_places(text)?;
+                match Decimal::from_str(text) {
+                    Ok(n) => self.check_number(n),
+                    // The type check reports a malformed decimal.
+                    Err(_) => Ok(()),
+                }
+            }
             _ => Ok(()),
         }
     }
@@ -317,6 +334,24 @@ impl Constraints {
                 "{text:?} is not a valid ЕИК/БУЛСТАТ (its check digit is wrong)"
             )),
             _ => Ok(()),
+        }
+    }
+
+    /// Money is written with its cents, never more or fewer digits:
+    /// `3000125.00`, not `3000125` or `3000125.000`.
+    fn check_decimal_places(&self, text: &str) -> Result<(), String> {
+        let Some(wanted) = self.decimal_places else {
+            return Ok(());
+        };
+        let found = text
+            .split_once('.')
+            .map_or(0, |(_, fraction)| fraction.len());
+        if found == wanted {
+            Ok(())
+        } else {
+            Err(format!(
+                "{text} has {found} decimals; this amount is written with exactly {wanted} (round to the cent with vitrina_normalize::money::to_cents)"
+            ))
         }
     }
 
@@ -499,5 +534,43 @@ mod tests {
         );
         assert!(constraints.check(&Value::Text("123456789".into())).is_err());
         assert_eq!(constraints.check(&Value::Null), Ok(()));
+    }
+
+    #[test]
+    fn money_carries_exactly_two_decimals() {
+        let stream = project_stream();
+        let checks = get("project").unwrap().row_checks(&stream);
+        for (budget, ok) in [
+            ("3000125.00", true),
+            ("0.50", true),
+            ("3000125.000", false),
+            ("3000125", false),
+            ("3000125.5", false),
+        ] {
+            let row = row_with(&stream, &[("budget", Value::Decimal(budget.into()))]);
+            match (checks.check(&row), ok) {
+                (Ok(()), true) => {}
+                (Err((field, message)), false) => {
+                    assert_eq!(field, "budget");
+                    assert!(message.contains("exactly 2"), "{budget}: {message}");
+                }
+                (result, _) => panic!("{budget}: {result:?}"),
+            }
+        }
+        for profile in all() {
+            for field in profile.fields.iter().filter(|f| {
+                f.name.contains("amount") || f.name.contains("value") || f.name.contains("budget")
+            }) {
+                if field.kind == FieldType::Decimal {
+                    assert_eq!(
+                        field.constraints.decimal_places,
+                        Some(2),
+                        "{}.{}",
+                        profile.name,
+                        field.name
+                    );
+                }
+            }
+        }
     }
 }
