@@ -1,7 +1,8 @@
 //! Builds the plugins to wasm components. The bundled ones are embedded in
 //! the binary, so `vitrina` is one file that runs the demo datasets as it
-//! is; the development ones (a hostile plugin for the sandbox tests, a row
-//! generator for benchmarks) are only referenced by path.
+//! is; the development ones (hostile and attacking plugins for the sandbox
+//! and containment tests, a row generator for benchmarks) are built only
+//! with the `dev-plugins` feature and only referenced by path.
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -33,7 +34,14 @@ fn main() {
         "cargo:rerun-if-changed={}",
         workspace.join("tests/plugins").display()
     );
-    let packages: Vec<&str> = BUNDLED.iter().chain(DEVELOPMENT).copied().collect();
+    // The development plugins only when a test or benchmark build asks for
+    // them (the `dev-plugins` feature): a release build has no use for them.
+    let development: &[&str] = if std::env::var_os("CARGO_FEATURE_DEV_PLUGINS").is_some() {
+        DEVELOPMENT
+    } else {
+        &[]
+    };
+    let packages: Vec<&str> = BUNDLED.iter().chain(development).copied().collect();
     let artifacts = vitrina_wasm_build::build_components(workspace, &packages);
     let id = |package: &str| package.trim_start_matches("vitrina-plugin-").to_string();
 

@@ -7,7 +7,8 @@
 //!   batching and the host's validation, against the same rows built and
 //!   validated natively in the host (the baseline the ratio is taken to).
 //!
-//! Run with `cargo bench -p vitrina --bench runtime`.
+//! Run with `cargo bench -p vitrina --features dev-plugins --bench runtime`
+//! (the benchmarks run the `rows` development plugin).
 
 use std::collections::BTreeMap;
 use std::hint::black_box;

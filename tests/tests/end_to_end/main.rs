@@ -1,0 +1,21 @@
+//! End-to-end tests over the real `vitrina` binary, one module per topic.
+//!
+//! They share one test binary: each binary links the whole host, and
+//! linking took longer than compiling every test in it. (`sandbox.rs`
+//! stays a binary of its own: it runs the runtime in its own process and
+//! measures that process's memory.)
+
+/// The open-data API: versions, pages, filters, downloads, validators.
+mod api;
+/// Everything a plugin can make the host do, held to its budget.
+mod containment;
+/// SIGKILL in the middle of publishing never damages a version.
+mod crash;
+/// Schedules and metrics of `vitrina serve`.
+mod daemon;
+/// The bundled Burgas datasets against their expected rows and standards.
+mod municipal;
+/// The admin API, reloads, retries, shutdown and politeness.
+mod operations;
+/// The projects plugin over HTTP and `file:` fixtures.
+mod projects;
