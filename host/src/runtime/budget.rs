@@ -49,6 +49,10 @@ pub const BOOKMARKS_BYTES: usize = 4 * MIB as usize;
 /// `sink.checkpoint` calls in one run.
 pub const CHECKPOINTS: u64 = 100_000;
 
+/// Calls of the small imports (`config.get`, `get-secret`, `state.get`,
+/// `sink.progress`) in one run: each is cheap, but not free without end.
+pub const SMALL_CALLS: u64 = 1_000_000;
+
 /// Warnings a run's summary keeps, and the longest one.
 pub const WARNINGS: usize = 100;
 pub const WARNING_BYTES: usize = 4 * 1024;

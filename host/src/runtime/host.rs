@@ -80,6 +80,8 @@ pub struct RunState {
     bookmarks_in: BTreeMap<String, String>,
     pub(super) bookmarks_out: BTreeMap<String, String>,
     checkpoints: u64,
+    /// Calls of the small imports, against [`budget::SMALL_CALLS`].
+    small_calls: u64,
     pub(super) streams: Vec<StreamState>,
     pub(super) sink: Box<dyn RowSink>,
     observer: Arc<dyn RunObserver>,
@@ -143,6 +145,7 @@ impl RunState {
             bookmarks_in: setup.bookmarks,
             bookmarks_out: BTreeMap::new(),
             checkpoints: 0,
+            small_calls: 0,
             streams: setup
                 .streams
                 .into_iter()
@@ -419,6 +422,19 @@ impl RunState {
         Ok(Ok(()))
     }
 
+    /// Counts a call of a small import; past the budget the run stops.
+    fn count_small_call(&mut self, import: &str) -> wasmtime::Result<()> {
+        self.small_calls += 1;
+        if self.small_calls <= budget::SMALL_CALLS {
+            return Ok(());
+        }
+        let message = format!(
+            "the plugin called {import} and the other small imports more than {} times in one run",
+            budget::SMALL_CALLS
+        );
+        Err(self.stop(RunFailure::new(FailureKind::ImportLimit, message)))
+    }
+
     /// Moves what the plugin printed into the run log.
     pub(super) fn drain_output(&mut self) {
         for (capture, level, source) in [
@@ -442,16 +458,19 @@ impl types::Host for RunState {}
 
 impl config::Host for RunState {
     fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+        self.count_small_call("config.get")?;
         Ok(self.config.get(&key).cloned())
     }
 
     fn get_secret(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+        self.count_small_call("config.get-secret")?;
         Ok(self.secrets.get(&key).cloned())
     }
 }
 
 impl state::Host for RunState {
     fn get(&mut self, stream: String) -> wasmtime::Result<Option<String>> {
+        self.count_small_call("state.get")?;
         Ok(self.bookmarks_in.get(&stream).cloned())
     }
 }
@@ -477,6 +496,7 @@ impl sink::Host for RunState {
     }
 
     fn progress(&mut self, done: u64, total: Option<u64>) -> wasmtime::Result<()> {
+        self.count_small_call("sink.progress")?;
         self.observer.progress(done, total);
         Ok(())
     }

@@ -87,6 +87,12 @@ const ATTACKS: &[Attack] = &[
         says: "sink.checkpoint more than 100000 times",
     },
     Attack {
+        mode: "config_flood",
+        extra: "count = \"2000000\"",
+        fails_with: Some("import_limit"),
+        says: "more than 1000000 times",
+    },
+    Attack {
         mode: "bookmark_bomb",
         extra: "",
         fails_with: Some("byte_limit"),

@@ -1,8 +1,8 @@
 //! A plugin that attacks the host through everything it can make the host
 //! do on its behalf, so the tests can prove that every per-run budget
 //! holds: log lines, fetch records and URLs, open bodies, bytes fetched,
-//! bookmarks and checkpoints, handles, `wasi:random`, warnings, staged
-//! rows, secrets and control characters.
+//! bookmarks and checkpoints, calls of the small imports, handles,
+//! `wasi:random`, warnings, staged rows, secrets and control characters.
 //!
 //! The `mode` config key picks the attack; `url` names a URL where one is
 //! needed. Where the SDK would stop an attack first, the raw imports are
@@ -49,6 +49,7 @@ impl Plugin for Attacker {
             "open_bodies" => open_bodies(run, count)?,
             "fetch_bytes" => fetch_bytes(run, count)?,
             "checkpoint_flood" => checkpoint_flood(count)?,
+            "config_flood" => config_flood(count),
             "bookmark_bomb" => bookmark_bomb()?,
             "handle_flood" => handle_flood(count),
             "random_bomb" => random_bomb(),
@@ -152,6 +153,13 @@ fn checkpoint_flood(count: u64) -> Result<(), Error> {
         let _ = sink::checkpoint(STREAM, &format!("bookmark {i}"));
     }
     Ok(())
+}
+
+/// Asks for the same config key without end.
+fn config_flood(count: u64) {
+    for _ in 0..count {
+        std::hint::black_box(vitrina_sdk::bindings::vitrina::plugin::config::get("mode"));
+    }
 }
 
 /// Bookmarks of almost 1 MiB on every stream: 8 MiB together.
