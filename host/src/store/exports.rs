@@ -13,7 +13,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::{Compression, DerivedFile, ExportFormat, RowSource, StoreError, VersionFacts};
-use crate::output::{write_csv_record, write_json_object};
+use crate::output::{csv_writer, write_csv_header, write_csv_row, write_json_object};
 use crate::schema::{Row, StreamSchema};
 
 /// Every format a version is downloadable in.
@@ -182,12 +182,18 @@ pub fn write_derived(
     sync_dir(dir)
 }
 
-/// Streams one format.
+/// Streams one format into its file.
 struct FormatWriter<'a> {
-    out: &'a mut dyn Write,
-    format: ExportFormat,
+    out: FormatOut<'a>,
     schema: &'a StreamSchema,
     first: bool,
+}
+
+enum FormatOut<'a> {
+    // Boxed: the csv writer carries its buffer state inline.
+    Csv(Box<csv::Writer<&'a mut dyn Write>>),
+    Json(&'a mut dyn Write),
+    Ndjson(&'a mut dyn Write),
 }
 
 impl<'a> FormatWriter<'a> {
@@ -196,9 +202,13 @@ impl<'a> FormatWriter<'a> {
         format: ExportFormat,
         schema: &'a StreamSchema,
     ) -> Result<Self, StoreError> {
+        let out = match format {
+            ExportFormat::Csv | ExportFormat::CsvBom => FormatOut::Csv(Box::new(csv_writer(out))),
+            ExportFormat::Json => FormatOut::Json(out),
+            ExportFormat::Ndjson => FormatOut::Ndjson(out),
+        };
         let mut writer = Self {
             out,
-            format,
             schema,
             first: true,
         };
@@ -209,40 +219,36 @@ impl<'a> FormatWriter<'a> {
     }
 
     fn start(&mut self) -> std::io::Result<()> {
-        match self.format {
-            ExportFormat::Csv | ExportFormat::CsvBom => {
-                write_csv_record(self.out, self.schema.fields.iter().map(|f| f.name.as_str()))
-            }
-            ExportFormat::Json => self.out.write_all(b"["),
-            ExportFormat::Ndjson => Ok(()),
+        match &mut self.out {
+            FormatOut::Csv(csv) => write_csv_header(csv, self.schema),
+            FormatOut::Json(out) => out.write_all(b"["),
+            FormatOut::Ndjson(_) => Ok(()),
         }
     }
 
     fn row(&mut self, row: &Row) -> std::io::Result<()> {
-        match self.format {
-            ExportFormat::Csv | ExportFormat::CsvBom => {
-                write_csv_record(self.out, row.iter().map(crate::output::csv_cell))
+        match &mut self.out {
+            FormatOut::Csv(csv) => write_csv_row(csv, row),
+            FormatOut::Json(out) => {
+                out.write_all(if self.first { b"\n" } else { b",\n" })?;
+                write_json_object(out, self.schema, row)
             }
-            ExportFormat::Json => {
-                self.out
-                    .write_all(if self.first { b"\n" } else { b",\n" })?;
-                write_json_object(self.out, self.schema, row)
-            }
-            ExportFormat::Ndjson => {
-                write_json_object(self.out, self.schema, row)?;
-                self.out.write_all(b"\n")
+            FormatOut::Ndjson(out) => {
+                write_json_object(out, self.schema, row)?;
+                out.write_all(b"\n")
             }
         }?;
         self.first = false;
         Ok(())
     }
 
+    /// Closes the JSON array; hands the CSV writer's buffer to the file.
     fn finish(self) -> std::io::Result<()> {
-        if self.format == ExportFormat::Json {
-            self.out
-                .write_all(if self.first { b"]\n" } else { b"\n]\n" })?;
+        match self.out {
+            FormatOut::Csv(mut csv) => csv.flush(),
+            FormatOut::Json(out) => out.write_all(if self.first { b"]\n" } else { b"\n]\n" }),
+            FormatOut::Ndjson(_) => Ok(()),
         }
-        Ok(())
     }
 }
 
