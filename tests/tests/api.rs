@@ -12,6 +12,7 @@ use pretty_assertions::assert_eq;
 use serde_json::Value;
 use vitrina_tests::{
     FixtureServer, HttpResponse, Install, Server, copy_dir, describe, get, http, repo_root,
+    wait_for_compressed,
 };
 
 const DATASET: &str = "burgas-projects";
@@ -475,22 +476,4 @@ fn serve_collects_datasets_without_a_version_then_stops_cleanly() {
     );
     let status = server.terminate();
     assert!(status.success(), "exit status {status:?}");
-}
-
-/// Asks for `path` with `Accept-Encoding: coding` until the server has a
-/// compressed copy to send (it compresses new versions in the background).
-fn wait_for_compressed(addr: &str, path: &str, coding: &str) -> HttpResponse {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        let response = http(addr, "GET", path, &[("Accept-Encoding", coding)]);
-        if response.header("content-encoding") == Some(coding) {
-            return response;
-        }
-        assert_eq!(response.status, 200);
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no {coding} copy of {path} after 60 s"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
 }
