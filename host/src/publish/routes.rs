@@ -66,8 +66,8 @@ impl Answer {
         let mut answer = Answer::new(error.status, error.body())
             .with(header::CONTENT_TYPE, JSON_TYPE)
             .with(header::CACHE_CONTROL, NO_STORE);
-        if error.status == StatusCode::METHOD_NOT_ALLOWED {
-            answer = answer.with(header::ALLOW, "GET, HEAD, OPTIONS");
+        if let Some(allow) = error.allow {
+            answer = answer.with(header::ALLOW, allow);
         }
         if let Some(len) = error.length {
             answer = answer.with(header::CONTENT_RANGE, &format!("bytes */{len}"));
@@ -764,10 +764,17 @@ impl Ctx<'_> {
         }
         let (format, named_bom) = download_format(file)?;
         let params = simple_params(self.query, &["bom"])?;
-        let bom = named_bom
-            || params
-                .first()
-                .is_some_and(|(_, v)| matches!(v.as_str(), "1" | "true"));
+        let asked_bom = match params.first().map(|(_, v)| v.as_str()) {
+            None | Some("0" | "false") => false,
+            Some("1" | "true") => true,
+            Some(other) => {
+                return Err(ApiError::bad_query(
+                    format!("`bom` takes 1, true, 0 or false, not `{other}`"),
+                    Vec::new(),
+                ));
+            }
+        };
+        let bom = named_bom || asked_bom;
         if bom && format != Format::Csv {
             return Err(ApiError::bad_query("`bom` applies to CSV only", Vec::new()));
         }
