@@ -20,19 +20,31 @@ pub enum Format {
 
 /// Writes the rows of one stream to a writer.
 pub struct RowWriter {
-    out: Box<dyn Write + Send>,
-    format: Format,
+    out: Out,
     stream: Option<String>,
     started: bool,
+}
+
+/// The writer of one format: CSV goes through the `csv` crate's writer,
+/// which keeps its own small buffer; JSON and NDJSON go straight out.
+enum Out {
+    // Boxed: the csv writer carries its buffer state inline.
+    Csv(Box<csv::Writer<Box<dyn Write + Send>>>),
+    Json(Box<dyn Write + Send>),
+    Ndjson(Box<dyn Write + Send>),
 }
 
 impl RowWriter {
     /// Writes the rows of `stream` (or of the first stream that sends
     /// rows, when `None`) in `format`.
     pub fn new(out: Box<dyn Write + Send>, format: Format, stream: Option<String>) -> Self {
+        let out = match format {
+            Format::Csv => Out::Csv(Box::new(csv_writer(out))),
+            Format::Json => Out::Json(out),
+            Format::Ndjson => Out::Ndjson(out),
+        };
         Self {
             out,
-            format,
             stream,
             started: false,
         }
@@ -40,34 +52,35 @@ impl RowWriter {
 
     /// Closes the document (the JSON array) and flushes.
     pub fn finish(&mut self) -> std::io::Result<()> {
-        if self.format == Format::Json {
-            self.out
-                .write_all(if self.started { b"\n]\n" } else { b"[]\n" })?;
+        match &mut self.out {
+            Out::Csv(csv) => csv.flush(),
+            Out::Json(out) => {
+                out.write_all(if self.started { b"\n]\n" } else { b"[]\n" })?;
+                out.flush()
+            }
+            Out::Ndjson(out) => out.flush(),
         }
-        self.out.flush()
     }
 
     fn start(&mut self, schema: &StreamSchema) -> std::io::Result<()> {
         self.started = true;
-        match self.format {
-            Format::Csv => {
-                write_csv_record(&mut self.out, schema.fields.iter().map(|f| f.name.as_str()))
-            }
-            Format::Json => self.out.write_all(b"["),
-            Format::Ndjson => Ok(()),
+        match &mut self.out {
+            Out::Csv(csv) => write_csv_header(csv, schema),
+            Out::Json(out) => out.write_all(b"["),
+            Out::Ndjson(_) => Ok(()),
         }
     }
 
     fn write_row(&mut self, schema: &StreamSchema, row: &Row, first: bool) -> std::io::Result<()> {
-        match self.format {
-            Format::Csv => write_csv_record(&mut self.out, row.iter().map(csv_cell)),
-            Format::Json => {
-                self.out.write_all(if first { b"\n" } else { b",\n" })?;
-                write_json_object(&mut self.out, schema, row)
+        match &mut self.out {
+            Out::Csv(csv) => write_csv_row(csv, row),
+            Out::Json(out) => {
+                out.write_all(if first { b"\n" } else { b",\n" })?;
+                write_json_object(out, schema, row)
             }
-            Format::Ndjson => {
-                write_json_object(&mut self.out, schema, row)?;
-                self.out.write_all(b"\n")
+            Out::Ndjson(out) => {
+                write_json_object(out, schema, row)?;
+                out.write_all(b"\n")
             }
         }
     }
@@ -92,6 +105,7 @@ impl RowSink for RowWriter {
     }
 }
 
+/// A cell as CSV text: empty for null, decimals and dates as they are stored.
 pub fn csv_cell(value: &Value) -> std::borrow::Cow<'_, str> {
     match value {
         Value::Null => "".into(),
@@ -106,27 +120,37 @@ pub fn csv_cell(value: &Value) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// One RFC 4180 record: fields quoted when they hold a comma, quote or line break.
-pub fn write_csv_record<'a, W: Write + ?Sized>(
-    out: &mut W,
-    fields: impl Iterator<Item = impl AsRef<str> + 'a>,
+/// Vitrina's CSV (RFC 4180): `,` between fields, CRLF after each record,
+/// a field quoted only when it holds a comma, a quote or a line break.
+/// Every CSV the host writes (downloads, pages, `vitrina run --output`)
+/// comes from here, so a value looks the same everywhere. The writer
+/// buffers a few KiB; call `flush` before using what is under it.
+pub fn csv_writer<W: Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Necessary)
+        // The header and every row come from one schema; a row of another
+        // length would be a bug upstream, not a reason to stop a download.
+        .flexible(true)
+        .from_writer(out)
+}
+
+/// The header record: the schema's field names.
+pub fn write_csv_header<W: Write>(
+    csv: &mut csv::Writer<W>,
+    schema: &StreamSchema,
 ) -> std::io::Result<()> {
-    let mut first = true;
-    for field in fields {
-        if !first {
-            out.write_all(b",")?;
-        }
-        first = false;
-        let field = field.as_ref();
-        if field.contains([',', '"', '\n', '\r']) {
-            out.write_all(b"\"")?;
-            out.write_all(field.replace('"', "\"\"").as_bytes())?;
-            out.write_all(b"\"")?;
-        } else {
-            out.write_all(field.as_bytes())?;
-        }
+    csv.write_record(schema.fields.iter().map(|f| f.name.as_str()))?;
+    Ok(())
+}
+
+/// One row as a record.
+pub fn write_csv_row<W: Write>(csv: &mut csv::Writer<W>, row: &Row) -> std::io::Result<()> {
+    for value in row {
+        csv.write_field(csv_cell(value).as_bytes())?;
     }
-    out.write_all(b"\r\n")
+    csv.write_record(None::<&[u8]>)?;
+    Ok(())
 }
 
 /// One row as a JSON object keyed by field name.
@@ -214,6 +238,31 @@ mod tests {
             render(Format::Csv),
             "title,budget,goals\r\n\"Бургас, \"\"Гент\"\"\",454090.00,\"[\"\"a\"\"]\"\r\nx,,\r\n"
         );
+    }
+
+    /// A record of one empty field is written `""`, not as an empty line,
+    /// which CSV readers skip: `fields=note` over a null note must still
+    /// give one record per row.
+    #[test]
+    fn a_lone_empty_field_is_a_record() {
+        let schema = StreamSchema {
+            fields: vec![Field::new("note", FieldType::Text, true)],
+            primary_key: vec![],
+            ..schema()
+        };
+        let mut csv = csv_writer(Vec::new());
+        write_csv_header(&mut csv, &schema).unwrap();
+        write_csv_row(&mut csv, &vec![Value::Null]).unwrap();
+        write_csv_row(&mut csv, &vec![Value::Text("a\rb".into())]).unwrap();
+        let text = csv.into_inner().unwrap();
+        assert_eq!(&text[..], b"note\r\n\"\"\r\n\"a\rb\"\r\n");
+        let read: Vec<csv::StringRecord> = csv::Reader::from_reader(&text[..])
+            .records()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(read.len(), 2, "the null row is a record");
+        assert_eq!(&read[0][0], "");
+        assert_eq!(&read[1][0], "a\rb");
     }
 
     #[test]

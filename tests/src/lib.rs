@@ -363,6 +363,24 @@ pub fn get(addr: &str, path: &str) -> HttpResponse {
     http(addr, "GET", path, &[])
 }
 
+/// Asks for `path` with `Accept-Encoding: coding` until the server has a
+/// compressed copy to send (it compresses new versions in the background).
+pub fn wait_for_compressed(addr: &str, path: &str, coding: &str) -> HttpResponse {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let response = http(addr, "GET", path, &[("Accept-Encoding", coding)]);
+        if response.header("content-encoding") == Some(coding) {
+            return response;
+        }
+        assert_eq!(response.status, 200, "{path}: {}", response.text());
+        assert!(
+            Instant::now() < deadline,
+            "no {coding} copy of {path} after 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 fn parse_response(raw: &[u8], head_only: bool) -> HttpResponse {
     let split = raw
         .windows(4)

@@ -184,10 +184,10 @@ impl AdminAnswer {
                 HeaderValue::from(wait.as_secs().max(1)),
             );
         }
-        if error.status == StatusCode::METHOD_NOT_ALLOWED {
+        if let Some(allow) = error.allow {
             answer
                 .headers
-                .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+                .insert(header::ALLOW, HeaderValue::from_static(allow));
         }
         answer
     }
@@ -302,7 +302,14 @@ async fn answer(
         ))
     })?;
     if *request.method != route.method() {
-        return Err(ApiError::method_not_allowed(request.method.as_str()));
+        return Err(ApiError::method_not_allowed_on_admin(
+            request.method.as_str(),
+            if route.method() == Method::GET {
+                "GET"
+            } else {
+                "POST"
+            },
+        ));
     }
     let control = &admin.control;
     match route {

@@ -24,6 +24,8 @@ pub struct ApiError {
     pub length: Option<u64>,
     /// For `too_many_attempts`: when to try again (`Retry-After`).
     pub retry_after: Option<std::time::Duration>,
+    /// For `method_not_allowed`: the methods the resource takes (`Allow`).
+    pub allow: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -48,6 +50,7 @@ impl ApiError {
             valid_fields: None,
             length: None,
             retry_after: None,
+            allow: None,
         }
     }
 
@@ -101,12 +104,30 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "bad_key", message)
     }
 
+    /// A method the open-data API does not take: it is read-only.
     pub fn method_not_allowed(method: &str) -> Self {
-        Self::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            format!("{method} is not allowed here; the API is read-only: use GET, HEAD or OPTIONS"),
-        )
+        Self {
+            allow: Some("GET, HEAD, OPTIONS"),
+            ..Self::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!(
+                    "{method} is not allowed here; the API is read-only: use GET, HEAD or OPTIONS"
+                ),
+            )
+        }
+    }
+
+    /// A method an admin route does not take; `allow` is the one it does.
+    pub fn method_not_allowed_on_admin(method: &str, allow: &'static str) -> Self {
+        Self {
+            allow: Some(allow),
+            ..Self::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("{method} is not allowed here; this admin route takes {allow}"),
+            )
+        }
     }
 
     pub fn range_not_satisfiable(length: u64) -> Self {

@@ -12,8 +12,8 @@ use bytes::Bytes;
 use hyper::HeaderMap;
 use hyper::header;
 
-use crate::output::{write_csv_record, write_json_object};
-use crate::schema::{Row, StreamSchema, Value};
+use crate::output::{csv_writer, write_csv_header, write_csv_row, write_json_object};
+use crate::schema::{Row, StreamSchema};
 use crate::store::{Changes, ExportFormat, RowPage};
 
 /// A format an API response can take.
@@ -151,11 +151,12 @@ fn json_page(
 }
 
 fn csv_rows(out: &mut Vec<u8>, schema: &StreamSchema, rows: &[Row]) -> std::io::Result<()> {
-    write_csv_record(out, schema.fields.iter().map(|f| f.name.as_str()))?;
+    let mut csv = csv_writer(out);
+    write_csv_header(&mut csv, schema)?;
     for row in rows {
-        write_csv_record(out, row.iter().map(csv_cell))?;
+        write_csv_row(&mut csv, row)?;
     }
-    Ok(())
+    csv.flush()
 }
 
 fn ndjson_rows(out: &mut Vec<u8>, schema: &StreamSchema, rows: &[Row]) -> std::io::Result<()> {
@@ -164,21 +165,6 @@ fn ndjson_rows(out: &mut Vec<u8>, schema: &StreamSchema, rows: &[Row]) -> std::i
         out.write_all(b"\n")?;
     }
     Ok(())
-}
-
-/// A cell as CSV text, the way `crate::output` writes it.
-fn csv_cell(value: &Value) -> std::borrow::Cow<'_, str> {
-    match value {
-        Value::Null => "".into(),
-        Value::Boolean(b) => b.to_string().into(),
-        Value::Integer(i) => i.to_string().into(),
-        Value::Float(f) => f.to_string().into(),
-        Value::Decimal(s)
-        | Value::Text(s)
-        | Value::Date(s)
-        | Value::Datetime(s)
-        | Value::Json(s) => s.as_str().into(),
-    }
 }
 
 /// Renders one row found by key: `{"version": N, "row": {...}}`.
@@ -288,7 +274,7 @@ fn ndjson_changes(out: &mut Vec<u8>, changes: &Changes) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::{Field, FieldType};
+    use crate::schema::{Field, FieldType, Value};
     use crate::store::{ChangedRow, Cursor};
     use hyper::header::HeaderValue;
 

@@ -24,7 +24,12 @@
 //! - A request with `Range` is answered from the uncompressed file, whatever
 //!   `Accept-Encoding` says: a resumed download must see the same bytes as
 //!   the attempt it resumes. Without `Range`, the precompressed `.br`/`.gz`
-//!   files are served as they are, each coding with its own ETag.
+//!   files are served as they are, each coding with its own ETag; the
+//!   standard files of a version (`datapackage.json`, `ocds.json`, ...)
+//!   are served by the same code as the downloads.
+//! - Version numbers run from 1 to i64's maximum (the store's integers), as
+//!   the OpenAPI description states: a larger number is a 400, any number
+//!   up to it a version or a 404.
 //! - `/rows/{key}`: composite keys are the key values in key order, each
 //!   percent-encoded, joined by `,` (`/rows/2024,BG%2C01`).
 //! - Unknown query parameters are 400s, so a typo never passes silently.

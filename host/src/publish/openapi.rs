@@ -8,10 +8,21 @@
 
 use serde_json::{Value, json};
 
+use super::params::MAX_VERSION;
+use crate::store::MAX_LIMIT;
+
+/// How a cursor is spelled: URL-safe base64 without padding, at most
+/// 4096 characters (`crate::store::Cursor`).
+const CURSOR_PATTERN: &str = "^[A-Za-z0-9_-]{1,4096}$";
+
+/// A field name (a machine name, as `validate::is_machine_name` checks).
+const FIELD: &str = "[a-z][a-z0-9_]{0,63}";
+
 const DESCRIPTION: &str = "\
 Open data of the municipality, every published version kept.
 
-**Versions.** Every collection run that changes a dataset publishes a new, immutable version (1, 2, 3, ...). \
+**Versions.** Every collection run that changes a dataset publishes a new, immutable version (1, 2, 3, ...; at \
+most 9223372036854775807: a larger number is a 400, a number no version has a 404). \
 Everything under `/versions/{n}` never changes and is served with `Cache-Control: public, max-age=31536000, immutable`.
 
 **Latest downloads.** `/datasets/{id}/latest/data.{csv,json,ndjson}` is served directly (not redirected), with \
@@ -21,11 +32,12 @@ versioned URL, so that one request gets the data and a client can still record e
 **Validators.** Every answer has a strong `ETag` and, where it comes from a version, `Last-Modified` (the version's \
 publication time). Send `If-None-Match` (it takes precedence) or `If-Modified-Since` to get `304 Not Modified`.
 
-**Compression.** Send `Accept-Encoding: br` or `gzip`. Download files are precompressed; each coding has its own \
+**Compression.** Send `Accept-Encoding: br` or `gzip`. Download files and the standard files of a version \
+(`datapackage.json`, `ocds.json`, ...) are precompressed; each coding has its own \
 ETag (`\"...-gz\"`, `\"...-br\"`). A request with `Range` is always answered from the uncompressed file, so a resumed \
 download sees the same bytes whatever coding the first attempt used.
 
-**Ranges.** Downloads accept one byte range (`bytes=a-b`, `bytes=a-`, `bytes=-n`) and answer 206 with \
+**Ranges.** Downloads and the standard files accept one byte range (`bytes=a-b`, `bytes=a-`, `bytes=-n`) and answer 206 with \
 `Content-Range`; an unsatisfiable range is 416 with `Content-Range: bytes */length`; several ranges are answered with \
 the whole file (200). `If-Range` is honoured.
 
@@ -52,13 +64,14 @@ fn dataset_id() -> Value {
     param("id", "path", "The dataset's id.", json!({"type": "string"}))
 }
 
+/// A version number, `minimum` 0 or 1: versions are SQLite integers, so
+/// none is larger than i64's maximum, and a larger number is a 400.
+fn version_schema(minimum: u64) -> Value {
+    json!({"type": "integer", "format": "int64", "minimum": minimum, "maximum": MAX_VERSION})
+}
+
 fn version_n() -> Value {
-    param(
-        "n",
-        "path",
-        "A version number.",
-        json!({"type": "integer", "minimum": 1}),
-    )
+    param("n", "path", "A version number.", version_schema(1))
 }
 
 fn reference(name: &str) -> Value {
@@ -98,38 +111,47 @@ fn rows_parameters() -> Vec<Value> {
             "in": "query",
             "style": "form",
             "explode": true,
-            "schema": { "type": "object", "additionalProperties": { "type": "string" } },
+            "schema": {
+                "type": "object",
+                "propertyNames": {
+                    "pattern": format!("^{FIELD}(__(eq|ne|gt|gte|lt|lte|in|contains|isnull))?$"),
+                    "not": { "enum": ["sort", "fields", "limit", "cursor", "as_of"] }
+                },
+                "additionalProperties": { "type": "string" }
+            },
             "description": "Filter: `?field=value` (equals) or `?field__op=value` with op one of `eq`, `ne`, `gt`, `gte`, `lt`, `lte`, `in` (comma-separated values), `contains` (text, case-insensitive), `isnull` (`true`/`false`). Values are read with the field's type (numbers, dates `YYYY-MM-DD`, date-times RFC 3339, `true`/`false`). An unknown field or a bad value is a 400 listing the valid fields. A field named like a reserved parameter is filtered with `__eq`.",
         }),
         param(
             "sort",
             "query",
-            "Comma-separated fields, `-` for descending: `sort=budget,-start`. The primary key always breaks ties.",
-            json!({"type": "string"}),
+            "Comma-separated fields, `-` for descending: `sort=budget,-start`; each field at most once. The primary key always breaks ties. A name the dataset does not have is a 400 listing the valid fields.",
+            json!({"type": "string", "pattern": format!("^-?{FIELD}(,-?{FIELD})*$")}),
         ),
         param(
             "fields",
             "query",
-            "Comma-separated fields to return, in that order.",
-            json!({"type": "string"}),
+            "Comma-separated fields to return, in that order; each at most once. A name the dataset does not have is a 400 listing the valid fields.",
+            json!({"type": "string", "pattern": format!("^{FIELD}(,{FIELD})*$")}),
         ),
         param(
             "limit",
             "query",
-            "Rows per page, 1 to 10000 (default 100). More than 10000 is a 400, never a silent cap.",
-            json!({"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}),
+            &format!(
+                "Rows per page, 1 to {MAX_LIMIT} (default 100). More than {MAX_LIMIT} is a 400, never a silent cap."
+            ),
+            json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 100}),
         ),
         param(
             "cursor",
             "query",
-            "Where the page starts: the `next` of the previous page. Pins the version the walk started on.",
-            json!({"type": "string"}),
+            "Where the page starts: the `next` of the previous page, as it was given (URL-safe base64). Pins the version the walk started on. A cursor this API did not issue is a 400 `bad_cursor`.",
+            json!({"type": "string", "pattern": CURSOR_PATTERN}),
         ),
         param(
             "as_of",
             "query",
             "Read the rows of this version instead of the current one.",
-            json!({"type": "integer", "minimum": 1}),
+            version_schema(1),
         ),
     ]
 }
@@ -143,25 +165,42 @@ fn download_path(versioned: bool, format: &str) -> Value {
         parameters.push(param(
             "bom",
             "query",
-            "`1` for a UTF-8 byte-order mark (for Excel); the same as `data.bom.csv`.",
+            "`1` or `true` for a UTF-8 byte-order mark (for Excel), the same as `data.bom.csv`; `0` or `false` for none. Any other value is a 400.",
             json!({"type": "string", "enum": ["0", "1", "true", "false"]}),
         ));
     }
-    let media = match format {
-        "csv" | "bom.csv" => "text/csv",
-        "json" => "application/json",
-        _ => "application/x-ndjson",
+    let (media, schema) = match format {
+        "csv" | "bom.csv" => ("text/csv", json!({ "type": "string" })),
+        "json" => (
+            "application/json",
+            json!({ "type": "array", "items": reference("Row") }),
+        ),
+        _ => ("application/x-ndjson", json!({ "type": "string" })),
     };
     let description = if versioned {
         "The version's full download, immutable. Supports Range, If-Range, Accept-Encoding (precompressed br/gzip)."
     } else {
         "The current version's full download, served directly with `Cache-Control: public, max-age=60`, the versioned file's ETag, and `Content-Location` naming the versioned URL."
     };
-    let mut ok = json!({ "description": "The file (attachment).", "content": { media: { "schema": { "type": "string", "format": "binary" } } } });
-    ok["headers"] = json!({ "Content-Location": { "schema": { "type": "string" }, "description": "For `latest`: the versioned URL of the same file." } });
-    let mut path = get("Full download", description, parameters, ok);
+    let ok = json!({ "description": "The file (attachment).", "content": { media: { "schema": schema } } });
+    file_path("Full download", description, parameters, ok, !versioned)
+}
+
+/// A file of a version's folder: `ok` plus what every such file answers
+/// (ranges, `Content-Location` for `latest`).
+fn file_path(
+    summary: &str,
+    description: &str,
+    parameters: Vec<Value>,
+    mut ok: Value,
+    latest: bool,
+) -> Value {
+    if latest {
+        ok["headers"] = json!({ "Content-Location": { "schema": { "type": "string", "format": "uri" }, "description": "The versioned URL of the same file." } });
+    }
+    let mut path = get(summary, description, parameters, ok);
     path["get"]["responses"]["206"] =
-        json!({ "description": "One byte range, with Content-Range." });
+        json!({ "description": "One byte range of the uncompressed file, with Content-Range." });
     path["get"]["responses"]["416"] =
         error_response("The range is outside the file; Content-Range: bytes */length.");
     path
@@ -173,7 +212,12 @@ fn schemas() -> Value {
             "type": "object",
             "required": ["error"],
             "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": {
-                "code": { "type": "string", "enum": ["not_found", "no_version", "unknown_version", "bad_query", "bad_cursor", "bad_key", "method_not_allowed", "range_not_satisfiable", "uri_too_long", "timeout", "internal"] },
+                "code": { "type": "string", "enum": [
+                    "not_found", "no_version", "unknown_version", "bad_query", "bad_cursor", "bad_key",
+                    "method_not_allowed", "range_not_satisfiable", "uri_too_long", "timeout", "internal",
+                    "unauthorized", "forbidden", "too_many_attempts", "run_in_progress", "conflict",
+                    "invalid_config", "shutting_down"
+                ] },
                 "message": { "type": "string" },
                 "valid_fields": { "type": "array", "items": { "type": "string" } }
             } } }
@@ -220,7 +264,7 @@ fn schemas() -> Value {
             "version": { "type": "integer" },
             "fields": { "type": "array", "items": { "type": "string" } },
             "rows": { "type": "array", "items": reference("Row") },
-            "next": { "type": ["string", "null"], "description": "The cursor of the next page." },
+            "next": { "type": ["string", "null"], "pattern": CURSOR_PATTERN, "description": "The cursor of the next page." },
             "next_url": { "type": ["string", "null"] },
             "limit": { "type": "integer" },
             "has_more": { "type": "boolean" } } },
@@ -259,13 +303,13 @@ pub fn document(base_url: &str) -> Value {
             "from",
             "query",
             "The older version (default: the one before `to`; 0 is the empty state before version 1).",
-            json!({"type": "integer", "minimum": 0}),
+            version_schema(0),
         ),
         param(
             "to",
             "query",
             "The newer version (default: the current one).",
-            json!({"type": "integer", "minimum": 1}),
+            version_schema(1),
         ),
     ];
     let mut paths = serde_json::Map::new();
@@ -377,7 +421,7 @@ pub fn document(base_url: &str) -> Value {
                     "as_of",
                     "query",
                     "Read from this version instead of the current one.",
-                    json!({"type": "integer", "minimum": 1}),
+                    version_schema(1),
                 ),
             ],
             json_ok("The row.", reference("OneRow")),
@@ -430,7 +474,7 @@ pub fn document(base_url: &str) -> Value {
         ),
     ] {
         for versioned in [true, false] {
-            let (path, parameters, cache) = if versioned {
+            let (path, parameters, cache): (String, Vec<Value>, &str) = if versioned {
                 (
                     format!("/api/v1/datasets/{{id}}/versions/{{n}}/{file}"),
                     vec![dataset_id(), version_n()],
@@ -445,24 +489,26 @@ pub fn document(base_url: &str) -> Value {
             };
             add(
                 &path,
-                get(
+                file_path(
                     "A standard rendering of a version",
                     &format!(
-                        "{what} Written with the version, before it became visible. {cache} 404 when the dataset's profile has no such rendering."
+                        "{what} Written with the version, before it became visible; precompressed like the downloads (br, gzip) and served with Range. {cache} 404 when the dataset's profile has no such rendering."
                     ),
                     parameters,
                     json_ok("The document.", json!({"type": "object"})),
+                    !versioned,
                 ),
             );
         }
     }
     add(
         "/api/v1/datasets/{id}/ocds/releases.json",
-        get(
+        file_path(
             "OCDS release package",
             "The current version's OCDS 1.1 release package (procurement datasets), at the address OCDS harvesters look for; the same as latest/ocds.json.",
             vec![dataset_id()],
             json_ok("An OCDS release package.", json!({"type": "object"})),
+            true,
         ),
     );
     for suffix in ["", ".json", ".ndjson"] {
@@ -514,12 +560,14 @@ fn admin_operation(
         "parameters": parameters,
         "responses": {
             status: json_ok(ok_description, json!({"type": "object"})),
+            "400": error_response("An unknown query parameter or a bad value."),
             "401": error_response("No valid admin token (no detail is given)."),
             "403": error_response("Not from loopback, and [admin] allow_remote is off."),
             "404": error_response("No such dataset or run, or the admin API is off."),
             "409": error_response("The dataset is running, or paused in its dataset.toml."),
             "422": error_response("The configuration did not load; the old one stays in force."),
             "429": error_response("Too many failed logins from this address; `Retry-After` says when to try again."),
+            "503": error_response("The daemon is shutting down."),
         }
     })
 }

@@ -55,7 +55,8 @@ impl RawRowQuery {
                 "limit" => &mut raw.limit,
                 "cursor" => &mut raw.cursor,
                 "as_of" => &mut raw.as_of,
-                "" => continue,
+                // `?=x`: a value with no name is a typo, never ignored.
+                "" => return Err(bad(format!("a parameter has no name (`={value}`)"))),
                 _ => {
                     if raw.filters.len() == MAX_FILTERS {
                         return Err(bad(format!("at most {MAX_FILTERS} filters are allowed")));
@@ -124,12 +125,25 @@ impl RawRowQuery {
     }
 }
 
-/// Parses a version number (`as_of`, `from`, `to`, a path segment).
+/// The largest version number there can be: the store keeps versions as
+/// SQLite integers (i64). The OpenAPI description states it as the
+/// `maximum` of every version parameter, so a number past it is a bad
+/// request, and any number up to it is a version that exists or a 404.
+pub const MAX_VERSION: u64 = i64::MAX as u64;
+
+/// Parses a version number (`as_of`, `from`, `to`, a path segment):
+/// decimal digits only, 1 to [`MAX_VERSION`].
 pub fn parse_version(text: &str) -> Result<u64, ApiError> {
-    text.parse::<u64>()
-        .ok()
-        .filter(|n| *n >= 1)
-        .ok_or_else(|| bad(format!("`{text}` is not a version number (1, 2, 3, ...)")))
+    let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    digits
+        .then(|| text.parse::<u64>().ok())
+        .flatten()
+        .filter(|n| (1..=MAX_VERSION).contains(n))
+        .ok_or_else(|| {
+            bad(format!(
+                "`{text}` is not a version number (a whole number from 1 to {MAX_VERSION})"
+            ))
+        })
 }
 
 fn parse_limit(text: &str) -> Result<usize, ApiError> {
@@ -558,6 +572,8 @@ mod tests {
             "limit=-1",
             "limit=ten",
             "limit=1&limit=2",
+            "=null",
+            "limit=5&=",
         ] {
             let error = resolve(query).expect_err(query);
             assert_eq!(
@@ -603,7 +619,17 @@ mod tests {
                 .unwrap(),
             Some(4)
         );
-        for bad in ["as_of=0", "as_of=x", "as_of=-2", "as_of="] {
+        assert_eq!(parse_version("9223372036854775807").unwrap(), MAX_VERSION);
+        for bad in [
+            "as_of=0",
+            "as_of=x",
+            "as_of=-2",
+            "as_of=",
+            "as_of=%2B3",
+            "as_of=9223372036854775808",
+            "as_of=18446744073709551616",
+            "as_of=323118686193560111353811090194563072",
+        ] {
             assert!(
                 RawRowQuery::parse(Some(bad)).unwrap().as_of().is_err(),
                 "{bad}"

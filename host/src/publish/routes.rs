@@ -66,8 +66,8 @@ impl Answer {
         let mut answer = Answer::new(error.status, error.body())
             .with(header::CONTENT_TYPE, JSON_TYPE)
             .with(header::CACHE_CONTROL, NO_STORE);
-        if error.status == StatusCode::METHOD_NOT_ALLOWED {
-            answer = answer.with(header::ALLOW, "GET, HEAD, OPTIONS");
+        if let Some(allow) = error.allow {
+            answer = answer.with(header::ALLOW, allow);
         }
         if let Some(len) = error.length {
             answer = answer.with(header::CONTENT_RANGE, &format!("bytes */{len}"));
@@ -744,23 +744,69 @@ impl Ctx<'_> {
         .await
     }
 
-    /// A full download, from the file the store wrote at publish time.
+    /// A file of a version's folder, as the store wrote it at publish
+    /// time: a full download (`data.csv`, ...) or a derived file
+    /// (`datapackage.json`, a standard's rendering).
     async fn download(&self, id: &str, n: Option<&str>, file: &str) -> Result<Answer, ApiError> {
-        if crate::derived::is_derived(file) {
-            return self.derived_file(id, n, file).await;
-        }
         let state = self.dataset(id)?;
+        if crate::derived::is_derived(file) {
+            simple_params(self.query, &[])?;
+            let version = self.pick(&state, n.map(parse_version).transpose()?)?;
+            let served = Served {
+                disk_name: file.to_string(),
+                url_name: file.to_string(),
+                tag: file.replace('.', "-"),
+                content_type: JSON_TYPE,
+                attachment: None,
+                missing: Missing::NotFound,
+            };
+            return self.serve_file(id, n.is_some(), &version, served).await;
+        }
         let (format, named_bom) = download_format(file)?;
         let params = simple_params(self.query, &["bom"])?;
-        let bom = named_bom
-            || params
-                .first()
-                .is_some_and(|(_, v)| matches!(v.as_str(), "1" | "true"));
+        let asked_bom = match params.first().map(|(_, v)| v.as_str()) {
+            None | Some("0" | "false") => false,
+            Some("1" | "true") => true,
+            Some(other) => {
+                return Err(ApiError::bad_query(
+                    format!("`bom` takes 1, true, 0 or false, not `{other}`"),
+                    Vec::new(),
+                ));
+            }
+        };
+        let bom = named_bom || asked_bom;
         if bom && format != Format::Csv {
             return Err(ApiError::bad_query("`bom` applies to CSV only", Vec::new()));
         }
         let version = self.pick(&state, n.map(parse_version).transpose()?)?;
-        let export = format.export(bom);
+        let short_name = if bom { "bom.csv" } else { format.extension() };
+        let served = Served {
+            disk_name: crate::store::exports::file_name(format.export(bom), Compression::Identity),
+            url_name: format!("data.{short_name}"),
+            tag: short_name.replace('.', "-"),
+            content_type: format.content_type(),
+            attachment: Some(format!(
+                "attachment; filename=\"{}-v{}.{}\"",
+                safe_name(id),
+                version.number,
+                format.extension()
+            )),
+            missing: Missing::Internal,
+        };
+        self.serve_file(id, n.is_some(), &version, served).await
+    }
+
+    /// Serves one file of a version's folder: 304 from the ETag alone,
+    /// the precompressed `.br`/`.gz` copy the client accepts (the identity
+    /// file until the copy is written), or one byte range of the identity
+    /// file.
+    async fn serve_file(
+        &self,
+        id: &str,
+        versioned: bool,
+        version: &Version,
+        served: Served,
+    ) -> Result<Answer, ApiError> {
         let ranged = self.headers.contains_key(header::RANGE);
         // A range applies to the identity bytes: resuming a download must
         // not depend on which coding the first attempt got.
@@ -769,33 +815,25 @@ impl Ctx<'_> {
         } else {
             negotiate_encoding(self.headers)
         };
-        let file_name = if bom { "bom.csv" } else { format.extension() };
-        let tag = format!("{}-{}", file_name.replace('.', "-"), version.number);
         let hash: String = version
             .content_hash
             .chars()
             .filter(char::is_ascii_alphanumeric)
             .collect();
         let spec = Spec {
-            etag: format!("\"{hash}-{tag}\""),
+            etag: format!("\"{hash}-{}-{}\"", served.tag, version.number),
             last_modified: Some(version.published_at),
-            cache_control: if n.is_some() { IMMUTABLE } else { SHORT },
+            cache_control: if versioned { IMMUTABLE } else { SHORT },
             vary: "Accept-Encoding",
         };
         let mut answer = Answer::new(StatusCode::OK, Bytes::new())
-            .with(header::CONTENT_TYPE, format.content_type())
-            .with(header::ACCEPT_RANGES, "bytes")
-            .with(
-                header::CONTENT_DISPOSITION,
-                &format!(
-                    "attachment; filename=\"{}-v{}.{}\"",
-                    safe_name(id),
-                    version.number,
-                    format.extension()
-                ),
-            );
-        if n.is_none() {
-            let canonical_url = self.links(id).download(Some(version.number), file_name);
+            .with(header::CONTENT_TYPE, served.content_type)
+            .with(header::ACCEPT_RANGES, "bytes");
+        if let Some(disposition) = &served.attachment {
+            answer = answer.with(header::CONTENT_DISPOSITION, disposition);
+        }
+        if !versioned {
+            let canonical_url = self.links(id).file(Some(version.number), &served.url_name);
             answer = answer.with(header::CONTENT_LOCATION, &canonical_url);
         }
         // Answered from the ETag alone, before the file is touched.
@@ -807,7 +845,25 @@ impl Ctx<'_> {
             answer.status = StatusCode::NOT_MODIFIED;
             return Ok(spec.headers(answer, &variant(&spec.etag, encoding)));
         }
-        let (bytes, encoding) = self.export_file(&version, export, encoding).await?;
+        let dir = self.app.store.version_dir(id, version);
+        let (bytes, encoding) = self
+            .coded_file(&dir, &served.disk_name, encoding)
+            .await
+            .map_err(|error| {
+                let absent = error.kind() == std::io::ErrorKind::NotFound;
+                if absent && matches!(served.missing, Missing::NotFound) {
+                    return ApiError::not_found(format!(
+                        "version {} of `{id}` has no {}: it was published before Vitrina wrote that file, or its profile has no such rendering",
+                        version.number, served.disk_name
+                    ));
+                }
+                if absent {
+                    tracing::warn!(dataset = id, version = version.number, file = %served.disk_name, "a download file is missing");
+                }
+                ApiError::internal(
+                    "a file of this version cannot be read; the operator has been told in the log",
+                )
+            })?;
         let etag = variant(&spec.etag, encoding);
         if let Some(coding) = encoding.header() {
             answer = answer.with(header::CONTENT_ENCODING, coding);
@@ -836,99 +892,74 @@ impl Ctx<'_> {
         Ok(answer)
     }
 
-    /// The export file in `encoding`, falling back to identity when a
-    /// compressed sibling is missing.
-    /// A file derived from a version (`datapackage.json`, a standard's
-    /// rendering): JSON, identity-coded, immutable once published.
-    async fn derived_file(
+    /// The file `name` of `dir` in `encoding`, falling back to the identity
+    /// file when the compressed copy is not written yet. A missing identity
+    /// file is the caller's to explain; any other failure is logged.
+    async fn coded_file(
         &self,
-        id: &str,
-        n: Option<&str>,
-        file: &str,
-    ) -> Result<Answer, ApiError> {
-        simple_params(self.query, &[])?;
-        let state = self.dataset(id)?;
-        let version = self.pick(&state, n.map(parse_version).transpose()?)?;
-        let hash: String = version
-            .content_hash
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .collect();
-        let spec = Spec {
-            etag: format!("\"{hash}-{}-{}\"", file.replace('.', "-"), version.number),
-            last_modified: Some(version.published_at),
-            cache_control: if n.is_some() { IMMUTABLE } else { SHORT },
-            vary: "Accept-Encoding",
-        };
-        let mut answer =
-            Answer::new(StatusCode::OK, Bytes::new()).with(header::CONTENT_TYPE, JSON_TYPE);
-        if n.is_none() {
-            let canonical_url = self.links(id).file(Some(version.number), file);
-            answer = answer.with(header::CONTENT_LOCATION, &canonical_url);
-        }
-        if not_modified(self.headers, &spec.etag, spec.last_modified) {
-            answer.status = StatusCode::NOT_MODIFIED;
-            return Ok(spec.headers(answer, &spec.etag));
-        }
-        let path = self.app.store.version_dir(id, &version).join(file);
-        let bytes = match self.app.files.cached(&path) {
-            Some(bytes) => bytes,
-            None => {
-                let app = self.app.clone();
-                blocking(move || app.files.open(&path).map_err(|e| (path, e)))
-                    .await?
-                    .map_err(|(path, error)| {
-                        tracing::warn!(path = %path.display(), %error, "a derived file cannot be read");
-                        ApiError::not_found(format!(
-                            "version {} of `{id}` has no {file}: it was published before Vitrina wrote that file, or its profile has no such rendering",
-                            version.number
-                        ))
-                    })?
-            }
-        };
-        answer.body = bytes;
-        Ok(spec.headers(answer, &spec.etag))
-    }
-
-    async fn export_file(
-        &self,
-        version: &Version,
-        export: crate::store::ExportFormat,
+        dir: &std::path::Path,
+        name: &str,
         encoding: Encoding,
-    ) -> Result<(Bytes, Encoding), ApiError> {
+    ) -> Result<(Bytes, Encoding), std::io::Error> {
         let mut tries = vec![encoding];
         if encoding != Encoding::Identity {
             tries.push(Encoding::Identity);
         }
+        let mut last = None;
         for encoding in tries {
             let compression = match encoding {
                 Encoding::Identity => Compression::Identity,
                 Encoding::Gzip => Compression::Gzip,
                 Encoding::Brotli => Compression::Brotli,
             };
-            let path = self
-                .app
-                .store
-                .export_path(&version.dataset, version, export, compression);
+            let path = dir.join(crate::store::exports::coded_name(name, compression));
             if let Some(bytes) = self.app.files.cached(&path) {
                 return Ok((bytes, encoding));
             }
             let app = self.app.clone();
-            match blocking(move || app.files.open(&path).map_err(|e| (path, e))).await? {
+            match blocking(move || app.files.open(&path).map_err(|e| (path, e)))
+                .await
+                .map_err(|e| std::io::Error::other(e.message))?
+            {
                 Ok(bytes) => return Ok((bytes, encoding)),
                 // A compressed copy not written yet: the identity file it is.
                 Err((_, error))
                     if encoding != Encoding::Identity
                         && error.kind() == std::io::ErrorKind::NotFound => {}
                 Err((path, error)) => {
-                    tracing::warn!(path = %path.display(), %error, "an export file cannot be read")
+                    if error.kind() != std::io::ErrorKind::NotFound {
+                        tracing::warn!(path = %path.display(), %error, "a file of a version cannot be read");
+                    }
+                    last = Some(error);
                 }
             }
         }
-        Err(ApiError::internal(
-            "the download file of this version cannot be read; the operator has been told in the log",
-        ))
+        Err(last.unwrap_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound)))
     }
+}
+
+/// A file of a version's folder as one route serves it.
+struct Served {
+    /// Its name in the folder (`data.bom.csv`, `ocds.json`).
+    disk_name: String,
+    /// Its name in the versioned URL (`Content-Location` of `latest/`).
+    url_name: String,
+    /// What tells its ETag from the other files' of the version.
+    tag: String,
+    content_type: &'static str,
+    /// `Content-Disposition`, for downloads.
+    attachment: Option<String>,
+    /// What a missing file means.
+    missing: Missing,
+}
+
+/// What it means when a version's file is not on disk.
+enum Missing {
+    /// Every version has its downloads: a missing one is the operator's problem.
+    Internal,
+    /// Derived files depend on the profile and on when the version was
+    /// published: a missing one is simply not there.
+    NotFound,
 }
 
 /// How a page of rows is validated and cached.

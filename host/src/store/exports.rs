@@ -1,6 +1,7 @@
 //! Full downloads of a version: CSV, CSV with a BOM for Excel, JSON and
-//! NDJSON, each also gzip- and brotli-compressed, written once and never
-//! changed.
+//! NDJSON, written once and never changed. Every served file of a version
+//! (these and the derived files beside them) later gets gzip and brotli
+//! copies, written in the background.
 //!
 //! Files are written to a temporary name, fsynced and renamed, so a reader
 //! (or a crash) never sees half a file under the real name. Each version's
@@ -13,7 +14,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::{Compression, DerivedFile, ExportFormat, RowSource, StoreError, VersionFacts};
-use crate::output::{write_csv_record, write_json_object};
+use crate::output::{csv_writer, write_csv_header, write_csv_row, write_json_object};
 use crate::schema::{Row, StreamSchema};
 
 /// Every format a version is downloadable in.
@@ -51,10 +52,15 @@ pub fn file_name(format: ExportFormat, compression: Compression) -> String {
         ExportFormat::Json => "data.json",
         ExportFormat::Ndjson => "data.ndjson",
     };
+    coded_name(base, compression)
+}
+
+/// The name of a version file's copy in `compression`: `ocds.json.br`.
+pub fn coded_name(name: &str, compression: Compression) -> String {
     match compression {
-        Compression::Identity => base.to_string(),
-        Compression::Gzip => format!("{base}.gz"),
-        Compression::Brotli => format!("{base}.br"),
+        Compression::Identity => name.to_string(),
+        Compression::Gzip => format!("{name}.gz"),
+        Compression::Brotli => format!("{name}.br"),
     }
 }
 
@@ -66,12 +72,40 @@ pub fn complete(dir: &Path) -> bool {
         .all(|&f| dir.join(file_name(f, Compression::Identity)).is_file())
 }
 
-/// Whether every compressed copy of a version's files exists.
+/// The uncompressed files of a version's folder, every one served: the
+/// downloads and the derived files (`datapackage.json`, a standard's
+/// rendering). Told by their extension, so that compressed copies and
+/// files still being written (`.tmp<pid>`) are never among them.
+fn served_files(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|source| io(dir, source))? {
+        let path = entry.map_err(|source| io(dir, source))?.path();
+        let served = path
+            .extension()
+            .is_some_and(|ext| ext == "csv" || ext == "json" || ext == "ndjson");
+        if served && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The compressed copies of `plain` that clients may be sent.
+fn copies(plain: &Path) -> [(PathBuf, Compression); 2] {
+    [Compression::Gzip, Compression::Brotli].map(|compression| {
+        let mut name = plain.as_os_str().to_os_string();
+        name.push(coded_name("", compression));
+        (PathBuf::from(name), compression)
+    })
+}
+
+/// Whether every served file of a version has its compressed copies.
 pub fn compressed(dir: &Path) -> bool {
-    FORMATS.iter().all(|&f| {
-        COMPRESSIONS
+    served_files(dir).is_ok_and(|files| {
+        files
             .iter()
-            .all(|&c| dir.join(file_name(f, c)).is_file())
+            .all(|plain| copies(plain).iter().all(|(copy, _)| copy.is_file()))
     })
 }
 
@@ -108,14 +142,12 @@ where
     sync_dir(dir)
 }
 
-/// Writes the gzip and brotli copies a version's folder lacks; `true` when
-/// it wrote any.
+/// Writes the gzip and brotli copies a version's folder lacks, of its
+/// downloads and of its derived files alike; `true` when it wrote any.
 pub fn compress_version(dir: &Path) -> Result<bool, StoreError> {
     let mut wrote = false;
-    for format in FORMATS {
-        let plain = dir.join(file_name(format, Compression::Identity));
-        for compression in [Compression::Gzip, Compression::Brotli] {
-            let target = dir.join(file_name(format, compression));
+    for plain in served_files(dir)? {
+        for (target, compression) in copies(&plain) {
             if !target.is_file() {
                 compress(&plain, &target, compression)?;
                 wrote = true;
@@ -182,12 +214,18 @@ pub fn write_derived(
     sync_dir(dir)
 }
 
-/// Streams one format.
+/// Streams one format into its file.
 struct FormatWriter<'a> {
-    out: &'a mut dyn Write,
-    format: ExportFormat,
+    out: FormatOut<'a>,
     schema: &'a StreamSchema,
     first: bool,
+}
+
+enum FormatOut<'a> {
+    // Boxed: the csv writer carries its buffer state inline.
+    Csv(Box<csv::Writer<&'a mut dyn Write>>),
+    Json(&'a mut dyn Write),
+    Ndjson(&'a mut dyn Write),
 }
 
 impl<'a> FormatWriter<'a> {
@@ -196,9 +234,13 @@ impl<'a> FormatWriter<'a> {
         format: ExportFormat,
         schema: &'a StreamSchema,
     ) -> Result<Self, StoreError> {
+        let out = match format {
+            ExportFormat::Csv | ExportFormat::CsvBom => FormatOut::Csv(Box::new(csv_writer(out))),
+            ExportFormat::Json => FormatOut::Json(out),
+            ExportFormat::Ndjson => FormatOut::Ndjson(out),
+        };
         let mut writer = Self {
             out,
-            format,
             schema,
             first: true,
         };
@@ -209,40 +251,36 @@ impl<'a> FormatWriter<'a> {
     }
 
     fn start(&mut self) -> std::io::Result<()> {
-        match self.format {
-            ExportFormat::Csv | ExportFormat::CsvBom => {
-                write_csv_record(self.out, self.schema.fields.iter().map(|f| f.name.as_str()))
-            }
-            ExportFormat::Json => self.out.write_all(b"["),
-            ExportFormat::Ndjson => Ok(()),
+        match &mut self.out {
+            FormatOut::Csv(csv) => write_csv_header(csv, self.schema),
+            FormatOut::Json(out) => out.write_all(b"["),
+            FormatOut::Ndjson(_) => Ok(()),
         }
     }
 
     fn row(&mut self, row: &Row) -> std::io::Result<()> {
-        match self.format {
-            ExportFormat::Csv | ExportFormat::CsvBom => {
-                write_csv_record(self.out, row.iter().map(crate::output::csv_cell))
+        match &mut self.out {
+            FormatOut::Csv(csv) => write_csv_row(csv, row),
+            FormatOut::Json(out) => {
+                out.write_all(if self.first { b"\n" } else { b",\n" })?;
+                write_json_object(out, self.schema, row)
             }
-            ExportFormat::Json => {
-                self.out
-                    .write_all(if self.first { b"\n" } else { b",\n" })?;
-                write_json_object(self.out, self.schema, row)
-            }
-            ExportFormat::Ndjson => {
-                write_json_object(self.out, self.schema, row)?;
-                self.out.write_all(b"\n")
+            FormatOut::Ndjson(out) => {
+                write_json_object(out, self.schema, row)?;
+                out.write_all(b"\n")
             }
         }?;
         self.first = false;
         Ok(())
     }
 
+    /// Closes the JSON array; hands the CSV writer's buffer to the file.
     fn finish(self) -> std::io::Result<()> {
-        if self.format == ExportFormat::Json {
-            self.out
-                .write_all(if self.first { b"]\n" } else { b"\n]\n" })?;
+        match self.out {
+            FormatOut::Csv(mut csv) => csv.flush(),
+            FormatOut::Json(out) => out.write_all(if self.first { b"]\n" } else { b"\n]\n" }),
+            FormatOut::Ndjson(_) => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -315,5 +353,45 @@ fn io(path: &Path, source: std::io::Error) -> StoreError {
     StoreError::Io {
         path: path.to_path_buf(),
         source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every served file of a folder gets its copies, derived files
+    /// included; compressed copies and half-written files get none.
+    #[test]
+    fn every_served_file_gets_compressed_copies() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
+        for format in FORMATS {
+            std::fs::write(
+                dir.join(file_name(format, Compression::Identity)),
+                b"a,b\r\n",
+            )
+            .unwrap();
+        }
+        std::fs::write(dir.join("ocds.json"), br#"{"releases":[]}"#).unwrap();
+        std::fs::write(dir.join("ocds.json.tmp42"), b"half").unwrap();
+        assert!(!compressed(dir));
+        assert!(compress_version(dir).unwrap());
+        assert!(compressed(dir));
+        assert!(!compress_version(dir).unwrap(), "nothing left to write");
+        for name in ["ocds.json", "data.bom.csv", "data.ndjson"] {
+            for compression in [Compression::Gzip, Compression::Brotli] {
+                assert!(dir.join(coded_name(name, compression)).is_file(), "{name}");
+            }
+        }
+        assert!(!dir.join("ocds.json.tmp42.gz").exists());
+        assert!(!dir.join("ocds.json.gz.gz").exists());
+        let mut plain = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(File::open(dir.join("ocds.json.gz")).unwrap()),
+            &mut plain,
+        )
+        .unwrap();
+        assert_eq!(plain, br#"{"releases":[]}"#);
     }
 }

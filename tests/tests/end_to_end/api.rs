@@ -12,6 +12,7 @@ use pretty_assertions::assert_eq;
 use serde_json::Value;
 use vitrina_tests::{
     FixtureServer, HttpResponse, Install, Server, copy_dir, describe, get, http, repo_root,
+    wait_for_compressed,
 };
 
 const DATASET: &str = "burgas-projects";
@@ -368,6 +369,47 @@ impl World {
                 .any(|p| p.contains("/changes"))
         );
         assert_eq!(get(addr, "/healthz").status, 200);
+        self.check_documented_bounds(base, &openapi);
+    }
+
+    /// What the OpenAPI description promises about version numbers and
+    /// parameters is what the server does: a version number up to the
+    /// stated maximum (i64's) is a version or a 404, past it a 400; a
+    /// `bom` outside its enum and a parameter without a name are 400s.
+    fn check_documented_bounds(&self, base: &str, openapi: &Value) {
+        let addr = self.server.addr.as_str();
+        let n = &openapi["paths"]["/api/v1/datasets/{id}/versions/{n}"]["get"]["parameters"][1];
+        assert_eq!(n["name"], "n");
+        assert_eq!(n["schema"]["maximum"].as_u64(), Some(i64::MAX as u64));
+        let largest = get(addr, &format!("{base}/versions/9223372036854775807"));
+        assert_eq!(largest.status, 404, "{}", largest.text());
+        assert_eq!(largest.json()["error"]["code"], "unknown_version");
+        for past in [
+            "9223372036854775808",
+            "18446744073709551616",
+            "323118686193560111353811090194563072",
+        ] {
+            for path in [
+                format!("{base}/versions/{past}"),
+                format!("{base}/versions/{past}/data.csv"),
+                format!("{base}/versions/{past}/datapackage.json"),
+                format!("{base}/rows?as_of={past}"),
+                format!("{base}/changes?to={past}"),
+            ] {
+                let response = get(addr, &path);
+                assert_eq!(response.status, 400, "{path}: {}", response.text());
+                assert_eq!(response.json()["error"]["code"], "bad_query", "{path}");
+            }
+        }
+        let plain = get(addr, &format!("{base}/versions/1/data.csv?bom=0"));
+        assert_eq!(plain.status, 200);
+        assert_eq!(plain.body, self.export(1, "data.csv"));
+        for bad in ["bom=null", "bom=yes", "bom="] {
+            let response = get(addr, &format!("{base}/versions/1/data.csv?{bad}"));
+            assert_eq!(response.status, 400, "{bad}: {}", response.text());
+        }
+        let nameless = get(addr, &format!("{base}/rows.csv?=null"));
+        assert_eq!(nameless.status, 400, "{}", nameless.text());
     }
 
     /// Walks all pages, two rows at a time, while a third version is
@@ -475,22 +517,4 @@ fn serve_collects_datasets_without_a_version_then_stops_cleanly() {
     );
     let status = server.terminate();
     assert!(status.success(), "exit status {status:?}");
-}
-
-/// Asks for `path` with `Accept-Encoding: coding` until the server has a
-/// compressed copy to send (it compresses new versions in the background).
-fn wait_for_compressed(addr: &str, path: &str, coding: &str) -> HttpResponse {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        let response = http(addr, "GET", path, &[("Accept-Encoding", coding)]);
-        if response.header("content-encoding") == Some(coding) {
-            return response;
-        }
-        assert_eq!(response.status, 200);
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no {coding} copy of {path} after 60 s"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
 }

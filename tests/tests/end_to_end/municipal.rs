@@ -4,9 +4,13 @@
 //! the whole folder, as on a fresh clone, publishes every dataset with its
 //! profile, its `datapackage.json` and its standard rendering.
 
+use std::io::Read;
+
 use pretty_assertions::assert_eq;
 use serde_json::Value;
-use vitrina_tests::{Install, Server, copy_dir, describe, get, repo_root};
+use vitrina_tests::{
+    Install, Server, copy_dir, describe, get, http, repo_root, wait_for_compressed,
+};
 
 /// The bundled datasets and the profile each follows.
 const DATASETS: &[(&str, &str)] = &[
@@ -130,6 +134,8 @@ fn serve_on_a_fresh_install_publishes_every_dataset_with_its_standard_files() {
         ocds.header("content-location")
     );
 
+    check_standard_files_compressed(&server.addr);
+
     // A dataset whose profile has no such rendering says so.
     let missing = get(
         &server.addr,
@@ -154,5 +160,72 @@ fn incremental_datasets_keep_their_rows_when_a_run_finds_nothing_new() {
         let dataset = get(&server.addr, &format!("/api/v1/datasets/{id}")).json();
         assert_eq!(dataset["version"], 1, "{id}: {dataset}");
         assert_eq!(dataset["row_count"], expected(id).len(), "{id}");
+    }
+}
+
+/// The standard files of a version are served like the downloads: brotli
+/// and gzip copies written in the background, each coding with its own
+/// ETag, and a `Range` answered from the uncompressed bytes.
+fn check_standard_files_compressed(addr: &str) {
+    for path in [
+        "/api/v1/datasets/burgas-procurements/versions/1/ocds.json",
+        "/api/v1/datasets/burgas-procurements/ocds/releases.json",
+        "/api/v1/datasets/burgas-budget/latest/fiscal-datapackage.json",
+        "/api/v1/datasets/burgas-council-decisions/versions/1/popolo.json",
+        "/api/v1/datasets/burgas-projects/versions/1/datapackage.json",
+    ] {
+        let identity = get(addr, path);
+        assert_eq!(identity.status, 200, "{path}: {}", identity.text());
+        assert_eq!(identity.header("content-encoding"), None, "{path}");
+        assert_eq!(identity.header("accept-ranges"), Some("bytes"), "{path}");
+        let etag = identity.header("etag").unwrap().to_string();
+
+        let br = wait_for_compressed(addr, path, "br");
+        let mut decoded = Vec::new();
+        brotli::Decompressor::new(&br.body[..], 4096)
+            .read_to_end(&mut decoded)
+            .unwrap();
+        assert_eq!(decoded, identity.body, "{path}: brotli decodes to the file");
+        assert_eq!(
+            br.header("etag"),
+            Some(format!("{}-br\"", etag.trim_end_matches('"')).as_str())
+        );
+        assert_eq!(br.header("vary"), Some("Accept-Encoding"));
+
+        let gzip = wait_for_compressed(addr, path, "gzip");
+        let mut decoded = Vec::new();
+        flate2::read::GzDecoder::new(&gzip.body[..])
+            .read_to_end(&mut decoded)
+            .unwrap();
+        assert_eq!(decoded, identity.body, "{path}: gzip decodes to the file");
+        assert_eq!(
+            gzip.header("etag"),
+            Some(format!("{}-gz\"", etag.trim_end_matches('"')).as_str())
+        );
+        let again = http(
+            addr,
+            "GET",
+            path,
+            &[
+                ("Accept-Encoding", "gzip"),
+                ("If-None-Match", gzip.header("etag").unwrap()),
+            ],
+        );
+        assert_eq!(again.status, 304, "{path}");
+
+        // A range is of the uncompressed file, whatever the client accepts.
+        let range = http(
+            addr,
+            "GET",
+            path,
+            &[("Accept-Encoding", "br, gzip"), ("Range", "bytes=5-24")],
+        );
+        assert_eq!(range.status, 206, "{path}: {}", range.text());
+        assert_eq!(range.header("content-encoding"), None, "{path}");
+        assert_eq!(range.body, identity.body[5..25].to_vec(), "{path}");
+        assert_eq!(
+            range.header("content-range"),
+            Some(format!("bytes 5-24/{}", identity.body.len()).as_str())
+        );
     }
 }

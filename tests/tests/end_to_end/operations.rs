@@ -163,10 +163,14 @@ fn the_admin_api_answers_only_with_a_valid_token() {
     // Errors an operator can act on.
     let unknown = admin(&server, "POST", "/datasets/nope/runs", Some(TOKEN));
     assert_eq!(unknown.status, 404);
-    assert_eq!(
-        admin(&server, "GET", "/datasets/projects/runs", Some(TOKEN)).status,
-        405
-    );
+    // 405 names the one method each admin route takes.
+    let wrong = admin(&server, "GET", "/datasets/projects/runs", Some(TOKEN));
+    assert_eq!(wrong.status, 405);
+    assert_eq!(wrong.header("allow"), Some("POST"));
+    let wrong = admin(&server, "OPTIONS", "/status", Some(TOKEN));
+    assert_eq!(wrong.status, 405);
+    assert_eq!(wrong.header("allow"), Some("GET"));
+    assert!(wrong.text().contains("takes GET"), "{}", wrong.text());
     assert_eq!(
         admin(&server, "GET", "/runs?limit=0", Some(TOKEN)).status,
         400
