@@ -340,10 +340,11 @@ fn resolving(
         blocks.splice(0..0, vote.drain(..));
     }
     let mut text = text.into_iter();
-    if layout.marker == TEXT_ON_MARKER && tally_at != TallyAt::AfterMarker {
-        if let Some(first) = text.next() {
-            marker = format!("{marker} {first}");
-        }
+    if layout.marker == TEXT_ON_MARKER
+        && tally_at != TallyAt::AfterMarker
+        && let Some(first) = text.next()
+    {
+        marker = format!("{marker} {first}");
     }
     blocks.push(Block::Line(marker));
     if tally_at == TallyAt::AfterMarker {

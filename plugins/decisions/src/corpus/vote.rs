@@ -49,7 +49,7 @@ impl Vote {
 
     fn table(&self, yes: u32, no: u32, abstain: u32) -> Vec<Block> {
         let cell = |n: u32| match n {
-            0 if (yes + abstain) % 2 == 0 => "няма".to_string(),
+            0 if (yes + abstain).is_multiple_of(2) => "няма".to_string(),
             n => n.to_string(),
         };
         let grid = vec![
@@ -59,7 +59,7 @@ impl Vote {
         let caption = match self.kind {
             VoteType::RollCall => Some("Поименно гласуване:"),
             VoteType::Secret => Some("Тайно гласуване:"),
-            VoteType::Open if yes % 2 == 0 => Some("Гласуване:"),
+            VoteType::Open if yes.is_multiple_of(2) => Some("Гласуване:"),
             VoteType::Open => None,
         };
         caption
@@ -86,7 +86,7 @@ fn names(votes: &[(usize, NameVote)], table: bool, printed: bool) -> Vec<Block> 
     let option = |v: NameVote, i: usize| match v {
         NameVote::Yes => "за",
         NameVote::No => "против",
-        NameVote::Abstain if i % 2 == 0 => "въздържал се",
+        NameVote::Abstain if i.is_multiple_of(2) => "въздържал се",
         NameVote::Abstain => "въздържала се",
         NameVote::NotVoting => "не гласувал",
     };
