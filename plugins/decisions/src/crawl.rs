@@ -283,7 +283,7 @@ fn unread_votes_summary(unread: usize) -> Option<String> {
         n => format!("{n} decisions were"),
     };
     Some(format!(
-        "{decisions} emitted with vote_type unknown because a vote line could not be read (each is named above with its page, agenda point and line); teach plugins/decisions/src/tally/ the form, or ask the site's editors to fix the page"
+        "{decisions} emitted with vote_type or result unknown because their vote could not be read (decisions_with_unread_vote; each is named above with its page, agenda point and the text not understood); teach plugins/decisions/src/tally/ the form, or ask the site's editors to fix the page"
     ))
 }
 
@@ -317,6 +317,13 @@ fn finish(run: &mut Run, config: &Config, next: Bookmark, c: Counters) -> Result
         c.decisions,
         c.unread_votes
     );
+    // The host reads this field into the dataset's metadata, so the
+    // quality of the published votes is visible to the people who use them.
+    vitrina_sdk::log::with_fields(
+        vitrina_sdk::log::Level::Info,
+        "decisions published without a readable vote or result",
+        &[("decisions_with_unread_vote", &c.unread_votes.to_string())],
+    );
     if let Some(summary) = unread_votes_summary(c.unread_votes) {
         run.warn(summary);
     }
@@ -341,7 +348,7 @@ mod tests {
         assert_eq!(unread_votes_summary(0), None);
         let one = unread_votes_summary(1).unwrap_or_default();
         assert!(
-            one.starts_with("1 decision was emitted with vote_type unknown"),
+            one.starts_with("1 decision was emitted with vote_type or result unknown"),
             "{one}"
         );
         let many = unread_votes_summary(3).unwrap_or_default();

@@ -228,6 +228,8 @@ pub fn roll_call(d: &Decision) -> Option<serde_json::Value> {
 }
 
 #[cfg(test)]
+mod corpus;
+#[cfg(test)]
 mod fixture_tests;
 
 #[cfg(test)]

@@ -1,35 +1,41 @@
-//! One agenda item being read: its preamble (reference, proposer,
-//! subject, legal basis) and the decisions under it, line by line.
+//! One agenda item read as a whole: its preamble (reference, proposer,
+//! subject, legal basis), then its decisions, each with its vote and
+//! result.
 //!
-//! Lines are taken in order of precedence: a vote, a councillor's vote in
-//! a roll call, a decision number, `Р Е Ш И`, a statement of outcome, the
-//! decision's text, the preamble. A decision is complete once its vote is
-//! read; a further opening after that starts the item's next decision.
+//! A decision has one place for each thing a page says about it: a
+//! counter-proposal's author, `Р Е Ш И` or its number, its text, a
+//! statement of outcome, a vote. The item's pieces ([`super::pieces`]) are
+//! taken in order, each into the current decision while its place there is
+//! free; a piece whose place is taken starts the item's next decision. So
+//! a vote belongs to the decision whose `Р Е Ш И` follows it (`Гласували: …`
+//! then `Р Е Ш И:`) as much as to the one it follows, and a result belongs
+//! to its vote whether it is said before or after it: one decision is
+//! never split into two rows. Where a page votes the parts of a decision
+//! one by one, the text between two votes is the next part's when the
+//! votes follow their text, and text after a vote is its own when the
+//! votes lead.
 
 use vitrina_sdk::normalize::NaiveDate;
 
-use super::{Outcome, VoteKind};
-use crate::tally::{self, Counts, IndividualVote, Tally, TallyError, VoteType};
+use super::pieces::{Piece, pieces};
+use crate::tally::{self, Counts, IndividualVote, Tally, TallyError, VoteOption, VoteType};
 use crate::words::{self, Statement};
 
 /// An item's preamble: what the council was asked.
 #[derive(Default, Clone)]
 pub(super) struct Preamble {
-    pub(super) reference: Option<String>,
-    pub(super) proposer: Option<String>,
-    pub(super) title: Option<String>,
+    pub reference: Option<String>,
+    pub proposer: Option<String>,
+    pub title: Option<String>,
     /// The title may go on over the next lines (a `<br>` inside it).
-    pub(super) title_open: bool,
+    title_open: bool,
     /// The first untitled line, the title when there is no `относно`.
-    pub(super) first_line: Option<String>,
-    pub(super) legal_basis: Option<String>,
-    /// `Алтернативно предложение на ПГ …`: who proposed the counter-proposal
-    /// voted first.
-    pub(super) alternative_proposer: Option<String>,
+    pub first_line: Option<String>,
+    pub legal_basis: Option<String>,
 }
 
 impl Preamble {
-    pub(super) fn feed(&mut self, line: &str) {
+    fn feed(&mut self, line: &str) {
         // Checked first: `на основание …` on its own line starts lowercase
         // and would otherwise pass for the title going on.
         if let Some(basis) = words::legal_basis(line) {
@@ -45,10 +51,6 @@ impl Preamble {
             return;
         }
         self.title_open = false;
-        if let Some(who) = words::alternative_proposer(line) {
-            self.alternative_proposer = Some(who);
-            return;
-        }
         self.reference = self
             .reference
             .take()
@@ -60,8 +62,7 @@ impl Preamble {
             self.title = Some(subject);
             self.title_open = true;
         } else if self.first_line.is_none() {
-            let reference = words::incoming_reference(line);
-            let text = match reference {
+            let text = match words::incoming_reference(line) {
                 Some(r) => line.replacen(&r, "", 1).trim().to_string(),
                 None => line.to_string(),
             };
@@ -72,18 +73,19 @@ impl Preamble {
 
 /// A title broken over lines continues on a line that starts mid-sentence:
 /// lowercase, a digit, or an opening quote or bracket.
-pub(super) fn continues_title(line: &str) -> bool {
+fn continues_title(line: &str) -> bool {
     line.starts_with(|c: char| {
         c.is_lowercase() || c.is_ascii_digit() || matches!(c, '„' | '"' | '“' | '«' | '(')
     })
 }
 
-/// A decision's vote line.
+/// A decision's vote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Vote {
     Read {
         kind: Option<VoteType>,
         counts: Counts,
+        line: String,
     },
     /// A vote line the tally reader could not read: the decision is still
     /// published, with its vote unknown and a warning, rather than dropped
@@ -96,47 +98,80 @@ pub(super) enum Vote {
     },
 }
 
-/// The start of an unread vote line, as quoted in warnings.
-const QUOTED_CHARS: usize = 160;
+/// How a decision came to have text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Resolution {
+    /// Its own `Р Е Ш И` or decision number.
+    Marker,
+    /// A further part of the decision before it, voted on its own.
+    Continued,
+}
 
 /// One decision being read.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub(super) struct Draft {
-    pub(super) number: Option<String>,
-    pub(super) number_date: Option<NaiveDate>,
-    /// `Р Е Ш И` seen: the lines after it are the decision's text.
-    pub(super) resolves: bool,
-    pub(super) text: Vec<String>,
-    pub(super) statement: Option<Statement>,
-    pub(super) vote: Option<Vote>,
+    /// The author of a counter-proposal.
+    pub alternative: Option<String>,
+    pub number: Option<String>,
+    pub number_date: Option<NaiveDate>,
+    pub resolves: Option<Resolution>,
+    pub text: Vec<String>,
+    pub statement: Option<Statement>,
+    pub vote: Option<Vote>,
     /// `Поименно гласуване:` seen, counts or names to follow.
-    pub(super) announced: Option<VoteType>,
-    pub(super) votes: Vec<IndividualVote>,
-    pub(super) legal_basis: Option<String>,
+    pub announced: Option<VoteType>,
+    pub votes: Vec<IndividualVote>,
+    pub legal_basis: Option<String>,
     /// The day of the session when the decision started.
-    pub(super) day: Option<NaiveDate>,
+    pub day: Option<NaiveDate>,
+    /// The vote came before any of the text: the text after it is this
+    /// decision's.
+    vote_leads: bool,
 }
 
 impl Draft {
-    pub(super) fn is_empty(&self) -> bool {
-        self.number.is_none()
-            && !self.resolves
+    fn new(day: NaiveDate) -> Self {
+        Self {
+            day: Some(day),
+            ..Self::default()
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.alternative.is_none()
+            && self.number.is_none()
+            && self.resolves.is_none()
             && self.statement.is_none()
-            && self.vote.is_none()
-            && self.votes.is_empty()
+            && !self.has_vote()
     }
 
-    /// A vote has been recorded: what follows belongs to another decision.
-    pub(super) fn is_voted(&self) -> bool {
-        self.vote.is_some()
+    pub(super) fn has_vote(&self) -> bool {
+        self.vote.is_some() || self.announced.is_some() || !self.votes.is_empty()
     }
 
-    pub(super) fn in_roll_call(&self) -> bool {
+    fn in_roll_call(&self) -> bool {
         let named = match &self.vote {
             Some(Vote::Read { kind, .. } | Vote::Unread { kind, .. }) => *kind,
             None => None,
         };
         self.announced == Some(VoteType::RollCall) || named == Some(VoteType::RollCall)
+    }
+
+    /// Text read now is this decision's: it resolves, and its vote (if
+    /// any) came before its text.
+    fn takes_text(&self) -> bool {
+        self.resolves.is_some() && (!self.has_vote() || self.vote_leads)
+    }
+
+    /// `Р Е Ш И` read now opens this decision's text: nothing it holds
+    /// says it is another decision (a counter-proposal, a result other
+    /// than adoption, text of its own).
+    fn takes_marker(&self) -> bool {
+        self.resolves != Some(Resolution::Marker)
+            && self.number.is_none()
+            && self.text.is_empty()
+            && self.alternative.is_none()
+            && matches!(self.statement, None | Some(Statement::Adopted))
     }
 
     /// The counts the vote line states, if it was read.
@@ -146,191 +181,223 @@ impl Draft {
             _ => None,
         }
     }
-}
 
-/// One agenda item being read.
-pub(super) struct Item {
-    pub(super) item: String,
-    pub(super) preamble: Preamble,
-    pub(super) drafts: Vec<Draft>,
-    pub(super) current: Draft,
-    /// Lines after a completed vote: the text of a further decision if
-    /// another vote follows, else a signature or note to drop.
-    pub(super) after_vote: Vec<String>,
-    /// Past a signature block: ignore lines until the next item.
-    pub(super) closed: bool,
-}
-
-impl Item {
-    pub(super) fn new(item: String, day: Option<NaiveDate>) -> Self {
-        Self {
-            item,
-            preamble: Preamble::default(),
-            drafts: Vec::new(),
-            current: Draft {
-                day,
-                ..Draft::default()
-            },
-            after_vote: Vec::new(),
-            closed: false,
-        }
-    }
-
-    /// Starts the next decision of this item, its text being `text`.
-    pub(super) fn next_draft(&mut self, day: Option<NaiveDate>, text: Vec<String>) {
-        let previous = std::mem::take(&mut self.current);
-        self.drafts.push(previous);
-        self.current.day = day;
-        // A further decision under the same heading keeps being a decision:
-        // its text came after the first one's `Р Е Ш И`.
-        self.current.resolves = !text.is_empty();
-        self.current.text = text;
-    }
-
-    /// Starts a new decision if the current one already has its vote. The
-    /// lines between the two may state the new decision's legal basis
-    /// (`Общински съвет – Бургас, на основание …,` before `Р Е Ш И:`).
-    pub(super) fn open_decision(&mut self, day: Option<NaiveDate>) {
-        if self.current.is_voted() {
-            let between = std::mem::take(&mut self.after_vote);
-            self.next_draft(day, Vec::new());
-            self.current.resolves = false;
-            self.current.legal_basis = between.iter().rev().find_map(|l| words::legal_basis(l));
+    /// The vote as the page wrote it, for warnings.
+    pub(super) fn vote_line(&self) -> Option<&str> {
+        match &self.vote {
+            Some(Vote::Read { line, .. } | Vote::Unread { line, .. }) => Some(line),
+            None => None,
         }
     }
 }
 
-/// One line inside an item, in order of precedence: a vote (read or not),
-/// a councillor's vote in a roll call, a decision number, `Р Е Ш И`, a
-/// statement, the decision's text, the preamble.
-pub(super) fn feed_item(item: &mut Item, line: &str, day: Option<NaiveDate>) {
-    match tally::read_tally(line) {
-        Ok(Some(tally)) => return feed_tally(item, tally, day),
-        Ok(None) => {}
-        Err(reason) => {
-            let unread = Vote::Unread {
-                line: line.chars().take(QUOTED_CHARS).collect(),
-                reason,
-                kind: tally::vote_type_named(line),
-            };
-            return feed_vote(item, unread, day);
+/// An item's preamble and decisions.
+pub(super) struct ReadItem {
+    pub preamble: Preamble,
+    pub drafts: Vec<Draft>,
+}
+
+/// Reads an item's lines into its preamble and decisions.
+pub(super) fn read_item(lines: &[(String, NaiveDate)]) -> ReadItem {
+    let first_day = lines.first().map(|(_, d)| *d).unwrap_or_default();
+    let mut reader = Reader {
+        preamble: Preamble::default(),
+        drafts: Vec::new(),
+        current: Draft::new(first_day),
+        pending: Vec::new(),
+        day: first_day,
+    };
+    for (line, day) in lines {
+        reader.day = *day;
+        for piece in pieces(line) {
+            reader.take(piece);
         }
     }
-    if item.current.in_roll_call()
-        && let Some(vote) = tally::read_individual_vote(line)
-    {
-        item.current.votes.push(vote);
-        return;
-    }
-    if let Some(heading) = words::decision_heading(line) {
-        item.open_decision(day);
-        item.current.number = Some(heading.number);
-        item.current.number_date = heading.date;
-        item.current.resolves = true;
-        if !heading.rest.is_empty() {
-            item.current.text.push(heading.rest);
-        }
-        return;
-    }
-    if let Some((before, after)) = words::resolves_marker(line) {
-        item.open_decision(day);
-        if let Some(basis) = words::legal_basis(&before) {
-            item.current.legal_basis = Some(basis);
-        }
-        item.current.resolves = true;
-        if !after.is_empty() {
-            item.current.text.push(after);
-        }
-        return;
-    }
-    let in_text = item.current.resolves && !item.current.is_voted();
-    if !in_text && let Some(statement) = words::statement(line) {
-        if item.current.statement.is_some() || item.current.resolves {
-            item.open_decision(day);
-        }
-        item.current.statement = Some(statement);
-        return;
-    }
-    if item.current.is_voted() {
-        item.after_vote.push(line.to_string());
-    } else if in_text {
-        if item.current.text.is_empty()
-            && item.current.legal_basis.is_none()
-            && let Some(basis) = words::legal_basis(line).filter(|_| starts_with_basis(line))
-        {
-            item.current.legal_basis = Some(basis);
-        }
-        item.current.text.push(line.to_string());
-    } else if item.current.number.is_none() && item.drafts.is_empty() {
-        item.preamble.feed(line);
-    } else if let Some(basis) = words::legal_basis(line) {
-        item.current.legal_basis = Some(basis);
+    let last = std::mem::take(&mut reader.current);
+    reader.drafts.push(last);
+    ReadItem {
+        preamble: reader.preamble,
+        drafts: reader
+            .drafts
+            .into_iter()
+            .filter(|d| !d.is_empty())
+            .collect(),
     }
 }
 
-pub(super) fn starts_with_basis(line: &str) -> bool {
-    words::Folded::new(line).key().starts_with("на основание")
+struct Reader {
+    preamble: Preamble,
+    drafts: Vec<Draft>,
+    current: Draft,
+    /// Text after a vote that followed its decision's text: the next
+    /// part's text if another vote follows, else a note, or the legal
+    /// basis of the next `Р Е Ш И`.
+    pending: Vec<String>,
+    day: NaiveDate,
 }
 
-/// A vote line: counts close the current decision's vote (or, after a
-/// completed vote, belong to a further decision whose text came between);
-/// a heading announces counts or names to follow.
-fn feed_tally(item: &mut Item, tally: Tally, day: Option<NaiveDate>) {
-    match tally {
-        Tally::Heading(kind) => {
-            close_vote(item, day);
-            item.current.announced = Some(kind);
-        }
-        Tally::Counts { vote_type, counts } => {
-            let kind = vote_type.or(item.current.announced);
-            feed_vote(item, Vote::Read { kind, counts }, day);
-        }
-    }
+/// What starts a further decision.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Start {
+    Vote,
+    Statement,
+    Marker,
+    Alternative,
 }
 
-/// A vote line, read or not, closes the current decision's vote; an
-/// unread one closes it as surely, so the decisions after it stay apart.
-fn feed_vote(item: &mut Item, vote: Vote, day: Option<NaiveDate>) {
-    close_vote(item, day);
-    item.current.vote = Some(vote);
-}
-
-/// After a completed vote, what follows belongs to a further decision,
-/// whose text is what came between.
-fn close_vote(item: &mut Item, day: Option<NaiveDate>) {
-    if item.current.is_voted() {
-        let text = std::mem::take(&mut item.after_vote);
-        item.next_draft(day, text);
-    }
-}
-
-pub(super) fn outcome(draft: &Draft, text: Option<&str>) -> Outcome {
-    match draft.statement {
-        Some(Statement::Rejected) => Outcome::Rejected,
-        Some(Statement::Withdrawn) => Outcome::Withdrawn,
-        Some(Statement::Postponed) => Outcome::Postponed,
-        None if text.is_some_and(words::postpones) => Outcome::Postponed,
-        None if draft.resolves || draft.number.is_some() => Outcome::Adopted,
-        None => Outcome::Unknown,
-    }
-}
-
-pub(super) fn vote_kind(draft: &Draft, result: Outcome) -> VoteKind {
-    match (&draft.vote, draft.announced) {
-        (
-            Some(Vote::Read {
-                kind: Some(kind), ..
+impl Reader {
+    fn take(&mut self, piece: Piece) {
+        match piece {
+            Piece::Tally {
+                tally: Tally::Heading(kind),
+                ..
+            } => {
+                if self.current.has_vote() {
+                    self.start(Start::Vote);
+                }
+                self.note_vote_position();
+                self.current.announced = Some(kind);
+            }
+            Piece::Tally {
+                tally: Tally::Counts { vote_type, counts },
+                line,
+            } => self.vote(Vote::Read {
+                kind: vote_type,
+                counts,
+                line,
             }),
-            _,
-        ) => (*kind).into(),
-        (Some(Vote::Read { kind: None, .. }), _) => VoteKind::Open,
-        (Some(Vote::Unread { .. }), _) => VoteKind::Unknown,
-        (None, Some(kind)) if !draft.votes.is_empty() => kind.into(),
-        (None, _) if !draft.votes.is_empty() => VoteKind::RollCall,
-        (None, _) if draft.statement.is_some() && !draft.resolves => match result {
-            Outcome::Withdrawn | Outcome::Postponed => VoteKind::None,
-            _ => VoteKind::Unknown,
-        },
-        (None, _) => VoteKind::Unknown,
+            Piece::Unread { line, reason, kind } => self.vote(Vote::Unread { line, reason, kind }),
+            Piece::Number(heading) => {
+                self.marker(None);
+                self.current.number = Some(heading.number);
+                self.current.number_date = heading.date;
+            }
+            Piece::Resolves { basis } => self.marker(basis),
+            Piece::Statement { said, line } if !said.sure && self.current.takes_text() => {
+                self.text(line);
+            }
+            Piece::Statement { said, .. } => self.statement(said.statement),
+            Piece::Alternative(who) => {
+                if !self.current.is_empty() {
+                    self.start(Start::Alternative);
+                }
+                self.current.alternative = Some(who);
+            }
+            Piece::Text(line) => self.text(line),
+        }
     }
+
+    /// Closes the current decision and opens the next. A further part of a
+    /// decision being resolved goes on resolving; its text is what came
+    /// after the previous part's vote.
+    fn start(&mut self, by: Start) {
+        let continues = self.current.resolves.is_some()
+            && matches!(by, Start::Vote | Start::Statement)
+            && (self.current.vote_leads || !self.pending.is_empty() || by == Start::Statement);
+        let previous = std::mem::replace(&mut self.current, Draft::new(self.day));
+        self.drafts.push(previous);
+        let pending = std::mem::take(&mut self.pending);
+        if continues {
+            self.current.resolves = Some(Resolution::Continued);
+            self.current.text = pending;
+        } else {
+            self.current.legal_basis = pending.iter().rev().find_map(|l| words::legal_basis(l));
+        }
+    }
+
+    fn note_vote_position(&mut self) {
+        if !self.current.has_vote() {
+            self.current.vote_leads = self.current.text.is_empty() && self.pending.is_empty();
+        }
+    }
+
+    /// A vote line, read or not: the current decision's, unless it has
+    /// one (a heading with no counts yet takes them, and gives its type).
+    fn vote(&mut self, mut vote: Vote) {
+        if self.current.vote.is_some() || !self.pending.is_empty() || self.closes_roll_call(&vote) {
+            self.start(Start::Vote);
+        }
+        self.note_vote_position();
+        if let Vote::Read { kind, .. } = &mut vote {
+            *kind = kind.or(self.current.announced);
+        }
+        self.current.vote = Some(vote);
+    }
+
+    /// A tally after a roll call by name is the roll call's own total only
+    /// if it gives the names' counts; else it is the next decision's vote.
+    fn closes_roll_call(&self, vote: &Vote) -> bool {
+        let names = &self.current.votes;
+        let count = |o| u32::try_from(names.iter().filter(|v| v.option == o).count()).ok();
+        match vote {
+            _ if names.is_empty() => false,
+            Vote::Read { counts, .. } => {
+                let named = Counts {
+                    yes: count(VoteOption::Yes),
+                    no: count(VoteOption::No),
+                    abstain: count(VoteOption::Abstain),
+                };
+                *counts != named
+            }
+            Vote::Unread { .. } => true,
+        }
+    }
+
+    /// `Р Е Ш И` or a decision number: opens the current decision's text,
+    /// unless the current decision is another one.
+    fn marker(&mut self, basis: Option<String>) {
+        if !self.current.takes_marker() {
+            self.start(Start::Marker);
+        } else if let Some(b) = self
+            .pending
+            .iter()
+            .rev()
+            .find_map(|l| words::legal_basis(l))
+        {
+            self.current.legal_basis = Some(b);
+        }
+        self.pending.clear();
+        self.current.resolves = Some(Resolution::Marker);
+        if basis.is_some() {
+            self.current.legal_basis = basis;
+        }
+    }
+
+    fn statement(&mut self, statement: Statement) {
+        if self.current.statement.is_some() || !self.pending.is_empty() {
+            self.start(Start::Statement);
+        }
+        self.current.statement = Some(statement);
+    }
+
+    fn text(&mut self, line: String) {
+        let current = &mut self.current;
+        if current.in_roll_call()
+            && let Some(vote) = tally::read_individual_vote(&line)
+        {
+            current.votes.push(vote);
+        } else if current.takes_text() && self.pending.is_empty() && !leads_to_marker(&line) {
+            if current.text.is_empty() && current.legal_basis.is_none() && starts_with_basis(&line)
+            {
+                current.legal_basis = words::legal_basis(&line);
+            }
+            current.text.push(line);
+        } else if current.is_empty() && self.drafts.is_empty() {
+            self.preamble.feed(&line);
+        } else if current.has_vote() || current.resolves.is_some() {
+            self.pending.push(line);
+        } else if let Some(basis) = words::legal_basis(&line) {
+            current.legal_basis = Some(basis);
+        }
+    }
+}
+
+/// `Общински съвет – Бургас, на основание …,`: the clause that opens the
+/// next `Р Е Ш И`, never a line of decision text.
+fn leads_to_marker(line: &str) -> bool {
+    line.trim_end().ends_with(',') && words::legal_basis(line).is_some()
+}
+
+fn starts_with_basis(line: &str) -> bool {
+    words::Folded::new(line).key().starts_with("на основание")
 }

@@ -319,7 +319,7 @@ fn an_unreadable_vote_keeps_its_decision_with_the_vote_unknown_and_a_warning() {
                 d.id.as_str(),
                 d.vote_type,
                 d.counts,
-                d.unread_vote.as_deref(),
+                d.unread.as_ref().map(Unread::text),
             )
         })
         .collect();

@@ -84,6 +84,12 @@ pub enum TallyError {
 /// `Err`: a vote line that cannot be read.
 pub fn read_tally(line: &str) -> Result<Option<Tally>, TallyError> {
     let line = tokens::tokenize(line);
+    if line.bare_unanimous {
+        return Ok(Some(Tally::Counts {
+            vote_type: line.vote_type,
+            counts: unanimous(&line, Counts::default()),
+        }));
+    }
     if !line.has_label() {
         return heading(&line);
     }
@@ -128,9 +134,10 @@ fn looks_like_a_vote(line: &Line) -> bool {
     line.speaks_of_votes() && grammar::has_pair(&line.tokens)
 }
 
-/// `Гласували единодушно „за“ – 45`: nobody against, nobody abstaining.
+/// `Гласували единодушно „за“ – 45`: nobody against, nobody abstaining;
+/// `Приема се единодушно`: likewise, with the number for left unsaid.
 fn unanimous(line: &Line, mut counts: Counts) -> Counts {
-    if line.unanimous && counts.yes.is_some() {
+    if line.unanimous && (counts.yes.is_some() || line.bare_unanimous) {
         counts.no = counts.no.or(Some(0));
         counts.abstain = counts.abstain.or(Some(0));
     }

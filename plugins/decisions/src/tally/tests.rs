@@ -142,12 +142,41 @@ fn unanimous_votes_and_missing_options() {
         (None, all(46, 0, 0))
     );
     assert_eq!(
+        read("Решението се приема с единодушие от 45 гласа „за“."),
+        (None, all(45, 0, 0))
+    );
+    assert_eq!(
+        read("Поименно гласуване: с единодушие от 45 гласа за"),
+        (Some(VoteType::RollCall), all(45, 0, 0))
+    );
+    assert_eq!(
+        read("Приема се единодушно."),
+        (None, counts(None, Some(0), Some(0)))
+    );
+    assert_eq!(
+        read_tally("Общинският съвет единодушно подкрепя инициативата."),
+        Ok(None),
+        "prose that speaks of unanimity is no vote"
+    );
+    assert_eq!(
         read("Гласували: за – 30, против – 3"),
         (None, counts(Some(30), Some(3), None))
     );
     assert_eq!(
         read("Гласували: „за“ – 40, „против“ – 1, „въздържали се“ – 0, „не гласували“ – 3"),
         (None, all(40, 1, 0))
+    );
+}
+
+#[test]
+fn without_against_and_abstaining_are_zeros() {
+    assert_eq!(
+        read("с 35 гласа „за“, без „против“ и „въздържали се“"),
+        (None, all(35, 0, 0))
+    );
+    assert_eq!(
+        read("Гласували: „за“ – 35, без „въздържали се“"),
+        (None, counts(Some(35), None, Some(0)))
     );
 }
 

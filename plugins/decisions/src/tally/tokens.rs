@@ -83,8 +83,11 @@ pub(super) struct Line {
     /// `Резултати от тайното гласуване`.
     pub announced: bool,
     pub vote_type: Option<VoteType>,
-    /// `единодушно`, `единогласно`.
+    /// `единодушно`, `единогласно`, `с единодушие`.
     pub unanimous: bool,
+    /// Nothing but a unanimous vote, with no count: `Приема се
+    /// единодушно.`, `Гласували единодушно`.
+    pub bare_unanimous: bool,
 }
 
 impl Line {
@@ -127,9 +130,8 @@ fn filler(word: &str) -> Option<Filler> {
             Some(Filler::Voters)
         }
         "общо" => Some(Filler::Total),
-        "бр" | "броя" | "единодушно" | "единогласно" => {
-            Some(Filler::Other)
-        }
+        "бр" | "броя" => Some(Filler::Other),
+        w if is_unanimous(w) => Some(Filler::Other),
         w if OPENINGS.contains(&w) => Some(Filler::Other),
         _ => None,
     }
@@ -163,13 +165,77 @@ pub(super) fn tokenize(line: &str) -> Line {
             None
         }
     });
-    let unanimous = words().any(|w| w == "единодушно" || w == "единогласно");
+    let unanimous = words().any(is_unanimous);
+    let bare_unanimous = unanimous
+        && !lexemes.iter().any(|l| matches!(l, Lexeme::Digits(_)))
+        && words()
+            .all(|w| BARE_UNANIMOUS_WORDS.contains(&w) || OPENINGS.contains(&w) || is_unanimous(w));
+    let lexemes = spread_without(lexemes);
     Line {
         tokens: Tokens::new(&lexemes).collect(),
         announced,
         vote_type,
         unanimous,
+        bare_unanimous,
     }
+}
+
+/// Words a unanimous vote without a count may stand among.
+const BARE_UNANIMOUS_WORDS: &[&str] = &[
+    "приема",
+    "се",
+    "прие",
+    "прието",
+    "приета",
+    "е",
+    "решението",
+    "предложението",
+    "с",
+];
+
+/// `единодушно`, `единогласно`, and the noun: `с единодушие от 46 гласа`.
+fn is_unanimous(word: &str) -> bool {
+    matches!(
+        word,
+        "единодушно" | "единогласно" | "единодушие" | "единогласие"
+    )
+}
+
+/// `без „против“ и „въздържали се“`: `без` is a zero for every label it
+/// is joined to by `и` or a comma, so it is written out before each.
+fn spread_without(lexemes: Vec<Lexeme>) -> Vec<Lexeme> {
+    let mut out = Vec::with_capacity(lexemes.len());
+    let mut without = false;
+    for (at, lexeme) in lexemes.iter().enumerate() {
+        let next_is_label = || {
+            lexemes[at + 1..]
+                .iter()
+                .find(|l| **l != Lexeme::Quote)
+                .is_some_and(|l| matches!(l, Lexeme::Word(w) if is_label_word(w)))
+        };
+        match lexeme {
+            Lexeme::Word(w) if w == "без" => without = true,
+            Lexeme::Word(w) if w == "и" && without && next_is_label() => {
+                out.push(lexeme.clone());
+                out.push(Lexeme::Word("без".into()));
+                continue;
+            }
+            Lexeme::Break if without && next_is_label() => {
+                out.push(lexeme.clone());
+                out.push(Lexeme::Word("без".into()));
+                continue;
+            }
+            Lexeme::Word(w) if is_label_word(w) || w == "се" => {}
+            Lexeme::Quote => {}
+            _ => without = false,
+        }
+        out.push(lexeme.clone());
+    }
+    out
+}
+
+fn is_label_word(word: &str) -> bool {
+    matches!(word, "за" | "против") || word.starts_with("въздържа")
 }
 
 /// The line cut into words, digits and marks, before meaning is given.
@@ -264,7 +330,7 @@ impl<'a> Tokens<'a> {
                 label(Label::NotVoting, 2)
             }
             w if w.starts_with("отсъств") => label(Label::Absent, 1),
-            "няма" | "нула" => (zero(), 1),
+            "няма" | "нула" | "без" => (zero(), 1),
             "нито" if matches!(next, Some("един" | "една" | "едно")) => (zero(), 2),
             w => (filler(w).map_or(Token::Break, Token::Filler), 1),
         }
@@ -292,7 +358,7 @@ impl<'a> Tokens<'a> {
 fn is_prose(word: &str) -> bool {
     let tally_word = matches!(
         word,
-        "за" | "против" | "няма" | "нула" | "нито" | "не" | "и" | "се"
+        "за" | "против" | "няма" | "нула" | "без" | "нито" | "не" | "и" | "се"
     ) || word.starts_with("въздържа")
         || word.starts_with("отсъств")
         || filler(word).is_some();
@@ -436,6 +502,25 @@ mod tests {
     }
 
     #[test]
+    fn without_is_a_zero_for_each_label_it_joins() {
+        let zero_label = |label| {
+            [
+                zero(),
+                Token::Label {
+                    label,
+                    quoted: true,
+                },
+            ]
+        };
+        let line = tokenize("без „против“ и „въздържали се“");
+        let mut expected = zero_label(Label::No).to_vec();
+        expected.push(Token::Break);
+        expected.extend(zero_label(Label::Abstain));
+        assert_eq!(line.tokens, expected);
+        assert_eq!(tokenize("без наем").tokens, [zero(), Token::Break]);
+    }
+
+    #[test]
     fn the_line_as_a_whole() {
         let line = tokenize("ПОИМЕННО ГЛАСУВАНЕ: единодушно 46 «за»");
         assert!(line.announced && line.unanimous);
@@ -445,5 +530,6 @@ mod tests {
         assert!(tokenize("«за» – 3").speaks_of_votes());
         assert!(tokenize("3 гласа за").speaks_of_votes());
         assert!(!tokenize("за 3 години").speaks_of_votes());
+        assert!(tokenize("с единодушие от 46 гласа „за“").unanimous);
     }
 }

@@ -60,7 +60,10 @@ impl Folded {
 
     /// The char index where `needle` first occurs as whole words.
     pub fn find_words(&self, needle: &str) -> Option<usize> {
-        (0..self.len()).find(|&i| starts_word(&self.folded, i, needle))
+        self.key
+            .match_indices(needle)
+            .map(|(byte, _)| self.key[..byte].chars().count())
+            .find(|&i| starts_word(&self.folded, i, needle))
     }
 
     /// The original text from char `start` to char `end`, trimmed.
@@ -85,14 +88,36 @@ impl Folded {
 }
 
 fn fold_char(c: char) -> char {
-    let c = c.to_lowercase().next().unwrap_or(c);
+    let c = lowercase(c);
+    // Letters, digits and spaces are never quotes or dashes: most of a
+    // line, and folding them through strings made every phrase check
+    // allocate twice per character.
+    if c.is_alphanumeric() || c == ' ' {
+        return c;
+    }
     let folded: String = text::fold_dashes(&text::fold_quotes(&c.to_string()));
     folded.chars().next().unwrap_or(c)
 }
 
+/// Lowercase, directly for the Latin and Cyrillic letters pages are made
+/// of: the general case mapping is called for every character of every
+/// phrase check, and is many times slower.
+fn lowercase(c: char) -> char {
+    match c {
+        'A'..='Z' => c.to_ascii_lowercase(),
+        'А'..='Я' => char::from_u32(c as u32 + 0x20).unwrap_or(c),
+        'Ѐ'..='Џ' => char::from_u32(c as u32 + 0x50).unwrap_or(c),
+        _ if c.is_ascii() || ('а'..='џ').contains(&c) => c,
+        _ => c.to_lowercase().next().unwrap_or(c),
+    }
+}
+
 fn starts_at(k: &[char], pos: usize, needle: &str) -> bool {
-    let n: Vec<char> = needle.chars().collect();
-    k.get(pos..pos + n.len()) == Some(&n[..])
+    let mut at = pos;
+    needle.chars().all(|c| {
+        at += 1;
+        k.get(at - 1) == Some(&c)
+    })
 }
 
 /// `needle` at `pos` as a whole word: no letter right before or after.
@@ -126,6 +151,13 @@ fn word_starts(k: &[char]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lowercase_is_the_unicode_mapping() {
+        for c in ('\0'..='\u{500}').chain(['„', '“', '–', '№']) {
+            assert_eq!(lowercase(c), c.to_lowercase().next().unwrap_or(c), "{c:?}");
+        }
+    }
 
     #[test]
     fn folded_positions_cut_the_original_line() {

@@ -202,20 +202,57 @@ pub fn legal_basis(line: &str) -> Option<String> {
     (!basis.is_empty()).then_some(basis)
 }
 
-/// What a statement line says happened to an item, outside a decision's
-/// text.
+/// What a statement says became of the proposal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Statement {
+    Adopted,
     Rejected,
     Withdrawn,
     Postponed,
 }
 
+/// A statement of outcome, and whether it is certainly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Said {
+    pub statement: Statement,
+    /// Its subject is the proposal (`Решението не се приема`, `Точката се
+    /// отлага`) or it is a bare `Приема се.`: it can never be a line of
+    /// decision text, which opens with the council's verb (`Отлага
+    /// разглеждането …`, `Отхвърля …`) instead.
+    pub sure: bool,
+}
+
+/// Openings of a statement whose subject is the proposal or the item.
+const STATEMENT_SUBJECTS: &[&str] = &[
+    "решението",
+    "предложението",
+    "проектът",
+    "проекта",
+    "докладната записка",
+    "точката",
+    "разглеждането",
+    "вносителят",
+    "вносителят е",
+    "алтернативното предложение",
+];
+
+/// Whole statements without a subject.
+const BARE_STATEMENTS: &[&str] = &[
+    "приема се",
+    "приема се единодушно",
+    "не се приема",
+    "отхвърля се",
+    "оттегля се",
+    "отлага се",
+];
+
 /// `Предложението не се приема.`, `Решението не е прието`, `не събра
-/// необходимото мнозинство` (rejected); `Докладната записка е оттеглена`,
-/// `Точката отпада от дневния ред` (withdrawn); `Разглеждането се отлага`,
-/// `Точката е отложена` (postponed).
-pub fn statement(line: &str) -> Option<Statement> {
+/// необходимото мнозинство`, `Отхвърля предложението` (rejected);
+/// `Докладната записка е оттеглена`, `Оттегля се`, `Точката отпада от
+/// дневния ред` (withdrawn); `Разглеждането се отлага`, `Отлага се`,
+/// `Точката е отложена` (postponed); `Решението се приема`, `Приема се.`
+/// (adopted, only when sure: decision texts open with `Приема …`).
+pub fn statement(line: &str) -> Option<Said> {
     let f = Folded::new(line);
     let k = f.key();
     // Titles name withdrawals and rejections too (`относно: Оттегляне на
@@ -223,11 +260,22 @@ pub fn statement(line: &str) -> Option<Statement> {
     if k.contains("относно") || incoming_reference(line).is_some() {
         return None;
     }
+    let bare = k.trim_matches(|c: char| !c.is_alphabetic());
+    let sure = BARE_STATEMENTS.contains(&bare)
+        || STATEMENT_SUBJECTS
+            .iter()
+            .any(|s| starts_word(&f.folded, skip_spaces(&f.folded, 0), s));
+    let statement = said(k, sure)?;
+    Some(Said { statement, sure })
+}
+
+fn said(k: &str, sure: bool) -> Option<Statement> {
     let any = |phrases: &[&str]| phrases.iter().any(|p| k.contains(p));
     if any(&[
         "не се приема",
         "не е прието",
         "не е приета",
+        "не е приет ",
         "не прие ",
         "не прие.",
         "отхвърля",
@@ -238,15 +286,30 @@ pub fn statement(line: &str) -> Option<Statement> {
     } else if any(&[
         "е оттеглен",
         "се оттегля",
+        "оттегля се",
         "оттегли ",
         "оттегли.",
         "оттегли докладната",
         "отпада от дневния ред",
     ]) {
         Some(Statement::Withdrawn)
-    } else if any(&["се отлага", "е отложен", "отлага разглеждането"])
-    {
+    } else if any(&[
+        "се отлага",
+        "отлага се",
+        "е отложен",
+        "отлага разглеждането",
+    ]) {
         Some(Statement::Postponed)
+    } else if sure
+        && any(&[
+            "се приема",
+            "приема се",
+            "е прието",
+            "е приета",
+            "бе прието",
+        ])
+    {
+        Some(Statement::Adopted)
     } else {
         None
     }
@@ -256,6 +319,12 @@ pub fn statement(line: &str) -> Option<Statement> {
 /// разглеждането на …`).
 pub fn postpones(text_line: &str) -> bool {
     Folded::new(text_line).key().starts_with("отлага")
+}
+
+/// Decision text that turns the proposal down (`Отхвърля предложението
+/// …`): the council voted for a text that rejects it.
+pub fn rejects(text_line: &str) -> bool {
+    Folded::new(text_line).key().starts_with("отхвърля")
 }
 
 /// The signature block under a decision or the page: chair, secretary,
@@ -373,28 +442,54 @@ mod tests {
     }
     #[test]
     fn statements_of_outcome() {
+        let sure = |statement| {
+            Some(Said {
+                statement,
+                sure: true,
+            })
+        };
+        let unsure = |statement| {
+            Some(Said {
+                statement,
+                sure: false,
+            })
+        };
         assert_eq!(
             statement("Предложението не се приема."),
-            Some(Statement::Rejected)
+            sure(Statement::Rejected)
         );
         assert_eq!(
             statement("Проектът за решение не събра необходимото мнозинство."),
-            Some(Statement::Rejected)
+            sure(Statement::Rejected)
         );
         assert_eq!(
             statement("Докладната записка е оттеглена от вносителя."),
-            Some(Statement::Withdrawn)
+            sure(Statement::Withdrawn)
         );
         assert_eq!(
             statement("Разглеждането на точката се отлага."),
-            Some(Statement::Postponed)
+            sure(Statement::Postponed)
+        );
+        assert_eq!(statement("Оттегля се."), sure(Statement::Withdrawn));
+        assert_eq!(statement("Отлага се."), sure(Statement::Postponed));
+        assert_eq!(statement("Решението се приема."), sure(Statement::Adopted));
+        assert_eq!(statement("Приема се единодушно."), sure(Statement::Adopted));
+        assert_eq!(
+            statement("Отхвърля предложението."),
+            unsure(Statement::Rejected)
+        );
+        assert_eq!(
+            statement("Отлага разглеждането на точката."),
+            unsure(Statement::Postponed)
         );
         assert_eq!(statement("Приема отчета."), None);
+        assert_eq!(statement("Приема се Наредба за изменение."), None);
         assert_eq!(
             statement("Докладна записка от Кмета, относно: Оттегляне на пълномощия"),
             None
         );
         assert!(postpones("Отлага разглеждането на докладната записка"));
+        assert!(rejects("Отхвърля предложението на ПГ „Х“."));
     }
     #[test]
     fn footers_and_informational_items() {
