@@ -21,7 +21,7 @@ use crate::config::{DatasetConfig, PublishMode};
 use crate::runtime::{
     FailureKind, LogToTracing, RowSink, RunFailure, RunObserver, RunReport, Trigger, budget,
 };
-use crate::schema::{Row, StreamSchema};
+use crate::schema::{QualityMeasure, Row, StreamSchema};
 use crate::store::{
     DatasetMeta, DerivedFile, PublishOutcome, PublishRequest, RunRecord, Staging, Store, StoreError,
 };
@@ -214,12 +214,14 @@ async fn run_and_publish_inner(
     let published = match (report.succeeded(), staging) {
         (true, Ok(staging)) => {
             let merge = dataset.publish == PublishMode::Merge && !full_refresh;
-            let derived = crate::derived::for_dataset(
-                dataset,
-                plugin.info.profile.as_deref(),
-                &collector.public_base_url(),
-            );
-            Some(publish(staging, &report, merge, derived).await)
+            let profile = plugin.info.profile.as_deref();
+            let derived =
+                crate::derived::for_dataset(dataset, profile, &collector.public_base_url());
+            let quality = profile
+                .and_then(crate::validate::profiles::get)
+                .map(|p| p.quality.clone())
+                .unwrap_or_default();
+            Some(publish(staging, &report, merge, derived, quality).await)
         }
         (true, Err(e)) => Some(Err(e)),
         (false, _) => None,
@@ -255,6 +257,7 @@ async fn publish(
     report: &RunReport,
     merge: bool,
     derived: Vec<Arc<dyn DerivedFile>>,
+    quality: Vec<QualityMeasure>,
 ) -> Result<PublishOutcome, StoreError> {
     let request = PublishRequest {
         run_id: report.run_id.clone(),
@@ -268,6 +271,7 @@ async fn publish(
         bookmarks: report.bookmarks.clone(),
         merge,
         derived,
+        quality,
     };
     tokio::task::spawn_blocking(move || staging.publish(request))
         .await

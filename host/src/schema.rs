@@ -7,6 +7,18 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A count of the rows of a version that hold any of some field values,
+/// published with the version (`decisions_with_unread_vote`): how much of
+/// the data says its source could not be read. Profiles declare them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QualityMeasure {
+    pub name: String,
+    pub description: String,
+    /// A row counts when any of these fields holds its value.
+    pub any_of: std::collections::BTreeMap<String, String>,
+}
+
 /// The type a field declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

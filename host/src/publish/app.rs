@@ -363,6 +363,7 @@ pub fn version_json(base: &str, v: &Version, full: bool) -> Json {
         "contract": v.contract,
         "run_id": v.run_id,
         "schema_changes": v.schema_changes,
+        "quality": v.quality,
         "links": links.of_version(v),
     });
     if full {
@@ -454,6 +455,7 @@ fn catalog_entry(links: &Links<'_>, meta: &DatasetMeta, current: Option<&Version
         "version": current.map(|v| v.number),
         "row_count": current.map(|v| v.row_count),
         "last_updated": current.map(|v| v.published_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        "quality": current.map(|v| &v.quality),
         "links": links.of_dataset(),
     })
 }

@@ -232,8 +232,14 @@ fn schemas() -> Value {
                 "version": { "type": ["integer", "null"], "description": "The current version." },
                 "row_count": { "type": ["integer", "null"] },
                 "last_updated": { "type": ["string", "null"], "format": "date-time" },
+                "quality": { "oneOf": [reference("Quality"), { "type": "null" }], "description": "The current version's quality measures." },
                 "links": reference("Links")
             }
+        },
+        "Quality": {
+            "type": "object",
+            "description": "The profile's quality measures counted over every row of the version: how many rows say their source could not be read (`decisions_with_unread_vote`: council decisions published with `vote_type` or `result` `unknown`). Each measure is described in the profile (`qualityMeasures`).",
+            "additionalProperties": { "type": "integer", "minimum": 0 }
         },
         "Catalog": { "type": "object", "properties": { "datasets": { "type": "array", "items": reference("CatalogEntry") }, "links": reference("Links") } },
         "Field": { "type": "object", "properties": {
@@ -256,6 +262,7 @@ fn schemas() -> Value {
             "plugin": { "type": "string" }, "plugin_version": { "type": "string" }, "contract": { "type": "string" },
             "run_id": { "type": "string" },
             "schema_changes": { "type": "array", "items": { "type": "object" } },
+            "quality": reference("Quality"),
             "schema": reference("Schema"),
             "links": reference("Links") } },
         "Versions": { "type": "object", "properties": { "dataset": { "type": "string" }, "versions": { "type": "array", "items": reference("Version") } } },

@@ -244,6 +244,7 @@ fn publish(store: &dyn Store, dataset: &str, schema: &StreamSchema, rows: Vec<Ro
             bookmarks: BTreeMap::new(),
             merge: false,
             derived: Vec::new(),
+            quality: Vec::new(),
         })
         .unwrap();
     match outcome {

@@ -24,7 +24,7 @@ use serde::Serialize;
 
 pub use query::{Cursor, DEFAULT_LIMIT, Filter, FilterOp, MAX_LIMIT, RowQuery, SortKey};
 
-use crate::schema::{FieldType, Row, StreamSchema};
+use crate::schema::{FieldType, QualityMeasure, Row, StreamSchema};
 
 /// What went wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -105,6 +105,10 @@ pub struct Version {
     /// How the schema differs from the previous version's.
     pub schema_changes: Vec<SchemaChange>,
     pub run_id: String,
+    /// The profile's quality measures counted over the version's rows
+    /// (`decisions_with_unread_vote`): how much of the data says its source
+    /// could not be read.
+    pub quality: BTreeMap<String, u64>,
 }
 
 /// A dataset with its current version, for the catalog.
@@ -157,6 +161,8 @@ pub struct PublishRequest {
     /// Files written beside the downloads of a new version (standard
     /// renderings for partner networks).
     pub derived: Vec<std::sync::Arc<dyn DerivedFile>>,
+    /// What to count over the rows of a new version, for its metadata.
+    pub quality: Vec<QualityMeasure>,
 }
 
 /// Reads a version's rows in key order: called with a function that gets

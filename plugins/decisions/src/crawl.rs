@@ -317,8 +317,9 @@ fn finish(run: &mut Run, config: &Config, next: Bookmark, c: Counters) -> Result
         c.decisions,
         c.unread_votes
     );
-    // The host reads this field into the dataset's metadata, so the
-    // quality of the published votes is visible to the people who use them.
+    // How many of this run's decisions lack a readable vote, for the run's
+    // log. The dataset's metadata counts them over the whole version (the
+    // decision profile's `decisions_with_unread_vote`), merged rows too.
     vitrina_sdk::log::with_fields(
         vitrina_sdk::log::Level::Info,
         "decisions published without a readable vote or result",

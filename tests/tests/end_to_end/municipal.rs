@@ -115,6 +115,18 @@ fn serve_on_a_fresh_install_publishes_every_dataset_with_its_standard_files() {
     assert_eq!(popolo.status, 200, "{}", popolo.text());
     let motions = popolo.json()["motions"].as_array().unwrap().len();
     assert_eq!(motions, expected("burgas-council-decisions").len());
+    // The metadata says how many decisions lack a readable vote or result.
+    let unread = expected("burgas-council-decisions")
+        .iter()
+        .filter(|d| d["vote_type"] == "unknown" || d["result"] == "unknown")
+        .count();
+    let decisions = get(&server.addr, "/api/v1/datasets/burgas-council-decisions").json();
+    assert_eq!(
+        decisions["quality"]["decisions_with_unread_vote"], unread,
+        "{decisions}"
+    );
+    let projects = get(&server.addr, "/api/v1/datasets/burgas-projects").json();
+    assert_eq!(projects["quality"], serde_json::json!({}), "{projects}");
 
     let ocds = get(
         &server.addr,

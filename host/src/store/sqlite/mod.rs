@@ -85,6 +85,10 @@ const MIGRATIONS: &[&str] = &[
     WHERE json_valid(report);
     CREATE INDEX runs_by_dataset_outcome ON runs (dataset, outcome, started_at);
 "#,
+    // The profile's quality measures of each version, as a JSON object.
+    r#"
+    ALTER TABLE versions ADD COLUMN quality TEXT NOT NULL DEFAULT '{}';
+"#,
 ];
 
 /// How many idle reader connections are kept.

@@ -35,12 +35,13 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     )
 }
 
-const VERSION_COLUMNS: &str = "dataset, number, published_at, plugin, plugin_version, contract, content_hash, row_count, schema, schema_changes, run_id";
+const VERSION_COLUMNS: &str = "dataset, number, published_at, plugin, plugin_version, contract, content_hash, row_count, schema, schema_changes, run_id, quality";
 
 fn version_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Version, StoreError>> {
     let published_at: String = r.get(2)?;
     let schema: String = r.get(8)?;
     let changes: String = r.get(9)?;
+    let quality: String = r.get(11)?;
     let corrupt = |e: String| StoreError::Corrupt(e);
     Ok((|| {
         Ok(Version {
@@ -57,6 +58,7 @@ fn version_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Version, S
             schema: serde_json::from_str(&schema).map_err(|e| corrupt(e.to_string()))?,
             schema_changes: serde_json::from_str(&changes).map_err(|e| corrupt(e.to_string()))?,
             run_id: r.get(10)?,
+            quality: serde_json::from_str(&quality).map_err(|e| corrupt(e.to_string()))?,
         })
     })())
 }

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use super::codec::{self, column, rows_table};
 use super::read;
-use crate::schema::{Row, StreamSchema};
+use crate::schema::{QualityMeasure, Row, StreamSchema};
 use crate::store::{
     DerivedFile, PublishOutcome, PublishRequest, RunRecord, SchemaChange, Staging, StoreError,
     Version, VersionFacts, exports,
@@ -184,6 +184,40 @@ impl SqliteStaging {
         Ok(())
     }
 
+    /// Each measure counted over the staged rows, which are the whole new
+    /// version (in merge mode too: the rows carried over are staged).
+    /// Fields the schema lacks are left out of a measure, and a measure
+    /// with none left is not counted.
+    fn count_quality(
+        &self,
+        measures: &[QualityMeasure],
+    ) -> Result<BTreeMap<String, u64>, StoreError> {
+        let mut counts = BTreeMap::new();
+        for measure in measures {
+            let (conditions, values): (Vec<String>, Vec<&str>) = measure
+                .any_of
+                .iter()
+                .filter(|(field, _)| self.schema.fields.iter().any(|f| &f.name == *field))
+                .enumerate()
+                .map(|(i, (field, value))| {
+                    (format!("{} = ?{}", column(field), i + 1), value.as_str())
+                })
+                .unzip();
+            if conditions.is_empty() {
+                continue;
+            }
+            let sql = format!(
+                "SELECT count(*) FROM temp.staging WHERE {}",
+                conditions.join(" OR ")
+            );
+            let n: i64 = self
+                .conn
+                .query_row(&sql, params_from_iter(values), |r| r.get(0))?;
+            counts.insert(measure.name.clone(), n as u64);
+        }
+        Ok(counts)
+    }
+
     fn publish_new_version(
         &mut self,
         facts: &VersionFacts,
@@ -206,6 +240,7 @@ impl SqliteStaging {
                 .map(|p| schema_changes(&p.schema, &self.schema))
                 .unwrap_or_default(),
             run_id: request.run_id.clone(),
+            quality: self.count_quality(&request.quality)?,
         };
         let table = rows_table(&self.dataset);
         let columns: Vec<String> = self.schema.fields.iter().map(|f| column(&f.name)).collect();
@@ -380,8 +415,8 @@ fn insert_version(conn: &Connection, v: &Version) -> Result<(), StoreError> {
     let json = |value: &dyn erased_json::Json| value.to_json();
     conn.execute(
         "INSERT INTO versions (dataset, number, published_at, plugin, plugin_version, contract, content_hash,
-                               row_count, schema, schema_changes, run_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                               row_count, schema, schema_changes, run_id, quality)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             v.dataset,
             v.number as i64,
@@ -394,6 +429,7 @@ fn insert_version(conn: &Connection, v: &Version) -> Result<(), StoreError> {
             json(&v.schema),
             json(&v.schema_changes),
             v.run_id,
+            json(&v.quality),
         ],
     )?;
     Ok(())

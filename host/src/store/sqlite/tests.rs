@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::SqliteStore;
-use crate::schema::{Field, FieldType, Row, StreamSchema, Value};
+use crate::schema::{Field, FieldType, QualityMeasure, Row, StreamSchema, Value};
 use crate::store::{
     Compression, Cursor, DatasetMeta, ExportFormat, Filter, FilterOp, PublishOutcome,
     PublishRequest, RowQuery, SchemaChange, SortKey, Store, StoreError,
@@ -59,6 +59,16 @@ fn publish_as(
     rows: Vec<Row>,
     merge: bool,
 ) -> Result<PublishOutcome, StoreError> {
+    publish_measured(store, schema, rows, merge, Vec::new())
+}
+
+fn publish_measured(
+    store: &SqliteStore,
+    schema: &StreamSchema,
+    rows: Vec<Row>,
+    merge: bool,
+    quality: Vec<QualityMeasure>,
+) -> Result<PublishOutcome, StoreError> {
     let mut staging = store.stage("contracts", schema).unwrap();
     staging.write(rows).unwrap();
     staging.publish(PublishRequest {
@@ -73,6 +83,7 @@ fn publish_as(
         bookmarks: BTreeMap::from([("contracts".to_string(), "{\"page\":2}".to_string())]),
         merge,
         derived: Vec::new(),
+        quality,
     })
 }
 
@@ -463,6 +474,64 @@ fn a_merge_keeps_the_rows_a_run_did_not_emit() {
     // A snapshot (a full refresh) replaces everything.
     publish(&store, &schema(), vec![row("a", "Alpha", Some("1"))]);
     assert_eq!(all_rows(&store, 3), vec![row("a", "Alpha", Some("1"))]);
+}
+
+#[test]
+fn each_version_counts_its_quality_measures_over_all_its_rows() {
+    let (_dir, store) = open();
+    let measure = |name: &str, any_of: &[(&str, &str)]| QualityMeasure {
+        name: name.to_string(),
+        description: String::new(),
+        any_of: any_of
+            .iter()
+            .map(|(f, v)| (f.to_string(), v.to_string()))
+            .collect(),
+    };
+    let measures = vec![
+        // A field the schema lacks is left out of a measure…
+        measure("untitled", &[("title", "?"), ("nowhere", "x")]),
+        // …and a measure with no field left is not counted.
+        measure("absent", &[("nowhere", "x")]),
+    ];
+    let published = |outcome: Result<PublishOutcome, StoreError>| match outcome.unwrap() {
+        PublishOutcome::Published(version) => version,
+        other => panic!("{other:?}"),
+    };
+    let v1 = published(publish_measured(
+        &store,
+        &schema(),
+        vec![row("a", "?", None), row("b", "Beta", None)],
+        false,
+        measures.clone(),
+    ));
+    assert_eq!(v1.quality, BTreeMap::from([("untitled".to_string(), 1)]));
+    // A merge counts the rows it carries over as well as the new ones.
+    let v2 = published(publish_measured(
+        &store,
+        &schema(),
+        vec![row("c", "?", None)],
+        true,
+        measures.clone(),
+    ));
+    assert_eq!(v2.quality, BTreeMap::from([("untitled".to_string(), 2)]));
+    // A fixed row no longer counts.
+    let v3 = published(publish_measured(
+        &store,
+        &schema(),
+        vec![row("a", "Alpha", None), row("c", "?", None)],
+        false,
+        measures,
+    ));
+    assert_eq!(v3.quality["untitled"], 1);
+    // Each version keeps its own counts.
+    assert_eq!(
+        store.version("contracts", 2).unwrap().quality["untitled"],
+        2
+    );
+    assert_eq!(
+        store.versions("contracts").unwrap()[0].quality["untitled"],
+        1
+    );
 }
 
 #[test]

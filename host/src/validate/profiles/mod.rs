@@ -13,6 +13,12 @@
 //! `decimalPlaces`, which money fields set to 2, so every amount in every
 //! output carries exactly its cents). Fields beyond the profile's are
 //! allowed: a city may publish more, never less.
+//!
+//! A profile may also name quality measures (`qualityMeasures`): counts of
+//! the rows of a version that hold a value saying the source could not be
+//! read (a council decision with `vote_type = unknown`). The store counts
+//! them over every row of each version it publishes, so the dataset's
+//! metadata says how much of the published data is incomplete.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -22,7 +28,7 @@ use regex::Regex;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::schema::{FieldType, Row, StreamSchema, Value};
+use crate::schema::{FieldType, QualityMeasure, Row, StreamSchema, Value};
 
 /// The profiles compiled into the binary: (name, Table Schema JSON).
 const SOURCES: &[(&str, &str)] = &[
@@ -41,6 +47,8 @@ pub struct Profile {
     pub version: String,
     pub fields: Vec<ProfileField>,
     pub primary_key: Vec<String>,
+    /// What each version's metadata counts about its rows.
+    pub quality: Vec<QualityMeasure>,
     /// The Table Schema document, as published.
     pub schema: serde_json::Value,
 }
@@ -84,6 +92,8 @@ struct RawSchema {
     version: String,
     fields: Vec<RawField>,
     primary_key: Vec<String>,
+    #[serde(default)]
+    quality_measures: Vec<QualityMeasure>,
 }
 
 #[derive(Deserialize)]
@@ -153,6 +163,9 @@ fn parse(document: &str) -> Result<Profile, String> {
             return Err(format!("primary key field `{key}` is not a required field"));
         }
     }
+    for measure in &raw.quality_measures {
+        check_measure(measure, &fields)?;
+    }
     Ok(Profile {
         name: raw.name,
         title: raw.title,
@@ -160,8 +173,37 @@ fn parse(document: &str) -> Result<Profile, String> {
         version: raw.version,
         fields,
         primary_key: raw.primary_key,
+        quality: raw.quality_measures,
         schema,
     })
+}
+
+/// A measure counts text fields of the profile, by a value they may hold.
+fn check_measure(measure: &QualityMeasure, fields: &[ProfileField]) -> Result<(), String> {
+    let name = &measure.name;
+    if measure.any_of.is_empty() {
+        return Err(format!("quality measure `{name}` names no field"));
+    }
+    for (field, value) in &measure.any_of {
+        let Some(f) = fields.iter().find(|f| &f.name == field) else {
+            return Err(format!(
+                "quality measure `{name}` counts the unknown field `{field}`"
+            ));
+        };
+        if f.kind != FieldType::Text {
+            return Err(format!(
+                "quality measure `{name}` counts `{field}`, not a text field"
+            ));
+        }
+        if let Some(allowed) = &f.constraints.allowed
+            && !allowed.contains(value)
+        {
+            return Err(format!(
+                "quality measure `{name}` counts `{field}` = `{value}`, a value the field cannot hold"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn compile_field(raw: RawField) -> Result<ProfileField, String> {
@@ -413,6 +455,46 @@ mod tests {
         }
         assert!(get("project").is_some());
         assert!(get("nope").is_none());
+    }
+
+    #[test]
+    fn decisions_count_those_published_without_a_readable_vote() {
+        let measure = &get("decision").unwrap().quality[0];
+        assert_eq!(measure.name, "decisions_with_unread_vote");
+        assert_eq!(measure.any_of["vote_type"], "unknown");
+        assert_eq!(measure.any_of["result"], "unknown");
+    }
+
+    #[test]
+    fn a_quality_measure_must_count_a_value_its_field_can_hold() {
+        let with = |any_of: &str| {
+            parse(&format!(
+                r#"{{"name": "p", "title": "", "description": "", "version": "1",
+                    "fields": [{{"name": "id", "type": "string", "constraints": {{"required": true}}}},
+                               {{"name": "state", "type": "string", "constraints": {{"enum": ["ok", "unknown"]}}}},
+                               {{"name": "n", "type": "integer"}}],
+                    "primaryKey": ["id"],
+                    "qualityMeasures": [{{"name": "m", "description": "", "anyOf": {any_of}}}]}}"#
+            ))
+            .map(|p| p.quality.len())
+        };
+        assert_eq!(with(r#"{"state": "unknown"}"#), Ok(1));
+        assert!(with(r#"{}"#).unwrap_err().contains("names no field"));
+        assert!(
+            with(r#"{"nope": "x"}"#)
+                .unwrap_err()
+                .contains("unknown field `nope`")
+        );
+        assert!(
+            with(r#"{"n": "0"}"#)
+                .unwrap_err()
+                .contains("not a text field")
+        );
+        assert!(
+            with(r#"{"state": "lost"}"#)
+                .unwrap_err()
+                .contains("cannot hold")
+        );
     }
 
     fn project_stream() -> StreamSchema {

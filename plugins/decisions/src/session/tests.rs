@@ -294,6 +294,81 @@ fn broken_pages_are_errors_that_name_page_and_item() {
     assert_eq!(no_items, Err(ParseError::NoItems { url: URL.into() }));
 }
 
+/// Three layouts that once lost a decision's vote or result (issue 15):
+/// the generated corpus found them; these keep them found.
+#[test]
+fn a_vote_in_its_own_paragraph_before_the_decision_belongs_to_it() {
+    let session = parse(
+        "ЗАСЕДАНИЕ №10 ОТ ДАТА 23.04.2024
+        По т.5 от дневния ред
+        ОбС 08-00-7 Докладна записка от Кмета, относно: Продажба на имот
+        Гласували: „за“ – 33, „против“ – 4, „въздържали се“ – 2
+        Общински съвет – Бургас, на основание чл. 21, ал. 1, т. 8 от ЗМСМА,
+        Р Е Ш И:
+        Дава съгласие за продажба.",
+    )
+    .expect("parses");
+    let [decision] = session.decisions.as_slice() else {
+        panic!("one decision, not {:?}", session.decisions);
+    };
+    assert_eq!(decision.result, Outcome::Adopted);
+    assert_eq!(decision.vote_type, VoteKind::Open);
+    assert_eq!(
+        decision.counts,
+        Counts {
+            yes: Some(33),
+            no: Some(4),
+            abstain: Some(2)
+        }
+    );
+    assert!(decision.unread.is_none(), "{:?}", decision.unread);
+}
+
+#[test]
+fn a_result_said_after_the_tally_in_the_same_line_is_read() {
+    let session = parse(
+        "ЗАСЕДАНИЕ №10 ОТ ДАТА 23.04.2024
+        По т.6 от дневния ред
+        ОбС 08-00-8 Докладна записка от общински съветник, относно: Промяна на наредба
+        Гласували: за – 12, против – 20, въздържали се 1. Предложението не се приема.",
+    )
+    .expect("parses");
+    let [decision] = session.decisions.as_slice() else {
+        panic!("one decision, not {:?}", session.decisions);
+    };
+    assert_eq!(decision.result, Outcome::Rejected);
+    assert_eq!(
+        decision.counts,
+        Counts {
+            yes: Some(12),
+            no: Some(20),
+            abstain: Some(1)
+        }
+    );
+    assert!(decision.unread.is_none(), "{:?}", decision.unread);
+}
+
+#[test]
+fn a_unanimous_vote_phrased_as_a_noun_is_read() {
+    let session = parse(
+        "ЗАСЕДАНИЕ №10 ОТ ДАТА 23.04.2024
+        По т.7 от дневния ред
+        ОбС 08-00-9 Докладна записка от Кмета, относно: Дарение
+        Общински съвет – Бургас, с единодушие от 41 гласа „за“,
+        Р Е Ш И:
+        Приема дарението.",
+    )
+    .expect("parses");
+    let [decision] = session.decisions.as_slice() else {
+        panic!("one decision, not {:?}", session.decisions);
+    };
+    assert_eq!(decision.result, Outcome::Adopted);
+    assert_eq!(decision.vote_type, VoteKind::Open);
+    assert_eq!(decision.counts.yes, Some(41));
+    assert_eq!(decision.counts.no, Some(0));
+    assert!(decision.unread.is_none(), "{:?}", decision.unread);
+}
+
 #[test]
 fn an_unreadable_vote_keeps_its_decision_with_the_vote_unknown_and_a_warning() {
     let session = parse(
