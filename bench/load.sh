@@ -18,8 +18,8 @@ secs="${2:-15}"
 port=$((20000 + RANDOM % 20000)); fixed_port=$((port + 1)); nginx_port=$((port + 2))
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-cargo build --release -p vitrina --features dev-plugins --quiet
-cargo build --release -p vitrina --features dev-plugins --example fixed_body --quiet
+cargo build --release -p vitrina-cli --features vitrina-bundle/dev-plugins --quiet
+cargo build --release -p vitrina --example fixed_body --quiet
 bin="$PWD/target/release/vitrina"
 fixed="$PWD/target/release/examples/fixed_body"
 plugin="$PWD/target/wasm-plugins/wasm32-wasip2/plugin/vitrina_plugin_rows.wasm"

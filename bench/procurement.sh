@@ -22,7 +22,7 @@ rows="${1:-1000000}"
 target="${CARGO_TARGET_DIR:-$PWD/target}"
 
 bin="${VITRINA:-$PWD/target/release/vitrina}"
-[ -x "$bin" ] || { echo "no vitrina binary at $bin: cargo build --release -p vitrina, or set VITRINA" >&2; exit 1; }
+[ -x "$bin" ] || { echo "no vitrina binary at $bin: cargo build --release, or set VITRINA" >&2; exit 1; }
 plugin="${PLUGIN:-$target/wasm32-wasip2/plugin/vitrina_plugin_procurement.wasm}"
 if [ -z "${PLUGIN:-}" ]; then
     cargo build --quiet -p vitrina-plugin-procurement --target wasm32-wasip2 --profile plugin

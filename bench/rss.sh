@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rows="${1:-1000000}"
 
-cargo build --release -p vitrina --features dev-plugins --quiet
+cargo build --release -p vitrina-cli --features vitrina-bundle/dev-plugins --quiet
 bin="$PWD/target/release/vitrina"
 plugin="$PWD/target/wasm-plugins/wasm32-wasip2/plugin/vitrina_plugin_rows.wasm"
 [ -f "$plugin" ] || { echo "missing $plugin: cargo build builds it" >&2; exit 1; }

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes="${1:-10}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-cargo build --release -p vitrina --features dev-plugins --quiet
+cargo build --release -p vitrina-cli --features vitrina-bundle/dev-plugins --quiet
 bin="$PWD/target/release/vitrina"
 plugin="$PWD/target/wasm-plugins/wasm32-wasip2/plugin/vitrina_plugin_rows.wasm"
 port=$((20000 + RANDOM % 20000))

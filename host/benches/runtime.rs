@@ -7,7 +7,7 @@
 //!   batching and the host's validation, against the same rows built and
 //!   validated natively in the host (the baseline the ratio is taken to).
 //!
-//! Run with `cargo bench -p vitrina --features dev-plugins --bench runtime`
+//! Run with `cargo bench -p vitrina --bench runtime`
 //! (the benchmarks run the `rows` development plugin).
 
 use std::collections::BTreeMap;
@@ -16,12 +16,12 @@ use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use vitrina::config::{FetchLimits, Limits};
-use vitrina::plugins::development_component;
 use vitrina::runtime::{
     DiscardSink, FetchPolicy, Fetcher, Plugin, Quiet, RunJob, RunSetup, Runtime, Trigger,
 };
 use vitrina::schema::{Row, StreamSchema, Value};
 use vitrina::validate::RowValidator;
+use vitrina_bundle::development_component;
 
 const ROWS: u64 = 100_000;
 

@@ -14,9 +14,8 @@ use serde::Serialize;
 
 use crate::runtime::{Plugin, PluginError, Runtime};
 
-mod bundled {
-    include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
-}
+/// Plugins shipped inside the binary: (id, component bytes).
+pub type Bundled = &'static [(&'static str, &'static [u8])];
 
 /// Why a plugin is not available.
 #[derive(Debug, thiserror::Error)]
@@ -61,14 +60,18 @@ impl Origin {
 /// Every plugin this process can run.
 pub struct Catalog {
     runtime: Arc<Runtime>,
+    bundled: Bundled,
     dir: Option<PathBuf>,
     loaded: tokio::sync::Mutex<HashMap<String, Arc<Plugin>>>,
 }
 
 impl Catalog {
-    pub fn new(runtime: Arc<Runtime>, dir: Option<PathBuf>) -> Self {
+    /// A catalog of the `bundled` plugins (the binary's, from the
+    /// `vitrina-bundle` crate) and the components in `dir`.
+    pub fn new(runtime: Arc<Runtime>, bundled: Bundled, dir: Option<PathBuf>) -> Self {
         Self {
             runtime,
+            bundled,
             dir,
             loaded: tokio::sync::Mutex::new(HashMap::new()),
         }
@@ -81,7 +84,8 @@ impl Catalog {
 
     /// Every plugin id with its origin, sorted by id.
     pub fn available(&self) -> Vec<(String, Origin)> {
-        let mut plugins: HashMap<String, Origin> = bundled::BUNDLED
+        let mut plugins: HashMap<String, Origin> = self
+            .bundled
             .iter()
             .map(|(id, _)| (id.to_string(), Origin::Bundled))
             .collect();
@@ -108,7 +112,8 @@ impl Catalog {
             .map(|(_, origin)| origin)
             .ok_or_else(|| self.not_found(id))?;
         let wasm = match &origin {
-            Origin::Bundled => bundled_bytes(id)
+            Origin::Bundled => self
+                .bundled_bytes(id)
                 .ok_or_else(|| self.not_found(id))?
                 .to_vec(),
             Origin::File(path) => std::fs::read(path).map_err(|source| CatalogError::Read {
@@ -129,6 +134,13 @@ impl Catalog {
         Ok(plugin)
     }
 
+    fn bundled_bytes(&self, id: &str) -> Option<&'static [u8]> {
+        self.bundled
+            .iter()
+            .find(|(name, _)| *name == id)
+            .map(|(_, bytes)| *bytes)
+    }
+
     fn not_found(&self, id: &str) -> CatalogError {
         let ids: Vec<String> = self.available().into_iter().map(|(id, _)| id).collect();
         CatalogError::NotFound {
@@ -136,13 +148,6 @@ impl Catalog {
             available: ids.join(", "),
         }
     }
-}
-
-fn bundled_bytes(id: &str) -> Option<&'static [u8]> {
-    bundled::BUNDLED
-        .iter()
-        .find(|(name, _)| *name == id)
-        .map(|(_, bytes)| *bytes)
 }
 
 fn wasm_files(dir: &Path) -> Vec<PathBuf> {
@@ -154,15 +159,4 @@ fn wasm_files(dir: &Path) -> Vec<PathBuf> {
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
         .collect()
-}
-
-/// The components of the development plugins (`hostile`, `rows`), built
-/// beside the bundled ones for the sandbox tests and the benchmarks. They
-/// are not in the catalog.
-#[doc(hidden)]
-pub fn development_component(id: &str) -> Option<&'static Path> {
-    bundled::DEVELOPMENT
-        .iter()
-        .find(|(name, _)| *name == id)
-        .map(|(_, path)| Path::new(*path))
 }

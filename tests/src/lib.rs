@@ -36,7 +36,7 @@ pub fn vitrina_bin() -> PathBuf {
         .join("vitrina");
     assert!(
         bin.is_file(),
-        "{} is missing: build it with `cargo build -p vitrina`",
+        "{} is missing: build it with `cargo build -p vitrina-cli`",
         bin.display()
     );
     bin
@@ -256,8 +256,7 @@ impl Install {
         let install = Self::new();
         let plugins = install.path().join("plugins");
         std::fs::create_dir_all(&plugins).unwrap();
-        let wasm =
-            vitrina::plugins::development_component("rows").expect("the rows plugin is built");
+        let wasm = vitrina_bundle::development_component("rows").expect("the rows plugin is built");
         std::fs::copy(wasm, plugins.join("rows.wasm")).unwrap();
         let config = std::fs::read_to_string(install.config_path()).unwrap();
         std::fs::write(

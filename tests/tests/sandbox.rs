@@ -14,11 +14,11 @@ use std::time::Duration;
 
 use tokio::sync::Mutex;
 use vitrina::config::{AllowRule, FetchLimits, Limits};
-use vitrina::plugins::development_component;
 use vitrina::runtime::{
     DiscardSink, FailureKind, FetchPolicy, Fetcher, Plugin, Quiet, RunJob, RunReport, RunSetup,
     Runtime, Trigger,
 };
+use vitrina_bundle::development_component;
 use vitrina_tests::FixtureServer;
 
 /// One runtime and one loaded hostile plugin for the whole file, as in the daemon.

@@ -173,7 +173,7 @@ impl Range {
         let plugins = install.path().join("plugins");
         std::fs::create_dir_all(&plugins).unwrap();
         for id in ["attacker", "sprawl"] {
-            let wasm = vitrina::plugins::development_component(id).expect("the plugin is built");
+            let wasm = vitrina_bundle::development_component(id).expect("the plugin is built");
             std::fs::copy(wasm, plugins.join(format!("{id}.wasm"))).unwrap();
         }
         let config = std::fs::read_to_string(install.config_path()).unwrap();

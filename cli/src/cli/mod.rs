@@ -93,6 +93,7 @@ fn catalog(config: &Config) -> anyhow::Result<Arc<Catalog>> {
     let runtime = Runtime::new(Some(config.data_dir.join("cache").join("components")))?;
     Ok(Arc::new(Catalog::new(
         Arc::new(runtime),
+        vitrina_bundle::BUNDLED,
         config.plugins_dir.clone(),
     )))
 }

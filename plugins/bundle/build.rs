@@ -28,8 +28,9 @@ fn main() {
     let manifest_dir =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let workspace = manifest_dir
-        .parent()
-        .expect("host/ sits in the workspace root");
+        .ancestors()
+        .nth(2)
+        .expect("plugins/bundle/ sits two levels below the workspace root");
     println!(
         "cargo:rerun-if-changed={}",
         workspace.join("tests/plugins").display()
