@@ -16,6 +16,7 @@
 //! - [`output`]: rows written as CSV, JSON or NDJSON.
 //! - [`pipeline`]: a dataset's run end to end, from bookmarks to a published version.
 //! - [`store`]: every version of every dataset (SQLite by default), and the download files.
+//! - [`search`]: catalog search in Bulgarian, its Latin transliteration and English, with facets.
 //! - [`publish`]: the HTTP API: rows, versions, diffs and downloads, cached and conditional.
 
 pub mod collect;
@@ -30,5 +31,6 @@ pub mod publish;
 pub mod runtime;
 pub mod schedule;
 pub mod schema;
+pub mod search;
 pub mod store;
 pub mod validate;

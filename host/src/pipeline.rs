@@ -88,6 +88,8 @@ pub fn dataset_meta(dataset: &DatasetConfig) -> DatasetMeta {
         id: dataset.id.clone(),
         title: dataset.title.clone(),
         description: dataset.description.clone(),
+        theme: dataset.theme.clone(),
+        keywords: dataset.keywords.clone(),
         publisher: dataset.publisher.clone(),
         license: dataset.license.clone(),
         profile: dataset.profile.clone(),

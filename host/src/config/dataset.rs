@@ -14,6 +14,25 @@ use url::Url;
 
 use super::{ConfigError, FetchOverrides, LimitOverrides, parse_toml_file};
 
+/// The data themes of the EU vocabulary DCAT-AP uses
+/// (<http://publications.europa.eu/resource/authority/data-theme>).
+pub const THEMES: &[&str] = &[
+    "AGRI",
+    "ECON",
+    "EDUC",
+    "ENER",
+    "ENVI",
+    "GOVE",
+    "HEAL",
+    "INTR",
+    "JUST",
+    "REGI",
+    "SOCI",
+    "TECH",
+    "TRAN",
+    "OP_DATPRO",
+];
+
 /// A dataset, from `datasets/<id>/dataset.toml`.
 #[derive(Debug, Clone, Serialize)]
 pub struct DatasetConfig {
@@ -21,6 +40,9 @@ pub struct DatasetConfig {
     pub id: String,
     pub title: String,
     pub description: String,
+    /// DCAT-AP data themes, by their codes in the EU vocabulary.
+    pub theme: Vec<String>,
+    pub keywords: Vec<String>,
     pub publisher: Option<String>,
     /// An SPDX id or licence URL, shown on every page and download.
     pub license: Option<String>,
@@ -82,6 +104,10 @@ struct RawDataset {
     id: Option<String>,
     title: String,
     description: String,
+    #[serde(default)]
+    theme: Vec<String>,
+    #[serde(default)]
+    keywords: Vec<String>,
     publisher: Option<String>,
     license: Option<String>,
     plugin: String,
@@ -176,10 +202,20 @@ impl DatasetConfig {
             .map(|(key, spec)| parse_secret(&key, &spec).map(|s| (key, s)))
             .collect::<Result<_, _>>()
             .map_err(invalid)?;
+        for theme in &raw.theme {
+            if !THEMES.contains(&theme.as_str()) {
+                return Err(invalid(format!(
+                    "theme: `{theme}` is not a data theme of the EU vocabulary; use one of {}",
+                    THEMES.join(", ")
+                )));
+            }
+        }
         Ok(DatasetConfig {
             id,
             title: raw.title,
             description: raw.description,
+            theme: raw.theme,
+            keywords: raw.keywords,
             publisher: raw.publisher,
             license: raw.license,
             plugin: raw.plugin,
@@ -402,6 +438,33 @@ mod tests {
         );
         assert!(AllowRule::parse("https://").is_err());
         assert!(AllowRule::parse("https://bad host").is_err());
+    }
+
+    #[test]
+    fn themes_come_from_the_eu_vocabulary() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("budget");
+        std::fs::create_dir(&folder).unwrap();
+        let path = folder.join("dataset.toml");
+        let write = |theme: &str| {
+            std::fs::write(
+                &path,
+                format!(
+                    "title = \"Budget\"\ndescription = \"\"\nplugin = \"budget\"\ntheme = {theme}\nkeywords = [\"бюджет\"]\n"
+                ),
+            )
+            .unwrap();
+        };
+        write(r#"["ECON", "GOVE"]"#);
+        let dataset = DatasetConfig::load(&path).unwrap();
+        assert_eq!(dataset.theme, ["ECON", "GOVE"]);
+        assert_eq!(dataset.keywords, ["бюджет"]);
+        write(r#"["Economy"]"#);
+        let error = DatasetConfig::load(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("`Economy` is not a data theme") && error.contains("ECON"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -22,6 +22,8 @@ use super::admin::Admin;
 use super::cache::{EtagMemo, ResponseCache};
 use super::files::FileCache;
 use super::http::etag;
+use super::params::CatalogParams;
+use crate::search::{self, Facets, Part, SearchDoc};
 use crate::store::{DatasetMeta, DatasetSummary, Store, StoreError, Version};
 
 /// How the publisher behaves.
@@ -61,7 +63,7 @@ pub struct Document {
 }
 
 impl Document {
-    fn new(json: &Json, last_modified: Option<DateTime<Utc>>) -> Self {
+    pub(crate) fn new(json: &Json, last_modified: Option<DateTime<Utc>>) -> Self {
         // Serializing a `serde_json::Value` cannot fail.
         let mut body = serde_json::to_vec_pretty(json).unwrap_or_default();
         body.push(b'\n');
@@ -106,6 +108,8 @@ pub struct DatasetState {
     pub version_list: Document,
     /// The dataset's entry in the catalog.
     entry: Json,
+    /// Its words and facets, for catalog search.
+    search: SearchDoc,
 }
 
 impl DatasetState {
@@ -118,11 +122,11 @@ impl DatasetState {
     }
 }
 
-/// Every dataset and the rendered catalog, swapped whole on refresh.
+/// Every dataset as the publisher knows it, swapped whole on refresh; the
+/// catalog itself is a search over them ([`Catalog::search`]).
 #[derive(Debug)]
 pub struct Catalog {
     pub datasets: BTreeMap<String, Arc<DatasetState>>,
-    pub document: Document,
 }
 
 /// The publisher's shared state.
@@ -181,7 +185,9 @@ impl App {
             memo: EtagMemo::new(config.cache_bytes / 16),
             files: FileCache::default(),
             openapi,
-            catalog: RwLock::new(Arc::new(render_catalog(&config.base_url, BTreeMap::new()))),
+            catalog: RwLock::new(Arc::new(Catalog {
+                datasets: BTreeMap::new(),
+            })),
             config,
             refreshing: Mutex::new(()),
             admin: RwLock::new(None),
@@ -277,7 +283,7 @@ impl App {
     }
 
     fn swap(&self, datasets: BTreeMap<String, Arc<DatasetState>>) {
-        let catalog = Arc::new(render_catalog(&self.config.base_url, datasets));
+        let catalog = Arc::new(Catalog { datasets });
         *self.catalog.write().unwrap_or_else(|e| e.into_inner()) = catalog;
     }
 }
@@ -388,7 +394,10 @@ fn build_state(base: &str, summary: DatasetSummary, versions: Vec<Version>) -> D
         dataset: &meta.id,
     };
     let modified = current.as_ref().map(|v| v.published_at);
+    let formats = formats(meta.profile.as_deref(), current.is_some());
     let mut entry = catalog_entry(&links, &meta, current.as_deref());
+    entry["formats"] = json!(formats);
+    let search = search_doc(&meta, current.as_deref(), formats);
     if let Some(profile) = &meta.profile {
         entry["links"]["profile"] = json!(format!("{base}/api/v1/profiles/{profile}"));
     }
@@ -437,10 +446,51 @@ fn build_state(base: &str, summary: DatasetSummary, versions: Vec<Version>) -> D
         detail: Document::new(&detail, modified),
         version_list: Document::new(&list, modified),
         entry,
+        search,
         meta,
         current,
         versions,
     }
+}
+
+/// The download formats of a dataset with a version: the rows as CSV,
+/// JSON and NDJSON, the Data Package, and the profile's standard file.
+fn formats(profile: Option<&str>, published: bool) -> Vec<String> {
+    if !published {
+        return Vec::new();
+    }
+    let standard = crate::derived::standard_file(profile).map(|(key, _)| key);
+    ["csv", "json", "ndjson", "datapackage"]
+        .into_iter()
+        .chain(standard)
+        .map(str::to_string)
+        .collect()
+}
+
+fn search_doc(meta: &DatasetMeta, current: Option<&Version>, format: Vec<String>) -> SearchDoc {
+    let mut doc = SearchDoc::new(Facets {
+        theme: meta.theme.clone(),
+        publisher: meta.publisher.clone(),
+        profile: meta.profile.clone(),
+        format,
+    });
+    doc.add(Part::Title, &meta.title);
+    doc.add(Part::Keywords, &meta.keywords.join(" "));
+    doc.add(
+        Part::Publisher,
+        meta.publisher.as_deref().unwrap_or_default(),
+    );
+    doc.add(Part::Description, &meta.description);
+    if let Some(version) = current {
+        let names: Vec<&str> = version
+            .schema
+            .fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        doc.add(Part::Fields, &names.join(" "));
+    }
+    doc
 }
 
 fn catalog_entry(links: &Links<'_>, meta: &DatasetMeta, current: Option<&Version>) -> Json {
@@ -448,6 +498,8 @@ fn catalog_entry(links: &Links<'_>, meta: &DatasetMeta, current: Option<&Version
         "id": meta.id,
         "title": meta.title,
         "description": meta.description,
+        "theme": meta.theme,
+        "keywords": meta.keywords,
         "publisher": meta.publisher,
         "license": meta.license,
         "profile": meta.profile,
@@ -460,17 +512,79 @@ fn catalog_entry(links: &Links<'_>, meta: &DatasetMeta, current: Option<&Version
     })
 }
 
-fn render_catalog(base: &str, datasets: BTreeMap<String, Arc<DatasetState>>) -> Catalog {
-    let modified = datasets
-        .values()
-        .filter_map(|d| d.current.as_ref().map(|v| v.published_at))
-        .max();
-    let json = json!({
-        "datasets": datasets.values().map(|d| d.entry.clone()).collect::<Vec<_>>(),
-        "links": { "self": format!("{base}/api/v1/datasets"), "openapi": format!("{base}/api/v1/openapi.json") },
-    });
-    Catalog {
-        document: Document::new(&json, modified),
-        datasets,
+impl Catalog {
+    /// The datasets that answer `params`, best first, one page of them,
+    /// with the facet counts of everything found.
+    pub fn search(&self, base: &str, params: &CatalogParams) -> Document {
+        let mut query = search::Query::new(&params.q);
+        query.filters.extend(params.filters.iter().cloned());
+        let states: Vec<&Arc<DatasetState>> = self.datasets.values().collect();
+        let found = search::search(
+            states.iter().map(|d| (&d.search, d.meta.title.as_str())),
+            &query,
+        );
+        let total = found.ranked.len();
+        let page: Vec<Json> = found
+            .ranked
+            .iter()
+            .skip(params.offset)
+            .take(params.limit)
+            .map(|&i| states[i].entry.clone())
+            .collect();
+        let facets: serde_json::Map<String, Json> = found
+            .facets
+            .into_iter()
+            .map(|(facet, counts)| {
+                let counts: Vec<Json> = counts
+                    .into_iter()
+                    .map(|(value, count)| json!({ "value": value, "count": count }))
+                    .collect();
+                (facet.to_string(), json!(counts))
+            })
+            .collect();
+        let url = |offset: usize| catalog_url(base, params, offset);
+        let next =
+            (params.offset + params.limit < total).then(|| url(params.offset + params.limit));
+        let json = json!({
+            "datasets": page,
+            "total": total,
+            "limit": params.limit,
+            "offset": params.offset,
+            "facets": facets,
+            "links": {
+                "self": url(params.offset),
+                "next": next,
+                "openapi": format!("{base}/api/v1/openapi.json"),
+            },
+        });
+        let modified = states
+            .iter()
+            .filter_map(|d| d.current.as_ref().map(|v| v.published_at))
+            .max();
+        Document::new(&json, modified)
+    }
+}
+
+/// The catalog search URL for `params` at `offset`, parameters in a fixed
+/// order (and defaults left out), so equal searches have equal URLs.
+fn catalog_url(base: &str, params: &CatalogParams, offset: usize) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if !params.q.is_empty() {
+        query.append_pair("q", &params.q);
+    }
+    for (facet, value) in &params.filters {
+        query.append_pair(facet, value);
+    }
+    if params.limit != super::params::CATALOG_DEFAULT_LIMIT {
+        query.append_pair("limit", &params.limit.to_string());
+    }
+    if offset > 0 {
+        query.append_pair("offset", &offset.to_string());
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        format!("{base}/api/v1/datasets")
+    } else {
+        format!("{base}/api/v1/datasets?{query}")
     }
 }

@@ -227,6 +227,9 @@ fn schemas() -> Value {
             "type": "object",
             "properties": {
                 "id": { "type": "string" }, "title": { "type": "string" }, "description": { "type": "string" },
+                "theme": { "type": "array", "items": { "type": "string" }, "description": "DCAT-AP data themes." },
+                "keywords": { "type": "array", "items": { "type": "string" } },
+                "formats": { "type": "array", "items": { "type": "string" }, "description": "The download formats of the current version." },
                 "publisher": { "type": ["string", "null"] }, "license": { "type": ["string", "null"] },
                 "profile": { "type": ["string", "null"] }, "schedule": { "type": ["string", "null"] },
                 "version": { "type": ["integer", "null"], "description": "The current version." },
@@ -241,7 +244,14 @@ fn schemas() -> Value {
             "description": "The profile's quality measures counted over every row of the version: how many rows say their source could not be read (`decisions_with_unread_vote`: council decisions published with `vote_type` or `result` `unknown`). Each measure is described in the profile (`qualityMeasures`).",
             "additionalProperties": { "type": "integer", "minimum": 0 }
         },
-        "Catalog": { "type": "object", "properties": { "datasets": { "type": "array", "items": reference("CatalogEntry") }, "links": reference("Links") } },
+        "Catalog": { "type": "object", "required": ["datasets", "total", "limit", "offset", "facets", "links"], "properties": {
+            "datasets": { "type": "array", "items": reference("CatalogEntry") },
+            "total": { "type": "integer", "minimum": 0, "description": "Datasets found, on every page." },
+            "limit": { "type": "integer" }, "offset": { "type": "integer" },
+            "facets": { "type": "object", "description": "Per facet (theme, publisher, profile, format), each value of the datasets found and how many have it, most frequent first.",
+                "additionalProperties": { "type": "array", "items": { "type": "object", "required": ["value", "count"], "properties": {
+                    "value": { "type": "string" }, "count": { "type": "integer", "minimum": 1 } } } } },
+            "links": { "type": "object", "properties": { "self": { "type": "string" }, "next": { "type": ["string", "null"] }, "openapi": { "type": "string" } } } } },
         "Field": { "type": "object", "properties": {
             "name": { "type": "string" },
             "type": { "type": "string", "enum": ["boolean", "integer", "decimal", "float", "text", "date", "datetime", "json"] },
@@ -383,10 +393,56 @@ pub fn document(base_url: &str) -> Value {
     add(
         "/api/v1/datasets",
         get(
-            "Catalog",
-            "Every dataset with its current version and links.",
-            vec![],
-            json_ok("The catalog.", reference("Catalog")),
+            "Catalog and search",
+            "Every dataset with its current version and links; with `q`, the datasets whose title, keywords, publisher, description or field names contain the words, best first. Words match in Bulgarian, in its Latin transliteration under the official system (`byudzhet` finds `бюджет`) and in English, case-insensitive, with plural and article endings ignored (`бюджети` finds `бюджет`). Facet filters narrow the answer; `facets` counts the values of everything found.",
+            vec![
+                param(
+                    "q",
+                    "query",
+                    "Words to search for; all must match.",
+                    json!({"type": "string"}),
+                ),
+                param(
+                    "theme",
+                    "query",
+                    "Only datasets with this DCAT-AP data theme (`ECON`, `GOVE`, ...).",
+                    json!({"type": "string"}),
+                ),
+                param(
+                    "publisher",
+                    "query",
+                    "Only datasets of this publisher, as named in the catalog.",
+                    json!({"type": "string"}),
+                ),
+                param(
+                    "profile",
+                    "query",
+                    "Only datasets following this profile.",
+                    json!({"type": "string"}),
+                ),
+                param(
+                    "format",
+                    "query",
+                    "Only datasets downloadable in this format (`csv`, `json`, `ndjson`, `datapackage`, `ocds`, `popolo`, `fiscal_data_package`).",
+                    json!({"type": "string"}),
+                ),
+                param(
+                    "limit",
+                    "query",
+                    "Datasets per page.",
+                    json!({"type": "integer", "minimum": 1, "maximum": super::params::CATALOG_MAX_LIMIT, "default": super::params::CATALOG_DEFAULT_LIMIT}),
+                ),
+                param(
+                    "offset",
+                    "query",
+                    "Datasets to skip.",
+                    json!({"type": "integer", "minimum": 0, "maximum": super::params::CATALOG_MAX_OFFSET, "default": 0}),
+                ),
+            ],
+            json_ok(
+                "The datasets found, one page of them.",
+                reference("Catalog"),
+            ),
         ),
     );
     add(

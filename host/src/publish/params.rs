@@ -163,6 +163,55 @@ fn parse_limit(text: &str) -> Result<usize, ApiError> {
     Ok(limit)
 }
 
+/// The largest page of the catalog search, and its default.
+pub const CATALOG_MAX_LIMIT: usize = 500;
+pub const CATALOG_DEFAULT_LIMIT: usize = 100;
+/// The largest offset into the catalog: far past any municipality's.
+pub const CATALOG_MAX_OFFSET: usize = 100_000;
+
+/// `GET /api/v1/datasets?q=&theme=&publisher=&profile=&format=&limit=&offset=`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogParams {
+    pub q: String,
+    /// Facet → the value asked for.
+    pub filters: Vec<(&'static str, String)>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// Parses a catalog search; unknown or repeated names and numbers out of
+/// range are errors.
+pub fn catalog_params(query: Option<&str>) -> Result<CatalogParams, ApiError> {
+    let mut names: Vec<&'static str> = vec!["q", "limit", "offset"];
+    names.extend_from_slice(crate::search::FACETS);
+    let mut out = CatalogParams {
+        q: String::new(),
+        filters: Vec::new(),
+        limit: CATALOG_DEFAULT_LIMIT,
+        offset: 0,
+    };
+    for (name, value) in simple_params(query, &names)? {
+        match name {
+            "q" => out.q = value,
+            "limit" => out.limit = bounded("limit", &value, 1, CATALOG_MAX_LIMIT)?,
+            "offset" => out.offset = bounded("offset", &value, 0, CATALOG_MAX_OFFSET)?,
+            facet => out.filters.push((facet, value)),
+        }
+    }
+    Ok(out)
+}
+
+fn bounded(name: &str, text: &str, min: usize, max: usize) -> Result<usize, ApiError> {
+    text.parse::<usize>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| {
+            bad(format!(
+                "{name} `{text}` is not a whole number between {min} and {max}"
+            ))
+        })
+}
+
 /// Parses the query string of an endpoint with a fixed set of parameters:
 /// unknown or repeated names are errors, so typos never pass silently.
 pub fn simple_params<'a>(

@@ -26,7 +26,7 @@ use super::http::{
     Encoding, RangeAsk, add_cors, add_preflight, compress, etag, http_date, if_range_holds,
     negotiate_encoding, not_modified, parse_range,
 };
-use super::params::{RawRowQuery, canonical, parse_version, simple_params};
+use super::params::{RawRowQuery, canonical, catalog_params, parse_version, simple_params};
 use crate::store::{Compression, Version};
 
 /// The longest URL accepted (path and query).
@@ -315,8 +315,9 @@ async fn dispatch<B>(app: &Arc<App>, request: &Request<B>) -> Result<Answer, Api
             ctx.document(document, SHORT).await
         }
         Route::Catalog => {
-            simple_params(ctx.query, &[])?;
-            ctx.document(&app.catalog().document, SHORT).await
+            let params = catalog_params(ctx.query)?;
+            let answer = app.catalog().search(&app.config.base_url, &params);
+            ctx.document(&answer, SHORT).await
         }
         Route::Dataset(id) => {
             simple_params(ctx.query, &[])?;

@@ -216,6 +216,8 @@ fn meta(id: &str) -> DatasetMeta {
         id: id.into(),
         title: format!("Title of {id}"),
         description: "Проекти с европейско финансиране".into(),
+        theme: Vec::new(),
+        keywords: Vec::new(),
         publisher: Some("Община Бургас".into()),
         license: Some("CC-BY-4.0".into()),
         profile: Some("project".into()),

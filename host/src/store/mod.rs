@@ -63,6 +63,13 @@ pub struct DatasetMeta {
     pub id: String,
     pub title: String,
     pub description: String,
+    /// DCAT-AP data themes (`ECON`, `GOVE`, …), for partner catalogs and
+    /// the catalog's theme filter.
+    #[serde(default)]
+    pub theme: Vec<String>,
+    /// Words a citizen might search for that the title does not say.
+    #[serde(default)]
+    pub keywords: Vec<String>,
     pub publisher: Option<String>,
     pub license: Option<String>,
     pub profile: Option<String>,

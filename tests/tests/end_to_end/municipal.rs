@@ -128,6 +128,8 @@ fn serve_on_a_fresh_install_publishes_every_dataset_with_its_standard_files() {
     let projects = get(&server.addr, "/api/v1/datasets/burgas-projects").json();
     assert_eq!(projects["quality"], serde_json::json!({}), "{projects}");
 
+    check_catalog_search(&server.addr);
+
     let ocds = get(
         &server.addr,
         "/api/v1/datasets/burgas-procurements/ocds/releases.json",
@@ -178,6 +180,74 @@ fn incremental_datasets_keep_their_rows_when_a_run_finds_nothing_new() {
 /// The standard files of a version are served like the downloads: brotli
 /// and gzip copies written in the background, each coding with its own
 /// ETag, and a `Range` answered from the uncompressed bytes.
+/// The ids a catalog search finds, best first, and its whole answer.
+fn search(addr: &str, query: &str) -> (Vec<String>, Value) {
+    let response = get(addr, &format!("/api/v1/datasets?{query}"));
+    assert_eq!(response.status, 200, "{query}: {}", response.text());
+    let answer = response.json();
+    let ids = answer["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect();
+    (ids, answer)
+}
+
+fn check_catalog_search(addr: &str) {
+    // Bulgarian with an ending, its Latin transliteration, English.
+    for q in [
+        "%D0%B1%D1%8E%D0%B4%D0%B6%D0%B5%D1%82%D0%B8",
+        "byudzhet",
+        "budget",
+    ] {
+        let (ids, _) = search(addr, &format!("q={q}"));
+        assert_eq!(
+            ids.first().map(String::as_str),
+            Some("burgas-budget"),
+            "{q}: {ids:?}"
+        );
+    }
+    // `Бургас` and `Burgas` find every dataset of the municipality.
+    let (cyrillic, answer) = search(addr, "q=%D0%91%D1%83%D1%80%D0%B3%D0%B0%D1%81");
+    assert_eq!(answer["total"], 4, "{answer}");
+    assert_eq!(cyrillic, search(addr, "q=Burgas").0);
+    let (ids, _) = search(addr, "q=reshenia");
+    assert_eq!(ids, ["burgas-council-decisions"]);
+    // Facets filter, and count what was found.
+    let (ids, answer) = search(addr, "theme=ECON");
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    let themes = &answer["facets"]["theme"];
+    assert_eq!(
+        themes[0],
+        serde_json::json!({"value": "ECON", "count": 3}),
+        "{answer}"
+    );
+    assert_eq!(
+        search(addr, "format=popolo").0,
+        ["burgas-council-decisions"]
+    );
+    assert_eq!(
+        search(addr, "profile=procurement&q=contracts").0,
+        ["burgas-procurements"]
+    );
+    let (ids, answer) = search(addr, "q=nothing+like+this");
+    assert!(ids.is_empty() && answer["total"] == 0, "{answer}");
+    // Pages.
+    let (first, answer) = search(addr, "limit=3");
+    assert_eq!(first.len(), 3);
+    let next = answer["links"]["next"]
+        .as_str()
+        .expect("a next page")
+        .to_string();
+    let rest = get(addr, &next[next.find("/api/").unwrap()..]).json();
+    assert_eq!(rest["offset"], 3, "{rest}");
+    assert_eq!(rest["datasets"].as_array().unwrap().len(), 1);
+    assert_eq!(rest["links"]["next"], Value::Null);
+    assert_eq!(get(addr, "/api/v1/datasets?limit=0").status, 400);
+    assert_eq!(get(addr, "/api/v1/datasets?colour=red").status, 400);
+}
+
 fn check_standard_files_compressed(addr: &str) {
     for path in [
         "/api/v1/datasets/burgas-procurements/versions/1/ocds.json",

@@ -39,6 +39,8 @@ fn open() -> (tempfile::TempDir, SqliteStore) {
             id: "contracts".to_string(),
             title: "Contracts".to_string(),
             description: String::new(),
+            theme: Vec::new(),
+            keywords: Vec::new(),
             publisher: None,
             license: None,
             profile: None,
