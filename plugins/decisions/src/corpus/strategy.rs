@@ -234,7 +234,9 @@ fn vote(adopting: bool) -> BoxedStrategy<Vote> {
         8 => sentence(false).prop_map(Form::Sentence),
         2 => (count(), count(), count()).prop_map(|(yes, no, abstain)| Form::Table { yes, no, abstain }),
         2 => names(),
-        2 => (count(), 0..if adopting { 4usize } else { 2 }).prop_map(|(yes, style)| {
+        // A unanimous vote has someone voting: `единодушно 0 „за“` is no
+        // council's sentence.
+        2 => (1..52u32, 0..if adopting { 4usize } else { 2 }).prop_map(|(yes, style)| {
             Form::Unanimous { yes: (style != 3).then_some(yes), style }
         }),
         1 => (sentence(true), 0..phrases::TYPOS.len())
