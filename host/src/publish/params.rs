@@ -716,6 +716,36 @@ mod tests {
     }
 
     #[test]
+    fn catalog_searches_take_words_facets_and_bounded_pages() {
+        let params = catalog_params(Some(
+            "q=%D0%B1%D1%8E%D0%B4%D0%B6%D0%B5%D1%82&theme=ECON&format=csv&limit=5&offset=10",
+        ))
+        .unwrap();
+        assert_eq!(params.q, "бюджет");
+        assert_eq!(
+            params.filters,
+            [("theme", "ECON".to_string()), ("format", "csv".to_string())]
+        );
+        assert_eq!((params.limit, params.offset), (5, 10));
+        let defaults = catalog_params(None).unwrap();
+        assert_eq!(
+            (defaults.limit, defaults.offset),
+            (CATALOG_DEFAULT_LIMIT, 0)
+        );
+        for bad in [
+            "limit=0",
+            "limit=501",
+            "offset=-1",
+            "offset=100001",
+            "limit=x",
+            "colour=red",
+            "q=a&q=b",
+        ] {
+            assert!(catalog_params(Some(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn simple_params_reject_unknown_and_repeated_names() {
         assert_eq!(
             simple_params(Some("from=1"), &["from", "to"]).unwrap(),
