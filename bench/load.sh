@@ -4,8 +4,10 @@
 # Generates a 200,000-row procurement-like dataset with the `rows` plugin,
 # serves it with `vitrina serve` pinned to core 0, and drives it with wrk
 # pinned to core 1 (32 connections, 15 s) for: a filtered page of 100 rows
-# as JSON, a row by key (random keys), a conditional request answered 304,
-# and the full CSV download. As ceilings measured in the same run: a hyper
+# as JSON, a row by key (random keys), a full-text search combined with a
+# filter (random words in Cyrillic and Latin, random thresholds, so no two
+# requests share a cached answer), a conditional request answered 304, and
+# the full CSV download. As ceilings measured in the same run: a hyper
 # server answering a fixed body of the page's size, and nginx serving the
 # same CSV file. Needs wrk and nginx (apt-get install wrk nginx-light).
 #
@@ -79,6 +81,23 @@ request = function()
 end
 LUA
 
+# Districts and kinds of work of the generated titles, in both scripts,
+# each combined with a random value threshold.
+python3 - "$rows" > "$work/search.lua" <<'PY'
+import sys
+from urllib.parse import quote
+words = ["Изгрев", "Лазур", "sarafovo", "Ветрен", "училище", "veloaleya", "Зорница",
+         "osvetlenie", "читалище", "Крайморие", "parkove zeleni", "ремонт тротоари",
+         "Банево детска", "izgrev uchilishte", "горива"]
+print("math.randomseed(7)")
+print("local words = {" + ", ".join('"%s"' % quote(w) for w in words) + "}")
+print("request = function()")
+print("  local q = words[math.random(#words)]")
+print("  local gte = 1198450 + math.random(0, %d)" % (int(sys.argv[1]) // 100))
+print('  return wrk.format(nil, "/api/v1/datasets/bulk/rows?q=" .. q .. "&value__gte=" .. gte .. "&limit=20")')
+print("end")
+PY
+
 run() { # name, wrk args...
     local name="$1"; shift
     taskset -c 1 wrk -t1 -d"${secs}s" --latency "$@" > "$work/$name.txt"
@@ -95,6 +114,7 @@ echo "== results (server on core 0, wrk on core 1, ${secs}s each)"
 run fixed_body_ceiling -c32 "http://127.0.0.1:$fixed_port/"
 run filtered_page -c32 "$page"
 run row_by_key -c32 -s "$work/keys.lua" "http://127.0.0.1:$port"
+run full_text_search -c32 -s "$work/search.lua" "http://127.0.0.1:$port"
 run not_modified_304 -c32 -H "If-None-Match: $etag" "$page"
 run csv_download -c4 "$base/versions/1/data.csv"
 [ -f "$work/nginx/nginx.conf" ] && run nginx_csv_ceiling -c4 "http://127.0.0.1:$nginx_port/data.csv"
@@ -103,6 +123,7 @@ ratio() { awk -v a="$(cat "$work/$1.rps")" -v b="$(cat "$work/$2.rps")" 'BEGIN {
 echo "== ratios"
 echo "filtered page / fixed body:   $(ratio filtered_page fixed_body_ceiling)"
 echo "row by key / fixed body:      $(ratio row_by_key fixed_body_ceiling)"
+echo "full-text search / fixed body: $(ratio full_text_search fixed_body_ceiling)"
 echo "304 / fixed body:             $(ratio not_modified_304 fixed_body_ceiling)"
 [ -f "$work/nginx_csv_ceiling.rps" ] && echo "CSV download / nginx:         $(ratio csv_download nginx_csv_ceiling) (requests of the same file, so the byte rate ratio)"
 echo "CSV size: $(stat -c %s "$csv") bytes"

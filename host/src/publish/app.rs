@@ -23,6 +23,7 @@ use super::cache::{EtagMemo, ResponseCache};
 use super::files::FileCache;
 use super::http::etag;
 use super::params::CatalogParams;
+use super::routes::Pages;
 use crate::search::{self, Facets, Part, SearchDoc};
 use crate::store::{DatasetMeta, DatasetSummary, Store, StoreError, Version};
 
@@ -107,7 +108,7 @@ pub struct DatasetState {
     /// `GET /datasets/{id}/versions`.
     pub version_list: Document,
     /// The dataset's entry in the catalog.
-    entry: Json,
+    pub entry: Json,
     /// Its words and facets, for catalog search.
     search: SearchDoc,
 }
@@ -145,6 +146,8 @@ pub struct App {
     refreshing: Mutex<()>,
     /// The admin API, once the daemon has set it up.
     admin: RwLock<Option<Arc<Admin>>>,
+    /// The pages beside the API, once set.
+    pages: RwLock<Option<Arc<dyn Pages>>>,
     /// The datasets listed; `None` lists every dataset the store has. A
     /// dataset removed from the configuration keeps its versions in the
     /// store but leaves the catalog.
@@ -191,6 +194,7 @@ impl App {
             config,
             refreshing: Mutex::new(()),
             admin: RwLock::new(None),
+            pages: RwLock::new(None),
             listed: RwLock::new(None),
         }
     }
@@ -198,6 +202,16 @@ impl App {
     /// Turns the admin API on.
     pub fn set_admin(&self, admin: Arc<Admin>) {
         *self.admin.write().unwrap_or_else(|e| e.into_inner()) = Some(admin);
+    }
+
+    /// Serves `pages` beside the API.
+    pub fn set_pages(&self, pages: Arc<dyn Pages>) {
+        *self.pages.write().unwrap_or_else(|e| e.into_inner()) = Some(pages);
+    }
+
+    /// The pages beside the API, if set.
+    pub fn pages(&self) -> Option<Arc<dyn Pages>> {
+        self.pages.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// The admin API, if on.
@@ -370,6 +384,7 @@ pub fn version_json(base: &str, v: &Version, full: bool) -> Json {
         "run_id": v.run_id,
         "schema_changes": v.schema_changes,
         "quality": v.quality,
+        "row_changes": v.row_changes,
         "links": links.of_version(v),
     });
     if full {
@@ -516,21 +531,9 @@ impl Catalog {
     /// The datasets that answer `params`, best first, one page of them,
     /// with the facet counts of everything found.
     pub fn search(&self, base: &str, params: &CatalogParams) -> Document {
-        let mut query = search::Query::new(&params.q);
-        query.filters.extend(params.filters.iter().cloned());
-        let states: Vec<&Arc<DatasetState>> = self.datasets.values().collect();
-        let found = search::search(
-            states.iter().map(|d| (&d.search, d.meta.title.as_str())),
-            &query,
-        );
-        let total = found.ranked.len();
-        let page: Vec<Json> = found
-            .ranked
-            .iter()
-            .skip(params.offset)
-            .take(params.limit)
-            .map(|&i| states[i].entry.clone())
-            .collect();
+        let found = self.find(params);
+        let total = found.total;
+        let page: Vec<Json> = found.datasets.iter().map(|d| d.entry.clone()).collect();
         let facets: serde_json::Map<String, Json> = found
             .facets
             .into_iter()
@@ -557,12 +560,48 @@ impl Catalog {
                 "openapi": format!("{base}/api/v1/openapi.json"),
             },
         });
-        let modified = states
-            .iter()
-            .filter_map(|d| d.current.as_ref().map(|v| v.published_at))
-            .max();
-        Document::new(&json, modified)
+        Document::new(&json, self.last_modified())
     }
+
+    /// The page of datasets that answer `params`, best first, with the
+    /// number found and the facet counts of everything found.
+    pub fn find(&self, params: &CatalogParams) -> Found<'_> {
+        let mut query = search::Query::new(&params.q);
+        query.filters.extend(params.filters.iter().cloned());
+        let states: Vec<&Arc<DatasetState>> = self.datasets.values().collect();
+        let found = search::search(
+            states.iter().map(|d| (&d.search, d.meta.title.as_str())),
+            &query,
+        );
+        Found {
+            total: found.ranked.len(),
+            datasets: found
+                .ranked
+                .iter()
+                .skip(params.offset)
+                .take(params.limit)
+                .map(|&i| states[i])
+                .collect(),
+            facets: found.facets,
+        }
+    }
+
+    /// When the newest version of any dataset was published.
+    pub fn last_modified(&self) -> Option<DateTime<Utc>> {
+        self.datasets
+            .values()
+            .filter_map(|d| d.current.as_ref().map(|v| v.published_at))
+            .max()
+    }
+}
+
+/// One page of a catalog search.
+pub struct Found<'a> {
+    pub datasets: Vec<&'a Arc<DatasetState>>,
+    /// How many datasets answer, on every page.
+    pub total: usize,
+    /// Facet → (value, datasets found with it), most frequent first.
+    pub facets: BTreeMap<&'static str, Vec<(String, usize)>>,
 }
 
 /// The catalog search URL for `params` at `offset`, parameters in a fixed

@@ -115,12 +115,18 @@ fn rows_parameters() -> Vec<Value> {
                 "type": "object",
                 "propertyNames": {
                     "pattern": format!("^{FIELD}(__(eq|ne|gt|gte|lt|lte|in|contains|isnull))?$"),
-                    "not": { "enum": ["sort", "fields", "limit", "cursor", "as_of"] }
+                    "not": { "enum": ["q", "sort", "fields", "limit", "cursor", "as_of"] }
                 },
                 "additionalProperties": { "type": "string" }
             },
             "description": "Filter: `?field=value` (equals) or `?field__op=value` with op one of `eq`, `ne`, `gt`, `gte`, `lt`, `lte`, `in` (comma-separated values), `contains` (text, case-insensitive), `isnull` (`true`/`false`). Values are read with the field's type (numbers, dates `YYYY-MM-DD`, date-times RFC 3339, `true`/`false`). An unknown field or a bad value is a 400 listing the valid fields. A field named like a reserved parameter is filtered with `__eq`.",
         }),
+        param(
+            "q",
+            "query",
+            "Full-text search over the text fields: every word must begin a word of the row, case-insensitive, in Cyrillic or in its Latin transliteration (`zelen burgas` finds `Зелен Бургас`), with common Bulgarian and English endings ignored. Combines with filters, sort, cursor and `as_of`. At most 500 characters; text without letters or digits matches no row.",
+            json!({"type": "string", "maxLength": 500}),
+        ),
         param(
             "sort",
             "query",
@@ -273,6 +279,12 @@ fn schemas() -> Value {
             "run_id": { "type": "string" },
             "schema_changes": { "type": "array", "items": { "type": "object" } },
             "quality": reference("Quality"),
+            "row_changes": { "type": "object", "required": ["added", "removed", "changed"],
+                "description": "Rows this version added, removed and changed against the one before (version 1 adds every row).",
+                "properties": {
+                    "added": { "type": "integer", "minimum": 0 },
+                    "removed": { "type": "integer", "minimum": 0 },
+                    "changed": { "type": "integer", "minimum": 0 } } },
             "schema": reference("Schema"),
             "links": reference("Links") } },
         "Versions": { "type": "object", "properties": { "dataset": { "type": "string" }, "versions": { "type": "array", "items": reference("Version") } } },

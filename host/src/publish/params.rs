@@ -30,13 +30,18 @@ const MAX_IN_VALUES: usize = 1000;
 const MAX_FILTERS: usize = 64;
 
 /// Reserved parameter names of the rows endpoint.
-const RESERVED: [&str; 5] = ["sort", "fields", "limit", "cursor", "as_of"];
+const RESERVED: [&str; 6] = ["q", "sort", "fields", "limit", "cursor", "as_of"];
+
+/// The longest full-text search, in characters.
+const MAX_TEXT_CHARS: usize = 500;
 
 /// A rows query string split into its parts, not yet checked against a schema.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RawRowQuery {
     /// `(name as given, value)`: `amount__gte`, `1000`.
     pub filters: Vec<(String, String)>,
+    /// Full-text search words.
+    pub q: Option<String>,
     pub sort: Option<String>,
     pub fields: Option<String>,
     pub limit: Option<String>,
@@ -50,6 +55,7 @@ impl RawRowQuery {
         let mut raw = RawRowQuery::default();
         for (name, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
             let slot = match name.as_ref() {
+                "q" => &mut raw.q,
                 "sort" => &mut raw.sort,
                 "fields" => &mut raw.fields,
                 "limit" => &mut raw.limit,
@@ -103,6 +109,7 @@ impl RawRowQuery {
         Ok(RowQuery {
             version,
             filters,
+            text: self.q.as_deref().map(search_text).transpose()?,
             sort: self
                 .sort
                 .as_deref()
@@ -123,6 +130,17 @@ impl RawRowQuery {
             after,
         })
     }
+}
+
+/// Checks a full-text search's length; text without words is allowed,
+/// and matches nothing.
+fn search_text(text: &str) -> Result<String, ApiError> {
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(bad(format!(
+            "`q` is longer than {MAX_TEXT_CHARS} characters; search for fewer words"
+        )));
+    }
+    Ok(text.to_string())
 }
 
 /// The largest version number there can be: the store keeps versions as
@@ -486,6 +504,9 @@ pub fn canonical(query: &RowQuery, with_cursor: bool) -> String {
         .collect();
     filters.sort();
     let mut out = form_urlencoded::Serializer::new(String::new());
+    if let Some(text) = &query.text {
+        out.append_pair("q", text);
+    }
     for (name, value) in &filters {
         out.append_pair(name, value);
     }

@@ -49,7 +49,7 @@ pub struct Answer {
 }
 
 impl Answer {
-    fn new(status: StatusCode, body: Bytes) -> Self {
+    pub fn new(status: StatusCode, body: Bytes) -> Self {
         Self {
             status,
             headers: HeaderMap::new(),
@@ -57,7 +57,7 @@ impl Answer {
         }
     }
 
-    fn with(mut self, name: HeaderName, value: &str) -> Self {
+    pub fn with(mut self, name: HeaderName, value: &str) -> Self {
         put(&mut self.headers, name, value);
         self
     }
@@ -141,7 +141,7 @@ pub async fn handle_on<B>(
         }
     };
     crate::metrics::http_request(
-        route_label(request.uri().path()),
+        route_label(&app, request.uri().path()),
         answer.status.as_u16(),
         started.elapsed(),
     );
@@ -281,6 +281,19 @@ async fn dispatch<B>(app: &Arc<App>, request: &Request<B>) -> Result<Answer, Api
         return Err(ApiError::uri_too_long(MAX_URL));
     }
     let path = request.uri().path();
+    if !path.starts_with("/api/")
+        && method != Method::OPTIONS
+        && let Some(pages) = app.pages()
+    {
+        let page = PageRequest {
+            path,
+            query: request.uri().query(),
+            headers: request.headers(),
+        };
+        if let Some(answer) = pages.answer(app, page).await {
+            return Ok(answer);
+        }
+    }
     let route = route(path).ok_or_else(|| {
         ApiError::not_found(format!(
             "there is nothing at `{path}`; see /api/v1/openapi.json"
@@ -347,9 +360,12 @@ fn metrics() -> Answer {
 
 /// The route pattern a path matches, as a metrics label: patterns, never
 /// raw paths, so the number of series stays bounded.
-fn route_label(path: &str) -> &'static str {
+fn route_label(app: &App, path: &str) -> &'static str {
     match route(path) {
-        None => "other",
+        None => app
+            .pages()
+            .and_then(|pages| pages.route_label(path))
+            .unwrap_or("other"),
         Some(Route::Health) => "/healthz",
         Some(Route::Metrics) => "/metrics",
         Some(Route::OpenApi) => "/api/v1/openapi.json",
@@ -378,12 +394,49 @@ fn health(app: &App) -> Answer {
 }
 
 /// What a cacheable answer is known by before it is rendered.
-struct Spec {
+pub struct Spec {
     /// The identity representation's ETag.
-    etag: String,
-    last_modified: Option<DateTime<Utc>>,
-    cache_control: &'static str,
-    vary: &'static str,
+    pub etag: String,
+    pub last_modified: Option<DateTime<Utc>>,
+    pub cache_control: &'static str,
+    pub vary: &'static str,
+}
+
+/// A request for a page beside the API.
+pub struct PageRequest<'a> {
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+}
+
+/// Pages served beside the JSON API by the same server (the web catalog
+/// and its feeds): everything outside `/api/` that they claim. They are
+/// a room of their own that depends on this one; the server is handed
+/// them at start-up ([`App::set_pages`]).
+#[async_trait::async_trait]
+pub trait Pages: Send + Sync {
+    /// The answer to `request`, or `None` when no page lives at its path.
+    async fn answer(&self, app: &Arc<App>, request: PageRequest<'_>) -> Option<Answer>;
+
+    /// The route pattern of `path`, as a metrics label.
+    fn route_label(&self, path: &str) -> Option<&'static str>;
+}
+
+/// An answer through the API's own path: 304 when the client has it,
+/// else the response cache, else `render` on a blocking thread, then
+/// compressed as the client accepts. For pages, which share the cache.
+pub async fn conditional(
+    app: &Arc<App>,
+    headers: &HeaderMap,
+    spec: Spec,
+    render: impl FnOnce() -> Result<Rendered, ApiError> + Send + 'static,
+) -> Result<Answer, ApiError> {
+    let ctx = Ctx {
+        app,
+        headers,
+        query: None,
+    };
+    ctx.rendered(spec, render).await
 }
 
 impl Spec {

@@ -98,6 +98,15 @@ impl Store for CountingStore {
         self.inner.row_by_key(dataset, version, key)
     }
 
+    fn row_history(
+        &self,
+        dataset: &str,
+        key: &[String],
+    ) -> Result<Vec<crate::store::RowState>, StoreError> {
+        self.called("row_history");
+        self.inner.row_history(dataset, key)
+    }
+
     fn changes(&self, dataset: &str, from: u64, to: u64) -> Result<Changes, StoreError> {
         self.called("changes");
         self.inner.changes(dataset, from, to)

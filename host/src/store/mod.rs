@@ -116,6 +116,17 @@ pub struct Version {
     /// (`decisions_with_unread_vote`): how much of the data says its source
     /// could not be read.
     pub quality: BTreeMap<String, u64>,
+    /// How many rows this version added, removed and changed against the
+    /// one before (every row is added in version 1).
+    pub row_changes: RowChanges,
+}
+
+/// Counts of the rows a version added, removed and changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct RowChanges {
+    pub added: u64,
+    pub removed: u64,
+    pub changed: u64,
 }
 
 /// A dataset with its current version, for the catalog.
@@ -226,6 +237,17 @@ pub struct RowPage {
     pub rows: Vec<Row>,
     /// Where the next page starts, when there is one.
     pub next: Option<Cursor>,
+}
+
+/// One state of a row: its values from version `from` until (not
+/// including) version `until`, or still current.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowState {
+    pub from: u64,
+    pub until: Option<u64>,
+    /// The schema of version `from`, which `row` follows.
+    pub schema: StreamSchema,
+    pub row: Row,
 }
 
 /// One row that differs between two versions.
@@ -347,6 +369,10 @@ pub trait Store: Send + Sync {
 
     /// What changed between two versions.
     fn changes(&self, dataset: &str, from: u64, to: u64) -> Result<Changes, StoreError>;
+
+    /// Every state the row with `key` has had, oldest first; empty when
+    /// no version ever had it.
+    fn row_history(&self, dataset: &str, key: &[String]) -> Result<Vec<RowState>, StoreError>;
 
     /// Records a run that published nothing (failed); publishing records
     /// its own run in the same transaction.

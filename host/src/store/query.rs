@@ -24,6 +24,9 @@ pub struct RowQuery {
     /// The version to read (the current one unless `as_of` or a cursor says otherwise).
     pub version: u64,
     pub filters: Vec<Filter>,
+    /// Words every returned row's text fields must contain (each as the
+    /// start of a word, folded as the catalog search folds them).
+    pub text: Option<String>,
     /// Sort order; the primary key always breaks ties, so the order is total.
     pub sort: Vec<SortKey>,
     /// The fields to return; all when `None`.

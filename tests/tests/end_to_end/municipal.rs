@@ -129,6 +129,7 @@ fn serve_on_a_fresh_install_publishes_every_dataset_with_its_standard_files() {
     assert_eq!(projects["quality"], serde_json::json!({}), "{projects}");
 
     check_catalog_search(&server.addr);
+    check_row_search(&server.addr);
 
     let ocds = get(
         &server.addr,
@@ -246,6 +247,50 @@ fn check_catalog_search(addr: &str) {
     assert_eq!(rest["links"]["next"], Value::Null);
     assert_eq!(get(addr, "/api/v1/datasets?limit=0").status, 400);
     assert_eq!(get(addr, "/api/v1/datasets?colour=red").status, 400);
+}
+
+/// Full-text search inside a dataset finds the council's decision about
+/// the `Зелен градски транспорт` project by its words, in either script,
+/// and combines with filters and paging.
+fn check_row_search(addr: &str) {
+    let base = "/api/v1/datasets/burgas-council-decisions/rows";
+    let expected_ids: Vec<String> = expected("burgas-council-decisions")
+        .iter()
+        .filter(|d| {
+            d.as_object().unwrap().values().any(|v| {
+                v.as_str()
+                    .is_some_and(|s| s.contains("Зелен градски транспорт"))
+            })
+        })
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!expected_ids.is_empty());
+    let ids = |query: &str| -> Vec<String> {
+        let response = get(addr, &format!("{base}?{query}&fields=id&limit=1000"));
+        assert_eq!(response.status, 200, "{query}: {}", response.text());
+        response.json()["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // `Зелен транспорт`, and the same in Latin letters.
+    let cyrillic = ids(
+        "q=%D0%97%D0%B5%D0%BB%D0%B5%D0%BD%20%D1%82%D1%80%D0%B0%D0%BD%D1%81%D0%BF%D0%BE%D1%80%D1%82",
+    );
+    let mut sorted = cyrillic.clone();
+    sorted.sort();
+    let mut wanted = expected_ids.clone();
+    wanted.sort();
+    assert_eq!(sorted, wanted);
+    assert_eq!(ids("q=zelen+transport"), cyrillic);
+    // Combined with a filter that excludes them all.
+    assert!(ids("q=zelen+transport&result=withdrawn&result__ne=adopted").is_empty());
+    // Words nobody wrote find nothing; an over-long search is refused.
+    assert!(ids("q=xyzzyplugh").is_empty());
+    let long = "a".repeat(501);
+    assert_eq!(get(addr, &format!("{base}?q={long}")).status, 400);
 }
 
 fn check_standard_files_compressed(addr: &str) {

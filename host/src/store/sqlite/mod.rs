@@ -8,6 +8,7 @@
 //! the old version while a publish writes the new one.
 
 mod codec;
+mod fulltext;
 mod read;
 mod staging;
 
@@ -20,13 +21,21 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::exports;
 use super::{
     Changes, Compression, DatasetMeta, DatasetSummary, ExportFormat, Pause, RowPage, RowQuery,
-    RunRecord, Staging, Store, StoreError, Version,
+    RowState, RunRecord, Staging, Store, StoreError, Version,
 };
 use crate::schema::{Row, StreamSchema};
 
+/// One schema migration: SQL, or code where the change depends on what
+/// each dataset holds.
+enum Migration {
+    Sql(&'static str),
+    Code(fn(&Connection) -> Result<(), StoreError>),
+}
+
 /// Schema migrations, applied in order; `PRAGMA user_version` counts them.
-const MIGRATIONS: &[&str] = &[
-    r#"
+const MIGRATIONS: &[Migration] = &[
+    Migration::Sql(
+        r#"
     CREATE TABLE datasets (
         id TEXT PRIMARY KEY,
         meta TEXT NOT NULL,
@@ -63,16 +72,20 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX runs_by_dataset ON runs (dataset, started_at);
 "#,
-    r#"
+    ),
+    Migration::Sql(
+        r#"
     CREATE TABLE pauses (
         dataset TEXT PRIMARY KEY,
         paused_by TEXT NOT NULL,
         paused_at TEXT NOT NULL
     );
 "#,
+    ),
     // What listing runs and judging freshness need, as columns: reports
     // are read only when one run is asked for.
-    r#"
+    Migration::Sql(
+        r#"
     ALTER TABLE runs ADD COLUMN trigger TEXT;
     ALTER TABLE runs ADD COLUMN duration_ms INTEGER;
     ALTER TABLE runs ADD COLUMN failure_kind TEXT;
@@ -85,10 +98,22 @@ const MIGRATIONS: &[&str] = &[
     WHERE json_valid(report);
     CREATE INDEX runs_by_dataset_outcome ON runs (dataset, outcome, started_at);
 "#,
+    ),
     // The profile's quality measures of each version, as a JSON object.
-    r#"
+    Migration::Sql(
+        r#"
     ALTER TABLE versions ADD COLUMN quality TEXT NOT NULL DEFAULT '{}';
 "#,
+    ),
+    // How many rows each version added, removed and changed.
+    Migration::Sql(
+        r#"
+    ALTER TABLE versions ADD COLUMN row_changes TEXT NOT NULL DEFAULT '{"added":0,"removed":0,"changed":0}';
+"#,
+    ),
+    // Every rows table gets a stable `rid` and a full-text index of the
+    // rows it holds; every version its counts of changed rows.
+    Migration::Code(index_stored_rows),
 ];
 
 /// How many idle reader connections are kept.
@@ -154,6 +179,7 @@ impl SqliteStore {
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
         )?;
         read::register_functions(&conn)?;
+        fulltext::register_functions(&conn)?;
         Ok(conn)
     }
 
@@ -247,12 +273,61 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             MIGRATIONS.len()
         )));
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+    for (i, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
         let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
+        match migration {
+            Migration::Sql(sql) => tx.execute_batch(sql)?,
+            Migration::Code(step) => step(&tx)?,
+        }
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
     }
+    Ok(())
+}
+
+/// Brings every dataset's rows table up to date and indexes its text: the
+/// text fields of every version's schema, since old rows keep old fields.
+fn index_stored_rows(conn: &Connection) -> Result<(), StoreError> {
+    let datasets: Vec<String> = {
+        let mut stmt = conn.prepare("SELECT DISTINCT dataset FROM versions")?;
+        stmt.query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    for dataset in datasets {
+        let mut text_fields: Vec<String> = Vec::new();
+        for version in read::versions(conn, &dataset)? {
+            for field in fulltext::text_fields(&version.schema) {
+                if !text_fields.iter().any(|f| f == field) {
+                    text_fields.push(field.to_string());
+                }
+            }
+        }
+        staging::create_rows_table(conn, &dataset)?;
+        let table = codec::rows_table(&dataset);
+        let fields: Vec<&str> = text_fields.iter().map(String::as_str).collect();
+        fulltext::ensure_index(conn, &dataset, &fields, &table)?;
+        count_row_changes(conn, &dataset, &table)?;
+    }
+    Ok(())
+}
+
+/// Counts each version's added, removed and changed rows from the rows'
+/// validity ranges (new versions count them as they publish).
+fn count_row_changes(conn: &Connection, dataset: &str, table: &str) -> Result<(), StoreError> {
+    conn.execute(
+        &format!(
+            "UPDATE versions SET row_changes = (
+                 SELECT json_object(
+                     'added', inserted - changed, 'removed', closed - changed, 'changed', changed)
+                 FROM (SELECT
+                     (SELECT count(*) FROM {table} WHERE valid_from = versions.number) AS inserted,
+                     (SELECT count(*) FROM {table} WHERE valid_to = versions.number) AS closed,
+                     (SELECT count(*) FROM {table} a JOIN {table} b ON b.row_key = a.row_key
+                      WHERE a.valid_to = versions.number AND b.valid_from = versions.number) AS changed))
+             WHERE dataset = ?1"
+        ),
+        [dataset],
+    )?;
     Ok(())
 }
 
@@ -350,6 +425,10 @@ impl Store for SqliteStore {
         self.with_reader(|conn| {
             read::row_by_key(conn, &*self.cached_version(conn, dataset, version)?, key)
         })
+    }
+
+    fn row_history(&self, dataset: &str, key: &[String]) -> Result<Vec<RowState>, StoreError> {
+        self.with_reader(|conn| read::row_history(conn, &read::versions(conn, dataset)?, key))
     }
 
     fn changes(&self, dataset: &str, from: u64, to: u64) -> Result<Changes, StoreError> {

@@ -11,10 +11,11 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
 use super::codec::{self, column, rows_table, sort_expr};
+use super::fulltext;
 use super::staging::select_columns;
 use crate::schema::{FieldType, Row, StreamSchema, Value};
 use crate::store::{
-    ChangedRow, Changes, Cursor, Filter, FilterOp, RowPage, RowQuery, RunRecord, SortKey,
+    ChangedRow, Changes, Cursor, Filter, FilterOp, RowPage, RowQuery, RowState, RunRecord, SortKey,
     StoreError, Version,
 };
 
@@ -35,13 +36,14 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     )
 }
 
-const VERSION_COLUMNS: &str = "dataset, number, published_at, plugin, plugin_version, contract, content_hash, row_count, schema, schema_changes, run_id, quality";
+const VERSION_COLUMNS: &str = "dataset, number, published_at, plugin, plugin_version, contract, content_hash, row_count, schema, schema_changes, run_id, quality, row_changes";
 
 fn version_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Version, StoreError>> {
     let published_at: String = r.get(2)?;
     let schema: String = r.get(8)?;
     let changes: String = r.get(9)?;
     let quality: String = r.get(11)?;
+    let row_changes: String = r.get(12)?;
     let corrupt = |e: String| StoreError::Corrupt(e);
     Ok((|| {
         Ok(Version {
@@ -59,6 +61,7 @@ fn version_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Version, S
             schema_changes: serde_json::from_str(&changes).map_err(|e| corrupt(e.to_string()))?,
             run_id: r.get(10)?,
             quality: serde_json::from_str(&quality).map_err(|e| corrupt(e.to_string()))?,
+            row_changes: serde_json::from_str(&row_changes).map_err(|e| corrupt(e.to_string()))?,
         })
     })())
 }
@@ -149,6 +152,9 @@ pub fn rows(conn: &Connection, version: &Version, query: &RowQuery) -> Result<Ro
         sql.push_str(" AND ");
         sql.push_str(&filter_sql(schema, filter, &mut params)?);
     }
+    if let Some(text) = &query.text {
+        sql.push_str(&text_sql(dataset, text, &mut params));
+    }
     if let Some(cursor) = &query.after {
         sql.push_str(" AND ");
         sql.push_str(&keyset_sql(&sort, cursor, &mut params)?);
@@ -191,6 +197,20 @@ pub fn rows(conn: &Connection, version: &Version, query: &RowQuery) -> Result<Ro
         rows,
         next,
     })
+}
+
+/// The condition that rows contain the words of `text`: a lookup in the
+/// full-text index. Text without words matches nothing.
+fn text_sql(dataset: &str, text: &str, params: &mut Vec<rusqlite::types::Value>) -> String {
+    let Some(expression) = fulltext::match_expression(text) else {
+        return " AND 0".to_string();
+    };
+    params.push(rusqlite::types::Value::Text(expression));
+    let index = fulltext::index_table(dataset);
+    format!(
+        " AND rid IN (SELECT rowid FROM {index} WHERE {index} MATCH ?{})",
+        params.len()
+    )
 }
 
 /// The type a sort expression's value comes back as (decimals are cast to REAL).
@@ -426,6 +446,53 @@ pub fn row_by_key(
     rows.next()?
         .map(|r| decode_row(r, &version.schema, 0))
         .transpose()
+}
+
+/// Every state a row has had: the versions it was valid in, oldest
+/// first, each read with the schema of the version that wrote it.
+/// `versions` are the dataset's versions, oldest first.
+pub fn row_history(
+    conn: &Connection,
+    versions: &[Version],
+    key: &[String],
+) -> Result<Vec<RowState>, StoreError> {
+    let Some(latest) = versions.last() else {
+        return Ok(Vec::new());
+    };
+    let table = rows_table(&latest.dataset);
+    let spans: Vec<(i64, i64, Option<i64>)> = {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT rid, valid_from, valid_to FROM {table} WHERE row_key = ?1 ORDER BY valid_from"
+        ))?;
+        stmt.query_map([codec::key_text(key.iter().cloned())], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?
+    };
+    let mut states = Vec::with_capacity(spans.len());
+    for (rid, from, to) in spans {
+        let Some(written) = versions.iter().find(|v| v.number == from as u64) else {
+            return Err(StoreError::Corrupt(format!(
+                "a row of `{}` is valid from version {from}, which is not recorded",
+                latest.dataset
+            )));
+        };
+        let row = conn.query_row(
+            &format!(
+                "SELECT {} FROM {table} WHERE rid = ?1",
+                select_columns(&written.schema)
+            ),
+            [rid],
+            |r| Ok(decode_row(r, &written.schema, 0)),
+        )??;
+        states.push(RowState {
+            from: from as u64,
+            until: to.map(|t| t as u64),
+            schema: written.schema.clone(),
+            row,
+        });
+    }
+    Ok(states)
 }
 
 /// Rows keyed by row key, in key order.

@@ -18,11 +18,11 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, param
 use sha2::{Digest, Sha256};
 
 use super::codec::{self, column, rows_table};
-use super::read;
+use super::{fulltext, read};
 use crate::schema::{QualityMeasure, Row, StreamSchema};
 use crate::store::{
-    DerivedFile, PublishOutcome, PublishRequest, RunRecord, SchemaChange, Staging, StoreError,
-    Version, VersionFacts, exports,
+    DerivedFile, PublishOutcome, PublishRequest, RowChanges, RunRecord, SchemaChange, Staging,
+    StoreError, Version, VersionFacts, exports,
 };
 
 pub struct SqliteStaging {
@@ -152,21 +152,16 @@ impl SqliteStaging {
         Ok(())
     }
 
-    fn ensure_columns(&self) -> Result<(), StoreError> {
+    /// Creates or updates the rows table and its full-text index for this
+    /// run's schema, in one transaction.
+    fn ensure_columns(&mut self) -> Result<(), StoreError> {
         let table = rows_table(&self.dataset);
-        self.conn.execute_batch(&format!(
-            "CREATE TABLE IF NOT EXISTS {table} (
-                 row_key TEXT NOT NULL,
-                 row_hash BLOB NOT NULL,
-                 valid_from INTEGER NOT NULL,
-                 valid_to INTEGER,
-                 PRIMARY KEY (row_key, valid_from)
-             );
-             CREATE INDEX IF NOT EXISTS \"rows:{ds}:current\" ON {table} (row_key) WHERE valid_to IS NULL;",
-            ds = self.dataset
-        ))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        create_rows_table(&tx, &self.dataset)?;
         let existing: Vec<String> = {
-            let mut stmt = self.conn.prepare(&format!(
+            let mut stmt = tx.prepare(&format!(
                 "SELECT name FROM pragma_table_info('rows:{}')",
                 self.dataset
             ))?;
@@ -175,12 +170,19 @@ impl SqliteStaging {
         };
         for field in &self.schema.fields {
             if !existing.iter().any(|c| c == &format!("f_{}", field.name)) {
-                self.conn.execute_batch(&format!(
+                tx.execute_batch(&format!(
                     "ALTER TABLE {table} ADD COLUMN {}",
                     column(&field.name)
                 ))?;
             }
         }
+        fulltext::ensure_index(
+            &tx,
+            &self.dataset,
+            &fulltext::text_fields(&self.schema),
+            &table,
+        )?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -226,7 +228,7 @@ impl SqliteStaging {
         previous: Option<&Version>,
     ) -> Result<Version, StoreError> {
         let number = facts.number;
-        let version = Version {
+        let mut version = Version {
             dataset: self.dataset.clone(),
             number,
             published_at: facts.published_at,
@@ -241,6 +243,7 @@ impl SqliteStaging {
                 .unwrap_or_default(),
             run_id: request.run_id.clone(),
             quality: self.count_quality(&request.quality)?,
+            row_changes: RowChanges::default(),
         };
         let table = rows_table(&self.dataset);
         let columns: Vec<String> = self.schema.fields.iter().map(|f| column(&f.name)).collect();
@@ -249,14 +252,23 @@ impl SqliteStaging {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         check_still_current(&tx, &self.dataset, previous.map(|p| p.number))?;
-        tx.execute(
+        // Changed: a staged row whose key is current with other values.
+        let changed: i64 = tx.query_row(
+            &format!(
+                "SELECT count(*) FROM temp.staging s JOIN {table} r
+                 ON r.row_key = s.row_key AND r.valid_to IS NULL WHERE r.row_hash <> s.row_hash"
+            ),
+            [],
+            |r| r.get(0),
+        )?;
+        let closed = tx.execute(
             &format!(
                 "UPDATE {table} SET valid_to = ?1 WHERE valid_to IS NULL AND NOT EXISTS
                  (SELECT 1 FROM temp.staging s WHERE s.row_key = {table}.row_key AND s.row_hash = {table}.row_hash)"
             ),
             [number as i64],
         )?;
-        tx.execute(
+        let inserted = tx.execute(
             &format!(
                 "INSERT INTO {table} (row_key, row_hash, valid_from, valid_to{column_list})
                  SELECT s.row_key, s.row_hash, ?1, NULL{} FROM temp.staging s WHERE NOT EXISTS
@@ -268,6 +280,19 @@ impl SqliteStaging {
                     .collect::<String>()
             ),
             [number as i64],
+        )?;
+        let changed = changed as u64;
+        version.row_changes = RowChanges {
+            added: inserted as u64 - changed,
+            removed: closed as u64 - changed,
+            changed,
+        };
+        fulltext::index_version(
+            &tx,
+            &self.dataset,
+            &fulltext::text_fields(&self.schema),
+            &table,
+            number,
         )?;
         insert_version(&tx, &version)?;
         tx.execute(
@@ -380,6 +405,59 @@ impl Staging for SqliteStaging {
     }
 }
 
+/// Creates the rows table of `dataset`, or brings one written before rows
+/// had a `rid` up to date. The `rid` is the full-text index's key: an
+/// `INTEGER PRIMARY KEY`, so `VACUUM` keeps it (a plain rowid it may renumber).
+pub fn create_rows_table(conn: &Connection, dataset: &str) -> Result<(), StoreError> {
+    let table = rows_table(dataset);
+    let columns: Vec<String> = {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT name FROM pragma_table_info('rows:{dataset}')"
+        ))?;
+        stmt.query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    let legacy = !columns.is_empty() && !columns.iter().any(|c| c == "rid");
+    if legacy {
+        conn.execute_batch(&format!(
+            "ALTER TABLE {table} RENAME TO \"rows:{dataset}:legacy\";"
+        ))?;
+    }
+    conn.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS {table} (
+             rid INTEGER PRIMARY KEY,
+             row_key TEXT NOT NULL,
+             row_hash BLOB NOT NULL,
+             valid_from INTEGER NOT NULL,
+             valid_to INTEGER,
+             UNIQUE (row_key, valid_from)
+         );"
+    ))?;
+    if legacy {
+        // The field columns come along; rows keep their order.
+        let fields: String = columns
+            .iter()
+            .filter(|c| c.starts_with("f_"))
+            .map(|c| format!(", \"{c}\""))
+            .collect();
+        conn.execute_batch(&format!(
+            "{alter}
+             INSERT INTO {table} (row_key, row_hash, valid_from, valid_to{fields})
+             SELECT row_key, row_hash, valid_from, valid_to{fields} FROM \"rows:{dataset}:legacy\" ORDER BY rowid;
+             DROP TABLE \"rows:{dataset}:legacy\";",
+            alter = columns
+                .iter()
+                .filter(|c| c.starts_with("f_"))
+                .map(|c| format!("ALTER TABLE {table} ADD COLUMN \"{c}\";"))
+                .collect::<String>(),
+        ))?;
+    }
+    conn.execute_batch(&format!(
+        "CREATE INDEX IF NOT EXISTS \"rows:{dataset}:current\" ON {table} (row_key) WHERE valid_to IS NULL;"
+    ))?;
+    Ok(())
+}
+
 /// The field columns in schema order, for SELECT.
 pub fn select_columns(schema: &StreamSchema) -> String {
     schema
@@ -415,8 +493,8 @@ fn insert_version(conn: &Connection, v: &Version) -> Result<(), StoreError> {
     let json = |value: &dyn erased_json::Json| value.to_json();
     conn.execute(
         "INSERT INTO versions (dataset, number, published_at, plugin, plugin_version, contract, content_hash,
-                               row_count, schema, schema_changes, run_id, quality)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                               row_count, schema, schema_changes, run_id, quality, row_changes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             v.dataset,
             v.number as i64,
@@ -430,6 +508,7 @@ fn insert_version(conn: &Connection, v: &Version) -> Result<(), StoreError> {
             json(&v.schema_changes),
             v.run_id,
             json(&v.quality),
+            json(&v.row_changes),
         ],
     )?;
     Ok(())

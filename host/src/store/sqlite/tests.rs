@@ -7,7 +7,7 @@ use super::SqliteStore;
 use crate::schema::{Field, FieldType, QualityMeasure, Row, StreamSchema, Value};
 use crate::store::{
     Compression, Cursor, DatasetMeta, ExportFormat, Filter, FilterOp, PublishOutcome,
-    PublishRequest, RowQuery, SchemaChange, SortKey, Store, StoreError,
+    PublishRequest, RowChanges, RowQuery, SchemaChange, SortKey, Store, StoreError,
 };
 
 fn schema() -> StreamSchema {
@@ -551,5 +551,219 @@ fn a_merge_across_a_schema_change_is_refused() {
         store.versions("contracts").unwrap().len(),
         1,
         "nothing published"
+    );
+}
+
+fn search(store: &SqliteStore, version: u64, text: &str, extra: RowQuery) -> Vec<String> {
+    let query = RowQuery {
+        version,
+        text: Some(text.to_string()),
+        limit: 1000,
+        ..extra
+    };
+    store
+        .rows("contracts", &query)
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|r| match &r[0] {
+            Value::Text(id) => id.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn full_text_search_folds_case_script_and_endings_on_any_version() {
+    let (_dir, store) = open();
+    publish(
+        &store,
+        &schema(),
+        vec![
+            row("1", "Проект „Зелен Бургас“: паркове", Some("100")),
+            row("2", "Ремонт на училища в Бургас", Some("200")),
+            row("3", "Зелени площи в Меден рудник", Some("300")),
+        ],
+    );
+    let any = RowQuery::default;
+    assert_eq!(search(&store, 1, "Зелен Бургас", any()), ["1"]);
+    assert_eq!(search(&store, 1, "zelen burgas", any()), ["1"]);
+    assert_eq!(search(&store, 1, "ЗЕЛЕН", any()), ["1", "3"]);
+    assert_eq!(search(&store, 1, "ремонти", any()), ["2"]);
+    assert_eq!(search(&store, 1, "burgas", any()), ["1", "2"]);
+    assert!(search(&store, 1, "Варна", any()).is_empty());
+    // Text without words, and FTS5 syntax, match nothing rather than fail.
+    assert!(search(&store, 1, " -* ", any()).is_empty());
+    assert!(search(&store, 1, "NEAR(\"x", any()).is_empty());
+    // Combined with a filter and a sort.
+    let filtered = RowQuery {
+        filters: vec![Filter {
+            field: "value".to_string(),
+            op: FilterOp::Gte("150".to_string()),
+        }],
+        sort: vec![SortKey {
+            field: "value".to_string(),
+            descending: true,
+        }],
+        ..any()
+    };
+    assert_eq!(search(&store, 1, "зелен", filtered), ["3"]);
+
+    // Version 2 renames row 1 and drops row 3: the search of each version
+    // sees that version's text.
+    publish(
+        &store,
+        &schema(),
+        vec![
+            row("1", "Паркове на Бургас", Some("100")),
+            row("2", "Ремонт на училища в Бургас", Some("200")),
+        ],
+    );
+    assert!(search(&store, 2, "зелен", any()).is_empty());
+    assert_eq!(search(&store, 1, "зелен", any()), ["1", "3"]);
+    assert_eq!(search(&store, 2, "паркове", any()), ["1"]);
+    assert_eq!(search(&store, 1, "паркове", any()), ["1"]);
+}
+
+#[test]
+fn a_full_text_walk_visits_every_match_once() {
+    let (_dir, store) = open();
+    let rows: Vec<Row> = (0..250)
+        .map(|i| {
+            let title = if i % 3 == 0 {
+                "Договор за асфалт"
+            } else {
+                "Договор за ток"
+            };
+            row(&format!("{i:04}"), title, Some(&i.to_string()))
+        })
+        .collect();
+    publish(&store, &schema(), rows);
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .rows(
+                "contracts",
+                &RowQuery {
+                    version: 1,
+                    text: Some("асфалт".to_string()),
+                    limit: 7,
+                    after: after.take(),
+                    ..RowQuery::default()
+                },
+            )
+            .unwrap();
+        seen.extend(page.rows.iter().map(|r| r[0].clone()));
+        match page.next {
+            Some(cursor) => after = Some(cursor),
+            None => break,
+        }
+    }
+    let expected: Vec<Value> = (0..250)
+        .filter(|i| i % 3 == 0)
+        .map(|i| Value::Text(format!("{i:04}")))
+        .collect();
+    assert_eq!(seen, expected);
+}
+
+#[test]
+fn a_store_written_before_the_index_is_upgraded_and_searchable() {
+    let (dir, store) = open();
+    two_versions(&store);
+    drop(store);
+    // Put the database back as it was before the index: rows in a table
+    // without `rid`, no index, and the schema version before it.
+    let conn = rusqlite::Connection::open(dir.path().join("vitrina.sqlite3")).unwrap();
+    conn.execute_batch(
+        "DROP TABLE \"text:contracts\";
+         CREATE TABLE old AS SELECT row_key, row_hash, valid_from, valid_to, f_id, f_title, f_value FROM \"rows:contracts\";
+         DROP TABLE \"rows:contracts\";
+         CREATE TABLE \"rows:contracts\" (row_key TEXT NOT NULL, row_hash BLOB NOT NULL, valid_from INTEGER NOT NULL, valid_to INTEGER, f_id, f_title, f_value, PRIMARY KEY (row_key, valid_from));
+         INSERT INTO \"rows:contracts\" SELECT * FROM old;
+         DROP TABLE old;
+         PRAGMA user_version = 5;",
+    )
+    .unwrap();
+    drop(conn);
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(all_rows(&store, 1).len(), 3);
+    assert_eq!(all_rows(&store, 2).len(), 3);
+    for version in [1, 2] {
+        store.verify("contracts", version).unwrap();
+    }
+    assert_eq!(search(&store, 1, "gamma", RowQuery::default()), ["c"]);
+    assert!(search(&store, 2, "gamma", RowQuery::default()).is_empty());
+    assert_eq!(search(&store, 2, "Delta", RowQuery::default()), ["d"]);
+    // The next publish adds to the upgraded index.
+    publish(&store, &schema(), vec![row("e", "Epsilon", None)]);
+    assert_eq!(search(&store, 3, "epsilon", RowQuery::default()), ["e"]);
+}
+
+#[test]
+fn each_version_counts_the_rows_it_added_removed_and_changed() {
+    let (dir, store) = open();
+    two_versions(&store);
+    let counts = |store: &SqliteStore| -> Vec<RowChanges> {
+        store
+            .versions("contracts")
+            .unwrap()
+            .iter()
+            .map(|v| v.row_changes)
+            .collect()
+    };
+    let expected = vec![
+        RowChanges {
+            added: 3,
+            removed: 0,
+            changed: 0,
+        },
+        // b changed, d added, c removed.
+        RowChanges {
+            added: 1,
+            removed: 1,
+            changed: 1,
+        },
+    ];
+    assert_eq!(counts(&store), expected);
+    // A store from before the counts gets them from the rows' ranges.
+    drop(store);
+    let conn = rusqlite::Connection::open(dir.path().join("vitrina.sqlite3")).unwrap();
+    conn.execute_batch(
+        "UPDATE versions SET row_changes = '{\"added\":0,\"removed\":0,\"changed\":0}';
+         PRAGMA user_version = 5;",
+    )
+    .unwrap();
+    drop(conn);
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(counts(&store), expected);
+}
+
+#[test]
+fn a_row_history_lists_every_state_with_its_versions() {
+    let (_dir, store) = open();
+    two_versions(&store);
+    publish(&store, &schema(), vec![row("b", "Beta", Some("30"))]);
+    let history = store.row_history("contracts", &["b".to_string()]).unwrap();
+    let spans: Vec<(u64, Option<u64>, Value)> = history
+        .iter()
+        .map(|s| (s.from, s.until, s.row[2].clone()))
+        .collect();
+    assert_eq!(
+        spans,
+        [
+            (1, Some(2), Value::Decimal("20.50".into())),
+            (2, Some(3), Value::Decimal("25.00".into())),
+            (3, None, Value::Decimal("30".into())),
+        ]
+    );
+    let gone = store.row_history("contracts", &["c".to_string()]).unwrap();
+    assert_eq!(gone.len(), 1);
+    assert_eq!(gone[0].until, Some(2));
+    assert!(
+        store
+            .row_history("contracts", &["zz".to_string()])
+            .unwrap()
+            .is_empty()
     );
 }
