@@ -18,6 +18,7 @@
 //! - [`store`]: every version of every dataset (SQLite by default), and the download files.
 //! - [`search`]: catalog search in Bulgarian, its Latin transliteration and English, with facets.
 //! - [`publish`]: the HTTP API: rows, versions, diffs and downloads, cached and conditional.
+//! - [`web`]: the pages beside the API (catalog, dataset, changes, record) in Bulgarian and English, and Atom feeds.
 
 pub mod collect;
 pub mod config;
@@ -34,3 +35,4 @@ pub mod schema;
 pub mod search;
 pub mod store;
 pub mod validate;
+pub mod web;

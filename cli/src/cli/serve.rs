@@ -73,6 +73,7 @@ pub async fn serve(
             ..AppConfig::default()
         },
     ));
+    app.set_pages(Arc::new(vitrina::web::Web::new()));
     let catalog = super::catalog(&config)?;
     if !args.no_initial_runs {
         let collector = Collector::new(config.clone(), Arc::clone(&catalog));
