@@ -35,6 +35,7 @@ const CELL_CHARS: usize = 240;
 pub fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_formatter(html_formatter);
     for (name, source) in [
         ("base.html", include_str!("templates/base.html")),
         ("catalog.html", include_str!("templates/catalog.html")),
@@ -49,6 +50,31 @@ pub fn environment() -> Environment<'static> {
             .unwrap_or_else(|e| panic!("template {name}: {e}"));
     }
     env
+}
+
+/// Escapes what HTML needs escaped (`& < > " '`) and nothing more, so
+/// paths in links stay readable (the default also escapes `/`).
+fn html_formatter(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
+    if value.is_safe() || *state.auto_escape() != minijinja::AutoEscape::Html {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    let text = value.to_string();
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#x27;"),
+            c => escaped.push(c),
+        }
+    }
+    out.write_str(&escaped).map_err(minijinja::Error::from)
 }
 
 /// A page's query string: the language apart, the rest kept in order

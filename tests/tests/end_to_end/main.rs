@@ -17,5 +17,7 @@ mod daemon;
 mod municipal;
 /// The admin API, reloads, retries, shutdown and politeness.
 mod operations;
+/// The web pages and Atom feeds beside the API.
+mod pages;
 /// The projects plugin over HTTP and `file:` fixtures.
 mod projects;
