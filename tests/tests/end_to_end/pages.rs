@@ -278,7 +278,7 @@ fn check_conditional_requests_and_errors(addr: &str) {
                 .filter(|h| h.contains("site.") && h.ends_with(".css"))
         })
         .expect("a style sheet");
-    let asset = http(addr, "GET", &css, &[]);
+    let asset = http(addr, "GET", css, &[]);
     assert_eq!(asset.status, 200, "{css}");
     assert_eq!(
         asset.header("cache-control"),
