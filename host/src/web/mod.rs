@@ -107,7 +107,7 @@ impl Pages for Web {
             query: &query,
         };
         let result = match route {
-            Route::Asset(name) => return Some(asset(request.headers, name)),
+            Route::Asset(name) => return Some(asset(app, request.headers, name).await),
             Route::Catalog => page.catalog().await,
             Route::CatalogFeed => page.catalog_feed().await,
             Route::Dataset(id) => page.dataset(id).await,
@@ -150,28 +150,32 @@ fn remember_language(answer: Answer, choice: Choice) -> Answer {
     )
 }
 
-fn asset(headers: &HeaderMap, name: &str) -> Answer {
+/// An embedded file: immutable under its hashed name, compressed as the
+/// client accepts through the same cache as every answer.
+async fn asset(app: &Arc<App>, headers: &HeaderMap, name: &str) -> Answer {
     let Some(asset) = assets::by_name(name) else {
         return Answer::new(StatusCode::NOT_FOUND, Bytes::from_static(b"no such file\n"))
             .with(header::CONTENT_TYPE, "text/plain; charset=utf-8");
     };
-    let cached = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim() == asset.etag || t.trim() == "*")
-        });
-    let answer = if cached {
-        Answer::new(StatusCode::NOT_MODIFIED, Bytes::new())
-    } else {
-        Answer::new(StatusCode::OK, Bytes::from_static(asset.body))
-            .with(header::CONTENT_TYPE, asset.content_type)
+    let spec = Spec {
+        etag: asset.etag.clone(),
+        last_modified: None,
+        cache_control: IMMUTABLE,
+        vary: "Accept-Encoding",
     };
-    answer
-        .with(header::ETAG, &asset.etag)
-        .with(header::CACHE_CONTROL, IMMUTABLE)
-        .with(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+    let answer = conditional(app, headers, spec, move || {
+        Ok(Rendered {
+            body: Bytes::from_static(asset.body),
+            content_type: asset.content_type,
+            next: None,
+        })
+    })
+    .await;
+    match answer {
+        Ok(answer) => answer.with(header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        Err(error) => Answer::new(error.status, Bytes::from(error.message))
+            .with(header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+    }
 }
 
 /// One page request.

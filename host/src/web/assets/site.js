@@ -136,7 +136,11 @@
     });
   }
 
-  // Charts: bars per label, one colour per series.
+  // Charts: bars per label, one colour per series. uPlot is a deferred
+  // script after this one: draw once every script has run.
+  document.addEventListener("DOMContentLoaded", drawCharts);
+
+  function drawCharts() {
   const data = document.getElementById("chart-data");
   if (data && window.uPlot) {
     const charts = JSON.parse(data.textContent);
@@ -173,5 +177,6 @@
       const resize = () => plot.setSize({ width: box.clientWidth, height: 320 });
       window.addEventListener("resize", resize);
     });
+  }
   }
 })();
