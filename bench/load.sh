@@ -6,8 +6,9 @@
 # pinned to core 1 (32 connections, 15 s) for: a filtered page of 100 rows
 # as JSON, a row by key (random keys), a full-text search combined with a
 # filter (random words in Cyrillic and Latin, random thresholds, so no two
-# requests share a cached answer), a conditional request answered 304, and
-# the full CSV download. As ceilings measured in the same run: a hyper
+# requests share a cached answer), a conditional request answered 304, the
+# full CSV download, and the citizens' side: the catalog page, the
+# dataset page (in English) and a catalog search by a transliterated word. As ceilings measured in the same run: a hyper
 # server answering a fixed body of the page's size, and nginx serving the
 # same CSV file. Needs wrk and nginx (apt-get install wrk nginx-light).
 #
@@ -33,7 +34,7 @@ trap cleanup EXIT
 mkdir -p "$work/plugins" "$work/datasets/bulk"
 cp "$plugin" "$work/plugins/rows.wasm"
 printf 'data_dir = "data"\ndatasets_dir = "datasets"\nplugins_dir = "plugins"\n' > "$work/vitrina.toml"
-printf 'title = "Contracts"\ndescription = "Generated"\nplugin = "rows"\n[config]\nrows = "%s"\n' "$rows" > "$work/datasets/bulk/dataset.toml"
+printf 'title = "Договори / Contracts"\ndescription = "Generated"\nplugin = "rows"\n[config]\nrows = "%s"\n' "$rows" > "$work/datasets/bulk/dataset.toml"
 
 echo "== generating $rows rows"
 "$bin" --config "$work/vitrina.toml" run bulk > /dev/null 2> "$work/run.log" || { cat "$work/run.log"; exit 1; }
@@ -115,6 +116,9 @@ run fixed_body_ceiling -c32 "http://127.0.0.1:$fixed_port/"
 run filtered_page -c32 "$page"
 run row_by_key -c32 -s "$work/keys.lua" "http://127.0.0.1:$port"
 run full_text_search -c32 -s "$work/search.lua" "http://127.0.0.1:$port"
+run catalog_page -c32 "http://127.0.0.1:$port/"
+run dataset_page -c32 "http://127.0.0.1:$port/datasets/bulk?lang=en"
+run catalog_search -c32 "http://127.0.0.1:$port/api/v1/datasets?q=dogovori"
 run not_modified_304 -c32 -H "If-None-Match: $etag" "$page"
 run csv_download -c4 "$base/versions/1/data.csv"
 [ -f "$work/nginx/nginx.conf" ] && run nginx_csv_ceiling -c4 "http://127.0.0.1:$nginx_port/data.csv"
@@ -124,6 +128,9 @@ echo "== ratios"
 echo "filtered page / fixed body:   $(ratio filtered_page fixed_body_ceiling)"
 echo "row by key / fixed body:      $(ratio row_by_key fixed_body_ceiling)"
 echo "full-text search / fixed body: $(ratio full_text_search fixed_body_ceiling)"
+echo "catalog page / fixed body:    $(ratio catalog_page fixed_body_ceiling)"
+echo "dataset page / fixed body:    $(ratio dataset_page fixed_body_ceiling)"
+echo "catalog search / fixed body:  $(ratio catalog_search fixed_body_ceiling)"
 echo "304 / fixed body:             $(ratio not_modified_304 fixed_body_ceiling)"
 [ -f "$work/nginx_csv_ceiling.rps" ] && echo "CSV download / nginx:         $(ratio csv_download nginx_csv_ceiling) (requests of the same file, so the byte rate ratio)"
 echo "CSV size: $(stat -c %s "$csv") bytes"

@@ -153,7 +153,13 @@ pub fn rows(conn: &Connection, version: &Version, query: &RowQuery) -> Result<Ro
         sql.push_str(&filter_sql(schema, filter, &mut params)?);
     }
     if let Some(text) = &query.text {
-        sql.push_str(&text_sql(dataset, text, &mut params));
+        sql.push_str(&text_sql(
+            conn,
+            dataset,
+            text,
+            query.sort.is_empty(),
+            &mut params,
+        )?);
     }
     if let Some(cursor) = &query.after {
         sql.push_str(" AND ");
@@ -199,18 +205,45 @@ pub fn rows(conn: &Connection, version: &Version, query: &RowQuery) -> Result<Ro
     })
 }
 
+/// Above this many matching rows, a search in key order walks the rows
+/// in order and stops at the page's end instead of fetching every match.
+pub(super) const COMMON_WORDS: usize = 2_000;
+
 /// The condition that rows contain the words of `text`: a lookup in the
 /// full-text index. Text without words matches nothing.
-fn text_sql(dataset: &str, text: &str, params: &mut Vec<rusqlite::types::Value>) -> String {
+///
+/// Two plans, chosen by how many rows match (counted up to
+/// [`COMMON_WORDS`], which costs at most that many index entries): few
+/// matches are fetched by `rid` and sorted; many matches, in key order,
+/// are a set the rows are walked against in order, so a page of a word
+/// half the rows contain reads about a page's worth of rows. (`+rid`
+/// keeps SQLite from choosing the lookups for the second.)
+fn text_sql(
+    conn: &Connection,
+    dataset: &str,
+    text: &str,
+    key_order: bool,
+    params: &mut Vec<rusqlite::types::Value>,
+) -> Result<String, StoreError> {
     let Some(expression) = fulltext::match_expression(text) else {
-        return " AND 0".to_string();
+        return Ok(" AND 0".to_string());
+    };
+    let index = fulltext::index_table(dataset);
+    let common = key_order && {
+        let matches: i64 = conn
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM (SELECT 1 FROM {index} WHERE {index} MATCH ?1 LIMIT {})",
+                COMMON_WORDS + 1
+            ))?
+            .query_row([&expression], |r| r.get(0))?;
+        matches as usize > COMMON_WORDS
     };
     params.push(rusqlite::types::Value::Text(expression));
-    let index = fulltext::index_table(dataset);
-    format!(
-        " AND rid IN (SELECT rowid FROM {index} WHERE {index} MATCH ?{})",
+    Ok(format!(
+        " AND {}rid IN (SELECT rowid FROM {index} WHERE {index} MATCH ?{})",
+        if common { "+" } else { "" },
         params.len()
-    )
+    ))
 }
 
 /// The type a sort expression's value comes back as (decimals are cast to REAL).
