@@ -212,8 +212,8 @@ pub(super) const COMMON_WORDS: usize = 2_000;
 /// The condition that rows contain the words of `text`: a lookup in the
 /// full-text index. Text without words matches nothing.
 ///
-/// Two plans, chosen by how many rows match (counted up to
-/// [`COMMON_WORDS`], which costs at most that many index entries): few
+/// Two plans, chosen by how many rows match the words whole (counted up
+/// to [`COMMON_WORDS`], which costs at most that many index entries): few
 /// matches are fetched by `rid` and sorted; many matches, in key order,
 /// are a set the rows are walked against in order, so a page of a word
 /// half the rows contain reads about a page's worth of rows. (`+rid`
@@ -225,7 +225,10 @@ fn text_sql(
     key_order: bool,
     params: &mut Vec<rusqlite::types::Value>,
 ) -> Result<String, StoreError> {
-    let Some(expression) = fulltext::match_expression(text) else {
+    let (Some(expression), Some(whole_words)) = (
+        fulltext::match_expression(text),
+        fulltext::whole_words_expression(text),
+    ) else {
         return Ok(" AND 0".to_string());
     };
     let index = fulltext::index_table(dataset);
@@ -235,7 +238,7 @@ fn text_sql(
                 "SELECT count(*) FROM (SELECT 1 FROM {index} WHERE {index} MATCH ?1 LIMIT {})",
                 COMMON_WORDS + 1
             ))?
-            .query_row([&expression], |r| r.get(0))?;
+            .query_row([&whole_words], |r| r.get(0))?;
         matches as usize > COMMON_WORDS
     };
     params.push(rusqlite::types::Value::Text(expression));
