@@ -124,7 +124,7 @@ run not_modified_304 -c32 -H "If-None-Match: $etag" "$page"
 run csv_download -c4 "$base/versions/1/data.csv"
 [ -f "$work/nginx/nginx.conf" ] && run nginx_csv_ceiling -c4 "http://127.0.0.1:$nginx_port/data.csv"
 
-ratio() { awk -v a="$(cat "$work/$1.rps")" -v b="$(cat "$work/$2.rps")" 'BEGIN {printf "%.2f", a / b}'; }
+ratio() { awk -v a="$(cat "$work/$1.rps")" -v b="$(cat "$work/$2.rps")" 'BEGIN {printf "%.3g", a / b}'; }
 echo "== ratios"
 echo "filtered page / fixed body:   $(ratio filtered_page fixed_body_ceiling)"
 echo "row by key / fixed body:      $(ratio row_by_key fixed_body_ceiling)"
