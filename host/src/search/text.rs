@@ -77,8 +77,8 @@ fn latin(c: char) -> Option<&'static str> {
 /// (The articles `-та`, `-то`, `-те` are left to the vowel rules: taken
 /// first, they would cut `бюджета` to `byudzhe`.)
 const ENDINGS: &[&str] = &[
-    "ovete", "evete", "ishta", "yata", "ite", "ata", "ove", "eve", "yat", "ing", "ies", "at", "ya",
-    "es", "ed", "a", "e", "i", "o", "s", "y",
+    "ovete", "evete", "yata", "ite", "ata", "ove", "eve", "yat", "ing", "ies", "at", "ya", "es",
+    "ed", "a", "e", "i", "o", "s", "y",
 ];
 
 /// The shortest stem an ending may leave: shorter words are kept whole.
@@ -125,6 +125,9 @@ mod tests {
         }
         assert_eq!(terms("решения"), terms("решение"));
         assert_eq!(terms("поръчка"), terms("поръчки"));
+        // `-ище` nouns and their `-ища` plurals.
+        assert_eq!(terms("училище"), terms("училища"));
+        assert_eq!(terms("читалище"), terms("читалищата"));
         assert_eq!(terms("budgets"), terms("budget"));
         assert_eq!(terms("projects"), terms("project"));
         // Short words are kept whole.

@@ -12,7 +12,7 @@
 //!   against execution;
 //! - procurement: contract value by month, and the top suppliers;
 //! - decision: decisions per session, adopted and rejected;
-//! - project: each project's budget.
+//! - project: each project's budget, and its duration.
 
 use std::collections::BTreeMap;
 
@@ -61,7 +61,7 @@ pub fn charts(
         Some("budget") => budget(&reader, lang)?.into_iter().collect(),
         Some("procurement") => procurement(&reader, lang)?,
         Some("decision") => decisions(&reader, lang)?.into_iter().collect(),
-        Some("project") => projects(&reader, lang)?.into_iter().collect(),
+        Some("project") => projects(&reader, lang)?,
         _ => Vec::new(),
     })
 }
@@ -249,13 +249,14 @@ impl Bars {
 enum Unit {
     Euro,
     Count,
+    Months,
 }
 
 impl Unit {
     fn show(self, lang: Lang, value: f64) -> String {
         match self {
             Unit::Euro => i18n::money(lang, value, "EUR"),
-            Unit::Count => i18n::number(lang, &format!("{value:.0}")),
+            Unit::Count | Unit::Months => i18n::number(lang, &format!("{value:.0}")),
         }
     }
 
@@ -263,6 +264,7 @@ impl Unit {
         match self {
             Unit::Euro => "€".to_string(),
             Unit::Count => word(lang, "брой", "count"),
+            Unit::Months => word(lang, "месеци", "months"),
         }
     }
 }
@@ -472,26 +474,51 @@ fn decisions(reader: &Reader<'_>, lang: Lang) -> Result<Option<Chart>, StoreErro
     ))
 }
 
-fn projects(reader: &Reader<'_>, lang: Lang) -> Result<Option<Chart>, StoreError> {
-    if !reader.has(&["title", "budget_eur"]) {
-        return Ok(None);
+fn projects(reader: &Reader<'_>, lang: Lang) -> Result<Vec<Chart>, StoreError> {
+    if !reader.has(&["title", "budget_eur", "duration_months"]) {
+        return Ok(Vec::new());
     }
-    let names = vec![word(lang, "Бюджет", "Budget")];
-    let mut bars = Bars::new(names.clone());
-    let complete = reader.each(&["title", "budget_eur"], Vec::new(), |row| {
-        if let (Some(title), Some(amount)) = (text(&row[0]), number(&row[1])) {
-            bars.add(title, 0, amount);
-        }
-    })?;
+    let budget = vec![word(lang, "Бюджет", "Budget")];
+    let months = vec![word(lang, "Продължителност", "Duration")];
+    let mut budgets = Bars::new(budget.clone());
+    let mut durations = Bars::new(months.clone());
+    let complete = reader.each(
+        &["title", "budget_eur", "duration_months"],
+        Vec::new(),
+        |row| {
+            let Some(title) = text(&row[0]) else {
+                return;
+            };
+            if let Some(amount) = number(&row[1]) {
+                budgets.add(title, 0, amount);
+            }
+            if let Some(n) = number(&row[2]) {
+                durations.add(title, 0, n);
+            }
+        },
+    )?;
     let other = word(lang, "Други", "Other");
-    Ok(Bars::chart(
-        names,
-        bars.largest(&other),
-        word(lang, "Бюджет на проектите", "Project budgets"),
-        Unit::Euro,
-        lang,
-        complete,
-    ))
+    Ok([
+        Bars::chart(
+            budget,
+            budgets.largest(&other),
+            word(lang, "Бюджет на проектите", "Project budgets"),
+            Unit::Euro,
+            lang,
+            complete,
+        ),
+        Bars::chart(
+            months,
+            durations.largest(&other),
+            word(lang, "Продължителност на проектите", "Project durations"),
+            Unit::Months,
+            lang,
+            complete,
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect())
 }
 
 #[cfg(test)]
