@@ -124,7 +124,7 @@ fn rows_parameters() -> Vec<Value> {
         param(
             "q",
             "query",
-            "Full-text search over the text fields: every word must begin a word of the row, case-insensitive, in Cyrillic or in its Latin transliteration (`zelen burgas` finds `Зелен Бургас`), with common Bulgarian and English endings ignored. Combines with filters, sort, cursor and `as_of`. At most 500 characters; text without letters or digits matches no row.",
+            "Full-text search over the text fields: every word must be a word of the row and the last may be the start of one (`zelen burg`), case-insensitive, in Cyrillic or in its Latin transliteration (`zelen burgas` finds `Зелен Бургас`), with common Bulgarian and English endings ignored. Combines with filters, sort, cursor and `as_of`. At most 500 characters; text without letters or digits matches no row.",
             json!({"type": "string", "maxLength": 500}),
         ),
         param(

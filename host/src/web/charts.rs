@@ -8,8 +8,8 @@
 //! and is done once per version and language: the page is cached by its
 //! ETag like every API answer.
 //!
-//! - budget: expenditure by function in the latest year, adjusted plan
-//!   against execution;
+//! - budget: expenditure by function in the latest year with an
+//!   execution report, adjusted plan against execution;
 //! - procurement: contract value by month, and the top suppliers;
 //! - decision: decisions per session, adopted and rejected;
 //! - project: each project's budget, and its duration.
@@ -113,12 +113,13 @@ impl Reader<'_> {
         }
     }
 
-    /// The largest value of an integer field.
-    fn max_integer(&self, field: &str) -> Result<Option<i64>, StoreError> {
+    /// The largest value of an integer field among the rows `filters` pass.
+    fn max_integer(&self, field: &str, filters: Vec<Filter>) -> Result<Option<i64>, StoreError> {
         let page = self.store.rows(
             &self.version.dataset,
             &RowQuery {
                 version: self.version.number,
+                filters,
                 sort: vec![SortKey {
                     field: field.to_string(),
                     descending: true,
@@ -281,7 +282,10 @@ fn budget(reader: &Reader<'_>, lang: Lang) -> Result<Option<Chart>, StoreError> 
     if !reader.has(&fields) {
         return Ok(None);
     }
-    let Some(year) = reader.max_integer("fiscal_year")? else {
+    // The latest year with an execution report; a year with only a
+    // budget (the next one) shows it as approved.
+    let executed = reader.max_integer("fiscal_year", vec![equals("phase", "executed")])?;
+    let Some(year) = executed.or(reader.max_integer("fiscal_year", Vec::new())?) else {
         return Ok(None);
     };
     let names = vec![
