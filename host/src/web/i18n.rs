@@ -133,9 +133,9 @@ fn accept_language(headers: &HeaderMap) -> Option<Lang> {
     best.map(|(_, _, lang)| lang)
 }
 
-/// A number as the reader writes it: digits grouped by threes with a
-/// no-break space in Bulgarian and a comma in English, and the decimal
-/// sign of each. Takes the exact decimal text, so nothing is rounded.
+/// A number as the reader writes it: digits grouped by threes (from five
+/// digits up) with a no-break space in Bulgarian and a comma in English,
+/// and the decimal sign of each. Takes the exact decimal text, so nothing is rounded.
 pub fn number(lang: Lang, text: &str) -> String {
     let (sign, digits) = match text.strip_prefix('-') {
         Some(rest) => ("-", rest),
@@ -153,8 +153,11 @@ pub fn number(lang: Lang, text: &str) -> String {
         Lang::En => (',', '.'),
     };
     let mut out = String::from(sign);
+    // Four digits stay together (`2024`, `1500 лв.`), as Bulgarian
+    // orthography and the SI write them; years would read oddly grouped.
+    let grouped = whole.len() > 4;
     for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if grouped && i > 0 && (whole.len() - i) % 3 == 0 {
             out.push(group);
         }
         out.push(c);
@@ -530,14 +533,16 @@ mod tests {
     fn numbers_and_money_in_each_language() {
         assert_eq!(number(Lang::Bg, "1234567.89"), "1\u{a0}234\u{a0}567,89");
         assert_eq!(number(Lang::En, "1234567.89"), "1,234,567.89");
-        assert_eq!(number(Lang::Bg, "-1000"), "-1\u{a0}000");
+        assert_eq!(number(Lang::Bg, "-10000"), "-10\u{a0}000");
+        assert_eq!(number(Lang::En, "2024"), "2024");
         assert_eq!(number(Lang::En, "999"), "999");
         assert_eq!(number(Lang::En, "n/a"), "n/a");
         assert_eq!(
             money(Lang::Bg, 1234567.891, "BGN"),
             "1\u{a0}234\u{a0}567,89\u{a0}лв."
         );
-        assert_eq!(money(Lang::En, 1234.5, "EUR"), "€1,234.50");
+        assert_eq!(money(Lang::En, 1234.5, "EUR"), "€1234.50");
+        assert_eq!(money(Lang::En, 12345.5, "EUR"), "€12,345.50");
     }
 
     #[test]

@@ -377,7 +377,7 @@ fn summary(lang: Lang, state: &DatasetState) -> Summary {
             .as_array()
             .map(|f| {
                 f.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .filter_map(|v| v.as_str().map(|v| facet_label(lang, "format", v)))
                     .collect()
             })
             .unwrap_or_default(),
@@ -510,6 +510,13 @@ fn facet_label(lang: Lang, facet: &str, value: &str) -> String {
         ("profile", "procurement") => Some(("Обществени поръчки", "Public procurement")),
         ("profile", "decision") => Some(("Решения на съвета", "Council decisions")),
         ("profile", "project") => Some(("Проекти", "Projects")),
+        ("format", "csv") => Some(("CSV", "CSV")),
+        ("format", "json") => Some(("JSON", "JSON")),
+        ("format", "ndjson") => Some(("NDJSON", "NDJSON")),
+        ("format", "datapackage") => Some(("Data Package", "Data Package")),
+        ("format", "fiscal_data_package") => Some(("Fiscal Data Package", "Fiscal Data Package")),
+        ("format", "ocds") => Some(("OCDS", "OCDS")),
+        ("format", "popolo") => Some(("Popolo", "Popolo")),
         _ => None,
     };
     match words {

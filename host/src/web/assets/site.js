@@ -39,7 +39,9 @@
     const n = Number(value);
     if (value === null || value === "" || Number.isNaN(n)) return String(value ?? "");
     const decimals = String(value).includes(".") ? String(value).split(".")[1].length : 0;
-    return n.toLocaleString(locale, { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+    // As the server writes them: four digits stay together.
+    const grouping = Math.abs(n) >= 10000;
+    return n.toLocaleString(locale, { minimumFractionDigits: decimals, maximumFractionDigits: decimals, useGrouping: grouping });
   };
 
   // The preview: the same form and sort links as without script, asked
@@ -151,7 +153,7 @@
       const xs = chart.labels.map((_, i) => i);
       const opts = {
         width: box.clientWidth || 600,
-        height: 320,
+        height: 300,
         legend: { show: true },
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: false, range: [-0.6, xs.length - 0.4] } },
@@ -162,19 +164,20 @@
             }), rotate: -30, size: 80, gap: 4 },
           { values: (u, ticks) => ticks.map((t) => t.toLocaleString(locale, { notation: "compact" })), size: 70 },
         ],
-        series: [{ label: "" }].concat(chart.series.map((s, i) => ({
+        // The x series names the bar under the cursor in the legend.
+        series: [{ label: "", value: (u, v) => (v == null ? "" : chart.labels[Math.round(v)] || "") }].concat(chart.series.map((s, i) => ({
           label: s.name,
           fill: colours[i % colours.length],
           stroke: colours[i % colours.length],
           // Overlaid, narrower for each later series: plan and execution
           // read as one bar inside the other.
-          paths: uPlot.paths.bars({ size: [0.8 * (1 - i * 0.35), 100], align: 0 }),
+          paths: uPlot.paths.bars({ size: [[0.7, 0.45, 0.22][i % 3], [140, 90, 44][i % 3]], align: 0 }),
           points: { show: false },
           value: (u, v) => (v == null ? "" : v.toLocaleString(locale, { maximumFractionDigits: 0 }) + " " + chart.unit),
         }))),
       };
       const plot = new uPlot(opts, [xs].concat(chart.series.map((s) => s.values)), box);
-      const resize = () => plot.setSize({ width: box.clientWidth, height: 320 });
+      const resize = () => plot.setSize({ width: box.clientWidth, height: 300 });
       window.addEventListener("resize", resize);
     });
   }
