@@ -19,7 +19,7 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::{Value as Json, json};
 
 use super::admin::Admin;
-use super::cache::{EtagMemo, ResponseCache};
+use super::cache::{EtagMemo, InFlight, ResponseCache};
 use super::files::FileCache;
 use super::http::etag;
 use super::params::CatalogParams;
@@ -135,6 +135,8 @@ pub struct App {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) config: AppConfig,
     pub(crate) cache: ResponseCache,
+    /// Renders in progress, shared by identical requests.
+    pub(crate) inflight: InFlight,
     pub(crate) memo: EtagMemo,
     pub(crate) files: FileCache,
     pub(crate) openapi: Document,
@@ -185,6 +187,7 @@ impl App {
             profiles,
             store,
             cache: ResponseCache::new(config.cache_bytes),
+            inflight: InFlight::default(),
             memo: EtagMemo::new(config.cache_bytes / 16),
             files: FileCache::default(),
             openapi,

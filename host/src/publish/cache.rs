@@ -219,3 +219,66 @@ mod tests {
         assert!(cache.get("huge").is_none());
     }
 }
+
+/// Renders in progress, by cache key: the first request for a key renders
+/// it, and requests for the same key that arrive meanwhile wait for that
+/// render instead of repeating it (a stampede of identical uncached
+/// requests costs one query, not one each).
+#[derive(Default)]
+pub struct InFlight {
+    renders: Mutex<HashMap<Arc<str>, Arc<Render>>>,
+}
+
+/// One render, set once by whichever request runs it.
+type Render = tokio::sync::OnceCell<Arc<Rendered>>;
+
+impl InFlight {
+    /// The render of `key`: the cache's, one in progress, or `render`'s.
+    /// A failed render is not shared: the next waiter renders in turn.
+    pub async fn render<E, F>(
+        &self,
+        cache: &ResponseCache,
+        key: &str,
+        render: F,
+    ) -> Result<Arc<Rendered>, E>
+    where
+        F: std::future::Future<Output = Result<Rendered, E>>,
+    {
+        if let Some(hit) = cache.get(key) {
+            return Ok(hit);
+        }
+        let cell = {
+            let mut renders = self.renders.lock().unwrap_or_else(|e| e.into_inner());
+            renders
+                .entry(Arc::from(key))
+                .or_insert_with(|| Arc::new(tokio::sync::OnceCell::new()))
+                .clone()
+        };
+        let result = cell
+            .get_or_try_init(|| async {
+                let fresh = Arc::new(render.await?);
+                cache.insert(key, fresh.clone());
+                Ok(fresh)
+            })
+            .await
+            .cloned();
+        // The last one out forgets the render; the cache has its bytes.
+        let mut renders = self.renders.lock().unwrap_or_else(|e| e.into_inner());
+        if renders
+            .get(key)
+            .is_some_and(|c| Arc::ptr_eq(c, &cell) && Arc::strong_count(c) <= 2)
+        {
+            renders.remove(key);
+        }
+        result
+    }
+
+    /// Renders in progress now (for tests).
+    pub fn len(&self) -> usize {
+        self.renders.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

@@ -538,14 +538,13 @@ impl Ctx<'_> {
         encoding: Encoding,
         render: impl FnOnce() -> Result<Rendered, ApiError> + Send + 'static,
     ) -> Result<Arc<Rendered>, ApiError> {
-        let identity = match self.app.cache.get(identity_key) {
-            Some(hit) => hit,
-            None => {
-                let fresh = Arc::new(blocking(render).await??);
-                self.app.cache.insert(identity_key, fresh.clone());
-                fresh
-            }
-        };
+        let identity = self
+            .app
+            .inflight
+            .render(&self.app.cache, identity_key, async {
+                blocking(render).await?
+            })
+            .await?;
         if encoding == Encoding::Identity {
             return Ok(identity);
         }

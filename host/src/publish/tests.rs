@@ -27,6 +27,9 @@ use crate::store::{
 struct CountingStore {
     inner: SqliteStore,
     calls: Mutex<Vec<String>>,
+    /// How long each `rows` call takes at least, in milliseconds: long
+    /// enough and concurrent requests meet in the middle of one.
+    rows_delay_ms: AtomicU64,
     /// The store's folder: declared last, so it is removed after the store
     /// has closed its connections.
     _dir: tempfile::TempDir,
@@ -39,6 +42,7 @@ impl CountingStore {
         Arc::new(Self {
             inner: SqliteStore::open(dir.path()).unwrap(),
             calls: Mutex::new(Vec::new()),
+            rows_delay_ms: AtomicU64::new(0),
             _dir: dir,
         })
     }
@@ -85,6 +89,8 @@ impl Store for CountingStore {
 
     fn rows(&self, dataset: &str, query: &RowQuery) -> Result<RowPage, StoreError> {
         self.called("rows");
+        let delay = self.rows_delay_ms.load(Ordering::Relaxed);
+        std::thread::sleep(std::time::Duration::from_millis(delay));
         self.inner.rows(dataset, query)
     }
 
@@ -1127,4 +1133,43 @@ async fn remembered_etags_follow_the_current_version() {
     // The same query by Accept is another format, not the remembered one.
     let csv = send(&app, Method::GET, url, &[("accept", "text/csv")]).await;
     assert!(csv.text().starts_with("id,title,budget"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn identical_requests_arriving_together_share_one_render() {
+    let (store, app) = app();
+    store.rows_delay_ms.store(200, Ordering::Relaxed);
+    let rows_calls = || {
+        store
+            .calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|c| *c == "rows")
+            .count()
+    };
+    let before = rows_calls();
+    let uri = "/api/v1/datasets/projects/rows?limit=3&sort=-budget";
+    let requests: Vec<_> = (0..16)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move { get(&app, uri).await })
+        })
+        .collect();
+    let mut bodies = Vec::new();
+    for request in requests {
+        let got = request.await.unwrap();
+        assert_eq!(got.status, StatusCode::OK, "{}", got.text());
+        bodies.push(got.body);
+    }
+    assert_eq!(rows_calls() - before, 1, "one render for sixteen requests");
+    assert!(bodies.windows(2).all(|w| w[0] == w[1]));
+    assert!(
+        app.inflight.is_empty(),
+        "the render is forgotten once shared"
+    );
+    // A different query is its own render.
+    let other = get(&app, "/api/v1/datasets/projects/rows?limit=4").await;
+    assert_eq!(other.status, StatusCode::OK);
+    assert_eq!(rows_calls() - before, 2);
 }
