@@ -1,0 +1,275 @@
+//! The handlers of versions, rows, one row and changes: each checks what
+//! it can in memory, then answers through the conditional path.
+
+use bytes::Bytes;
+
+use crate::publish::app::{DatasetState, version_json};
+use crate::publish::cache::{Remembered, Rendered};
+use crate::publish::errors::ApiError;
+use crate::publish::formats::{Format, render_changes, render_page, render_row};
+use crate::publish::http::etag;
+use crate::publish::params::{RawRowQuery, canonical, parse_version, simple_params};
+use crate::store::Version;
+
+use super::conditional::{Ctx, Spec};
+use super::{ALL_FORMATS, Answer, IMMUTABLE, JSON_TYPE, SHORT};
+
+impl Ctx<'_> {
+    pub(super) async fn version(&self, id: &str, n: &str) -> Result<Answer, ApiError> {
+        simple_params(self.query, &[])?;
+        let state = self.dataset(id)?;
+        let version = self.pick(&state, Some(parse_version(n)?))?;
+        let spec = Spec {
+            etag: etag(&[
+                b"version",
+                id.as_bytes(),
+                version.content_hash.as_bytes(),
+                &version.number.to_le_bytes(),
+            ]),
+            last_modified: Some(version.published_at),
+            cache_control: IMMUTABLE,
+            vary: "Accept-Encoding",
+        };
+        let base = self.app.config.base_url.clone();
+        self.rendered(spec, move || {
+            let mut body =
+                serde_json::to_vec_pretty(&version_json(&base, &version, true)).unwrap_or_default();
+            body.push(b'\n');
+            Ok(Rendered {
+                body: Bytes::from(body),
+                content_type: JSON_TYPE,
+                next: None,
+            })
+        })
+        .await
+    }
+
+    pub(super) async fn rows(&self, id: &str, suffix: Option<Format>) -> Result<Answer, ApiError> {
+        let state = self.dataset(id)?;
+        let format = suffix.unwrap_or_else(|| Format::from_accept(self.headers, &ALL_FORMATS));
+        let memo_key = format!(
+            "{id}\u{0}{}\u{0}{}",
+            format.extension(),
+            self.query.unwrap_or("")
+        );
+        if let Some(answer) = self.remembered(&state, &memo_key) {
+            return Ok(answer);
+        }
+        let raw = RawRowQuery::parse(self.query)?;
+        let cursor = raw.cursor()?;
+        let pinned = match (&cursor, raw.as_of()?) {
+            (Some(c), Some(n)) if c.version != n => {
+                return Err(ApiError::bad_cursor(format!(
+                    "the cursor walks version {} but as_of asks for version {n}; drop one of them",
+                    c.version
+                )));
+            }
+            (Some(c), _) => Some(c.version),
+            (None, n) => n,
+        };
+        let version = self.pick(&state, pinned)?;
+        let query = raw.resolve(&version.schema, version.number, cursor)?;
+        let normal = canonical(&query, true);
+        let tag = etag(&[
+            b"rows",
+            id.as_bytes(),
+            version.content_hash.as_bytes(),
+            &version.number.to_le_bytes(),
+            normal.as_bytes(),
+            format.extension().as_bytes(),
+        ]);
+        self.app.memo.insert(
+            memo_key,
+            Remembered {
+                version: version.number,
+                content_hash: version.content_hash.clone(),
+                pinned: pinned.is_some(),
+                etag: tag.clone(),
+            },
+        );
+        let spec = rows_spec(tag, &version, pinned.is_some());
+        // The next link names the format in the path, so it is the same
+        // whether this page was asked for by suffix or by `Accept`.
+        let next_base = match format {
+            Format::Json => format!("{}/rows", self.links(id).dataset()),
+            other => format!("{}/rows.{}", self.links(id).dataset(), other.extension()),
+        };
+        let store = self.app.store.clone();
+        let dataset = id.to_string();
+        self.rendered(spec, move || {
+            let page = store.rows(&dataset, &query)?;
+            let next_url = page.next.as_ref().map(|cursor| {
+                let next = crate::store::RowQuery {
+                    after: Some(cursor.clone()),
+                    ..query.clone()
+                };
+                format!("{next_base}?{}", canonical(&next, true))
+            });
+            Ok(Rendered {
+                body: render_page(&page, format, query.limit, next_url.as_deref()),
+                content_type: format.content_type(),
+                next: next_url,
+            })
+        })
+        .await
+    }
+
+    /// A repeated rows request answered from memory: its ETag remembered
+    /// from last time, while the version it was for still applies.
+    fn remembered(&self, state: &DatasetState, key: &str) -> Option<Answer> {
+        let memo = self.app.memo.get(key)?;
+        let version = state.version(memo.pinned.then_some(memo.version))?;
+        if version.number != memo.version || version.content_hash != memo.content_hash {
+            return None;
+        }
+        self.answer_from_memory(&rows_spec(memo.etag.clone(), version, memo.pinned))
+    }
+
+    pub(super) async fn row(&self, id: &str, key: &str) -> Result<Answer, ApiError> {
+        let state = self.dataset(id)?;
+        let params = simple_params(self.query, &["as_of"])?;
+        let pinned = params.first().map(|(_, v)| parse_version(v)).transpose()?;
+        let version = self.pick(&state, pinned)?;
+        let key = parse_key(key, version.schema.primary_key.len())?;
+        let spec = Spec {
+            etag: etag(&[
+                b"row",
+                id.as_bytes(),
+                version.content_hash.as_bytes(),
+                &version.number.to_le_bytes(),
+                key.join("\u{0}").as_bytes(),
+            ]),
+            last_modified: Some(version.published_at),
+            cache_control: if pinned.is_some() { IMMUTABLE } else { SHORT },
+            vary: "Accept-Encoding",
+        };
+        let store = self.app.store.clone();
+        let dataset = id.to_string();
+        self.rendered(spec, move || {
+            let row = store
+                .row_by_key(&dataset, version.number, &key)?
+                .ok_or_else(|| {
+                    ApiError::not_found(format!(
+                        "dataset `{dataset}` has no row with key {} in version {}",
+                        key.join(","),
+                        version.number
+                    ))
+                })?;
+            Ok(Rendered {
+                body: render_row(version.number, &version.schema, &row),
+                content_type: JSON_TYPE,
+                next: None,
+            })
+        })
+        .await
+    }
+
+    pub(super) async fn changes(
+        &self,
+        id: &str,
+        suffix: Option<Format>,
+    ) -> Result<Answer, ApiError> {
+        let state = self.dataset(id)?;
+        let format = match suffix {
+            Some(Format::Csv) => {
+                return Err(ApiError::not_found(
+                    "changes come as JSON or NDJSON, not CSV",
+                ));
+            }
+            Some(f) => f,
+            None => Format::from_accept(self.headers, &[Format::Json, Format::Ndjson]),
+        };
+        let params = simple_params(self.query, &["from", "to"])?;
+        let get = |name: &str| {
+            params
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let to = self.pick(&state, get("to").map(parse_version).transpose()?)?;
+        let from = match get("from") {
+            // 0 is the empty state before the first version.
+            Some("0") => 0,
+            Some(text) => parse_version(text)?,
+            None => to.number.saturating_sub(1),
+        };
+        let from_hash = match from {
+            0 => String::new(),
+            n => self.pick(&state, Some(n))?.content_hash.clone(),
+        };
+        let spec = Spec {
+            etag: etag(&[
+                b"changes",
+                id.as_bytes(),
+                from_hash.as_bytes(),
+                to.content_hash.as_bytes(),
+                &from.to_le_bytes(),
+                &to.number.to_le_bytes(),
+                format.extension().as_bytes(),
+            ]),
+            last_modified: Some(to.published_at),
+            cache_control: if params.len() == 2 { IMMUTABLE } else { SHORT },
+            vary: "Accept, Accept-Encoding",
+        };
+        let store = self.app.store.clone();
+        let dataset = id.to_string();
+        self.rendered(spec, move || {
+            let changes = store.changes(&dataset, from, to.number)?;
+            Ok(Rendered {
+                body: render_changes(&changes, format),
+                content_type: format.content_type(),
+                next: None,
+            })
+        })
+        .await
+    }
+}
+
+/// How a page of rows is validated and cached.
+fn rows_spec(etag: String, version: &Version, pinned: bool) -> Spec {
+    Spec {
+        etag,
+        last_modified: Some(version.published_at),
+        cache_control: if pinned { IMMUTABLE } else { SHORT },
+        vary: "Accept, Accept-Encoding",
+    }
+}
+
+/// Splits a `/rows/{key}` segment: key values percent-encoded and joined
+/// by `,` in primary-key order (a `,` inside a value is `%2C`).
+pub fn parse_key(segment: &str, parts: usize) -> Result<Vec<String>, ApiError> {
+    let values = segment
+        .split(',')
+        .map(|part| {
+            percent_encoding::percent_decode_str(part)
+                .decode_utf8()
+                .map(|v| v.into_owned())
+                .map_err(|_| {
+                    ApiError::bad_key("a key value is not valid UTF-8 once percent-decoded")
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if values.len() != parts {
+        return Err(ApiError::bad_key(format!(
+            "the key has {} value(s) but this dataset's primary key has {parts}; join them with `,` in key order, percent-encoding any `,` inside a value",
+            values.len()
+        )));
+    }
+    Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    pub(super) fn keys_split_and_decode() {
+        assert_eq!(
+            parse_key("a%2Cb,%D0%91", 2).unwrap(),
+            vec!["a,b".to_string(), "Б".to_string()]
+        );
+        assert_eq!(parse_key("42", 1).unwrap(), vec!["42".to_string()]);
+        assert_eq!(parse_key("1,2", 1).unwrap_err().code, "bad_key");
+        assert_eq!(parse_key("%FF", 1).unwrap_err().code, "bad_key");
+    }
+}

@@ -1,0 +1,462 @@
+//! Routing of the public surface: every `/api/v1` route, the admin API,
+//! and the pages beside the API ([`Pages`]), and the answer type they all
+//! return.
+//!
+//! Every handler works in the same order, cheapest first: find the dataset
+//! and version in memory, check the query against the schema, compute the
+//! ETag, answer 304 if the client has it, answer from the response cache if
+//! it is there, and only then ask the store (on a blocking thread) and
+//! render. Errors anywhere become the JSON error document.
+//!
+//! - `conditional.rs`: that order, once: validators, 304s, the cache and
+//!   its single flight, compression; the per-request context `Ctx`.
+//! - `handlers.rs`: versions, rows, one row, changes.
+//! - `downloads.rs`: the versions' files: full downloads, ranges, codings.
+
+mod conditional;
+mod downloads;
+mod handlers;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{self, HeaderName, HeaderValue};
+use hyper::{HeaderMap, Method, Request, Response, StatusCode};
+
+use super::Surface;
+use super::admin;
+use super::app::App;
+use super::errors::ApiError;
+use super::formats::Format;
+use super::http::{add_cors, add_preflight};
+use super::params::{catalog_params, simple_params};
+
+use conditional::Ctx;
+pub use conditional::{Spec, conditional};
+pub use handlers::parse_key;
+
+/// The longest URL accepted (path and query).
+pub const MAX_URL: usize = 8 * 1024;
+
+/// For what can never change: a pinned version's pages and files.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// For what follows the current version: short, then revalidate by ETag.
+const SHORT: &str = "public, max-age=60";
+const NO_STORE: &str = "no-store";
+const ALL_FORMATS: [Format; 3] = [Format::Json, Format::Csv, Format::Ndjson];
+const JSON_TYPE: &str = "application/json";
+
+/// A response before it becomes a hyper one.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Answer {
+    pub fn new(status: StatusCode, body: Bytes) -> Self {
+        Self {
+            status,
+            headers: HeaderMap::new(),
+            body,
+        }
+    }
+
+    pub fn with(mut self, name: HeaderName, value: &str) -> Self {
+        put(&mut self.headers, name, value);
+        self
+    }
+
+    fn error(error: &ApiError) -> Self {
+        let mut answer = Answer::new(error.status, error.body())
+            .with(header::CONTENT_TYPE, JSON_TYPE)
+            .with(header::CACHE_CONTROL, NO_STORE);
+        if let Some(allow) = error.allow {
+            answer = answer.with(header::ALLOW, allow);
+        }
+        if let Some(len) = error.length {
+            answer = answer.with(header::CONTENT_RANGE, &format!("bytes */{len}"));
+        }
+        answer
+    }
+
+    /// The hyper response; a HEAD answer keeps every header, the length
+    /// included, and drops the body.
+    fn into_response(mut self, head: bool) -> Response<Full<Bytes>> {
+        add_cors(&mut self.headers);
+        let body = if head {
+            if self.status != StatusCode::NOT_MODIFIED {
+                put(
+                    &mut self.headers,
+                    header::CONTENT_LENGTH,
+                    &self.body.len().to_string(),
+                );
+            }
+            Bytes::new()
+        } else {
+            self.body
+        };
+        let mut response = Response::new(Full::new(body));
+        *response.status_mut() = self.status;
+        *response.headers_mut() = self.headers;
+        response
+    }
+}
+
+/// Sets a header, skipping a value that cannot be one (never from a
+/// client's bytes alone: values here are built by the server).
+fn put(headers: &mut HeaderMap, name: HeaderName, value: &str) {
+    match HeaderValue::from_str(value) {
+        Ok(value) => {
+            headers.insert(name, value);
+        }
+        Err(_) => tracing::warn!(%name, value, "skipped an invalid header value"),
+    }
+}
+
+/// Answers one request on the public surface (for tests and embedding).
+pub async fn handle<B>(app: Arc<App>, request: Request<B>) -> Response<Full<Bytes>> {
+    let peer = SocketAddr::from(([127, 0, 0, 1], 0));
+    handle_on(app, Surface::Public, peer, request).await
+}
+
+/// Answers one request arriving on `surface` from `peer`, within the
+/// request timeout, and logs it.
+pub async fn handle_on<B>(
+    app: Arc<App>,
+    surface: Surface,
+    peer: SocketAddr,
+    request: Request<B>,
+) -> Response<Full<Bytes>> {
+    let started = Instant::now();
+    let path = request.uri().path();
+    if path == admin::PREFIX || path.starts_with(&format!("{}/", admin::PREFIX)) {
+        return handle_admin(&app, surface, peer, &request, started).await;
+    }
+    let head = request.method() == Method::HEAD;
+    let answer = if surface == Surface::Admin && path != "/healthz" {
+        Answer::error(&ApiError::not_found(
+            "this listener serves only the admin API (/api/v1/admin/...)",
+        ))
+    } else {
+        match tokio::time::timeout(app.config.request_timeout, dispatch(&app, &request)).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(error)) => Answer::error(&error),
+            Err(_) => Answer::error(&ApiError::timeout()),
+        }
+    };
+    crate::metrics::http_request(
+        route_label(&app, request.uri().path()),
+        answer.status.as_u16(),
+        started.elapsed(),
+    );
+    tracing::info!(
+        target: "vitrina::http",
+        method = %request.method(),
+        path = request.uri().path(),
+        status = answer.status.as_u16(),
+        bytes = if head { 0 } else { answer.body.len() },
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    answer.into_response(head)
+}
+
+/// An admin request: never cached, never CORS-enabled, never compressed.
+async fn handle_admin<B>(
+    app: &Arc<App>,
+    surface: Surface,
+    peer: SocketAddr,
+    request: &Request<B>,
+    started: Instant,
+) -> Response<Full<Bytes>> {
+    let path = request.uri().path();
+    let admin = app.admin();
+    let admin = admin.as_deref().filter(|_| surface != Surface::Public);
+    let answer = admin::handle(
+        admin,
+        &app.store,
+        admin::AdminRequest {
+            method: request.method(),
+            path,
+            query: request.uri().query(),
+            headers: request.headers(),
+            peer,
+        },
+    )
+    .await;
+    crate::metrics::http_request(
+        admin::route_label(path),
+        answer.status.as_u16(),
+        started.elapsed(),
+    );
+    tracing::info!(
+        target: "vitrina::http",
+        method = %request.method(),
+        path,
+        status = answer.status.as_u16(),
+        bytes = answer.body.len(),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    let mut response = Response::new(Full::new(answer.body));
+    *response.status_mut() = answer.status;
+    *response.headers_mut() = answer.headers;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_TYPE));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_STORE));
+    response
+}
+
+/// The routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route<'a> {
+    Health,
+    Metrics,
+    OpenApi,
+    Profiles,
+    Profile(&'a str),
+    Catalog,
+    Dataset(&'a str),
+    /// `None`: the format comes from `Accept`.
+    Rows(&'a str, Option<Format>),
+    Row(&'a str, &'a str),
+    Versions(&'a str),
+    Version(&'a str, &'a str),
+    /// Dataset, version segment (`None` for latest), file name.
+    Download(&'a str, Option<&'a str>, &'a str),
+    Changes(&'a str, Option<Format>),
+}
+
+fn route(path: &str) -> Option<Route<'_>> {
+    if path == "/healthz" {
+        return Some(Route::Health);
+    }
+    if path == "/metrics" {
+        return Some(Route::Metrics);
+    }
+    let parts: Vec<&str> = path.strip_prefix("/api/v1/")?.split('/').collect();
+    Some(match parts.as_slice() {
+        ["openapi.json"] => Route::OpenApi,
+        ["profiles"] => Route::Profiles,
+        ["profiles", name] => Route::Profile(name),
+        ["datasets"] => Route::Catalog,
+        ["datasets", id] => Route::Dataset(id),
+        ["datasets", id, "rows", key] => Route::Row(id, key),
+        ["datasets", id, "versions"] => Route::Versions(id),
+        ["datasets", id, "versions", n] => Route::Version(id, n),
+        ["datasets", id, "versions", n, file] => Route::Download(id, Some(n), file),
+        ["datasets", id, "latest", file] => Route::Download(id, None, file),
+        // The address OCDS harvesters expect, for the current version.
+        ["datasets", id, "ocds", "releases.json"] => {
+            Route::Download(id, None, crate::derived::OCDS)
+        }
+        ["datasets", id, last] => {
+            if let Some(format) = suffixed(last, "rows") {
+                Route::Rows(id, format)
+            } else if let Some(format) = suffixed(last, "changes") {
+                Route::Changes(id, format)
+            } else {
+                return None;
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// `rows` → `Some(None)`, `rows.csv` → `Some(Some(Csv))`.
+fn suffixed(segment: &str, name: &str) -> Option<Option<Format>> {
+    let rest = segment.strip_prefix(name)?;
+    if rest.is_empty() {
+        return Some(None);
+    }
+    Format::from_extension(rest.strip_prefix('.')?).map(Some)
+}
+
+async fn dispatch<B>(app: &Arc<App>, request: &Request<B>) -> Result<Answer, ApiError> {
+    let method = request.method();
+    if ![Method::GET, Method::HEAD, Method::OPTIONS].contains(method) {
+        return Err(ApiError::method_not_allowed(method.as_str()));
+    }
+    let uri_len = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |pq| pq.as_str().len());
+    if uri_len > MAX_URL {
+        return Err(ApiError::uri_too_long(MAX_URL));
+    }
+    let path = request.uri().path();
+    if !path.starts_with("/api/")
+        && method != Method::OPTIONS
+        && let Some(pages) = app.pages()
+    {
+        let page = PageRequest {
+            path,
+            query: request.uri().query(),
+            headers: request.headers(),
+        };
+        if let Some(answer) = pages.answer(app, page).await {
+            return Ok(answer);
+        }
+    }
+    let route = route(path).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "there is nothing at `{path}`; see /api/v1/openapi.json"
+        ))
+    })?;
+    if method == Method::OPTIONS {
+        let mut answer = Answer::new(StatusCode::NO_CONTENT, Bytes::new())
+            .with(header::ALLOW, "GET, HEAD, OPTIONS");
+        add_preflight(&mut answer.headers);
+        return Ok(answer);
+    }
+    let ctx = Ctx {
+        app,
+        headers: request.headers(),
+        query: request.uri().query(),
+    };
+    match route {
+        Route::Health => Ok(health(app)),
+        Route::Metrics => Ok(metrics()),
+        Route::OpenApi => ctx.document(&app.openapi, SHORT).await,
+        Route::Profiles => {
+            simple_params(ctx.query, &[])?;
+            ctx.document(&app.profile_list, SHORT).await
+        }
+        Route::Profile(name) => {
+            simple_params(ctx.query, &[])?;
+            let document = app.profiles.get(name).ok_or_else(|| {
+                ApiError::not_found(format!(
+                    "no profile `{name}`; the profiles are listed at /api/v1/profiles"
+                ))
+            })?;
+            ctx.document(document, SHORT).await
+        }
+        Route::Catalog => {
+            let params = catalog_params(ctx.query)?;
+            let answer = app.catalog().search(&app.config.base_url, &params);
+            ctx.document(&answer, SHORT).await
+        }
+        Route::Dataset(id) => {
+            simple_params(ctx.query, &[])?;
+            ctx.document(&ctx.dataset(id)?.detail, SHORT).await
+        }
+        Route::Versions(id) => {
+            simple_params(ctx.query, &[])?;
+            ctx.document(&ctx.dataset(id)?.version_list, SHORT).await
+        }
+        Route::Version(id, n) => ctx.version(id, n).await,
+        Route::Rows(id, format) => ctx.rows(id, format).await,
+        Route::Row(id, key) => ctx.row(id, key).await,
+        Route::Download(id, n, file) => ctx.download(id, n, file).await,
+        Route::Changes(id, format) => ctx.changes(id, format).await,
+    }
+}
+
+fn metrics() -> Answer {
+    let body = crate::metrics::render(chrono::Utc::now().timestamp());
+    Answer::new(StatusCode::OK, Bytes::from(body))
+        .with(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )
+        .with(header::CACHE_CONTROL, NO_STORE)
+}
+
+/// The route pattern a path matches, as a metrics label: patterns, never
+/// raw paths, so the number of series stays bounded.
+fn route_label(app: &App, path: &str) -> &'static str {
+    match route(path) {
+        None => app
+            .pages()
+            .and_then(|pages| pages.route_label(path))
+            .unwrap_or("other"),
+        Some(Route::Health) => "/healthz",
+        Some(Route::Metrics) => "/metrics",
+        Some(Route::OpenApi) => "/api/v1/openapi.json",
+        Some(Route::Profiles) => "/api/v1/profiles",
+        Some(Route::Profile(_)) => "/api/v1/profiles/:name",
+        Some(Route::Catalog) => "/api/v1/datasets",
+        Some(Route::Dataset(_)) => "/api/v1/datasets/:id",
+        Some(Route::Rows(..)) => "/api/v1/datasets/:id/rows",
+        Some(Route::Row(..)) => "/api/v1/datasets/:id/rows/:key",
+        Some(Route::Versions(_)) => "/api/v1/datasets/:id/versions",
+        Some(Route::Version(..)) => "/api/v1/datasets/:id/versions/:n",
+        Some(Route::Download(_, Some(_), _)) => "/api/v1/datasets/:id/versions/:n/:file",
+        Some(Route::Download(_, None, _)) => "/api/v1/datasets/:id/latest/:file",
+        Some(Route::Changes(..)) => "/api/v1/datasets/:id/changes",
+    }
+}
+
+fn health(app: &App) -> Answer {
+    let body = format!(
+        "{{\"status\":\"ok\",\"datasets\":{}}}\n",
+        app.catalog().datasets.len()
+    );
+    Answer::new(StatusCode::OK, Bytes::from(body))
+        .with(header::CONTENT_TYPE, JSON_TYPE)
+        .with(header::CACHE_CONTROL, NO_STORE)
+}
+
+/// A request for a page beside the API.
+pub struct PageRequest<'a> {
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+}
+
+/// Pages served beside the JSON API by the same server (the web catalog
+/// and its feeds): everything outside `/api/` that they claim. They are
+/// a room of their own that depends on this one; the server is handed
+/// them at start-up ([`App::set_pages`]).
+#[async_trait::async_trait]
+pub trait Pages: Send + Sync {
+    /// The answer to `request`, or `None` when no page lives at its path.
+    async fn answer(&self, app: &Arc<App>, request: PageRequest<'_>) -> Option<Answer>;
+
+    /// The route pattern of `path`, as a metrics label.
+    fn route_label(&self, path: &str) -> Option<&'static str>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_parse() {
+        assert_eq!(route("/healthz"), Some(Route::Health));
+        assert_eq!(route("/api/v1/datasets"), Some(Route::Catalog));
+        assert_eq!(route("/api/v1/datasets/b"), Some(Route::Dataset("b")));
+        assert_eq!(
+            route("/api/v1/datasets/b/rows"),
+            Some(Route::Rows("b", None))
+        );
+        assert_eq!(
+            route("/api/v1/datasets/b/rows.csv"),
+            Some(Route::Rows("b", Some(Format::Csv)))
+        );
+        assert_eq!(route("/api/v1/datasets/b/rows.xml"), None);
+        assert_eq!(
+            route("/api/v1/datasets/b/rows/1,2"),
+            Some(Route::Row("b", "1,2"))
+        );
+        assert_eq!(
+            route("/api/v1/datasets/b/versions/3/data.csv"),
+            Some(Route::Download("b", Some("3"), "data.csv"))
+        );
+        assert_eq!(
+            route("/api/v1/datasets/b/latest/data.json"),
+            Some(Route::Download("b", None, "data.json"))
+        );
+        assert_eq!(
+            route("/api/v1/datasets/b/changes.ndjson"),
+            Some(Route::Changes("b", Some(Format::Ndjson)))
+        );
+        assert_eq!(route("/api/v2/datasets"), None);
+        assert_eq!(route("/api/v1/datasets/b/rowsy"), None);
+    }
+}
