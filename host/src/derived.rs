@@ -154,8 +154,10 @@ impl DerivedFile for DataPackage {
             table_schema(schema, self.profile),
             version.row_count,
         );
-        serde_json::to_writer_pretty(&mut *out, &descriptor)
-            .map_err(|e| StoreError::Corrupt(format!("cannot write {DATAPACKAGE}: {e}")))?;
+        serde_json::to_writer_pretty(&mut *out, &descriptor).map_err(|e| StoreError::Write {
+            file: DATAPACKAGE.to_string(),
+            source: e.into(),
+        })?;
         out.write_all(b"\n").map_err(io_error)
     }
 }
@@ -325,7 +327,7 @@ where
         drop(sender);
         let consumed = consumer
             .join()
-            .map_err(|_| StoreError::Corrupt("a standard file's writer panicked".to_string()))?;
+            .map_err(|_| StoreError::Worker("the writer thread of a standard file".to_string()))?;
         // The writer's own error says more than "stopped early".
         consumed.map_err(io_error)?;
         produced
@@ -357,7 +359,10 @@ fn json_value(value: &Value) -> Json {
 }
 
 fn io_error(source: std::io::Error) -> StoreError {
-    StoreError::Corrupt(format!("cannot write a standard file: {source}"))
+    StoreError::Write {
+        file: "a standard file".to_string(),
+        source,
+    }
 }
 
 #[cfg(test)]

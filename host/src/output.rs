@@ -7,7 +7,7 @@
 
 use std::io::Write;
 
-use crate::runtime::RowSink;
+use crate::runtime::{RowSink, RowSinkError};
 use crate::schema::{Row, StreamSchema, Value};
 
 /// An output format for rows.
@@ -87,18 +87,17 @@ impl RowWriter {
 }
 
 impl RowSink for RowWriter {
-    fn write(&mut self, schema: &StreamSchema, rows: Vec<Row>) -> Result<(), String> {
+    fn write(&mut self, schema: &StreamSchema, rows: Vec<Row>) -> Result<(), RowSinkError> {
         let wanted = self.stream.get_or_insert_with(|| schema.name.clone());
         if *wanted != schema.name {
             return Ok(());
         }
-        let io = |e: std::io::Error| format!("cannot write the output: {e}");
         let mut first = !self.started;
         if !self.started {
-            self.start(schema).map_err(io)?;
+            self.start(schema)?;
         }
         for row in &rows {
-            self.write_row(schema, row, first).map_err(io)?;
+            self.write_row(schema, row, first)?;
             first = false;
         }
         Ok(())

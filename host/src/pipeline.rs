@@ -19,7 +19,8 @@ use tracing::Instrument;
 use crate::collect::{CollectError, Collector, RunOptions, run_span};
 use crate::config::{DatasetConfig, PublishMode};
 use crate::runtime::{
-    FailureKind, LogToTracing, RowSink, RunFailure, RunObserver, RunReport, Trigger, budget,
+    FailureKind, LogToTracing, RowSink, RowSinkError, RunFailure, RunObserver, RunReport, Trigger,
+    budget,
 };
 use crate::schema::{QualityMeasure, Row, StreamSchema};
 use crate::store::{
@@ -208,11 +209,7 @@ async fn run_and_publish_inner(
     let mut report = collector.run_dataset(dataset, options).await?;
     let staging = tokio::task::spawn_blocking(move || writer.finish())
         .await
-        .map_err(|e| {
-            store_error(StoreError::Corrupt(format!(
-                "the staging thread failed: {e}"
-            )))
-        })?;
+        .map_err(|e| store_error(StoreError::Worker(format!("the staging thread ({e})"))))?;
     let published = match (report.succeeded(), staging) {
         (true, Ok(staging)) => {
             let merge = dataset.publish == PublishMode::Merge && !full_refresh;
@@ -277,7 +274,7 @@ async fn publish(
     };
     tokio::task::spawn_blocking(move || staging.publish(request))
         .await
-        .map_err(|e| StoreError::Corrupt(format!("the publishing task failed: {e}")))?
+        .map_err(|e| StoreError::Worker(format!("the publishing task ({e})")))?
 }
 
 /// Records a run that ended without a version; whether that worked (a
@@ -318,7 +315,7 @@ pub async fn blocking<T: Send + 'static>(
     let store = Arc::clone(store);
     tokio::task::spawn_blocking(move || f(store.as_ref()))
         .await
-        .map_err(|e| StoreError::Corrupt(format!("a store task failed: {e}")))?
+        .map_err(|e| StoreError::Worker(format!("a store task ({e})")))?
 }
 
 /// The bytes of the batches waiting for the staging thread, so the queue
@@ -389,7 +386,7 @@ impl StagingWriter {
         drop(self.sender);
         self.thread
             .join()
-            .map_err(|_| StoreError::Corrupt("the staging thread panicked".to_string()))?
+            .map_err(|_| StoreError::Worker("the staging thread (a panic)".to_string()))?
     }
 }
 
@@ -420,15 +417,14 @@ struct StagingSink {
 }
 
 impl RowSink for StagingSink {
-    fn write(&mut self, stream: &StreamSchema, rows: Vec<Row>) -> Result<(), String> {
+    fn write(&mut self, stream: &StreamSchema, rows: Vec<Row>) -> Result<(), RowSinkError> {
         if stream.name != self.stream {
             return Ok(());
         }
         self.queue.reserve(batch_bytes(&rows));
-        self.sender.send(rows).map_err(|_| {
-            "the store stopped accepting rows (see the daemon's log for the storage error)"
-                .to_string()
-        })
+        self.sender
+            .send(rows)
+            .map_err(|_| RowSinkError::StoreStopped)
     }
 }
 
@@ -436,7 +432,7 @@ impl RowSink for StagingSink {
 struct Tee(StagingSink, Box<dyn RowSink>);
 
 impl RowSink for Tee {
-    fn write(&mut self, stream: &StreamSchema, rows: Vec<Row>) -> Result<(), String> {
+    fn write(&mut self, stream: &StreamSchema, rows: Vec<Row>) -> Result<(), RowSinkError> {
         self.1.write(stream, rows.clone())?;
         self.0.write(stream, rows)
     }

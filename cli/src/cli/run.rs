@@ -24,7 +24,9 @@ use vitrina::collect::{Collector, RunOptions, run_span};
 use vitrina::config::Config;
 use vitrina::output::{Format, RowWriter, write_json_object};
 use vitrina::pipeline::{RunWishes, run_and_publish};
-use vitrina::runtime::{LogLevel, LogLine, LogSource, RowSink, RunObserver, RunReport, Trigger};
+use vitrina::runtime::{
+    LogLevel, LogLine, LogSource, RowSink, RowSinkError, RunObserver, RunReport, Trigger,
+};
 use vitrina::schema::{Row, StreamSchema};
 use vitrina::store::sqlite::SqliteStore;
 use vitrina::store::{PublishOutcome, Store};
@@ -310,7 +312,7 @@ impl Output {
 struct SharedSink(Arc<Mutex<RowWriter>>);
 
 impl RowSink for SharedSink {
-    fn write(&mut self, stream: &StreamSchema, rows: Vec<Row>) -> Result<(), String> {
+    fn write(&mut self, stream: &StreamSchema, rows: Vec<Row>) -> Result<(), RowSinkError> {
         self.0
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -330,7 +332,7 @@ const PREVIEW_ROWS: usize = 3;
 struct PreviewSink(Arc<Mutex<Preview>>);
 
 impl RowSink for PreviewSink {
-    fn write(&mut self, stream: &StreamSchema, rows: Vec<Row>) -> Result<(), String> {
+    fn write(&mut self, stream: &StreamSchema, rows: Vec<Row>) -> Result<(), RowSinkError> {
         let mut preview = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let schema = preview.schema.get_or_insert_with(|| stream.clone());
         if schema.name == stream.name {

@@ -274,7 +274,7 @@ impl App {
         let (app, dataset) = (self.clone(), dataset.to_string());
         tokio::task::spawn_blocking(move || app.refresh(&dataset))
             .await
-            .map_err(|e| StoreError::Corrupt(format!("the refresh task failed: {e}")))?
+            .map_err(|e| StoreError::Worker(format!("the refresh task ({e})")))?
     }
 
     /// Re-reads every dataset. Blocks, like [`App::refresh`].

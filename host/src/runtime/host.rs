@@ -35,14 +35,27 @@ const MAX_ROW_ERRORS: usize = 20;
 /// new version. Called from inside the run, so it should not block long.
 pub trait RowSink: Send {
     /// Accepts a batch of valid rows of `stream`. An error stops the run.
-    fn write(&mut self, stream: &StreamSchema, rows: Vec<Row>) -> Result<(), String>;
+    fn write(&mut self, stream: &StreamSchema, rows: Vec<Row>) -> Result<(), RowSinkError>;
+}
+
+/// Why a row sink refused a batch: the run stops, failed with this as its
+/// `sink` failure.
+#[derive(Debug, thiserror::Error)]
+pub enum RowSinkError {
+    /// The rows' destination could not be written (a file, a closed pipe).
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+    /// The store's side stopped taking rows; its own error is logged where
+    /// it happened.
+    #[error("the store stopped accepting rows (see the daemon's log for the storage error)")]
+    StoreStopped,
 }
 
 /// A sink that keeps nothing, for checks and benchmarks.
 pub struct DiscardSink;
 
 impl RowSink for DiscardSink {
-    fn write(&mut self, _: &StreamSchema, _: Vec<Row>) -> Result<(), String> {
+    fn write(&mut self, _: &StreamSchema, _: Vec<Row>) -> Result<(), RowSinkError> {
         Ok(())
     }
 }
@@ -258,7 +271,7 @@ impl RunState {
         let count = rows.len() as u64;
         let stream_state = &mut self.streams[index];
         if let Err(e) = self.sink.write(stream_state.validator.schema(), rows) {
-            return Err(self.stop(RunFailure::new(FailureKind::Sink, e)));
+            return Err(self.stop(RunFailure::new(FailureKind::Sink, e.to_string())));
         }
         stream_state.rows += count;
         self.rows_total += count;

@@ -42,7 +42,7 @@ use bindings::v0_1_0;
 pub use engine::{EPOCH_TICK, component_hash};
 pub use fetch::{FetchPolicy, FetchRecord, Fetcher};
 use host::RunState;
-pub use host::{DiscardSink, Quiet, RowSink, RunObserver, RunSetup};
+pub use host::{DiscardSink, Quiet, RowSink, RowSinkError, RunObserver, RunSetup};
 pub use log::LogToTracing;
 pub use report::{FailureKind, LogLevel, LogLine, LogSource, RunFailure, RunReport};
 

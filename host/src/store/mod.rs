@@ -51,6 +51,19 @@ pub enum StoreError {
     },
     #[error("the store's data is inconsistent: {0}")]
     Corrupt(String),
+    /// A thread or task the store's work ran on failed (a panic, or the
+    /// runtime shutting down): its work was not finished, and nothing of
+    /// it was published.
+    #[error("{0} failed before finishing; nothing of its work was published")]
+    Worker(String),
+    /// A file derived from a version (a standard file, its descriptor)
+    /// could not be written; the version was not published.
+    #[error("cannot write {file}: {source}")]
+    Write {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// A publish the current state does not allow (a merge across a
     /// schema change).
     #[error("{0}")]
