@@ -157,6 +157,20 @@ impl ApiError {
         )
     }
 
+    /// A read that ran past its time budget: 503, try later or ask less.
+    pub fn over_budget(budget: std::time::Duration) -> Self {
+        let mut error = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "over_budget",
+            format!(
+                "the query took longer than its budget of {:.0} s; ask for less (more filters, a smaller limit) or try again later",
+                budget.as_secs_f64()
+            ),
+        );
+        error.retry_after = Some(std::time::Duration::from_secs(5));
+        error
+    }
+
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
     }
@@ -215,6 +229,12 @@ impl From<StoreError> for ApiError {
                 message,
                 valid_fields,
             } => ApiError::bad_query(message, valid_fields),
+            StoreError::OverBudget(budget) => ApiError::over_budget(budget),
+            // Nobody is waiting for this answer; it is written for the log.
+            StoreError::RequesterGone => ApiError::unavailable(
+                "requester_gone",
+                "the request was abandoned before its answer was ready",
+            ),
             other => {
                 // The detail (paths, SQL) is for the operator's log, not the client.
                 tracing::error!(error = %other, "store error while answering a request");

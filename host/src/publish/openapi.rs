@@ -91,7 +91,7 @@ fn responses(ok: Value) -> Value {
         "404": error_response("No such dataset, version, row or route."),
         "405": error_response("Only GET, HEAD and OPTIONS are allowed."),
         "414": error_response("The URL is longer than 8 KiB."),
-        "503": error_response("The request took too long."),
+        "503": error_response("The request took too long (`timeout`), or its query ran past its time budget (`over_budget`, with `Retry-After`): ask for less, or try again later."),
     })
 }
 

@@ -14,6 +14,7 @@
 //! call them from `spawn_blocking` on an async executor.
 
 pub mod exports;
+pub mod interrupt;
 pub mod query;
 pub mod sqlite;
 
@@ -51,6 +52,12 @@ pub enum StoreError {
     },
     #[error("the store's data is inconsistent: {0}")]
     Corrupt(String),
+    /// A read ran past the time budget of its request.
+    #[error("the query took longer than its budget of {} s", .0.as_secs_f64())]
+    OverBudget(std::time::Duration),
+    /// A read was stopped because its requester had gone.
+    #[error("the query was stopped: its requester has gone")]
+    RequesterGone,
     /// A thread or task the store's work ran on failed (a panic, or the
     /// runtime shutting down): its work was not finished, and nothing of
     /// it was published.

@@ -15,6 +15,7 @@ use crate::publish::cache::Rendered;
 use crate::publish::errors::ApiError;
 use crate::publish::http::{Encoding, compress, http_date, negotiate_encoding, not_modified};
 use crate::store::Version;
+use crate::store::interrupt;
 
 use super::{Answer, JSON_TYPE};
 
@@ -149,11 +150,17 @@ impl Ctx<'_> {
         encoding: Encoding,
         render: impl FnOnce() -> Result<Rendered, ApiError> + Send + 'static,
     ) -> Result<Arc<Rendered>, ApiError> {
+        // The store read stops when its budget is spent (a little under
+        // the request's, so the answer says why) or when this request's
+        // future is dropped: its client gone, or its time up.
+        let budget = self.app.config.request_timeout.mul_f64(0.9);
         let identity = self
             .app
             .inflight
             .render(&self.app.cache, identity_key, async {
-                blocking(render).await?
+                let scope = interrupt::Scope::new(budget);
+                let _gone = interrupt::GoneOnDrop(scope.gone.clone());
+                blocking(move || interrupt::within(scope, render)).await?
             })
             .await?;
         if encoding == Encoding::Identity {

@@ -81,6 +81,9 @@ impl Answer {
         if let Some(len) = error.length {
             answer = answer.with(header::CONTENT_RANGE, &format!("bytes */{len}"));
         }
+        if let Some(wait) = error.retry_after {
+            answer = answer.with(header::RETRY_AFTER, &wait.as_secs().max(1).to_string());
+        }
         answer
     }
 
@@ -425,6 +428,18 @@ pub trait Pages: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_query_over_its_budget_says_when_to_come_back() {
+        let answer = Answer::error(&ApiError::over_budget(std::time::Duration::from_secs(27)));
+        assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(answer.headers[header::RETRY_AFTER], "5");
+        let body = String::from_utf8(answer.body.to_vec()).unwrap();
+        assert!(
+            body.contains("over_budget") && body.contains("27 s"),
+            "{body}"
+        );
+    }
 
     #[test]
     fn routes_parse() {

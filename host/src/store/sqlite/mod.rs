@@ -18,11 +18,11 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::exports;
 use super::{
     Changes, Compression, DatasetMeta, DatasetSummary, ExportFormat, Pause, RowPage, RowQuery,
     RowState, RunRecord, Staging, Store, StoreError, Version,
 };
+use super::{exports, interrupt};
 use crate::schema::{Row, StreamSchema};
 
 /// One schema migration: SQL, or code where the change depends on what
@@ -115,6 +115,10 @@ const MIGRATIONS: &[Migration] = &[
     // rows it holds; every version its counts of changed rows.
     Migration::Code(index_stored_rows),
 ];
+
+/// SQLite steps between two looks at a request's budget: a look is a
+/// clock read, and ten thousand steps take well under a millisecond.
+const PROGRESS_STEPS: std::os::raw::c_int = 10_000;
 
 /// How many idle reader connections are kept.
 const MAX_IDLE_READERS: usize = 8;
@@ -222,15 +226,42 @@ impl SqliteStore {
         Ok(version)
     }
 
-    /// Runs `f` with a pooled connection.
+    /// Runs `f` with a pooled connection; inside a request's scope
+    /// ([`interrupt::within`]), the query stops when the scope's budget is
+    /// spent or its requester has gone.
     fn with_reader<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let conn = self.reader()?;
+        let mut conn = self.reader()?;
+        let Some(scope) = interrupt::current() else {
+            let result = f(&conn);
+            self.release(conn);
+            return result;
+        };
+        let stopped = Arc::new(Mutex::new(None));
+        let handler = {
+            let (scope, stopped) = (scope.clone(), stopped.clone());
+            move || match scope.stop() {
+                Some(stop) => {
+                    *stopped.lock().unwrap_or_else(|e| e.into_inner()) = Some(stop);
+                    true
+                }
+                None => false,
+            }
+        };
+        conn.progress_handler(PROGRESS_STEPS, Some(handler))?;
         let result = f(&conn);
+        conn.progress_handler(0, None::<fn() -> bool>)?;
         self.release(conn);
-        result
+        let stopped = *stopped.lock().unwrap_or_else(|e| e.into_inner());
+        match (result, stopped) {
+            (Err(_), Some(interrupt::Stop::OverBudget)) => {
+                Err(StoreError::OverBudget(scope.budget))
+            }
+            (Err(_), Some(interrupt::Stop::Gone)) => Err(StoreError::RequesterGone),
+            (result, _) => result,
+        }
     }
 
     /// Rewrites the download files of every version that lacks some (a

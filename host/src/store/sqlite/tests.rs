@@ -782,3 +782,50 @@ fn a_row_history_lists_every_state_with_its_versions() {
             .is_empty()
     );
 }
+
+#[test]
+fn a_read_stops_past_its_budget_or_when_its_requester_has_gone() {
+    use crate::store::interrupt::{self, Scope};
+    use std::time::Duration;
+    let (_dir, store) = open();
+    let rows: Vec<Row> = (0..5_000)
+        .map(|i| {
+            row(
+                &format!("{i:05}"),
+                "Договор за асфалт",
+                Some(&i.to_string()),
+            )
+        })
+        .collect();
+    publish(&store, &schema(), rows);
+    // A scan of every row: far more SQLite steps than one look's worth.
+    let scan = RowQuery {
+        version: 1,
+        filters: vec![Filter {
+            field: "title".to_string(),
+            op: FilterOp::Contains("нищо такова".to_string()),
+        }],
+        limit: 10,
+        ..RowQuery::default()
+    };
+    let spent = Scope::new(Duration::ZERO);
+    let result = interrupt::within(spent, || store.rows("contracts", &scan));
+    assert!(
+        matches!(result, Err(StoreError::OverBudget(budget)) if budget == Duration::ZERO),
+        "{result:?}"
+    );
+    let gone = Scope::new(Duration::from_secs(60));
+    gone.gone.store(true, std::sync::atomic::Ordering::Relaxed);
+    let result = interrupt::within(gone, || store.rows("contracts", &scan));
+    assert!(
+        matches!(result, Err(StoreError::RequesterGone)),
+        "{result:?}"
+    );
+    // The connection goes back to the pool clean: the next reads, in a
+    // generous scope and in none, answer.
+    let fine = interrupt::within(Scope::new(Duration::from_secs(60)), || {
+        store.rows("contracts", &scan)
+    });
+    assert!(fine.unwrap().rows.is_empty());
+    assert_eq!(all_rows(&store, 1).len(), 1000);
+}
