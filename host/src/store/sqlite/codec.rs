@@ -2,8 +2,9 @@
 //! text, and a hash per row.
 //!
 //! Each dataset's rows sit in a table with a column per field, so filters
-//! and sorts are SQL on real columns. Decimals are kept as text (exact) and
-//! compared as numbers through a cast; dates as ISO text, which sorts right.
+//! and sorts are SQL on real columns. Decimals are kept as text (exact)
+//! and compared by an order key beside them ([`decimal_key`]), exact at
+//! any length; dates as ISO text, which sorts right.
 
 use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use sha2::{Digest, Sha256};
@@ -23,12 +24,66 @@ pub fn column(field: &str) -> String {
     format!("\"f_{field}\"")
 }
 
-/// The SQL expression a field is compared and sorted by.
+/// The column holding a decimal field's order key ([`decimal_key`]).
+pub fn key_column(field: &str) -> String {
+    format!("\"k_{field}\"")
+}
+
+/// The SQL expression a field is compared and sorted by: decimals by their
+/// order key, exact at any number of digits (a cast to REAL would keep
+/// about fifteen).
 pub fn sort_expr(field: &str, kind: FieldType) -> String {
     match kind {
-        FieldType::Decimal => format!("CAST({} AS REAL)", column(field)),
+        FieldType::Decimal => key_column(field),
         _ => column(field),
     }
+}
+
+/// A decimal as text that sorts, byte by byte, as the number does: a
+/// class (`0` negative, `1` zero, `2` positive), the decimal exponent in
+/// five digits (complemented when negative), then the significant digits
+/// (complemented, and closed by `~`, when negative, so that a longer
+/// negative mantissa sorts first). `1.50` and `1.5` have the same key.
+/// `None` for text that is not a plain decimal (`-12.5`, `+3`, `.5`).
+pub fn decimal_key(text: &str) -> Option<String> {
+    let text = text.trim();
+    let (negative, unsigned) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    if whole.is_empty() && fraction.is_empty()
+        || !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let whole = whole.trim_start_matches('0');
+    let digits: String = format!("{whole}{fraction}");
+    let leading = digits.len() - digits.trim_start_matches('0').len();
+    let significant = digits.trim_matches('0');
+    if significant.is_empty() {
+        return Some("1".to_string());
+    }
+    // The position of the decimal point relative to the first significant
+    // digit: 123.4 → 3, 0.05 → -1.
+    let exponent = whole.len() as i64 - leading as i64;
+    if !(-40_000..40_000).contains(&exponent) {
+        return None;
+    }
+    let biased = (exponent + 50_000) as u32;
+    Some(if negative {
+        let mantissa: String = significant
+            .bytes()
+            .map(|b| (b'9' - b + b'0') as char)
+            .collect();
+        format!("0{:05}{mantissa}~", 99_999 - biased)
+    } else {
+        format!("2{biased:05}{significant}")
+    })
 }
 
 /// A value as SQLite stores it.
@@ -127,4 +182,55 @@ pub fn row_hash(schema: &StreamSchema, row: &Row) -> [u8; 16] {
     let mut out = [0; 16];
     out.copy_from_slice(&digest[..16]);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_keys_sort_as_the_numbers() {
+        let ascending = [
+            "-1000000000000000000000.5",
+            "-100",
+            "-12.55",
+            "-12.5",
+            "-12",
+            "-0.5",
+            "-0.05",
+            "0",
+            "0.0001",
+            "0.05",
+            "0.5",
+            "1",
+            "1.5",
+            "1.55",
+            "9.99",
+            "10",
+            "12345678901234567.1",
+            "12345678901234567.2",
+            "99999999999999999999999999.99",
+        ];
+        let keys: Vec<String> = ascending.iter().map(|d| decimal_key(d).unwrap()).collect();
+        for (pair, texts) in keys.windows(2).zip(ascending.windows(2)) {
+            assert!(
+                pair[0] < pair[1],
+                "{} should sort before {}",
+                texts[0],
+                texts[1]
+            );
+        }
+    }
+
+    #[test]
+    fn equal_numbers_have_equal_keys() {
+        assert_eq!(decimal_key("1.50"), decimal_key("1.5"));
+        assert_eq!(decimal_key("+001.5"), decimal_key("1.5"));
+        assert_eq!(decimal_key("0.00"), decimal_key("-0"));
+        assert_eq!(decimal_key(".5"), decimal_key("0.5"));
+        assert_ne!(decimal_key("15"), decimal_key("1.5"));
+        for bad in ["", "-", ".", "1e5", "1,5", "abc", "1.2.3"] {
+            assert_eq!(decimal_key(bad), None, "{bad}");
+        }
+    }
 }

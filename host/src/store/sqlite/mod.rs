@@ -114,6 +114,8 @@ const MIGRATIONS: &[Migration] = &[
     // Every rows table gets a stable `rid` and a full-text index of the
     // rows it holds; every version its counts of changed rows.
     Migration::Code(index_stored_rows),
+    // Decimal fields get exact order keys beside them.
+    Migration::Code(key_stored_decimals),
 ];
 
 /// SQLite steps between two looks at a request's budget: a look is a
@@ -338,6 +340,41 @@ fn index_stored_rows(conn: &Connection) -> Result<(), StoreError> {
         let fields: Vec<&str> = text_fields.iter().map(String::as_str).collect();
         fulltext::ensure_index(conn, &dataset, &fields, &table)?;
         count_row_changes(conn, &dataset, &table)?;
+    }
+    Ok(())
+}
+
+/// Gives every decimal field any version of a dataset had its order-key
+/// column, filled for the rows stored.
+fn key_stored_decimals(conn: &Connection) -> Result<(), StoreError> {
+    let datasets: Vec<String> = {
+        let mut stmt = conn.prepare("SELECT DISTINCT dataset FROM versions")?;
+        stmt.query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    for dataset in datasets {
+        let table = codec::rows_table(&dataset);
+        let columns: Vec<String> = {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT name FROM pragma_table_info('rows:{dataset}')"
+            ))?;
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        let mut done: Vec<String> = Vec::new();
+        for version in read::versions(conn, &dataset)? {
+            for field in &version.schema.fields {
+                let key = format!("k_{}", field.name);
+                if field.kind == crate::schema::FieldType::Decimal
+                    && columns.iter().any(|c| *c == format!("f_{}", field.name))
+                    && !columns.contains(&key)
+                    && !done.contains(&key)
+                {
+                    staging::add_decimal_keys(conn, &table, &field.name)?;
+                    done.push(key);
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -20,8 +20,24 @@ use crate::store::{
 };
 
 /// SQL functions the queries use: `vitrina_lower` lowercases all of
-/// Unicode (SQLite's `lower` knows only ASCII, and the data is Cyrillic).
+/// Unicode (SQLite's `lower` knows only ASCII, and the data is Cyrillic);
+/// `vitrina_decimal_key` writes a decimal's order key.
 pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    // `vitrina_decimal_key(text)`: a decimal's order key (codec::decimal_key).
+    conn.create_scalar_function(
+        "vitrina_decimal_key",
+        1,
+        rusqlite::functions::FunctionFlags::SQLITE_UTF8
+            | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            Ok(match ctx.get_raw(0) {
+                ValueRef::Text(t) => codec::decimal_key(&String::from_utf8_lossy(t)),
+                ValueRef::Integer(i) => codec::decimal_key(&i.to_string()),
+                ValueRef::Real(f) => codec::decimal_key(&f.to_string()),
+                _ => None,
+            })
+        },
+    )?;
     conn.create_scalar_function(
         "vitrina_lower",
         1,
@@ -249,10 +265,11 @@ fn text_sql(
     ))
 }
 
-/// The type a sort expression's value comes back as (decimals are cast to REAL).
+/// The type a sort expression's value comes back as (decimals as their
+/// order keys, which the cursor carries as text).
 fn sort_value_kind(kind: FieldType) -> FieldType {
     match kind {
-        FieldType::Decimal => FieldType::Float,
+        FieldType::Decimal => FieldType::Text,
         other => other,
     }
 }
@@ -329,7 +346,20 @@ fn operand(
     let bad = |what: &str| bad_query(schema, format!("`{text}` is not {what} (field `{field}`)"));
     Ok(match kind {
         FieldType::Integer => Sql::Integer(text.trim().parse().map_err(|_| bad("an integer"))?),
-        FieldType::Decimal | FieldType::Float => Sql::Real(
+        // Decimals compare by their order keys: exact at any length.
+        FieldType::Decimal => Sql::Text(
+            codec::decimal_key(text)
+                .or_else(|| {
+                    // `1e5` and the like, which the API also accepts.
+                    text.trim()
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|f| f.is_finite())
+                        .and_then(|f| codec::decimal_key(&f.to_string()))
+                })
+                .ok_or_else(|| bad("a number"))?,
+        ),
+        FieldType::Float => Sql::Real(
             text.trim()
                 .parse::<f64>()
                 .ok()

@@ -17,9 +17,9 @@ use std::sync::Arc;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 use sha2::{Digest, Sha256};
 
-use super::codec::{self, column, rows_table};
+use super::codec::{self, column, key_column, rows_table};
 use super::{fulltext, read};
-use crate::schema::{QualityMeasure, Row, StreamSchema};
+use crate::schema::{FieldType, QualityMeasure, Row, StreamSchema};
 use crate::store::{
     DerivedFile, PublishOutcome, PublishRequest, RowChanges, RunRecord, SchemaChange, Staging,
     StoreError, Version, VersionFacts, exports,
@@ -175,6 +175,11 @@ impl SqliteStaging {
                     column(&field.name)
                 ))?;
             }
+            if field.kind == FieldType::Decimal
+                && !existing.iter().any(|c| c == &format!("k_{}", field.name))
+            {
+                add_decimal_keys(&tx, &table, &field.name)?;
+            }
         }
         fulltext::ensure_index(
             &tx,
@@ -268,10 +273,26 @@ impl SqliteStaging {
             ),
             [number as i64],
         )?;
+        // Decimal fields carry their order keys beside them.
+        let decimals: Vec<&str> = self
+            .schema
+            .fields
+            .iter()
+            .filter(|f| f.kind == FieldType::Decimal)
+            .map(|f| f.name.as_str())
+            .collect();
+        let key_list: String = decimals
+            .iter()
+            .map(|f| format!(", {}", key_column(f)))
+            .collect();
+        let key_values: String = decimals
+            .iter()
+            .map(|f| format!(", vitrina_decimal_key(s.{})", column(f)))
+            .collect();
         let inserted = tx.execute(
             &format!(
-                "INSERT INTO {table} (row_key, row_hash, valid_from, valid_to{column_list})
-                 SELECT s.row_key, s.row_hash, ?1, NULL{} FROM temp.staging s WHERE NOT EXISTS
+                "INSERT INTO {table} (row_key, row_hash, valid_from, valid_to{column_list}{key_list})
+                 SELECT s.row_key, s.row_hash, ?1, NULL{}{key_values} FROM temp.staging s WHERE NOT EXISTS
                  (SELECT 1 FROM {table} r WHERE r.row_key = s.row_key AND r.valid_to IS NULL)
                  ORDER BY s.row_key",
                 columns
@@ -454,6 +475,18 @@ pub fn create_rows_table(conn: &Connection, dataset: &str) -> Result<(), StoreEr
     }
     conn.execute_batch(&format!(
         "CREATE INDEX IF NOT EXISTS \"rows:{dataset}:current\" ON {table} (row_key) WHERE valid_to IS NULL;"
+    ))?;
+    Ok(())
+}
+
+/// Adds the order-key column of decimal field `field` to `table`, with
+/// the keys of the rows already there.
+pub fn add_decimal_keys(conn: &Connection, table: &str, field: &str) -> Result<(), StoreError> {
+    conn.execute_batch(&format!(
+        "ALTER TABLE {table} ADD COLUMN {key};
+         UPDATE {table} SET {key} = vitrina_decimal_key({value}) WHERE {value} IS NOT NULL;",
+        key = key_column(field),
+        value = column(field),
     ))?;
     Ok(())
 }

@@ -829,3 +829,76 @@ fn a_read_stops_past_its_budget_or_when_its_requester_has_gone() {
     assert!(fine.unwrap().rows.is_empty());
     assert_eq!(all_rows(&store, 1).len(), 1000);
 }
+
+#[test]
+fn decimals_compare_exactly_at_any_length() {
+    let (dir, store) = open();
+    // Equal as f64: they differ only in the 17th significant digit.
+    let rows = vec![
+        row("a", "a", Some("12345678901234567.3")),
+        row("b", "b", Some("12345678901234567.1")),
+        row("c", "c", Some("12345678901234567.2")),
+        row("d", "d", Some("-12345678901234567.2")),
+        row("e", "e", Some("1.50")),
+    ];
+    assert_eq!(
+        "12345678901234567.1".parse::<f64>().unwrap(),
+        "12345678901234567.3".parse::<f64>().unwrap()
+    );
+    publish(&store, &schema(), rows);
+    let ids = |store: &SqliteStore, filters: Vec<Filter>, descending: bool| -> Vec<String> {
+        let query = RowQuery {
+            version: 1,
+            filters,
+            sort: vec![SortKey {
+                field: "value".to_string(),
+                descending,
+            }],
+            limit: 2,
+            ..RowQuery::default()
+        };
+        // Walk with a cursor, two rows a page: the cursor carries the keys.
+        let mut out = Vec::new();
+        let mut query = query;
+        loop {
+            let page = store.rows("contracts", &query).unwrap();
+            out.extend(page.rows.iter().map(|r| match &r[0] {
+                Value::Text(id) => id.clone(),
+                other => panic!("{other:?}"),
+            }));
+            match page.next {
+                Some(cursor) => query.after = Some(cursor),
+                None => return out,
+            }
+        }
+    };
+    let gte = |v: &str| Filter {
+        field: "value".to_string(),
+        op: FilterOp::Gte(v.to_string()),
+    };
+    let check = |store: &SqliteStore| {
+        assert_eq!(ids(store, Vec::new(), false), ["d", "e", "b", "c", "a"]);
+        assert_eq!(ids(store, Vec::new(), true), ["a", "c", "b", "e", "d"]);
+        assert_eq!(
+            ids(store, vec![gte("12345678901234567.2")], false),
+            ["c", "a"]
+        );
+        let equal = Filter {
+            field: "value".to_string(),
+            op: FilterOp::Eq("1.5".to_string()),
+        };
+        assert_eq!(ids(store, vec![equal], false), ["e"]);
+    };
+    check(&store);
+    // A store written before the keys gets them when it opens.
+    drop(store);
+    let conn = rusqlite::Connection::open(dir.path().join("vitrina.sqlite3")).unwrap();
+    conn.execute_batch(
+        "ALTER TABLE \"rows:contracts\" DROP COLUMN k_value;
+         PRAGMA user_version = 6;",
+    )
+    .unwrap();
+    drop(conn);
+    let store = SqliteStore::open(dir.path()).unwrap();
+    check(&store);
+}
