@@ -6,9 +6,12 @@
 # pinned to core 1 (32 connections, 15 s) for: a filtered page of 100 rows
 # as JSON, a row by key (random keys), a full-text search combined with a
 # filter (random words in Cyrillic and Latin, random thresholds, so no two
-# requests share a cached answer), a conditional request answered 304, the
-# full CSV download, and the citizens' side: the catalog page, the
-# dataset page (in English) and a catalog search by a transliterated word. As ceilings measured in the same run: a hyper
+# requests share a cached answer), varied filtered pages (every request a
+# new query), a conditional request answered 304, the full CSV download,
+# and the citizens' side: the catalog page, the dataset page (in English)
+# and a catalog search by a transliterated word. Then a stampede (32
+# identical uncached requests at once against one alone), and the
+# server's peak memory over the whole run. As ceilings measured in the same run: a hyper
 # server answering a fixed body of the page's size, and nginx serving the
 # same CSV file. Needs wrk and nginx (apt-get install wrk nginx-light).
 #
@@ -41,7 +44,8 @@ echo "== generating $rows rows"
 tail -1 "$work/run.log"
 
 VITRINA_LOG=warn taskset -c 0 "$bin" --config "$work/vitrina.toml" serve --listen "127.0.0.1:$port" --no-initial-runs 2> "$work/serve.log" &
-pids+=($!)
+server_pid=$!
+pids+=($server_pid)
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.2; done
 
 base="http://127.0.0.1:$port/api/v1/datasets/bulk"
@@ -100,6 +104,19 @@ print('  return wrk.format(nil, "/api/v1/datasets/bulk/rows?q=" .. q .. "&bids__
 print("end")
 PY
 
+# Varied filtered pages, as real users make them: every request a new
+# query (random thresholds, filters and page sizes), so the render cache
+# rarely helps.
+cat > "$work/varied.lua" <<'LUA'
+math.randomseed(11)
+request = function()
+  local path = string.format(
+    "/api/v1/datasets/bulk/rows?bids__gte=%d&contract_date__gte=2024-%02d-01&sort=-value&limit=%d",
+    math.random(0, 6), math.random(1, 12), math.random(50, 100))
+  return wrk.format(nil, path)
+end
+LUA
+
 run() { # name, wrk args...
     local name="$1"; shift
     taskset -c 1 wrk -t1 -d"${secs}s" --latency "$@" > "$work/$name.txt"
@@ -117,6 +134,7 @@ run fixed_body_ceiling -c32 "http://127.0.0.1:$fixed_port/"
 run filtered_page -c32 "$page"
 run row_by_key -c32 -s "$work/keys.lua" "http://127.0.0.1:$port"
 run full_text_search -c32 -s "$work/search.lua" "http://127.0.0.1:$port"
+run varied_filtered_page -c32 -s "$work/varied.lua" "http://127.0.0.1:$port"
 run catalog_page -c32 "http://127.0.0.1:$port/"
 run dataset_page -c32 "http://127.0.0.1:$port/datasets/bulk?lang=en"
 run catalog_search -c32 "http://127.0.0.1:$port/api/v1/datasets?q=dogovori"
@@ -124,11 +142,30 @@ run not_modified_304 -c32 -H "If-None-Match: $etag" "$page"
 run csv_download -c4 "$base/versions/1/data.csv"
 [ -f "$work/nginx/nginx.conf" ] && run nginx_csv_ceiling -c4 "http://127.0.0.1:$nginx_port/data.csv"
 
+# A stampede: 32 identical requests for a page nobody asked for before,
+# all at once, against the same page's cost alone. With one render per
+# key, they cost about one render.
+stampede() {
+    local alone="$base/rows?bids__gte=1&sort=-estimated_value&limit=99"
+    local together="$base/rows?bids__gte=2&sort=-estimated_value&limit=99"
+    local t0 t1 t2
+    t0=$(date +%s.%N)
+    curl -sf "$alone" -o /dev/null
+    t1=$(date +%s.%N)
+    for _ in $(seq 32); do curl -sf "$together" -o /dev/null & done
+    wait
+    t2=$(date +%s.%N)
+    awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN {printf "stampede: one uncached page %.3f s; 32 identical at once %.3f s (%.2fx)\n", b - a, c - b, (c - b) / (b - a)}'
+}
+stampede
+echo "server peak RSS: $(awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$server_pid/status")"
+
 ratio() { awk -v a="$(cat "$work/$1.rps")" -v b="$(cat "$work/$2.rps")" 'BEGIN {printf "%.3g", a / b}'; }
 echo "== ratios"
 echo "filtered page / fixed body:   $(ratio filtered_page fixed_body_ceiling)"
 echo "row by key / fixed body:      $(ratio row_by_key fixed_body_ceiling)"
 echo "full-text search / fixed body: $(ratio full_text_search fixed_body_ceiling)"
+echo "varied filtered / fixed body: $(ratio varied_filtered_page fixed_body_ceiling)"
 echo "catalog page / fixed body:    $(ratio catalog_page fixed_body_ceiling)"
 echo "dataset page / fixed body:    $(ratio dataset_page fixed_body_ceiling)"
 echo "catalog search / fixed body:  $(ratio catalog_search fixed_body_ceiling)"

@@ -610,7 +610,7 @@ struct Preview {
     sort: String,
     api_url: String,
     more_url: Option<String>,
-    text_fields: Vec<String>,
+    filter_fields: Vec<String>,
 }
 
 fn preview(
@@ -705,7 +705,7 @@ fn preview(
         sort,
         more_url: more.then(|| api_url.replace(&format!("limit={PREVIEW_ROWS}"), "limit=100")),
         api_url,
-        text_fields: schema.fields.iter().map(|f| f.name.clone()).collect(),
+        filter_fields: schema.fields.iter().map(|f| f.name.clone()).collect(),
     }
 }
 
