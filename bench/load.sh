@@ -152,8 +152,12 @@ stampede() {
     t0=$(date +%s.%N)
     curl -sf "$alone" -o /dev/null
     t1=$(date +%s.%N)
-    for _ in $(seq 32); do curl -sf "$together" -o /dev/null & done
-    wait
+    local curls=()
+    for _ in $(seq 32); do
+        curl -sf "$together" -o /dev/null &
+        curls+=($!)
+    done
+    wait "${curls[@]}"
     t2=$(date +%s.%N)
     awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN {printf "stampede: one uncached page %.3f s; 32 identical at once %.3f s (%.2fx)\n", b - a, c - b, (c - b) / (b - a)}'
 }
