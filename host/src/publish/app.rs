@@ -41,6 +41,11 @@ pub struct AppConfig {
     pub header_read_timeout: Duration,
     /// How long shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
+    /// The most store reads that run at once; more wait their turn. Each
+    /// holds a connection and its sort memory, so this bounds the server's
+    /// memory under load, and more than the cores would only queue inside
+    /// SQLite instead of here.
+    pub max_queries: usize,
 }
 
 impl Default for AppConfig {
@@ -49,6 +54,9 @@ impl Default for AppConfig {
             base_url: "http://127.0.0.1:8080".to_string(),
             cache_bytes: 64 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            max_queries: std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .max(2),
             header_read_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(30),
         }
@@ -137,6 +145,8 @@ pub struct App {
     pub(crate) cache: ResponseCache,
     /// Renders in progress, shared by identical requests.
     pub(crate) inflight: InFlight,
+    /// Permits for store reads (`AppConfig::max_queries`).
+    pub(crate) queries: tokio::sync::Semaphore,
     pub(crate) memo: EtagMemo,
     pub(crate) files: FileCache,
     pub(crate) openapi: Document,
@@ -188,6 +198,7 @@ impl App {
             store,
             cache: ResponseCache::new(config.cache_bytes),
             inflight: InFlight::default(),
+            queries: tokio::sync::Semaphore::new(config.max_queries.max(1)),
             memo: EtagMemo::new(config.cache_bytes / 16),
             files: FileCache::default(),
             openapi,

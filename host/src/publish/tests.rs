@@ -30,6 +30,9 @@ struct CountingStore {
     /// How long each `rows` call takes at least, in milliseconds: long
     /// enough and concurrent requests meet in the middle of one.
     rows_delay_ms: AtomicU64,
+    /// `rows` calls running now, and the most that ever ran at once.
+    rows_active: AtomicU64,
+    rows_peak: AtomicU64,
     /// The store's folder: declared last, so it is removed after the store
     /// has closed its connections.
     _dir: tempfile::TempDir,
@@ -43,6 +46,8 @@ impl CountingStore {
             inner: SqliteStore::open(dir.path()).unwrap(),
             calls: Mutex::new(Vec::new()),
             rows_delay_ms: AtomicU64::new(0),
+            rows_active: AtomicU64::new(0),
+            rows_peak: AtomicU64::new(0),
             _dir: dir,
         })
     }
@@ -89,9 +94,13 @@ impl Store for CountingStore {
 
     fn rows(&self, dataset: &str, query: &RowQuery) -> Result<RowPage, StoreError> {
         self.called("rows");
+        let active = self.rows_active.fetch_add(1, Ordering::SeqCst) + 1;
+        self.rows_peak.fetch_max(active, Ordering::SeqCst);
         let delay = self.rows_delay_ms.load(Ordering::Relaxed);
         std::thread::sleep(std::time::Duration::from_millis(delay));
-        self.inner.rows(dataset, query)
+        let page = self.inner.rows(dataset, query);
+        self.rows_active.fetch_sub(1, Ordering::SeqCst);
+        page
     }
 
     fn row_by_key(
@@ -1172,4 +1181,38 @@ async fn identical_requests_arriving_together_share_one_render() {
     let other = get(&app, "/api/v1/datasets/projects/rows?limit=4").await;
     assert_eq!(other.status, StatusCode::OK);
     assert_eq!(rows_calls() - before, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn no_more_store_reads_run_at_once_than_the_server_allows() {
+    let store = store();
+    store.compress_pending().unwrap();
+    let config = AppConfig {
+        base_url: "https://data.example/".into(),
+        max_queries: 2,
+        ..AppConfig::default()
+    };
+    let app = Arc::new(App::new(store.clone(), config));
+    app.refresh_all().unwrap();
+    store.rows_delay_ms.store(100, Ordering::Relaxed);
+    // Eight different queries at once: each its own render.
+    let requests: Vec<_> = (1..=8)
+        .map(|limit| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                get(
+                    &app,
+                    &format!("/api/v1/datasets/projects/rows?limit={limit}"),
+                )
+                .await
+            })
+        })
+        .collect();
+    for request in requests {
+        let got = request.await.unwrap();
+        assert_eq!(got.status, StatusCode::OK, "{}", got.text());
+    }
+    // Without the bound all eight would have overlapped.
+    let peak = store.rows_peak.load(Ordering::SeqCst);
+    assert!((1..=2).contains(&peak), "{peak} reads ran at once");
 }

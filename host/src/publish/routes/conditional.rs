@@ -160,6 +160,10 @@ impl Ctx<'_> {
             .render(&self.app.cache, identity_key, async {
                 let scope = interrupt::Scope::new(budget);
                 let _gone = interrupt::GoneOnDrop(scope.gone.clone());
+                // Waiting for a permit counts against the request's time.
+                let _permit = self.app.queries.acquire().await.map_err(|_| {
+                    ApiError::unavailable("shutting_down", "the server is stopping")
+                })?;
                 blocking(move || interrupt::within(scope, render)).await?
             })
             .await?;
