@@ -11,7 +11,10 @@ import sys
 from pathlib import PurePosixPath
 
 CLIMB = re.compile(r"(?:\.\./)+")
-MACHINE = re.compile(r"(?<![\w.])/work/")
+# The build machines' own top folders; any path under one names a file a
+# clone does not have.
+MACHINE_ROOTS = ["work"]
+MACHINE = re.compile(r"(?<![\w.])/(?:%s)/" % "|".join(MACHINE_ROOTS))
 
 
 def offending_lines(name):

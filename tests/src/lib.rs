@@ -298,6 +298,28 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Turns a copy of the projects fixtures into version 2's source: one
+/// budget changed, one project removed, one added.
+pub fn projects_version_two(root: &Path) {
+    let seed = root.join("projects/inovativni-modeli.html");
+    let page = std::fs::read_to_string(&seed)
+        .unwrap()
+        .replace("454 090, 00 лв.", "460 000,00 лв.");
+    std::fs::write(&seed, page).unwrap();
+    let listing = root.join("index-2.html");
+    let text = std::fs::read_to_string(&listing)
+        .unwrap()
+        .replace("preventsiya-navodneniya", "nov-proekt");
+    std::fs::write(&listing, text).unwrap();
+    let new_page = std::fs::read_to_string(root.join("projects/preventsiya-navodneniya.html"))
+        .unwrap()
+        .replace(
+            "СЪВМЕСТНИ ДЕЙСТВИЯ ЗА ПРЕВЕНЦИЯ НА НАВОДНЕНИЯ",
+            "НОВ ПРОЕКТ ЗА ПРЕВЕНЦИЯ НА НАВОДНЕНИЯ",
+        );
+    std::fs::write(root.join("projects/nov-proekt.html"), new_page).unwrap();
+}
+
 /// stdout and stderr as text, for assertion messages.
 pub fn describe(output: &Output) -> String {
     format!(

@@ -159,6 +159,15 @@ fn text(value: &Value) -> Option<&str> {
     }
 }
 
+/// A budget function as a bar's label: its code, and its name when known.
+fn function_label(code: &Value, name: &Value) -> Option<String> {
+    match (text(code), text(name)) {
+        (Some(code), Some(name)) if !name.is_empty() => Some(format!("{code} {name}")),
+        (Some(code), _) => Some(code.to_string()),
+        _ => None,
+    }
+}
+
 fn word(lang: Lang, bg: &str, en: &str) -> String {
     match lang {
         Lang::Bg => bg.to_string(),
@@ -305,10 +314,8 @@ fn budget(reader: &Reader<'_>, lang: Lang) -> Result<Option<Chart>, StoreError> 
                 Some("executed") => 1,
                 _ => return,
             };
-            let label = match (text(&row[1]), text(&row[2])) {
-                (Some(code), Some(name)) if !name.is_empty() => format!("{code} {name}"),
-                (Some(code), _) => code.to_string(),
-                _ => return,
+            let Some(label) = function_label(&row[1], &row[2]) else {
+                return;
             };
             if let Some(amount) = number(&row[3]) {
                 bars.add(&label, series, amount);
@@ -350,10 +357,8 @@ fn approved_budget(
             equals("phase", "approved"),
         ],
         |row| {
-            let label = match (text(&row[0]), text(&row[1])) {
-                (Some(code), Some(name)) if !name.is_empty() => format!("{code} {name}"),
-                (Some(code), _) => code.to_string(),
-                _ => return,
+            let Some(label) = function_label(&row[0], &row[1]) else {
+                return;
             };
             if let Some(amount) = number(&row[2]) {
                 bars.add(&label, 0, amount);

@@ -182,20 +182,8 @@ pub fn money(lang: Lang, amount: f64, currency: &str) -> String {
     }
 }
 
-const MONTHS_BG: [&str; 12] = [
-    "януари",
-    "февруари",
-    "март",
-    "април",
-    "май",
-    "юни",
-    "юли",
-    "август",
-    "септември",
-    "октомври",
-    "ноември",
-    "декември",
-];
+/// Bulgarian month names are the normalizer's, which reads them in sources.
+const MONTHS_BG: [&str; 12] = vitrina_normalize::date::MONTH_NAMES;
 const MONTHS_EN: [&str; 12] = [
     "January",
     "February",

@@ -121,7 +121,7 @@ pub fn parse_month(s: &str) -> Result<YearMonth, DateError> {
 }
 
 /// Month names in the nominative; Bulgarian does not decline them.
-const MONTH_NAMES: [&str; 12] = [
+pub const MONTH_NAMES: [&str; 12] = [
     "януари",
     "февруари",
     "март",

@@ -6,13 +6,12 @@
 //! and errors.
 
 use std::io::Read;
-use std::path::Path;
 
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 use vitrina_tests::{
-    FixtureServer, HttpResponse, Install, Server, copy_dir, describe, get, http, repo_root,
-    wait_for_compressed,
+    FixtureServer, HttpResponse, Install, Server, copy_dir, describe, get, http,
+    projects_version_two, repo_root, wait_for_compressed,
 };
 
 const DATASET: &str = "burgas-projects";
@@ -26,27 +25,6 @@ struct World {
 
 fn fixtures_root() -> std::path::PathBuf {
     repo_root().join("datasets/burgas-projects/fixtures")
-}
-
-/// Version 2's source: one budget changed, one project removed, one added.
-fn mutate_source(root: &Path) {
-    let seed = root.join("projects/inovativni-modeli.html");
-    let page = std::fs::read_to_string(&seed)
-        .unwrap()
-        .replace("454 090, 00 лв.", "460 000,00 лв.");
-    std::fs::write(&seed, page).unwrap();
-    let listing = root.join("index-2.html");
-    let text = std::fs::read_to_string(&listing)
-        .unwrap()
-        .replace("preventsiya-navodneniya", "nov-proekt");
-    std::fs::write(&listing, text).unwrap();
-    let new_page = std::fs::read_to_string(root.join("projects/preventsiya-navodneniya.html"))
-        .unwrap()
-        .replace(
-            "СЪВМЕСТНИ ДЕЙСТВИЯ ЗА ПРЕВЕНЦИЯ НА НАВОДНЕНИЯ",
-            "НОВ ПРОЕКТ ЗА ПРЕВЕНЦИЯ НА НАВОДНЕНИЯ",
-        );
-    std::fs::write(root.join("projects/nov-proekt.html"), new_page).unwrap();
 }
 
 fn publish(install: &Install) {
@@ -69,7 +47,7 @@ fn world() -> World {
         ),
     );
     publish(&install);
-    mutate_source(fixtures.path());
+    projects_version_two(fixtures.path());
     publish(&install);
     let server = Server::start(&install, &["--no-initial-runs"]);
     World {

@@ -4,7 +4,8 @@
 
 use pretty_assertions::assert_eq;
 use vitrina_tests::{
-    FixtureServer, HttpResponse, Install, Server, copy_dir, describe, http, repo_root,
+    FixtureServer, HttpResponse, Install, Server, copy_dir, describe, http, projects_version_two,
+    repo_root,
 };
 
 const DATASET: &str = "eu-projects";
@@ -45,22 +46,7 @@ fn world() -> World {
         assert!(output.status.success(), "{}", describe(&output));
     };
     run(&install);
-    let root = fixtures.path();
-    let seed = root.join("projects/inovativni-modeli.html");
-    let page = std::fs::read_to_string(&seed)
-        .unwrap()
-        .replace("454 090, 00 лв.", "460 000,00 лв.");
-    std::fs::write(&seed, page).unwrap();
-    let listing = root.join("index-2.html");
-    let text = std::fs::read_to_string(&listing)
-        .unwrap()
-        .replace("preventsiya-navodneniya", "nov-proekt");
-    std::fs::write(&listing, text).unwrap();
-    std::fs::copy(
-        root.join("projects/preventsiya-navodneniya.html"),
-        root.join("projects/nov-proekt.html"),
-    )
-    .unwrap();
+    projects_version_two(fixtures.path());
     run(&install);
     let server = Server::start(&install, &["--no-initial-runs", "--no-schedule"]);
     World {

@@ -18,6 +18,14 @@ pub fn rows_table(dataset: &str) -> String {
     format!("\"rows:{dataset}\"")
 }
 
+/// The columns the rows table of `dataset` has now (none if it has no table).
+pub fn table_columns(conn: &rusqlite::Connection, dataset: &str) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT name FROM pragma_table_info('rows:{dataset}')"
+    ))?;
+    stmt.query_map([], |r| r.get(0))?.collect()
+}
+
 /// The column of a field. Field names are machine names (checked before a
 /// plugin's first row).
 pub fn column(field: &str) -> String {

@@ -318,15 +318,19 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The datasets with at least one version, for migrations over their rows.
+fn datasets_with_versions(conn: &Connection) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare("SELECT DISTINCT dataset FROM versions")?;
+    let datasets = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(datasets)
+}
+
 /// Brings every dataset's rows table up to date and indexes its text: the
 /// text fields of every version's schema, since old rows keep old fields.
 fn index_stored_rows(conn: &Connection) -> Result<(), StoreError> {
-    let datasets: Vec<String> = {
-        let mut stmt = conn.prepare("SELECT DISTINCT dataset FROM versions")?;
-        stmt.query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?
-    };
-    for dataset in datasets {
+    for dataset in datasets_with_versions(conn)? {
         let mut text_fields: Vec<String> = Vec::new();
         for version in read::versions(conn, &dataset)? {
             for field in fulltext::text_fields(&version.schema) {
@@ -347,20 +351,9 @@ fn index_stored_rows(conn: &Connection) -> Result<(), StoreError> {
 /// Gives every decimal field any version of a dataset had its order-key
 /// column, filled for the rows stored.
 fn key_stored_decimals(conn: &Connection) -> Result<(), StoreError> {
-    let datasets: Vec<String> = {
-        let mut stmt = conn.prepare("SELECT DISTINCT dataset FROM versions")?;
-        stmt.query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?
-    };
-    for dataset in datasets {
+    for dataset in datasets_with_versions(conn)? {
         let table = codec::rows_table(&dataset);
-        let columns: Vec<String> = {
-            let mut stmt = conn.prepare(&format!(
-                "SELECT name FROM pragma_table_info('rows:{dataset}')"
-            ))?;
-            stmt.query_map([], |r| r.get(0))?
-                .collect::<Result<_, _>>()?
-        };
+        let columns = codec::table_columns(conn, &dataset)?;
         let mut done: Vec<String> = Vec::new();
         for version in read::versions(conn, &dataset)? {
             for field in &version.schema.fields {

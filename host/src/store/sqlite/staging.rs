@@ -160,14 +160,7 @@ impl SqliteStaging {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         create_rows_table(&tx, &self.dataset)?;
-        let existing: Vec<String> = {
-            let mut stmt = tx.prepare(&format!(
-                "SELECT name FROM pragma_table_info('rows:{}')",
-                self.dataset
-            ))?;
-            stmt.query_map([], |r| r.get(0))?
-                .collect::<Result<_, _>>()?
-        };
+        let existing = codec::table_columns(&tx, &self.dataset)?;
         for field in &self.schema.fields {
             if !existing.iter().any(|c| c == &format!("f_{}", field.name)) {
                 tx.execute_batch(&format!(
@@ -431,13 +424,7 @@ impl Staging for SqliteStaging {
 /// `INTEGER PRIMARY KEY`, so `VACUUM` keeps it (a plain rowid it may renumber).
 pub fn create_rows_table(conn: &Connection, dataset: &str) -> Result<(), StoreError> {
     let table = rows_table(dataset);
-    let columns: Vec<String> = {
-        let mut stmt = conn.prepare(&format!(
-            "SELECT name FROM pragma_table_info('rows:{dataset}')"
-        ))?;
-        stmt.query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?
-    };
+    let columns = codec::table_columns(conn, dataset)?;
     let legacy = !columns.is_empty() && !columns.iter().any(|c| c == "rid");
     if legacy {
         conn.execute_batch(&format!(
