@@ -111,21 +111,32 @@ cat > "$work/varied.lua" <<'LUA'
 math.randomseed(11)
 request = function()
   local path = string.format(
-    "/api/v1/datasets/bulk/rows?bids__gte=%d&contract_date__gte=2024-%02d-01&sort=-value&limit=%d",
-    math.random(0, 6), math.random(1, 12), math.random(50, 100))
+    "/api/v1/datasets/bulk/rows?bids__gte=%d&contract_date__gte=2024-%02d-%02d&sort=-value&limit=%d",
+    math.random(0, 6), math.random(1, 12), math.random(1, 28), math.random(50, 100))
   return wrk.format(nil, path)
 end
 LUA
 
+# The server's peak memory since the last call, in MB; each call starts
+# a new peak (writing 5 to clear_refs resets the high-water mark).
+peak_rss() {
+    awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$server_pid/status"
+    echo 5 > "/proc/$server_pid/clear_refs" 2>/dev/null || true
+}
+
+overall_peak=0
 run() { # name, wrk args...
     local name="$1"; shift
+    peak_rss > /dev/null
     taskset -c 1 wrk -t1 -d"${secs}s" --latency "$@" > "$work/$name.txt"
+    local peak; peak=$(peak_rss)
+    [ "$peak" -gt "$overall_peak" ] && overall_peak=$peak
     local rps p99 transfer
     rps=$(awk '/Requests\/sec/ {print $2}' "$work/$name.txt")
     p99=$(awk '$1=="99%" {print $2}' "$work/$name.txt")
     transfer=$(awk '/Transfer\/sec/ {print $2}' "$work/$name.txt")
     non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/$name.txt")
-    printf '%-22s %12s req/s  p99 %-9s %10s/s  %s\n' "$name" "$rps" "$p99" "$transfer" "${non2xx:+non-2xx: $non2xx}"
+    printf '%-22s %12s req/s  p99 %-9s %10s/s  server peak %4s MB  %s\n' "$name" "$rps" "$p99" "$transfer" "$peak" "${non2xx:+non-2xx: $non2xx}"
     echo "$rps" > "$work/$name.rps"
 }
 
@@ -162,7 +173,7 @@ stampede() {
     awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN {printf "stampede: one uncached page %.3f s; 32 identical at once %.3f s (%.2fx)\n", b - a, c - b, (c - b) / (b - a)}'
 }
 stampede
-echo "server peak RSS: $(awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$server_pid/status")"
+echo "server peak RSS over every case: $overall_peak MB (the stampede's: $(peak_rss) MB)"
 
 ratio() { awk -v a="$(cat "$work/$1.rps")" -v b="$(cat "$work/$2.rps")" 'BEGIN {printf "%.3g", a / b}'; }
 echo "== ratios"

@@ -45,10 +45,12 @@ pub async fn serve(
     let stop = CancellationToken::new();
     tokio::spawn(watch_for_shutdown(stop.clone()));
     let data_dir = config.data_dir.clone();
+    let column_memory = config.server.column_index_mb << 20;
     let store: Arc<dyn Store> = Arc::new(
         tokio::task::spawn_blocking(move || SqliteStore::open(&data_dir))
             .await?
-            .context("cannot open the store")?,
+            .context("cannot open the store")?
+            .with_column_memory(column_memory),
     );
     let datasets = config.datasets()?;
     for dataset in &datasets {
@@ -70,6 +72,7 @@ pub async fn serve(
         Arc::clone(&store),
         AppConfig {
             base_url,
+            cache_bytes: config.server.response_cache_mb << 20,
             ..AppConfig::default()
         },
     ));

@@ -65,6 +65,12 @@ pub struct Server {
     /// server sits behind a proxy or CDN (`https://data.burgas.bg`);
     /// `http://<listen>` when unset.
     pub public_url: Option<String>,
+    /// Memory for rendered responses kept for repeated requests, in MiB.
+    pub response_cache_mb: usize,
+    /// Memory for the column index that answers filtered and sorted pages
+    /// without scanning (the busiest datasets' columns), in MiB; 0 turns
+    /// it off.
+    pub column_index_mb: usize,
 }
 
 impl Default for Server {
@@ -72,6 +78,8 @@ impl Default for Server {
         Self {
             listen: "127.0.0.1:8080".to_string(),
             public_url: None,
+            response_cache_mb: 32,
+            column_index_mb: 64,
         }
     }
 }

@@ -52,7 +52,7 @@ impl Default for AppConfig {
     fn default() -> Self {
         Self {
             base_url: "http://127.0.0.1:8080".to_string(),
-            cache_bytes: 64 * 1024 * 1024,
+            cache_bytes: 32 << 20,
             request_timeout: Duration::from_secs(30),
             max_queries: std::thread::available_parallelism()
                 .map_or(2, |n| n.get())

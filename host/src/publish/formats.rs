@@ -14,7 +14,7 @@ use hyper::header;
 
 use crate::output::{csv_writer, write_csv_header, write_csv_row, write_json_object};
 use crate::schema::{Row, StreamSchema};
-use crate::store::{Changes, ExportFormat, RowPage};
+use crate::store::{Change, Changes, ExportFormat, RowPage};
 
 /// A format an API response can take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -193,18 +193,24 @@ fn write_key(out: &mut Vec<u8>, schema: &StreamSchema, row: &Row) -> std::io::Re
     write_json_object(out, &key_schema, &key_row)
 }
 
-/// Renders what changed between two versions, as one JSON document or as
-/// NDJSON with one change per line (`"change": "added|removed|changed"`).
-pub fn render_changes(changes: &Changes, format: Format) -> Bytes {
+/// Renders a page of what changed between two versions, as one JSON
+/// document (with `next`, the cursor of the page after, and `next_url`,
+/// its URL, as a rows page has them) or as NDJSON with one change per
+/// line (`"change": "added|removed|changed"`).
+pub fn render_changes(changes: &Changes, format: Format, next: Option<(&str, &str)>) -> Bytes {
     let mut out = Vec::with_capacity(1024);
     let _ = match format {
         Format::Ndjson => ndjson_changes(&mut out, changes),
-        _ => json_changes(&mut out, changes),
+        _ => json_changes(&mut out, changes, next),
     };
     Bytes::from(out)
 }
 
-fn json_changes(out: &mut Vec<u8>, changes: &Changes) -> std::io::Result<()> {
+fn json_changes(
+    out: &mut Vec<u8>,
+    changes: &Changes,
+    next: Option<(&str, &str)>,
+) -> std::io::Result<()> {
     let schema = &changes.schema;
     write!(
         out,
@@ -219,7 +225,11 @@ fn json_changes(out: &mut Vec<u8>, changes: &Changes) -> std::io::Result<()> {
         out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
         changed_object(out, schema, changed)?;
     }
-    out.write_all(b"\n]}\n")
+    out.write_all(b"\n],\"next\":")?;
+    serde_json::to_writer(&mut *out, &next.map(|(cursor, _)| cursor))?;
+    out.write_all(b",\"next_url\":")?;
+    serde_json::to_writer(&mut *out, &next.map(|(_, url)| url))?;
+    out.write_all(b"}\n")
 }
 
 fn rows_array(out: &mut Vec<u8>, schema: &StreamSchema, rows: &[Row]) -> std::io::Result<()> {
@@ -251,24 +261,55 @@ fn changed_object(
 
 fn ndjson_changes(out: &mut Vec<u8>, changes: &Changes) -> std::io::Result<()> {
     let schema = &changes.schema;
-    for (kind, rows) in [("added", &changes.added), ("removed", &changes.removed)] {
-        for row in rows {
-            write!(out, "{{\"change\":\"{kind}\",\"key\":")?;
-            write_key(out, schema, row)?;
-            out.write_all(b",\"row\":")?;
-            write_json_object(out, schema, row)?;
-            out.write_all(b"}\n")?;
-        }
+    for row in &changes.added {
+        ndjson_row_change(out, schema, "added", row)?;
+    }
+    for row in &changes.removed {
+        ndjson_row_change(out, schema, "removed", row)?;
     }
     for changed in &changes.changed {
-        out.write_all(b"{\"change\":\"changed\",")?;
-        // Reuse the object writer and drop its opening brace.
-        let mut object = Vec::new();
-        changed_object(&mut object, schema, changed)?;
-        out.extend_from_slice(&object[1..]);
-        out.write_all(b"\n")?;
+        ndjson_changed(out, schema, changed)?;
     }
     Ok(())
+}
+
+/// One change as an NDJSON line.
+pub fn ndjson_change(
+    out: &mut Vec<u8>,
+    schema: &StreamSchema,
+    change: &Change,
+) -> std::io::Result<()> {
+    match change {
+        Change::Added { row, .. } => ndjson_row_change(out, schema, "added", row),
+        Change::Removed { row, .. } => ndjson_row_change(out, schema, "removed", row),
+        Change::Changed { row, .. } => ndjson_changed(out, schema, row),
+    }
+}
+
+fn ndjson_row_change(
+    out: &mut Vec<u8>,
+    schema: &StreamSchema,
+    kind: &str,
+    row: &Row,
+) -> std::io::Result<()> {
+    write!(out, "{{\"change\":\"{kind}\",\"key\":")?;
+    write_key(out, schema, row)?;
+    out.write_all(b",\"row\":")?;
+    write_json_object(out, schema, row)?;
+    out.write_all(b"}\n")
+}
+
+fn ndjson_changed(
+    out: &mut Vec<u8>,
+    schema: &StreamSchema,
+    changed: &crate::store::ChangedRow,
+) -> std::io::Result<()> {
+    out.write_all(b"{\"change\":\"changed\",")?;
+    // The object writer's output without its opening brace.
+    let start = out.len();
+    changed_object(out, schema, changed)?;
+    out.remove(start);
+    out.write_all(b"\n")
 }
 
 #[cfg(test)]
@@ -368,14 +409,14 @@ mod tests {
             }],
         };
         let json: serde_json::Value =
-            serde_json::from_slice(&render_changes(&changes, Format::Json)).unwrap();
+            serde_json::from_slice(&render_changes(&changes, Format::Json, None)).unwrap();
         assert_eq!(json["added"][0]["id"], 3);
         assert_eq!(json["removed"][0]["id"], 4);
         assert_eq!(json["changed"][0]["key"]["id"], 1);
         assert_eq!(json["changed"][0]["before"]["budget"], "1");
         assert_eq!(json["changed"][0]["after"]["budget"], "2");
         assert_eq!(json["changed"][0]["fields"][0], "budget");
-        let nd = render_changes(&changes, Format::Ndjson);
+        let nd = render_changes(&changes, Format::Ndjson, None);
         let lines: Vec<serde_json::Value> = std::str::from_utf8(&nd)
             .unwrap()
             .lines()
@@ -393,7 +434,7 @@ mod tests {
             ..changes
         };
         let json: serde_json::Value =
-            serde_json::from_slice(&render_changes(&empty, Format::Json)).unwrap();
+            serde_json::from_slice(&render_changes(&empty, Format::Json, None)).unwrap();
         assert_eq!(json["added"].as_array().unwrap().len(), 0);
     }
 }

@@ -39,6 +39,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod body;
 pub mod cache;
 pub mod errors;
 pub mod files;

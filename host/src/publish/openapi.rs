@@ -300,6 +300,8 @@ fn schemas() -> Value {
         "OneRow": { "type": "object", "properties": { "version": { "type": "integer" }, "row": reference("Row") } },
         "Changes": { "type": "object", "properties": {
             "from": { "type": "integer" }, "to": { "type": "integer" },
+            "next": { "type": ["string", "null"], "description": "The cursor of the next page of changes, or null on the last." },
+            "next_url": { "type": ["string", "null"], "description": "The URL of the next page of changes, or null on the last." },
             "added": { "type": "array", "items": reference("Row") },
             "removed": { "type": "array", "items": reference("Row") },
             "changed": { "type": "array", "items": { "type": "object", "properties": {
@@ -320,7 +322,8 @@ pub fn document(base_url: &str) -> Value {
         }
     });
     let changes_ok = json!({
-        "description": "What changed. NDJSON has one change per line with `\"change\": \"added|removed|changed\"`.",
+        "description": "What changed, in key order. JSON comes in pages (`next`, and the `Link` header); NDJSON is streamed whole, one change per line with `\"change\": \"added|removed|changed\"`.",
+        "headers": { "Link": { "schema": { "type": "string" }, "description": "`<next_url>; rel=\"next\"` when there are more changes." } },
         "content": {
             "application/json": { "schema": reference("Changes") },
             "application/x-ndjson": { "schema": { "type": "string" } }
@@ -339,6 +342,20 @@ pub fn document(base_url: &str) -> Value {
             "query",
             "The newer version (default: the current one).",
             version_schema(1),
+        ),
+        param(
+            "limit",
+            "query",
+            &format!(
+                "Changes per JSON page, 1 to {MAX_LIMIT} (default 1000), in key order; the next page is `next`. NDJSON streams every change unless a limit is given."
+            ),
+            json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}),
+        ),
+        param(
+            "cursor",
+            "query",
+            "Where the page starts: the cursor in the previous page's `next`, as it was given. A cursor of another `to` version, or one this API did not issue, is a 400 `bad_cursor`.",
+            json!({"type": "string", "pattern": CURSOR_PATTERN}),
         ),
     ];
     let mut paths = serde_json::Map::new();

@@ -181,6 +181,48 @@ fn parse_limit(text: &str) -> Result<usize, ApiError> {
     Ok(limit)
 }
 
+/// Changes in a JSON page unless `limit` says otherwise.
+pub const CHANGES_DEFAULT_LIMIT: usize = 1_000;
+
+/// `GET .../changes?from=&to=&limit=&cursor=`: the versions as given
+/// (`from = 0` is the empty dataset), the page size and the cursor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangesParams {
+    pub from: Option<u64>,
+    pub to: Option<u64>,
+    pub limit: Option<usize>,
+    pub after: Option<Cursor>,
+}
+
+/// Parses a changes request; the cursor must name exactly one row key.
+pub fn changes_params(query: Option<&str>) -> Result<ChangesParams, ApiError> {
+    let mut out = ChangesParams {
+        from: None,
+        to: None,
+        limit: None,
+        after: None,
+    };
+    for (name, value) in simple_params(query, &["from", "to", "limit", "cursor"])? {
+        match name {
+            // 0 is the empty state before the first version.
+            "from" if value == "0" => out.from = Some(0),
+            "from" => out.from = Some(parse_version(&value)?),
+            "to" => out.to = Some(parse_version(&value)?),
+            "limit" => out.limit = Some(parse_limit(&value)?),
+            _ => {
+                let cursor = Cursor::decode(&value).map_err(ApiError::bad_cursor)?;
+                if !matches!(cursor.values.as_slice(), [crate::schema::Value::Text(_)]) {
+                    return Err(ApiError::bad_cursor(
+                        "this cursor is not one of a changes page; take `cursor` from a changes page's `next`",
+                    ));
+                }
+                out.after = Some(cursor);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The largest page of the catalog search, and its default.
 pub const CATALOG_MAX_LIMIT: usize = 500;
 pub const CATALOG_DEFAULT_LIMIT: usize = 100;

@@ -18,8 +18,8 @@ use super::{App, AppConfig};
 use crate::schema::{Field, FieldType, Row, StreamSchema, Value};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{
-    Changes, Compression, DatasetMeta, DatasetSummary, ExportFormat, Pause, PublishOutcome,
-    PublishRequest, RowPage, RowQuery, RunRecord, Staging, Store, StoreError, Version,
+    Compression, DatasetMeta, DatasetSummary, ExportFormat, Pause, PublishOutcome, PublishRequest,
+    RowPage, RowQuery, RunRecord, Staging, Store, StoreError, Version,
 };
 
 /// The real store, with every call recorded by method name, so a test can
@@ -122,9 +122,14 @@ impl Store for CountingStore {
         self.inner.row_history(dataset, key)
     }
 
-    fn changes(&self, dataset: &str, from: u64, to: u64) -> Result<Changes, StoreError> {
+    fn for_each_change(
+        &self,
+        dataset: &str,
+        range: &crate::store::ChangeRange,
+        f: &mut dyn FnMut(crate::store::Change) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
         self.called("changes");
-        self.inner.changes(dataset, from, to)
+        self.inner.for_each_change(dataset, range, f)
     }
 
     fn record_run(&self, run: &RunRecord) -> Result<(), StoreError> {
@@ -348,7 +353,7 @@ impl Got {
     }
 }
 
-async fn collect(response: Response<http_body_util::Full<Bytes>>) -> Got {
+async fn collect(response: Response<crate::publish::body::Body>) -> Got {
     let (parts, body) = response.into_parts();
     Got {
         status: parts.status,
@@ -852,6 +857,92 @@ async fn downloads_serve_precompressed_files_and_fall_back() {
 }
 
 #[tokio::test]
+async fn changes_come_in_json_pages_and_as_one_ndjson_stream() {
+    let (store, app) = app();
+    // Version 2: 1 and 2 retitled, 3 to 5 removed, 10 to 39 added.
+    let mut rows = vec![row(1, "нов"), row(2, "нов")];
+    rows.extend((10..40).map(|i| row(i, "нов")));
+    publish_projects(&store, rows);
+    app.refresh("projects").unwrap();
+    let whole = store.changes("projects", 1, 2).unwrap();
+    assert_eq!(
+        (whole.added.len(), whole.removed.len(), whole.changed.len()),
+        (30, 3, 2)
+    );
+    // Walk the JSON pages of 7 by their `next` links.
+    let mut url = "/api/v1/datasets/projects/changes?from=1&to=2&limit=7".to_string();
+    let (mut pages, mut counts) = (0, [0usize; 3]);
+    loop {
+        let page = get(&app, &url).await;
+        assert_eq!(page.status, StatusCode::OK, "{url}");
+        let json = page.json();
+        pages += 1;
+        for (i, kind) in ["added", "removed", "changed"].iter().enumerate() {
+            counts[i] += json[kind].as_array().unwrap().len();
+        }
+        let taken: usize = ["added", "removed", "changed"]
+            .iter()
+            .map(|k| json[*k].as_array().unwrap().len())
+            .sum();
+        match json["next_url"].as_str() {
+            Some(next) => {
+                assert_eq!(taken, 7);
+                assert!(next.ends_with(json["next"].as_str().unwrap()));
+                assert_eq!(page.header("link"), format!("<{next}>; rel=\"next\""));
+                url = next.trim_start_matches("https://data.example").to_string();
+            }
+            None => break,
+        }
+    }
+    assert_eq!((pages, counts), (5, [30, 3, 2]));
+    // NDJSON: every change in one response, in key order.
+    let nd = get(&app, "/api/v1/datasets/projects/changes.ndjson?from=1&to=2").await;
+    let lines: Vec<serde_json::Value> = nd
+        .text()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 35);
+    let keys: Vec<String> = lines.iter().map(|l| l["key"]["id"].to_string()).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "key order (keys compare as text)");
+    // A client that has the stream gets a 304 without a comparison.
+    let again = send(
+        &app,
+        Method::GET,
+        "/api/v1/datasets/projects/changes.ndjson?from=1&to=2",
+        &[("if-none-match", nd.header("etag"))],
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    // Cursors belong to their own walk.
+    let first = get(
+        &app,
+        "/api/v1/datasets/projects/changes?from=1&to=2&limit=7",
+    )
+    .await
+    .json();
+    let cursor = first["next"].as_str().unwrap().to_string();
+    // A sorted rows page's cursor carries a sort value beside the key.
+    let rows_cursor = get(&app, "/api/v1/datasets/projects/rows?limit=1&sort=title")
+        .await
+        .json()["next"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for bad in [
+        format!("/api/v1/datasets/projects/changes?from=0&to=1&cursor={cursor}"),
+        format!("/api/v1/datasets/projects/changes?from=1&to=2&cursor={rows_cursor}"),
+        "/api/v1/datasets/projects/changes?cursor=bm90LWEtY3Vyc29y".to_string(),
+        "/api/v1/datasets/projects/changes?limit=0".to_string(),
+    ] {
+        let got = get(&app, &bad).await;
+        assert_eq!(got.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+}
+
+#[tokio::test]
 async fn changes_as_json_and_ndjson() {
     let (store, app) = app();
     // Version 2: row 1 retitled, row 9 added, the others as they were.
@@ -887,7 +978,8 @@ async fn changes_as_json_and_ndjson() {
                 .to_string()
         })
         .collect();
-    assert_eq!(kinds, ["added", "changed"]);
+    // In key order, whatever their kind.
+    assert_eq!(kinds, ["changed", "added"]);
     let accepted = send(
         &app,
         Method::GET,

@@ -279,6 +279,44 @@ pub struct ChangedRow {
     pub fields: Vec<String>,
 }
 
+/// One difference between two versions, with the row's key (the
+/// store's key text, which cursors carry).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    Added {
+        key: String,
+        row: Row,
+    },
+    /// The row as it was, in the newer version's schema.
+    Removed {
+        key: String,
+        row: Row,
+    },
+    Changed {
+        key: String,
+        row: ChangedRow,
+    },
+}
+
+impl Change {
+    pub fn key(&self) -> &str {
+        match self {
+            Change::Added { key, .. }
+            | Change::Removed { key, .. }
+            | Change::Changed { key, .. } => key,
+        }
+    }
+}
+
+/// Which differences to read: between `from` and `to` (0 is the empty
+/// dataset before the first version), after the row key `after`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChangeRange {
+    pub from: u64,
+    pub to: u64,
+    pub after: Option<String>,
+}
+
 /// What changed between two versions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Changes {
@@ -387,8 +425,45 @@ pub trait Store: Send + Sync {
         key: &[String],
     ) -> Result<Option<Row>, StoreError>;
 
-    /// What changed between two versions.
-    fn changes(&self, dataset: &str, from: u64, to: u64) -> Result<Changes, StoreError>;
+    /// Calls `f` with each difference in `range`, in key order, until it
+    /// returns `false`. Memory stays flat however many rows changed.
+    fn for_each_change(
+        &self,
+        dataset: &str,
+        range: &ChangeRange,
+        f: &mut dyn FnMut(Change) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError>;
+
+    /// Every difference between two versions, in memory: for tests and
+    /// small diffs; answers stream with [`Store::for_each_change`].
+    fn changes(&self, dataset: &str, from: u64, to: u64) -> Result<Changes, StoreError> {
+        let newer = self.version(dataset, from.max(to))?;
+        let mut changes = Changes {
+            from,
+            to,
+            schema: match to {
+                0 => newer.schema,
+                n => self.version(dataset, n)?.schema,
+            },
+            added: Vec::new(),
+            removed: Vec::new(),
+            changed: Vec::new(),
+        };
+        let range = ChangeRange {
+            from,
+            to,
+            after: None,
+        };
+        self.for_each_change(dataset, &range, &mut |change| {
+            match change {
+                Change::Added { row, .. } => changes.added.push(row),
+                Change::Removed { row, .. } => changes.removed.push(row),
+                Change::Changed { row, .. } => changes.changed.push(row),
+            }
+            Ok(true)
+        })?;
+        Ok(changes)
+    }
 
     /// Every state the row with `key` has had, oldest first; empty when
     /// no version ever had it.

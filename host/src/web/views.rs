@@ -19,7 +19,9 @@ use crate::publish::app::{Catalog, DatasetState, Links, segment};
 use crate::publish::errors::ApiError;
 use crate::publish::params::{CatalogParams, RawRowQuery, catalog_params, parse_version};
 use crate::schema::{FieldType, Row, StreamSchema, Value};
-use crate::store::{Compression, ExportFormat, RowQuery, Store, Version};
+use crate::store::{
+    Change, ChangeRange, Changes, Compression, ExportFormat, RowQuery, Store, Version,
+};
 
 /// Datasets per catalog page.
 const CATALOG_PAGE: usize = 20;
@@ -873,6 +875,58 @@ pub fn dataset_page(
 }
 
 /// Changed rows side by side, changed cells marked.
+/// The first [`CHANGES_SHOWN`] changes of each kind between two versions,
+/// and how many of each there are (added, removed, changed), in one pass
+/// that holds no more than it shows.
+fn first_changes(
+    store: &dyn Store,
+    state: &DatasetState,
+    from: u64,
+    to: u64,
+) -> Result<(Changes, [usize; 3]), ApiError> {
+    let id = &state.meta.id;
+    let schema = store.version(id, if to == 0 { from } else { to })?.schema;
+    let mut shown = Changes {
+        from,
+        to,
+        schema,
+        added: Vec::new(),
+        removed: Vec::new(),
+        changed: Vec::new(),
+    };
+    let mut counts = [0usize; 3];
+    let range = ChangeRange {
+        from,
+        to,
+        after: None,
+    };
+    store.for_each_change(id, &range, &mut |change| {
+        let keep = |list_len: usize, count: &mut usize| {
+            *count += 1;
+            list_len < CHANGES_SHOWN
+        };
+        match change {
+            Change::Added { row, .. } => {
+                if keep(shown.added.len(), &mut counts[0]) {
+                    shown.added.push(row);
+                }
+            }
+            Change::Removed { row, .. } => {
+                if keep(shown.removed.len(), &mut counts[1]) {
+                    shown.removed.push(row);
+                }
+            }
+            Change::Changed { row, .. } => {
+                if keep(shown.changed.len(), &mut counts[2]) {
+                    shown.changed.push(row);
+                }
+            }
+        }
+        Ok(true)
+    })?;
+    Ok((shown, counts))
+}
+
 pub fn changes_page(
     env: &Environment<'_>,
     lang: Lang,
@@ -882,7 +936,7 @@ pub fn changes_page(
     from: u64,
     to: u64,
 ) -> Result<String, ApiError> {
-    let changes = store.changes(&state.meta.id, from, to)?;
+    let (changes, counts) = first_changes(store, state, from, to)?;
     let schema = &changes.schema;
     let path = format!("/datasets/{}", segment(&state.meta.id));
     let rows = |rows: &[Row]| -> Vec<Tv> {
@@ -917,13 +971,7 @@ pub fn changes_page(
             json!({ "cells": cells, "url": record_url(&state.meta.id, schema, &c.after) })
         })
         .collect();
-    let truncated = [
-        changes.added.len(),
-        changes.removed.len(),
-        changes.changed.len(),
-    ]
-    .iter()
-    .any(|n| *n > CHANGES_SHOWN);
+    let truncated = counts.iter().any(|n| *n > CHANGES_SHOWN);
     let to_version = state.versions.get(&to);
     let schema_changes: Vec<String> = to_version
         .filter(|_| to == from + 1)
@@ -949,9 +997,9 @@ pub fn changes_page(
                 "added": rows(&changes.added),
                 "removed": rows(&changes.removed),
                 "changed": changed,
-                "added_count": i18n::number(lang, &changes.added.len().to_string()),
-                "removed_count": i18n::number(lang, &changes.removed.len().to_string()),
-                "changed_count": i18n::number(lang, &changes.changed.len().to_string()),
+                "added_count": i18n::number(lang, &counts[0].to_string()),
+                "removed_count": i18n::number(lang, &counts[1].to_string()),
+                "changed_count": i18n::number(lang, &counts[2].to_string()),
                 "feed_url": format!("{path}/feed.atom"),
                 "truncated": truncated.then(|| lang.word("changes_truncated").replace("{n}", &CHANGES_SHOWN.to_string())),
                 "schema_changes": schema_changes,

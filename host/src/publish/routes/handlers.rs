@@ -2,14 +2,20 @@
 //! it can in memory, then answers through the conditional path.
 
 use bytes::Bytes;
+use hyper::StatusCode;
+use hyper::header;
 
 use crate::publish::app::{DatasetState, version_json};
+use crate::publish::body::{Body, CHUNK_BYTES};
 use crate::publish::cache::{Remembered, Rendered};
 use crate::publish::errors::ApiError;
-use crate::publish::formats::{Format, render_changes, render_page, render_row};
-use crate::publish::http::etag;
-use crate::publish::params::{RawRowQuery, canonical, parse_version, simple_params};
-use crate::store::Version;
+use crate::publish::formats::{Format, ndjson_change, render_changes, render_page, render_row};
+use crate::publish::http::{etag, not_modified};
+use crate::publish::params::{
+    CHANGES_DEFAULT_LIMIT, RawRowQuery, canonical, changes_params, parse_version, simple_params,
+};
+use crate::schema::StreamSchema;
+use crate::store::{Change, ChangeRange, Changes, Cursor, Store, StoreError, Version};
 
 use super::conditional::{Ctx, Spec};
 use super::{ALL_FORMATS, Answer, IMMUTABLE, JSON_TYPE, SHORT};
@@ -164,6 +170,9 @@ impl Ctx<'_> {
         .await
     }
 
+    /// What changed between two versions: JSON in pages of `limit`
+    /// changes in key order (walk them with `next`), or NDJSON streamed
+    /// whole as the rows are compared.
     pub(super) async fn changes(
         &self,
         id: &str,
@@ -179,23 +188,31 @@ impl Ctx<'_> {
             Some(f) => f,
             None => Format::from_accept(self.headers, &[Format::Json, Format::Ndjson]),
         };
-        let params = simple_params(self.query, &["from", "to"])?;
-        let get = |name: &str| {
-            params
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.as_str())
-        };
-        let to = self.pick(&state, get("to").map(parse_version).transpose()?)?;
-        let from = match get("from") {
-            // 0 is the empty state before the first version.
-            Some("0") => 0,
-            Some(text) => parse_version(text)?,
-            None => to.number.saturating_sub(1),
-        };
+        let params = changes_params(self.query)?;
+        let to = self.pick(&state, params.to)?;
+        let from = params.from.unwrap_or(to.number.saturating_sub(1));
         let from_hash = match from {
             0 => String::new(),
             n => self.pick(&state, Some(n))?.content_hash.clone(),
+        };
+        if let Some(cursor) = &params.after
+            && cursor.version != to.number
+        {
+            return Err(ApiError::bad_cursor(format!(
+                "the cursor walks the changes to version {} but `to` is {}; drop one of them",
+                cursor.version, to.number
+            )));
+        }
+        let after = params
+            .after
+            .as_ref()
+            .and_then(|c| match c.values.as_slice() {
+                [crate::schema::Value::Text(key)] => Some(key.clone()),
+                _ => None,
+            });
+        let limit = match format {
+            Format::Ndjson => params.limit,
+            _ => Some(params.limit.unwrap_or(CHANGES_DEFAULT_LIMIT)),
         };
         let spec = Spec {
             etag: etag(&[
@@ -206,23 +223,141 @@ impl Ctx<'_> {
                 &from.to_le_bytes(),
                 &to.number.to_le_bytes(),
                 format.extension().as_bytes(),
+                &limit.unwrap_or(0).to_le_bytes(),
+                after.as_deref().unwrap_or("").as_bytes(),
             ]),
             last_modified: Some(to.published_at),
-            cache_control: if params.len() == 2 { IMMUTABLE } else { SHORT },
+            cache_control: if params.from.is_some() && params.to.is_some() {
+                IMMUTABLE
+            } else {
+                SHORT
+            },
             vary: "Accept, Accept-Encoding",
         };
+        let range = ChangeRange {
+            from,
+            to: to.number,
+            after,
+        };
+        if format == Format::Ndjson {
+            return Ok(self.streamed_changes(id, spec, range, to.schema.clone(), limit));
+        }
+        let limit = limit.unwrap_or(CHANGES_DEFAULT_LIMIT);
+        let next_base = format!("{}/changes", self.links(id).dataset());
         let store = self.app.store.clone();
         let dataset = id.to_string();
         self.rendered(spec, move || {
-            let changes = store.changes(&dataset, from, to.number)?;
+            let (page, next) = changes_page(&*store, &dataset, &range, limit)?;
+            let next = next.map(|key| {
+                let cursor = Cursor {
+                    version: range.to,
+                    values: vec![crate::schema::Value::Text(key)],
+                }
+                .encode();
+                let url = format!(
+                    "{next_base}?from={}&to={}&limit={limit}&cursor={cursor}",
+                    range.from, range.to,
+                );
+                (cursor, url)
+            });
             Ok(Rendered {
-                body: render_changes(&changes, format),
+                body: render_changes(
+                    &page,
+                    format,
+                    next.as_ref().map(|(c, u)| (c.as_str(), u.as_str())),
+                ),
                 content_type: format.content_type(),
-                next: None,
+                next: next.map(|(_, url)| url),
             })
         })
         .await
     }
+
+    /// NDJSON changes, written by a blocking thread as the store compares
+    /// the rows and sent as they are written: never whole in memory, and
+    /// stopped when the client leaves. The ETag is known before the first
+    /// row, so a client that has them gets its 304 without a comparison.
+    fn streamed_changes(
+        &self,
+        id: &str,
+        spec: Spec,
+        range: ChangeRange,
+        schema: StreamSchema,
+        limit: Option<usize>,
+    ) -> Answer {
+        if not_modified(self.headers, &spec.etag, spec.last_modified) {
+            return spec.headers(
+                Answer::new(StatusCode::NOT_MODIFIED, Bytes::new()),
+                &spec.etag,
+            );
+        }
+        let (sender, body) = Body::channel();
+        let store = self.app.store.clone();
+        let dataset = id.to_string();
+        tokio::task::spawn_blocking(move || {
+            let mut out = Vec::with_capacity(CHUNK_BYTES + 4096);
+            let mut left = limit.unwrap_or(usize::MAX);
+            let walked = store.for_each_change(&dataset, &range, &mut |change| {
+                let _ = ndjson_change(&mut out, &schema, &change);
+                if out.len() >= CHUNK_BYTES {
+                    sender
+                        .send(Bytes::from(std::mem::take(&mut out)))
+                        .map_err(|_| StoreError::RequesterGone)?;
+                }
+                left -= 1;
+                Ok(left > 0)
+            });
+            match walked {
+                Ok(()) if !out.is_empty() => {
+                    let _ = sender.send(Bytes::from(out));
+                }
+                Ok(()) | Err(StoreError::RequesterGone) => {}
+                Err(error) => {
+                    tracing::warn!(dataset, %error, "streaming changes failed");
+                    sender.fail(std::io::Error::other(error.to_string()));
+                }
+            }
+        });
+        spec.headers(Answer::streamed(body), &spec.etag)
+            .with(header::CONTENT_TYPE, Format::Ndjson.content_type())
+    }
+}
+
+/// One page of changes: up to `limit` in key order, and the key to
+/// continue after when there are more.
+fn changes_page(
+    store: &dyn Store,
+    dataset: &str,
+    range: &ChangeRange,
+    limit: usize,
+) -> Result<(Changes, Option<String>), ApiError> {
+    let schema = store
+        .version(dataset, if range.to == 0 { range.from } else { range.to })?
+        .schema;
+    let mut page = Changes {
+        from: range.from,
+        to: range.to,
+        schema,
+        added: Vec::new(),
+        removed: Vec::new(),
+        changed: Vec::new(),
+    };
+    let (mut taken, mut last_key, mut more) = (0usize, None, false);
+    store.for_each_change(dataset, range, &mut |change| {
+        if taken == limit {
+            more = true;
+            return Ok(false);
+        }
+        taken += 1;
+        last_key = Some(change.key().to_string());
+        match change {
+            Change::Added { row, .. } => page.added.push(row),
+            Change::Removed { row, .. } => page.removed.push(row),
+            Change::Changed { row, .. } => page.changed.push(row),
+        }
+        Ok(true)
+    })?;
+    Ok((page, last_key.filter(|_| more)))
 }
 
 /// How a page of rows is validated and cached.

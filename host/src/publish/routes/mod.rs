@@ -22,13 +22,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 
 use super::Surface;
 use super::admin;
 use super::app::App;
+use super::body::Body;
 use super::errors::ApiError;
 use super::formats::Format;
 use super::http::{add_cors, add_preflight};
@@ -55,6 +55,8 @@ pub struct Answer {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// A body streamed instead of `body` (which is then empty).
+    pub stream: Option<Body>,
 }
 
 impl Answer {
@@ -63,6 +65,15 @@ impl Answer {
             status,
             headers: HeaderMap::new(),
             body,
+            stream: None,
+        }
+    }
+
+    /// A 200 whose body `stream` produces as it goes.
+    pub fn streamed(stream: Body) -> Self {
+        Self {
+            stream: Some(stream),
+            ..Self::new(StatusCode::OK, Bytes::new())
         }
     }
 
@@ -89,21 +100,25 @@ impl Answer {
 
     /// The hyper response; a HEAD answer keeps every header, the length
     /// included, and drops the body.
-    fn into_response(mut self, head: bool) -> Response<Full<Bytes>> {
+    fn into_response(mut self, head: bool) -> Response<Body> {
         add_cors(&mut self.headers);
-        let body = if head {
-            if self.status != StatusCode::NOT_MODIFIED {
-                put(
-                    &mut self.headers,
-                    header::CONTENT_LENGTH,
-                    &self.body.len().to_string(),
-                );
+        let body = match (head, self.stream) {
+            // A streamed body's length is not known before it is made.
+            (true, Some(_)) => Body::bytes(Bytes::new()),
+            (true, None) => {
+                if self.status != StatusCode::NOT_MODIFIED {
+                    put(
+                        &mut self.headers,
+                        header::CONTENT_LENGTH,
+                        &self.body.len().to_string(),
+                    );
+                }
+                Body::bytes(Bytes::new())
             }
-            Bytes::new()
-        } else {
-            self.body
+            (false, Some(stream)) => stream,
+            (false, None) => Body::bytes(self.body),
         };
-        let mut response = Response::new(Full::new(body));
+        let mut response = Response::new(body);
         *response.status_mut() = self.status;
         *response.headers_mut() = self.headers;
         response
@@ -122,7 +137,7 @@ fn put(headers: &mut HeaderMap, name: HeaderName, value: &str) {
 }
 
 /// Answers one request on the public surface (for tests and embedding).
-pub async fn handle<B>(app: Arc<App>, request: Request<B>) -> Response<Full<Bytes>> {
+pub async fn handle<B>(app: Arc<App>, request: Request<B>) -> Response<Body> {
     let peer = SocketAddr::from(([127, 0, 0, 1], 0));
     handle_on(app, Surface::Public, peer, request).await
 }
@@ -134,7 +149,7 @@ pub async fn handle_on<B>(
     surface: Surface,
     peer: SocketAddr,
     request: Request<B>,
-) -> Response<Full<Bytes>> {
+) -> Response<Body> {
     let started = Instant::now();
     let path = request.uri().path();
     if path == admin::PREFIX || path.starts_with(&format!("{}/", admin::PREFIX)) {
@@ -176,7 +191,7 @@ async fn handle_admin<B>(
     peer: SocketAddr,
     request: &Request<B>,
     started: Instant,
-) -> Response<Full<Bytes>> {
+) -> Response<Body> {
     let path = request.uri().path();
     let admin = app.admin();
     let admin = admin.as_deref().filter(|_| surface != Surface::Public);
@@ -206,7 +221,7 @@ async fn handle_admin<B>(
         micros = started.elapsed().as_micros() as u64,
         "request"
     );
-    let mut response = Response::new(Full::new(answer.body));
+    let mut response = Response::new(Body::bytes(answer.body));
     *response.status_mut() = answer.status;
     *response.headers_mut() = answer.headers;
     let headers = response.headers_mut();

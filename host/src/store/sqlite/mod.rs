@@ -8,6 +8,7 @@
 //! the old version while a publish writes the new one.
 
 mod codec;
+mod columns;
 mod fulltext;
 mod read;
 mod staging;
@@ -19,8 +20,8 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    Changes, Compression, DatasetMeta, DatasetSummary, ExportFormat, Pause, RowPage, RowQuery,
-    RowState, RunRecord, Staging, Store, StoreError, Version,
+    Change, ChangeRange, Compression, DatasetMeta, DatasetSummary, ExportFormat, Pause, RowPage,
+    RowQuery, RowState, RunRecord, Staging, Store, StoreError, Version,
 };
 use super::{exports, interrupt};
 use crate::schema::{Row, StreamSchema};
@@ -135,6 +136,8 @@ pub struct SqliteStore {
     /// parsing a version's schema on every row request would cost more
     /// than the row.
     versions: Mutex<std::collections::HashMap<(String, u64), Arc<Version>>>,
+    /// Columns of the versions read most, for filtered and sorted pages.
+    columns: columns::ColumnIndex,
 }
 
 impl SqliteStore {
@@ -150,12 +153,20 @@ impl SqliteStore {
             exports_root: data_dir.join("exports"),
             readers: Mutex::new(Vec::new()),
             versions: Mutex::new(std::collections::HashMap::new()),
+            columns: columns::ColumnIndex::default(),
         };
         let mut conn = store.open_connection()?;
         migrate(&mut conn)?;
         store.release(conn);
         store.ensure_exports()?;
         Ok(store)
+    }
+
+    /// Sets the memory the column index may hold (see `columns`); zero
+    /// answers every page by SQL alone.
+    pub fn with_column_memory(mut self, bytes: usize) -> Self {
+        self.columns = columns::ColumnIndex::new(bytes);
+        self
     }
 
     /// Checks that a version's rows read back to its content hash and row
@@ -473,7 +484,12 @@ impl Store for SqliteStore {
         // A cursor pins the walk to the version it started on.
         let number = query.after.as_ref().map_or(query.version, |c| c.version);
         self.with_reader(|conn| {
-            read::rows(conn, &*self.cached_version(conn, dataset, number)?, query)
+            read::rows(
+                conn,
+                &*self.cached_version(conn, dataset, number)?,
+                query,
+                Some(&self.columns),
+            )
         })
     }
 
@@ -492,8 +508,13 @@ impl Store for SqliteStore {
         self.with_reader(|conn| read::row_history(conn, &read::versions(conn, dataset)?, key))
     }
 
-    fn changes(&self, dataset: &str, from: u64, to: u64) -> Result<Changes, StoreError> {
-        self.with_reader(|conn| read::changes(conn, dataset, from, to))
+    fn for_each_change(
+        &self,
+        dataset: &str,
+        range: &ChangeRange,
+        f: &mut dyn FnMut(Change) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        self.with_reader(|conn| read::for_each_change(conn, dataset, range, f))
     }
 
     fn record_run(&self, run: &RunRecord) -> Result<(), StoreError> {

@@ -11,12 +11,13 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
 use super::codec::{self, column, rows_table, sort_expr};
+use super::columns::{ColumnIndex, Selection, Test};
 use super::fulltext;
 use super::staging::select_columns;
 use crate::schema::{FieldType, Row, StreamSchema, Value};
 use crate::store::{
-    ChangedRow, Changes, Cursor, Filter, FilterOp, RowPage, RowQuery, RowState, RunRecord, SortKey,
-    StoreError, Version,
+    Change, ChangeRange, ChangedRow, Cursor, Filter, FilterOp, RowPage, RowQuery, RowState,
+    RunRecord, SortKey, StoreError, Version,
 };
 
 /// SQL functions the queries use: `vitrina_lower` lowercases all of
@@ -106,7 +107,7 @@ pub fn versions(conn: &Connection, dataset: &str) -> Result<Vec<Version>, StoreE
 }
 
 /// The rows valid in `version`.
-fn as_of(version: u64) -> String {
+pub(super) fn as_of(version: u64) -> String {
     format!("valid_from <= {version} AND (valid_to IS NULL OR valid_to > {version})")
 }
 
@@ -144,14 +145,19 @@ pub fn for_each_row_as_of(
     Ok(())
 }
 
-/// A page of rows.
-pub fn rows(conn: &Connection, version: &Version, query: &RowQuery) -> Result<RowPage, StoreError> {
-    let dataset = version.dataset.as_str();
+/// A page of rows: from the column index when it can answer (`columns`),
+/// otherwise by one SQL query.
+pub fn rows(
+    conn: &Connection,
+    version: &Version,
+    query: &RowQuery,
+    columns: Option<&ColumnIndex>,
+) -> Result<RowPage, StoreError> {
     let schema = &version.schema;
     let fields = selected_fields(schema, query.fields.as_deref())?;
     let sort = resolve_sort(schema, &query.sort)?;
-    let mut sql = format!(
-        "SELECT row_key{}{} FROM {} WHERE {}",
+    let select = format!(
+        "SELECT row_key{}{} FROM {}",
         sort.iter()
             .map(|(expr, _, _)| format!(", {expr}"))
             .collect::<String>(),
@@ -160,9 +166,72 @@ pub fn rows(conn: &Connection, version: &Version, query: &RowQuery) -> Result<Ro
             .iter()
             .map(|f| format!(", {}", column(&f.name)))
             .collect::<String>(),
-        rows_table(dataset),
-        as_of(version.number)
+        rows_table(&version.dataset),
     );
+    let selected = match (columns, selection(schema, query, &sort)?) {
+        (Some(index), Some(selection)) => {
+            index.select(conn, &version.dataset, version.number, &selection)?
+        }
+        _ => None,
+    };
+    let mut page = PageBuilder {
+        version: version.number,
+        schema,
+        fields: &fields,
+        sort: &sort,
+        limit: query.limit,
+        rows: Vec::new(),
+        last_values: Vec::new(),
+        next: None,
+    };
+    match selected {
+        Some(rids) => {
+            // One read transaction for the page, not one lock per row.
+            let snapshot = conn.unchecked_transaction()?;
+            let mut stmt = conn.prepare_cached(&format!("{select} WHERE rid = ?1"))?;
+            for rid in rids {
+                let mut result = stmt.query([rid])?;
+                if let Some(r) = result.next()?
+                    && !page.push(r)?
+                {
+                    break;
+                }
+            }
+            drop(stmt);
+            snapshot.commit()?;
+        }
+        None => {
+            let (sql, params) = page_sql(conn, version, query, &sort, &select)?;
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut result = stmt.query(params_from_iter(params.iter()))?;
+            while let Some(r) = result.next()? {
+                if !page.push(r)? {
+                    break;
+                }
+            }
+        }
+    }
+    let (rows, next) = (page.rows, page.next);
+    Ok(RowPage {
+        version: version.number,
+        schema: schema.clone(),
+        fields,
+        rows,
+        next,
+    })
+}
+
+/// The query for a page by SQL: `select` with the version, filters,
+/// words, cursor and order.
+fn page_sql(
+    conn: &Connection,
+    version: &Version,
+    query: &RowQuery,
+    sort: &[(String, bool, FieldType)],
+    select: &str,
+) -> Result<(String, Vec<rusqlite::types::Value>), StoreError> {
+    let schema = &version.schema;
+    let mut sql = format!("{select} WHERE {}", as_of(version.number));
     let mut params: Vec<rusqlite::types::Value> = Vec::new();
     for filter in &query.filters {
         sql.push_str(" AND ");
@@ -171,7 +240,7 @@ pub fn rows(conn: &Connection, version: &Version, query: &RowQuery) -> Result<Ro
     if let Some(text) = &query.text {
         sql.push_str(&text_sql(
             conn,
-            dataset,
+            &version.dataset,
             text,
             query.sort.is_empty(),
             &mut params,
@@ -179,46 +248,107 @@ pub fn rows(conn: &Connection, version: &Version, query: &RowQuery) -> Result<Ro
     }
     if let Some(cursor) = &query.after {
         sql.push_str(" AND ");
-        sql.push_str(&keyset_sql(&sort, cursor, &mut params)?);
+        sql.push_str(&keyset_sql(sort, cursor, &mut params)?);
     }
     sql.push_str(" ORDER BY ");
-    for (expr, descending, _) in &sort {
+    for (expr, descending, _) in sort {
         sql.push_str(&format!(
             "{expr} {}, ",
             if *descending { "DESC" } else { "ASC" }
         ));
     }
     sql.push_str(&format!("row_key ASC LIMIT {}", query.limit + 1));
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut result = stmt.query(params_from_iter(params.iter()))?;
-    let mut rows = Vec::new();
-    let mut last_sort: Vec<Value> = Vec::new();
-    let mut next = None;
-    while let Some(r) = result.next()? {
-        if rows.len() == query.limit {
-            next = Some(Cursor {
-                version: version.number,
-                values: last_sort.clone(),
-            });
-            break;
+    Ok((sql, params))
+}
+
+/// The page as the column index takes it; `None` for what only SQL
+/// answers (words, `contains`).
+pub(super) fn selection(
+    schema: &StreamSchema,
+    query: &RowQuery,
+    sort: &[(String, bool, FieldType)],
+) -> Result<Option<Selection>, StoreError> {
+    if query.text.is_some() {
+        return Ok(None);
+    }
+    let mut filters = Vec::with_capacity(query.filters.len());
+    for filter in &query.filters {
+        let kind = field_kind(schema, &filter.field)?;
+        let value = |text: &str| operand(schema, &filter.field, kind, text);
+        let test = match &filter.op {
+            FilterOp::Eq(v) => Test::Eq(value(v)?),
+            FilterOp::Ne(v) => Test::Ne(value(v)?),
+            FilterOp::Gt(v) => Test::Gt(value(v)?),
+            FilterOp::Gte(v) => Test::Gte(value(v)?),
+            FilterOp::Lt(v) => Test::Lt(value(v)?),
+            FilterOp::Lte(v) => Test::Lte(value(v)?),
+            FilterOp::In(values) => {
+                Test::In(values.iter().map(|v| value(v)).collect::<Result<_, _>>()?)
+            }
+            FilterOp::IsNull(null) => Test::Null(*null),
+            FilterOp::Contains(_) => return Ok(None),
+        };
+        filters.push((sort_expr(&filter.field, kind), test));
+    }
+    let after = match &query.after {
+        None => None,
+        Some(cursor) => {
+            let Some((Value::Text(key), values)) = cursor.values.split_last() else {
+                return Ok(None);
+            };
+            if values.len() != sort.len() {
+                return Ok(None);
+            }
+            Some((values.iter().map(sql_value).collect(), key.clone()))
         }
-        let key: String = r.get(0)?;
-        last_sort = sort
+    };
+    Ok(Some(Selection {
+        filters,
+        sort: sort
+            .iter()
+            .map(|(expr, descending, _)| (expr.clone(), *descending))
+            .collect(),
+        after,
+        limit: query.limit,
+    }))
+}
+
+/// Collects a page from result rows of `row_key, sort values..., fields`.
+struct PageBuilder<'a> {
+    version: u64,
+    schema: &'a StreamSchema,
+    fields: &'a [String],
+    sort: &'a [(String, bool, FieldType)],
+    limit: usize,
+    rows: Vec<Row>,
+    /// The sort values, then the key, of the last row taken.
+    last_values: Vec<Value>,
+    next: Option<Cursor>,
+}
+
+impl PageBuilder<'_> {
+    /// Takes one more row; `false` once the page is full (the row only
+    /// proved there is a next page).
+    fn push(&mut self, r: &rusqlite::Row<'_>) -> Result<bool, StoreError> {
+        if self.rows.len() == self.limit {
+            self.next = Some(Cursor {
+                version: self.version,
+                values: std::mem::take(&mut self.last_values),
+            });
+            return Ok(false);
+        }
+        let mut values = self
+            .sort
             .iter()
             .enumerate()
             .map(|(i, (_, _, kind))| Ok(codec::from_sql(r.get_ref(1 + i)?, sort_value_kind(*kind))))
-            .collect::<Result<_, StoreError>>()?;
-        last_sort.push(Value::Text(key));
-        let full = decode_row(r, schema, 1 + sort.len())?;
-        rows.push(project(schema, &fields, full));
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        values.push(Value::Text(r.get(0)?));
+        let full = decode_row(r, self.schema, 1 + self.sort.len())?;
+        self.rows.push(project(self.schema, self.fields, full));
+        self.last_values = values;
+        Ok(true)
     }
-    Ok(RowPage {
-        version: version.number,
-        schema: schema.clone(),
-        fields,
-        rows,
-        next,
-    })
 }
 
 /// Above this many matching rows, a search in key order walks the rows
@@ -323,7 +453,7 @@ fn bad_query(schema: &StreamSchema, message: String) -> StoreError {
     }
 }
 
-fn resolve_sort(
+pub(super) fn resolve_sort(
     schema: &StreamSchema,
     sort: &[SortKey],
 ) -> Result<Vec<(String, bool, FieldType)>, StoreError> {
@@ -561,152 +691,159 @@ pub fn row_history(
     Ok(states)
 }
 
-/// Rows keyed by row key, in key order.
-type KeyedRows = Vec<(String, Vec<u8>, Row)>;
-
-fn keyed_rows(
-    conn: &Connection,
-    version: &Version,
-    condition: &str,
-) -> Result<KeyedRows, StoreError> {
-    let sql = format!(
-        "SELECT row_key, row_hash, {} FROM {} WHERE {} AND {condition} ORDER BY row_key",
-        select_columns(&version.schema),
-        rows_table(&version.dataset),
-        as_of(version.number)
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query([])?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        out.push((r.get(0)?, r.get(1)?, decode_row(r, &version.schema, 2)?));
-    }
-    Ok(out)
-}
-
-/// What changed between `from` and `to`: only the rows whose validity
-/// range starts or ends between them are read.
-pub fn changes(
+/// Calls `f` with each difference between versions `from` and `to` in
+/// key order, after the row key `after` when given, until `f` says stop.
+///
+/// Only rows whose validity range starts or ends between the two
+/// versions are read, by two queries walked side by side in key order,
+/// so memory stays flat however many rows changed.
+pub fn for_each_change(
     conn: &Connection,
     dataset: &str,
-    from: u64,
-    to: u64,
-) -> Result<Changes, StoreError> {
+    range: &ChangeRange,
+    f: &mut dyn FnMut(Change) -> Result<bool, StoreError>,
+) -> Result<(), StoreError> {
+    let (from, to) = (range.from, range.to);
+    let after = range.after.as_deref().unwrap_or("");
     // Version 0 is the empty dataset before the first publish: from it,
     // every row was added; to it, every row was removed.
     if from == 0 || to == 0 {
-        return changes_from_nothing(conn, dataset, from, to);
+        let existing = version(conn, dataset, from.max(to))?;
+        let mut statement = keyed_rows_statement(conn, &existing, "1")?;
+        let mut rows = KeyedRows::new(&mut statement, &existing.schema, after)?;
+        while let Some((key, _, row)) = rows.next()? {
+            let change = if from == 0 {
+                Change::Added { key, row }
+            } else {
+                Change::Removed { key, row }
+            };
+            if !f(change)? {
+                break;
+            }
+        }
+        return Ok(());
     }
     let old = version(conn, dataset, from)?;
     let new = version(conn, dataset, to)?;
-    let (lo, hi) = (from.min(to), from.max(to));
-    let before = keyed_rows(
-        conn,
-        &old,
-        &format!("valid_to IS NOT NULL AND valid_to > {lo} AND valid_to <= {hi}"),
-    )?;
-    let before = if from <= to {
-        before
+    let lo = from.min(to);
+    let closed = format!(
+        "valid_to IS NOT NULL AND valid_to > {lo} AND valid_to <= {}",
+        from.max(to)
+    );
+    let opened = format!("valid_from > {lo}");
+    // Going back in time, the rows opened since are the ones that go.
+    let (gone, came) = if from <= to {
+        (&closed, &opened)
     } else {
-        keyed_rows(conn, &old, &format!("valid_from > {lo}"))?
+        (&opened, &closed)
     };
-    let after = if from <= to {
-        keyed_rows(conn, &new, &format!("valid_from > {lo}"))?
-    } else {
-        keyed_rows(
-            conn,
-            &new,
-            &format!("valid_to IS NOT NULL AND valid_to > {lo} AND valid_to <= {hi}"),
-        )?
-    };
-    Ok(merge_changes(
-        &old.schema,
-        &new.schema,
-        from,
-        to,
-        before,
-        after,
-    ))
-}
-
-fn changes_from_nothing(
-    conn: &Connection,
-    dataset: &str,
-    from: u64,
-    to: u64,
-) -> Result<Changes, StoreError> {
-    let existing = version(conn, dataset, from.max(to))?;
-    let rows: Vec<Row> = keyed_rows(conn, &existing, "1")?
-        .into_iter()
-        .map(|r| r.2)
-        .collect();
-    let (added, removed) = if from == 0 {
-        (rows, Vec::new())
-    } else {
-        (Vec::new(), rows)
-    };
-    Ok(Changes {
-        from,
-        to,
-        schema: existing.schema,
-        added,
-        removed,
-        changed: Vec::new(),
-    })
-}
-
-fn merge_changes(
-    old: &StreamSchema,
-    new: &StreamSchema,
-    from: u64,
-    to: u64,
-    before: KeyedRows,
-    after: KeyedRows,
-) -> Changes {
-    let mut changes = Changes {
-        from,
-        to,
-        schema: new.clone(),
-        added: Vec::new(),
-        removed: Vec::new(),
-        changed: Vec::new(),
-    };
-    let (mut b, mut a) = (before.into_iter().peekable(), after.into_iter().peekable());
+    let mut gone_statement = keyed_rows_statement(conn, &old, gone)?;
+    let mut came_statement = keyed_rows_statement(conn, &new, came)?;
+    let mut gone = KeyedRows::new(&mut gone_statement, &old.schema, after)?;
+    let mut came = KeyedRows::new(&mut came_statement, &new.schema, after)?;
+    let (mut old_row, mut new_row) = (gone.next()?, came.next()?);
     loop {
-        let order = match (b.peek(), a.peek()) {
-            (None, None) => break,
+        let order = match (&old_row, &new_row) {
+            (None, None) => return Ok(()),
             (Some(_), None) => std::cmp::Ordering::Less,
             (None, Some(_)) => std::cmp::Ordering::Greater,
             (Some(x), Some(y)) => x.0.cmp(&y.0),
         };
-        match order {
-            std::cmp::Ordering::Less => changes
-                .removed
-                .extend(b.next().map(|r| reshape(old, new, r.2))),
-            std::cmp::Ordering::Greater => changes.added.extend(a.next().map(|r| r.2)),
-            std::cmp::Ordering::Equal => {
-                let (old_row, new_row) = (b.next(), a.next());
-                if let (Some(old_row), Some(new_row)) = (old_row, new_row)
-                    && old_row.1 != new_row.1
-                {
-                    let before = reshape(old, new, old_row.2);
-                    let fields = new
-                        .fields
-                        .iter()
-                        .zip(before.iter().zip(&new_row.2))
-                        .filter(|(_, (x, y))| x != y)
-                        .map(|(f, _)| f.name.clone())
-                        .collect();
-                    changes.changed.push(ChangedRow {
-                        before,
-                        after: new_row.2,
-                        fields,
-                    });
-                }
+        let change = match order {
+            std::cmp::Ordering::Less => {
+                let (key, _, row) = std::mem::replace(&mut old_row, gone.next()?).expect("peeked");
+                Some(Change::Removed {
+                    key,
+                    row: reshape(&old.schema, &new.schema, row),
+                })
             }
+            std::cmp::Ordering::Greater => {
+                let (key, _, row) = std::mem::replace(&mut new_row, came.next()?).expect("peeked");
+                Some(Change::Added { key, row })
+            }
+            std::cmp::Ordering::Equal => {
+                let before = std::mem::replace(&mut old_row, gone.next()?).expect("peeked");
+                let after = std::mem::replace(&mut new_row, came.next()?).expect("peeked");
+                changed(&old.schema, &new.schema, before, after)
+            }
+        };
+        if let Some(change) = change
+            && !f(change)?
+        {
+            return Ok(());
         }
     }
-    changes
+}
+
+/// The change between two states of one row; `None` when it was removed
+/// and added back the same.
+fn changed(
+    old: &StreamSchema,
+    new: &StreamSchema,
+    (key, old_hash, old_row): (String, Vec<u8>, Row),
+    (_, new_hash, new_row): (String, Vec<u8>, Row),
+) -> Option<Change> {
+    if old_hash == new_hash {
+        return None;
+    }
+    let before = reshape(old, new, old_row);
+    let fields = new
+        .fields
+        .iter()
+        .zip(before.iter().zip(&new_row))
+        .filter(|(_, (x, y))| x != y)
+        .map(|(f, _)| f.name.clone())
+        .collect();
+    Some(Change::Changed {
+        key,
+        row: ChangedRow {
+            before,
+            after: new_row,
+            fields,
+        },
+    })
+}
+
+/// The query for a version's rows matching `condition`, in key order
+/// after a key (`?1`).
+fn keyed_rows_statement<'c>(
+    conn: &'c Connection,
+    version: &Version,
+    condition: &str,
+) -> Result<rusqlite::CachedStatement<'c>, StoreError> {
+    Ok(conn.prepare_cached(&format!(
+        "SELECT row_key, row_hash, {} FROM {} WHERE {} AND {condition} AND row_key > ?1 ORDER BY row_key",
+        select_columns(&version.schema),
+        rows_table(&version.dataset),
+        as_of(version.number)
+    ))?)
+}
+
+/// A version's rows (key, hash, fields) from [`keyed_rows_statement`],
+/// read one at a time.
+struct KeyedRows<'s> {
+    rows: rusqlite::Rows<'s>,
+    schema: &'s StreamSchema,
+}
+
+impl<'s> KeyedRows<'s> {
+    fn new(
+        statement: &'s mut rusqlite::CachedStatement<'_>,
+        schema: &'s StreamSchema,
+        after: &str,
+    ) -> Result<Self, StoreError> {
+        Ok(Self {
+            rows: statement.query([after])?,
+            schema,
+        })
+    }
+
+    fn next(&mut self) -> Result<Option<(String, Vec<u8>, Row)>, StoreError> {
+        match self.rows.next()? {
+            Some(r) => Ok(Some((r.get(0)?, r.get(1)?, decode_row(r, self.schema, 2)?))),
+            None => Ok(None),
+        }
+    }
 }
 
 /// A row of `old`'s schema in `new`'s field order (fields gone are dropped,

@@ -902,3 +902,249 @@ fn decimals_compare_exactly_at_any_length() {
     let store = SqliteStore::open(dir.path()).unwrap();
     check(&store);
 }
+
+/// A table of every kind of field, with NULLs, ties, Cyrillic text and
+/// decimals apart only in their 17th digit.
+fn mixed_schema() -> StreamSchema {
+    StreamSchema {
+        name: "contracts".to_string(),
+        description: String::new(),
+        fields: vec![
+            Field::new("id", FieldType::Text, false),
+            Field::new("kind", FieldType::Text, true),
+            Field::new("n", FieldType::Integer, true),
+            Field::new("amount", FieldType::Decimal, true),
+            Field::new("day", FieldType::Date, true),
+            Field::new("flag", FieldType::Boolean, true),
+        ],
+        primary_key: vec!["id".to_string()],
+    }
+}
+
+const KINDS: [&str; 6] = ["a", "b", "Б", "б", "aa", ""];
+const AMOUNTS: [&str; 7] = [
+    "1",
+    "1.5",
+    "-2",
+    "12345678901234567",
+    "12345678901234568",
+    "0.10",
+    "100",
+];
+
+/// Rows drawn from a small generator seeded by `seed`, so every field has
+/// ties and NULLs.
+fn mixed_rows(count: usize, seed: u64) -> Vec<Row> {
+    let mut state = seed;
+    let mut next = move |n: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % n
+    };
+    (0..count)
+        .map(|i| {
+            let mut maybe = |v: Value| if next(5) == 0 { Value::Null } else { v };
+            let kind = Value::Text(KINDS[(i * 7 + 3) % KINDS.len()].to_string());
+            let n = Value::Integer(i as i64 % 7 - 3);
+            let amount = Value::Decimal(AMOUNTS[(i * 5 + 1) % AMOUNTS.len()].to_string());
+            let day = Value::Date(format!("2024-01-0{}", 1 + i % 9));
+            let flag = Value::Boolean(i % 3 == 0);
+            vec![
+                Value::Text(format!("r{:03}", (i * 37) % 1000)),
+                maybe(kind),
+                maybe(n),
+                maybe(amount),
+                maybe(day),
+                maybe(flag),
+            ]
+        })
+        .collect()
+}
+
+/// Every page of `query`, following cursors through their text form as
+/// a client would, by SQL or through `columns`.
+fn every_page(
+    store: &SqliteStore,
+    query: &RowQuery,
+    columns: Option<&super::columns::ColumnIndex>,
+) -> Vec<(Vec<Row>, Option<Cursor>)> {
+    let version = store.version("contracts", query.version).unwrap();
+    let mut pages = Vec::new();
+    let mut query = query.clone();
+    loop {
+        let page = store
+            .with_reader(|conn| {
+                if let Some(index) = columns {
+                    // The columns answer this query themselves, not SQL.
+                    let sort = super::read::resolve_sort(&version.schema, &query.sort)?;
+                    let selection = super::read::selection(&version.schema, &query, &sort)?
+                        .expect("a query the columns answer");
+                    assert!(
+                        index
+                            .select(conn, "contracts", version.number, &selection)?
+                            .is_some()
+                    );
+                }
+                super::read::rows(conn, &version, &query, columns)
+            })
+            .unwrap();
+        let next = page
+            .next
+            .as_ref()
+            .map(|c| Cursor::decode(&c.encode()).unwrap());
+        pages.push((page.rows, next.clone()));
+        match next {
+            Some(cursor) => query.after = Some(cursor),
+            None => return pages,
+        }
+    }
+}
+
+fn query_strategy() -> impl proptest::strategy::Strategy<Value = RowQuery> {
+    use proptest::prelude::*;
+    let operand = prop_oneof![
+        (
+            prop::sample::select(vec!["kind"]),
+            prop::sample::select(KINDS.to_vec()).prop_map(String::from)
+        ),
+        (prop::sample::select(vec!["kind"]), Just("a0".to_string())),
+        (
+            prop::sample::select(vec!["n"]),
+            (-4i64..5).prop_map(|n| n.to_string())
+        ),
+        (
+            prop::sample::select(vec!["amount"]),
+            prop::sample::select(AMOUNTS.to_vec()).prop_map(String::from)
+        ),
+        (
+            prop::sample::select(vec!["amount"]),
+            Just("12345678901234567.5".to_string())
+        ),
+        (
+            prop::sample::select(vec!["day"]),
+            (0u32..11).prop_map(|d| format!("2024-01-{d:02}").replace("-00", "-01"))
+        ),
+        (
+            prop::sample::select(vec!["flag"]),
+            prop::sample::select(vec!["true", "false"]).prop_map(String::from)
+        ),
+    ];
+    let filter = (operand.clone(), operand, 0u8..8, any::<bool>()).prop_map(
+        |((field, value), (other_field, other), op, null)| {
+            let op = match op {
+                0 => FilterOp::Eq(value),
+                1 => FilterOp::Ne(value),
+                2 => FilterOp::Gt(value),
+                3 => FilterOp::Gte(value),
+                4 => FilterOp::Lt(value),
+                5 => FilterOp::Lte(value),
+                6 if other_field == field => FilterOp::In(vec![value, other]),
+                6 => FilterOp::In(vec![value]),
+                _ => FilterOp::IsNull(null),
+            };
+            Filter {
+                field: field.to_string(),
+                op,
+            }
+        },
+    );
+    let sort_key = (
+        prop::sample::select(vec!["id", "kind", "n", "amount", "day", "flag"]),
+        any::<bool>(),
+    )
+        .prop_map(|(field, descending)| SortKey {
+            field: field.to_string(),
+            descending,
+        });
+    (
+        1u64..3,
+        prop::collection::vec(filter, 0..3),
+        prop::collection::vec(sort_key, 0..3),
+        1usize..9,
+    )
+        .prop_map(|(version, filters, sort, limit)| RowQuery {
+            version,
+            filters,
+            sort,
+            limit,
+            ..RowQuery::default()
+        })
+}
+
+#[test]
+fn the_column_index_answers_every_page_as_sql_does() {
+    let (_dir, store) = open();
+    let schema = mixed_schema();
+    publish(&store, &schema, mixed_rows(80, 1));
+    // The second version changes, drops and adds rows, so the columns of
+    // each version must pick that version's rows.
+    let mut second = mixed_rows(80, 2);
+    second.truncate(70);
+    second.extend(mixed_rows(95, 3).into_iter().skip(80));
+    publish(&store, &schema, second);
+    // One index per version, kept across queries as the server keeps it.
+    let indexes = [
+        super::columns::ColumnIndex::default(),
+        super::columns::ColumnIndex::default(),
+    ];
+    let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+        cases: 400,
+        ..Default::default()
+    });
+    runner
+        .run(&query_strategy(), |query| {
+            let index = &indexes[query.version as usize - 1];
+            let by_sql = every_page(&store, &query, None);
+            let by_columns = every_page(&store, &query, Some(index));
+            proptest::prop_assert_eq!(by_sql, by_columns, "query {:?}", query);
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn the_column_index_leaves_older_versions_and_words_to_sql() {
+    let (_dir, store) = open();
+    let schema = mixed_schema();
+    publish(&store, &schema, mixed_rows(20, 1));
+    publish(&store, &schema, mixed_rows(20, 2));
+    let index = super::columns::ColumnIndex::default();
+    let selection = super::columns::Selection {
+        limit: 5,
+        ..Default::default()
+    };
+    store
+        .with_reader(|conn| {
+            assert!(index.select(conn, "contracts", 2, &selection)?.is_some());
+            // Version 2 is held: version 1 goes to SQL.
+            assert!(index.select(conn, "contracts", 1, &selection)?.is_none());
+            let version = store.version("contracts", 2)?;
+            let words = RowQuery {
+                version: 2,
+                text: Some("a".into()),
+                limit: 5,
+                ..RowQuery::default()
+            };
+            let sort = super::read::resolve_sort(&version.schema, &words.sort)?;
+            assert!(super::read::selection(&version.schema, &words, &sort)?.is_none());
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn the_column_index_stays_within_its_budget() {
+    let (_dir, store) = open();
+    publish(&store, &mixed_schema(), mixed_rows(200, 1));
+    // Too small for even the rows' order: every page goes to SQL.
+    let index = super::columns::ColumnIndex::new(1024);
+    let selection = super::columns::Selection {
+        limit: 5,
+        ..Default::default()
+    };
+    let answered = store
+        .with_reader(|conn| index.select(conn, "contracts", 1, &selection))
+        .unwrap();
+    assert!(answered.is_none());
+}

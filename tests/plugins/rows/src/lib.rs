@@ -23,6 +23,10 @@ impl Plugin for Rows {
             "rows",
             "How many rows to emit (default 1000).",
         ))
+        .config(ConfigKey::optional(
+            "revision",
+            "A number mixed into every row's value, so a run with another revision changes every row (default 0).",
+        ))
         .stream(
             StreamSchema::new(STREAM, "One generated contract.")
                 .field(Field::text("ocid", "Contracting process id.").key())
@@ -47,8 +51,17 @@ impl Plugin for Rows {
                 .map_err(|_| Error::config(format!("rows = {v:?} is not a number")))?,
             None => 1000,
         };
+        let revision: i64 = match run.config("revision") {
+            Some(v) => v
+                .parse()
+                .map_err(|_| Error::config(format!("revision = {v:?} is not a number")))?,
+            None => 0,
+        };
         for i in 0..count {
-            let row = generated_row(run, i);
+            let row = generated_row(run, i).set(
+                "value",
+                Decimal::new(119_845_000 + i as i64 + revision * 100, 2),
+            );
             run.emit(row)?;
         }
         Ok(())
