@@ -125,12 +125,13 @@ peak_rss() {
 }
 
 overall_peak=0
+vitrina_pid=$server_pid
 run() { # name, wrk args...
     local name="$1"; shift
     peak_rss > /dev/null
     taskset -c 1 wrk -t1 -d"${secs}s" --latency "$@" > "$work/$name.txt"
     local peak; peak=$(peak_rss)
-    [ "$peak" -gt "$overall_peak" ] && overall_peak=$peak
+    if [ "$server_pid" = "$vitrina_pid" ] && [ "$peak" -gt "$overall_peak" ]; then overall_peak=$peak; fi
     local rps p99 transfer
     rps=$(awk '/Requests\/sec/ {print $2}' "$work/$name.txt")
     p99=$(awk '$1=="99%" {print $2}' "$work/$name.txt")
@@ -152,6 +153,44 @@ run catalog_search -c32 "http://127.0.0.1:$port/api/v1/datasets?q=dogovori"
 run not_modified_304 -c32 -H "If-None-Match: $etag" "$page"
 run csv_download -c4 "$base/versions/1/data.csv"
 [ -f "$work/nginx/nginx.conf" ] && run nginx_csv_ceiling -c4 "http://127.0.0.1:$nginx_port/data.csv"
+
+# Datasette beside Vitrina: the same rows (the CSV download, with types
+# detected) in a table of their own, served by `datasette` pinned to the
+# same core, with the same random queries in its URL form. Installed from PyPI into target/bench-python on first use; skipped
+# when it cannot be.
+datasette_cases() {
+    local venv="$PWD/target/bench-python"
+    if [ ! -x "$venv/bin/datasette" ]; then
+        { python3 -m venv "$venv" && "$venv/bin/pip" install -q datasette==0.65.5 sqlite-utils; } \
+            > "$work/pip.log" 2>&1 || { echo "datasette: cannot install it, skipped (see pip's log)"; return; }
+    fi
+    "$venv/bin/sqlite-utils" insert "$work/ds.db" contracts "$csv" --csv --pk ocid > /dev/null
+    local ds_port=$((port + 3))
+    taskset -c 0 "$venv/bin/datasette" serve "$work/ds.db" -p "$ds_port" > "$work/datasette.log" 2>&1 &
+    local ds_pid=$!
+    pids+=($ds_pid)
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$ds_port/-/versions.json" > /dev/null && break; sleep 0.2; done
+    cat > "$work/varied_ds.lua" <<'LUA'
+math.randomseed(11)
+request = function()
+  local path = string.format(
+    "/ds/contracts.json?_shape=objects&bids__gte=%d&contract_date__gte=2024-%02d-%02d&_sort_desc=value&_size=%d",
+    math.random(0, 6), math.random(1, 12), math.random(1, 28), math.random(50, 100))
+  return wrk.format(nil, path)
+end
+LUA
+    local ds_page="http://127.0.0.1:$ds_port/ds/contracts.json?_shape=objects&procedure=%D0%9E%D1%82%D0%BA%D1%80%D0%B8%D1%82%D0%B0%20%D0%BF%D1%80%D0%BE%D1%86%D0%B5%D0%B4%D1%83%D1%80%D0%B0&bids__gte=3&_size=100"
+    local saved_pid=$server_pid
+    server_pid=$ds_pid
+    # Datasette answers these in about a second each here, so 32
+    # connections would only queue past wrk's timeout: 4, and a timeout
+    # of 30 s, so every answer counts.
+    run datasette_filtered -c4 --timeout 30s "$ds_page"
+    run datasette_varied -c4 --timeout 30s -s "$work/varied_ds.lua" "http://127.0.0.1:$ds_port"
+    server_pid=$saved_pid
+    kill "$ds_pid" 2>/dev/null || true
+}
+datasette_cases
 
 # A stampede: 32 identical requests for a page nobody asked for before,
 # all at once, against the same page's cost alone. With one render per
@@ -185,5 +224,9 @@ echo "catalog page / fixed body:    $(ratio catalog_page fixed_body_ceiling)"
 echo "dataset page / fixed body:    $(ratio dataset_page fixed_body_ceiling)"
 echo "catalog search / fixed body:  $(ratio catalog_search fixed_body_ceiling)"
 echo "304 / fixed body:             $(ratio not_modified_304 fixed_body_ceiling)"
+if [ -f "$work/datasette_varied.rps" ]; then
+    echo "varied filtered, Vitrina / Datasette: $(ratio varied_filtered_page datasette_varied)"
+    echo "filtered page, Vitrina / Datasette:   $(ratio filtered_page datasette_filtered)"
+fi
 [ -f "$work/nginx_csv_ceiling.rps" ] && echo "CSV download / nginx:         $(ratio csv_download nginx_csv_ceiling) (requests of the same file, so the byte rate ratio)"
 echo "CSV size: $(stat -c %s "$csv") bytes"
