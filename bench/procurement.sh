@@ -69,7 +69,8 @@ sed -e 's/^title = .*/title = "warm"/' "$work/datasets/bench-procurement/dataset
 
 mode=()
 if [ -n "${DRY_RUN:-}" ]; then mode=(--dry-run); fi
-/usr/bin/time -v "$bin" --config "$work/vitrina.toml" run bench-procurement "${mode[@]}" \
+VITRINA_LOG="${VITRINA_LOG:-info,vitrina::store=debug}" \
+    /usr/bin/time -v "$bin" --config "$work/vitrina.toml" run bench-procurement "${mode[@]}" \
     > "$work/run.txt" 2> "$work/time.txt" || { cat "$work/run.txt" "$work/time.txt" >&2; exit 1; }
 peak_kib=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
 wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time.txt")
@@ -83,4 +84,7 @@ echo "wall:        $wall"
 echo "rows/s:      $(awk -v n="$rows" -v s="$seconds" 'BEGIN { printf "%d", n / s }') read, $(awk -v n="$emitted" -v s="$seconds" 'BEGIN { printf "%d", n / s }') emitted"
 echo "peak RSS:    $((peak_kib / 1024)) MiB"
 echo "run:         $summary"
+# Where a publish spends its time: the store's phases, and each file.
+grep -hE 'version written|derived file written|downloads written|rows stored|rows indexed|version committed' "$work/time.txt" \
+    | sed -E 's/^[^ ]+ +[A-Z]+ +[^ ]+ //; s/^/phase:       /' || true
 if [ -n "${KEEP:-}" ]; then echo "kept:        $work"; fi

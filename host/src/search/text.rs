@@ -17,6 +17,72 @@ pub fn terms(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Appends the terms of `text` to `out`, each after a space when `out`
+/// already holds something: [`terms`] joined by spaces, as the full-text
+/// index stores a row's words, without a string per word. Words of ASCII
+/// and the Bulgarian alphabet (nearly all of them) take a path of their
+/// own that lowercases and transliterates in one pass; any other word
+/// takes [`terms`]' own, so the result is the same to the byte.
+pub fn fold_into(text: &str, out: &mut String) {
+    let mut word = String::new();
+    for raw in text.split(|c: char| !is_word_char(c)) {
+        if raw.is_empty() {
+            continue;
+        }
+        word.clear();
+        if raw.chars().all(is_plain) {
+            fold_plain(raw, &mut word);
+        } else {
+            word.push_str(&transliterate(&raw.to_lowercase()));
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(stem(&word));
+    }
+}
+
+/// ASCII, or a letter of the basic Cyrillic block (U+0400 to U+045F),
+/// whose lowercase forms are a fixed offset away.
+fn is_plain(c: char) -> bool {
+    c.is_ascii() || ('\u{400}'..='\u{45f}').contains(&c)
+}
+
+/// `char::is_alphanumeric`, quick for the letters most text has.
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        ('\u{400}'..='\u{45f}').contains(&c) || c.is_alphanumeric()
+    }
+}
+
+/// Lowercases and transliterates a word of [`is_plain`] characters.
+fn fold_plain(raw: &str, out: &mut String) {
+    fn lower(c: char) -> char {
+        match c {
+            'A'..='Z' => c.to_ascii_lowercase(),
+            '\u{410}'..='\u{42f}' => char::from_u32(c as u32 + 0x20).unwrap_or(c),
+            '\u{400}'..='\u{40f}' => char::from_u32(c as u32 + 0x50).unwrap_or(c),
+            _ => c,
+        }
+    }
+    let mut last = raw.chars().rev().map(lower);
+    // `-ия` at the end is `-ia` (as in `transliterate`); both letters are
+    // two bytes in either case.
+    let iya = matches!((last.next(), last.next()), (Some('я'), Some('и')));
+    let body = if iya { &raw[..raw.len() - 4] } else { raw };
+    for c in body.chars().map(lower) {
+        match latin(c) {
+            Some(l) => out.push_str(l),
+            None => out.push(c),
+        }
+    }
+    if iya {
+        out.push_str("ia");
+    }
+}
+
 /// `word` (lowercase) in Latin letters under the official Bulgarian
 /// system; Latin and other letters are kept.
 pub fn transliterate(word: &str) -> String {
@@ -133,6 +199,26 @@ mod tests {
         // Short words are kept whole.
         assert_eq!(terms("eu"), ["eu"]);
         assert_eq!(terms("дата"), ["data"]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_index_folds_as_the_search_does(
+            text in "[a-zA-Z0-9 а-яА-ЯѐѝЀЍЁёЇїІіÉéßΣσςİı\\-_.,—ия ИЯ]{0,40}|\\PC{0,30}"
+        ) {
+            let mut folded = String::new();
+            fold_into(&text, &mut folded);
+            proptest::prop_assert_eq!(folded, terms(&text).join(" "));
+        }
+    }
+
+    #[test]
+    fn folding_appends_after_a_space() {
+        let mut out = String::new();
+        fold_into("Зелен", &mut out);
+        fold_into("", &mut out);
+        fold_into("БУРГАС, София", &mut out);
+        assert_eq!(out, "zelen burga sofi");
     }
 
     #[test]

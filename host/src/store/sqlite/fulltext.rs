@@ -39,12 +39,7 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
             let mut words = String::new();
             for i in 0..ctx.len() {
                 if let ValueRef::Text(t) = ctx.get_raw(i) {
-                    for term in text::terms(&String::from_utf8_lossy(t)) {
-                        if !words.is_empty() {
-                            words.push(' ');
-                        }
-                        words.push_str(&term);
-                    }
+                    text::fold_into(&String::from_utf8_lossy(t), &mut words);
                 }
             }
             Ok(words)

@@ -107,7 +107,12 @@ impl SqliteStaging {
             }
             Ok(())
         };
+        let started = std::time::Instant::now();
         exports::write_version(&dir, &self.schema, &mut rows)?;
+        tracing::debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            "downloads written"
+        );
         for file in derived.iter().filter(|f| f.applies_to(version)) {
             let started = std::time::Instant::now();
             exports::write_derived(&dir, file.as_ref(), version, &self.schema, &mut rows)?;
@@ -246,6 +251,7 @@ impl SqliteStaging {
         let table = rows_table(&self.dataset);
         let columns: Vec<String> = self.schema.fields.iter().map(|f| column(&f.name)).collect();
         let column_list: String = columns.iter().map(|c| format!(", {c}")).collect();
+        let phase = std::time::Instant::now();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -295,6 +301,8 @@ impl SqliteStaging {
             ),
             [number as i64],
         )?;
+        tracing::debug!(seconds = phase.elapsed().as_secs_f64(), "rows stored");
+        let phase = std::time::Instant::now();
         let changed = changed as u64;
         version.row_changes = RowChanges {
             added: inserted as u64 - changed,
@@ -308,6 +316,11 @@ impl SqliteStaging {
             &table,
             number,
         )?;
+        tracing::debug!(
+            seconds = phase.elapsed().as_secs_f64(),
+            "rows indexed for search"
+        );
+        let phase = std::time::Instant::now();
         insert_version(&tx, &version)?;
         tx.execute(
             "UPDATE datasets SET current = ?1 WHERE id = ?2",
@@ -319,6 +332,7 @@ impl SqliteStaging {
             &run_record(request, &self.dataset, "published", Some(number), self.rows),
         )?;
         tx.commit()?;
+        tracing::debug!(seconds = phase.elapsed().as_secs_f64(), "version committed");
         Ok(version)
     }
 }
