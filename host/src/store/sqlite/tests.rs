@@ -1148,3 +1148,112 @@ fn the_column_index_stays_within_its_budget() {
         .unwrap();
     assert!(answered.is_none());
 }
+
+/// A derived file that lists the ids of the rows it reads, one per line,
+/// and fails after `fail_after` rows when given.
+struct IdList {
+    name: &'static str,
+    fail_after: Option<usize>,
+}
+
+impl crate::store::DerivedFile for IdList {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn write(
+        &self,
+        out: &mut (dyn std::io::Write + Send),
+        _version: &crate::store::VersionFacts,
+        _schema: &StreamSchema,
+        rows: &mut crate::store::RowSource<'_>,
+    ) -> Result<(), StoreError> {
+        let mut seen = 0;
+        rows(&mut |row| {
+            if self.fail_after == Some(seen) {
+                return Err(std::io::Error::other("the renderer gave up"));
+            }
+            seen += 1;
+            match &row[0] {
+                Value::Text(id) => writeln!(out, "{id}"),
+                other => writeln!(out, "{other:?}"),
+            }
+        })
+    }
+}
+
+fn publish_with(
+    store: &SqliteStore,
+    rows: Vec<Row>,
+    derived: Vec<std::sync::Arc<dyn crate::store::DerivedFile>>,
+) -> Result<PublishOutcome, StoreError> {
+    let mut staging = store.stage("contracts", &schema()).unwrap();
+    staging.write(rows).unwrap();
+    staging.publish(PublishRequest {
+        run_id: format!("run-{}", rand_suffix()),
+        started_at: chrono::Utc::now(),
+        trigger: "manual".into(),
+        duration_ms: 0,
+        report: serde_json::Value::Null,
+        plugin: "test".to_string(),
+        plugin_version: "1.0.0".to_string(),
+        contract: "0.1.0".to_string(),
+        bookmarks: BTreeMap::new(),
+        merge: false,
+        derived,
+        quality: Vec::new(),
+    })
+}
+
+#[test]
+fn derived_files_get_every_row_in_key_order_beside_the_downloads() {
+    let (dir, store) = open();
+    // More rows than a batch, in an order that is not the key order.
+    let rows: Vec<Row> = (0..2_500)
+        .rev()
+        .map(|i| row(&format!("k{i:05}"), "t", None))
+        .collect();
+    let first = std::sync::Arc::new(IdList {
+        name: "ids.txt",
+        fail_after: None,
+    });
+    let second = std::sync::Arc::new(IdList {
+        name: "ids-again.txt",
+        fail_after: None,
+    });
+    let PublishOutcome::Published(version) =
+        publish_with(&store, rows, vec![first, second]).unwrap()
+    else {
+        panic!("not published");
+    };
+    let expected: String = (0..2_500).map(|i| format!("k{i:05}\n")).collect();
+    let folder = std::fs::read_dir(dir.path().join("exports/contracts"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    for name in ["ids.txt", "ids-again.txt"] {
+        assert_eq!(
+            std::fs::read_to_string(folder.join(name)).unwrap(),
+            expected
+        );
+    }
+    assert_eq!(version.row_count, 2_500);
+    assert!(folder.join("data.csv").is_file());
+}
+
+#[test]
+fn a_derived_file_failing_mid_way_publishes_nothing() {
+    let (_dir, store) = open();
+    let rows: Vec<Row> = (0..3_000)
+        .map(|i| row(&format!("k{i:05}"), "t", None))
+        .collect();
+    let failing = std::sync::Arc::new(IdList {
+        name: "ids.txt",
+        fail_after: Some(1_500),
+    });
+    let error = publish_with(&store, rows, vec![failing]).unwrap_err();
+    assert!(error.to_string().contains("gave up"), "{error}");
+    assert!(store.dataset("contracts").unwrap().current.is_none());
+}
