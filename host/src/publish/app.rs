@@ -147,6 +147,8 @@ pub struct App {
     pub(crate) inflight: InFlight,
     /// Permits for store reads (`AppConfig::max_queries`).
     pub(crate) queries: tokio::sync::Semaphore,
+    /// The threads renders run on, as many as the permits.
+    pub(crate) renders: super::pool::RenderPool,
     pub(crate) memo: EtagMemo,
     pub(crate) files: FileCache,
     pub(crate) openapi: Document,
@@ -199,6 +201,7 @@ impl App {
             cache: ResponseCache::new(config.cache_bytes),
             inflight: InFlight::default(),
             queries: tokio::sync::Semaphore::new(config.max_queries.max(1)),
+            renders: super::pool::RenderPool::new(config.max_queries.max(1)),
             memo: EtagMemo::new(config.cache_bytes / 16),
             files: FileCache::default(),
             openapi,

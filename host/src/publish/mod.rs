@@ -47,6 +47,7 @@ pub mod formats;
 pub mod http;
 pub mod openapi;
 pub mod params;
+pub mod pool;
 pub mod routes;
 mod throttle;
 

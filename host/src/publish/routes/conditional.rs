@@ -164,15 +164,23 @@ impl Ctx<'_> {
                 let _permit = self.app.queries.acquire().await.map_err(|_| {
                     ApiError::unavailable("shutting_down", "the server is stopping")
                 })?;
-                blocking(move || interrupt::within(scope, render)).await?
+                self.app
+                    .renders
+                    .run(move || interrupt::within(scope, render))
+                    .await
+                    .map_err(|e| ApiError::internal(format!("a render failed: {e}")))?
             })
             .await?;
         if encoding == Encoding::Identity {
             return Ok(identity);
         }
         let source = identity.clone();
-        let body = blocking(move || compress(&source.body, encoding))
-            .await?
+        let body = self
+            .app
+            .renders
+            .run(move || compress(&source.body, encoding))
+            .await
+            .map_err(|e| ApiError::internal(format!("compression failed: {e}")))?
             .map_err(|e| ApiError::internal(format!("compression failed: {e}")))?;
         let compressed = Arc::new(Rendered {
             body,
