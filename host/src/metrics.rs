@@ -12,6 +12,8 @@ use std::fmt::Write;
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
+use crate::store::RunOutcome;
+
 /// Bucket bounds (seconds) for HTTP request durations.
 const HTTP_BUCKETS: [f64; 10] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.5,
@@ -65,8 +67,7 @@ impl Histogram {
 #[derive(Debug, Clone)]
 pub struct RunMetrics<'a> {
     pub dataset: &'a str,
-    /// `published`, `unchanged`, `failed`, `skipped`.
-    pub outcome: &'a str,
+    pub outcome: RunOutcome,
     pub duration: Duration,
     pub rows_published: u64,
     pub current_version: Option<u64>,
@@ -86,7 +87,7 @@ type Gauge = (
 
 #[derive(Default)]
 struct DatasetNumbers {
-    runs: BTreeMap<String, u64>,
+    runs: BTreeMap<&'static str, u64>,
     durations: Histogram,
     rows_published: u64,
     current_version: Option<u64>,
@@ -126,8 +127,8 @@ pub fn run_finished(run: &RunMetrics<'_>) {
         .datasets
         .entry(run.dataset.to_string())
         .or_default();
-    *numbers.runs.entry(run.outcome.to_string()).or_default() += 1;
-    if run.outcome != "skipped" {
+    *numbers.runs.entry(run.outcome.as_str()).or_default() += 1;
+    if run.outcome != RunOutcome::Skipped {
         numbers
             .durations
             .observe(&RUN_BUCKETS, run.duration.as_secs_f64());

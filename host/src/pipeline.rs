@@ -24,32 +24,32 @@ use crate::runtime::{
 };
 use crate::schema::{QualityMeasure, Row, StreamSchema};
 use crate::store::{
-    DatasetMeta, DerivedFile, PublishOutcome, PublishRequest, RunRecord, Staging, Store, StoreError,
+    DatasetMeta, DerivedFile, PublishOutcome, PublishRequest, RunOutcome, RunRecord, Staging,
+    Store, StoreError,
 };
 
 /// How many batches may wait for the staging thread before the plugin
 /// waits; their bytes are bounded too (see [`QueueBytes`]).
 const STAGING_QUEUE: usize = 64;
 
-/// What a run ended with.
-pub struct RunOutcome {
+/// What a run ended with: its report and, unless it failed, the version.
+pub struct RunResult {
     pub report: RunReport,
     /// The version published, or `Unchanged`; `None` when the run failed.
     pub published: Option<PublishOutcome>,
 }
 
-impl RunOutcome {
-    /// `published`, `unchanged`, `failed` or `cancelled`, as the metrics
-    /// and the run history say it.
-    pub fn label(&self) -> &'static str {
+impl RunResult {
+    /// How the run ended.
+    pub fn outcome(&self) -> RunOutcome {
         match (
             &self.published,
             self.report.failure.as_ref().map(|f| f.kind),
         ) {
-            (Some(PublishOutcome::Published(_)), _) => "published",
-            (Some(PublishOutcome::Unchanged(_)), _) => "unchanged",
-            (None, Some(FailureKind::Cancelled)) => "cancelled",
-            (None, _) => "failed",
+            (Some(PublishOutcome::Published(_)), _) => RunOutcome::Published,
+            (Some(PublishOutcome::Unchanged(_)), _) => RunOutcome::Unchanged,
+            (None, Some(FailureKind::Cancelled)) => RunOutcome::Cancelled,
+            (None, _) => RunOutcome::Failed,
         }
     }
 }
@@ -109,7 +109,7 @@ pub async fn run_and_publish(
     store: Arc<dyn Store>,
     dataset: &DatasetConfig,
     wishes: RunWishes,
-) -> Result<RunOutcome, CollectError> {
+) -> Result<RunResult, CollectError> {
     let span = run_span(&dataset.id, &wishes.run_id);
     let (run_id, trigger) = (wishes.run_id.clone(), wishes.trigger);
     let result = run_and_publish_inner(collector, Arc::clone(&store), dataset, wishes)
@@ -129,7 +129,7 @@ pub async fn run_and_publish(
             if !record_failure(&store, &report).await {
                 return Err(error);
             }
-            RunOutcome {
+            RunResult {
                 report,
                 published: None,
             }
@@ -140,7 +140,7 @@ pub async fn run_and_publish(
 }
 
 /// What a finished run tells the metrics.
-fn record_metrics(dataset: &str, outcome: &RunOutcome) {
+fn record_metrics(dataset: &str, outcome: &RunResult) {
     let report = &outcome.report;
     let (version, rows) = match &outcome.published {
         Some(PublishOutcome::Published(v)) => (Some(v.number), v.row_count),
@@ -149,7 +149,7 @@ fn record_metrics(dataset: &str, outcome: &RunOutcome) {
     };
     crate::metrics::run_finished(&crate::metrics::RunMetrics {
         dataset,
-        outcome: outcome.label(),
+        outcome: outcome.outcome(),
         duration: report.duration,
         rows_published: rows,
         current_version: version,
@@ -167,7 +167,7 @@ async fn run_and_publish_inner(
     store: Arc<dyn Store>,
     dataset: &DatasetConfig,
     wishes: RunWishes,
-) -> Result<RunOutcome, CollectError> {
+) -> Result<RunResult, CollectError> {
     let store_error = |source: StoreError| CollectError::Store {
         dataset: dataset.id.clone(),
         source,
@@ -226,7 +226,7 @@ async fn run_and_publish_inner(
         (false, _) => None,
     };
     match published {
-        Some(Ok(outcome)) => Ok(RunOutcome {
+        Some(Ok(outcome)) => Ok(RunResult {
             report,
             published: Some(outcome),
         }),
@@ -236,14 +236,14 @@ async fn run_and_publish_inner(
                 format!("publishing failed: {e}"),
             ));
             record_failure(&store, &report).await;
-            Ok(RunOutcome {
+            Ok(RunResult {
                 report,
                 published: None,
             })
         }
         None => {
             record_failure(&store, &report).await;
-            Ok(RunOutcome {
+            Ok(RunResult {
                 report,
                 published: None,
             })
@@ -286,10 +286,9 @@ async fn record_failure(store: &Arc<dyn Store>, report: &RunReport) -> bool {
         dataset: report.dataset.clone(),
         started_at: report.started_at,
         outcome: match failure.map(|f| f.kind) {
-            Some(FailureKind::Cancelled) => "cancelled",
-            _ => "failed",
-        }
-        .to_string(),
+            Some(FailureKind::Cancelled) => RunOutcome::Cancelled,
+            _ => RunOutcome::Failed,
+        },
         version: None,
         rows: report.total_rows(),
         trigger: Some(report.trigger.as_str().to_string()),

@@ -12,7 +12,7 @@ use crate::metrics::RunMetrics;
 use crate::pipeline::{RunWishes, blocking, run_and_publish};
 use crate::runtime::FailureKind;
 use crate::schedule::{Outcome, RunTicket, Runner};
-use crate::store::{PublishOutcome, RunRecord};
+use crate::store::{PublishOutcome, RunOutcome, RunRecord};
 
 /// Runs datasets for the scheduler and keeps the publisher current.
 pub struct DaemonRunner {
@@ -79,7 +79,7 @@ impl Runner for DaemonRunner {
     async fn skipped(&self, dataset: &str) {
         crate::metrics::run_finished(&RunMetrics {
             dataset,
-            outcome: "skipped",
+            outcome: RunOutcome::Skipped,
             duration: std::time::Duration::ZERO,
             rows_published: 0,
             current_version: None,
@@ -95,7 +95,7 @@ impl Runner for DaemonRunner {
             run_id: crate::runtime::new_run_id(),
             dataset: dataset.to_string(),
             started_at: Utc::now(),
-            outcome: "skipped".to_string(),
+            outcome: RunOutcome::Skipped,
             version: None,
             rows: 0,
             trigger: Some("schedule".to_string()),
@@ -115,7 +115,7 @@ impl Runner for DaemonRunner {
             .await
             .ok()?;
         runs.into_iter()
-            .find(|r| r.outcome == "published" || r.outcome == "unchanged")
+            .find(|r| r.outcome.succeeded())
             .map(|r| r.started_at)
     }
 }

@@ -452,7 +452,7 @@ fn build_state(base: &str, summary: DatasetSummary, versions: Vec<Version>) -> D
         freshness
             .latest_run
             .as_ref()
-            .is_some_and(|r| r.outcome == "failed")
+            .is_some_and(|r| r.outcome == crate::store::RunOutcome::Failed)
     );
     let mut detail = entry.clone();
     detail["plugin"] = json!(meta.plugin);

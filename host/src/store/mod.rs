@@ -167,13 +167,66 @@ pub struct Freshness {
     pub latest_run: Option<LatestRun>,
 }
 
+/// How a run ended: the one word the run history, the metrics, the
+/// scheduler's log, the API and the CLI all use for it. Its text form
+/// (`published`, ...) exists only at the edges: SQL, JSON, metrics labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunOutcome {
+    /// A new version was published.
+    Published,
+    /// The rows equal the current version's: nothing new to publish.
+    Unchanged,
+    /// The run failed; the last good version stays current.
+    Failed,
+    /// The run was stopped (shutdown, or an operator); nothing published.
+    Cancelled,
+    /// The run came due while the last one was still running.
+    Skipped,
+}
+
+impl RunOutcome {
+    pub const ALL: [RunOutcome; 5] = [
+        RunOutcome::Published,
+        RunOutcome::Unchanged,
+        RunOutcome::Failed,
+        RunOutcome::Cancelled,
+        RunOutcome::Skipped,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunOutcome::Published => "published",
+            RunOutcome::Unchanged => "unchanged",
+            RunOutcome::Failed => "failed",
+            RunOutcome::Cancelled => "cancelled",
+            RunOutcome::Skipped => "skipped",
+        }
+    }
+
+    /// The outcome named `text`, as [`RunOutcome::as_str`] writes it.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == text)
+    }
+
+    /// Whether the dataset is as fresh as its source after this run.
+    pub fn succeeded(self) -> bool {
+        matches!(self, RunOutcome::Published | RunOutcome::Unchanged)
+    }
+}
+
+impl std::fmt::Display for RunOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// The latest run of a dataset, in brief.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LatestRun {
     pub run_id: String,
     pub started_at: chrono::DateTime<chrono::Utc>,
-    /// `published`, `unchanged`, `failed` or `skipped`.
-    pub outcome: String,
+    pub outcome: RunOutcome,
     /// The failure's kind (`source_changed`, ...), when it failed.
     pub failure: Option<String>,
 }
@@ -337,8 +390,7 @@ pub struct RunRecord {
     pub run_id: String,
     pub dataset: String,
     pub started_at: chrono::DateTime<chrono::Utc>,
-    /// `published`, `unchanged`, `failed`, `cancelled` or `skipped`.
-    pub outcome: String,
+    pub outcome: RunOutcome,
     /// The version published, or current when unchanged.
     pub version: Option<u64>,
     pub rows: u64,
@@ -506,4 +558,27 @@ pub trait Store: Send + Sync {
         format: ExportFormat,
         compression: Compression,
     ) -> PathBuf;
+}
+
+#[cfg(test)]
+mod outcome_tests {
+    use super::RunOutcome;
+
+    #[test]
+    fn each_outcome_has_one_word_at_every_edge() {
+        for outcome in RunOutcome::ALL {
+            let word = outcome.as_str();
+            assert_eq!(RunOutcome::parse(word), Some(outcome));
+            assert_eq!(outcome.to_string(), word);
+            assert_eq!(serde_json::to_value(outcome).unwrap(), word);
+        }
+        assert_eq!(RunOutcome::parse("Published"), None);
+        // Tables line up: the word is padded like any string.
+        assert_eq!(format!("{:<10}|", RunOutcome::Failed), "failed    |");
+        let fresh: Vec<_> = RunOutcome::ALL
+            .into_iter()
+            .filter(|o| o.succeeded())
+            .collect();
+        assert_eq!(fresh, [RunOutcome::Published, RunOutcome::Unchanged]);
+    }
 }

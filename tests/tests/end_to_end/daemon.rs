@@ -38,7 +38,7 @@ fn a_dataset_on_a_one_second_schedule_publishes_and_keeps_running() {
         .runs("ticks", 100)
         .unwrap()
         .iter()
-        .any(|r| r.outcome == "unchanged")
+        .any(|r| r.outcome == vitrina::store::RunOutcome::Unchanged)
     {
         assert!(Instant::now() < deadline, "no second run after 60 s");
         std::thread::sleep(Duration::from_millis(200));

@@ -275,7 +275,10 @@ fn a_failing_source_is_retried_with_backoff_until_it_recovers() {
     let deadline = Instant::now() + Duration::from_secs(60);
     let runs = loop {
         let mut runs = store.runs("projects", 10).unwrap();
-        if runs.iter().any(|r| r.outcome == "published") {
+        if runs
+            .iter()
+            .any(|r| r.outcome == vitrina::store::RunOutcome::Published)
+        {
             runs.reverse();
             break runs;
         }
@@ -363,7 +366,11 @@ fn sigterm_during_a_run_cancels_it_and_the_last_good_version_stays() {
         .run(&run_id)
         .unwrap()
         .expect("the cancelled run is recorded");
-    assert_eq!(run.outcome, "cancelled", "{run:?}");
+    assert_eq!(
+        run.outcome,
+        vitrina::store::RunOutcome::Cancelled,
+        "{run:?}"
+    );
     let versions = store.versions("projects").unwrap();
     assert_eq!(versions.len(), 1);
     store.verify("projects", versions[0].number).unwrap();

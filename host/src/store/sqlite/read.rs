@@ -17,7 +17,7 @@ use super::staging::select_columns;
 use crate::schema::{FieldType, Row, StreamSchema, Value};
 use crate::store::{
     Change, ChangeRange, ChangedRow, Cursor, Filter, FilterOp, RowPage, RowQuery, RowState,
-    RunRecord, SortKey, StoreError, Version,
+    RunOutcome, RunRecord, SortKey, StoreError, Version,
 };
 
 /// SQL functions the queries use: `vitrina_lower` lowercases all of
@@ -895,7 +895,7 @@ fn run_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
         started_at: chrono::DateTime::parse_from_rfc3339(&started)
             .map(|d| d.with_timezone(&chrono::Utc))
             .unwrap_or_default(),
-        outcome: r.get(3)?,
+        outcome: outcome_column(r, 3)?,
         version: r.get::<_, Option<i64>>(4)?.map(|v| v as u64),
         rows: r.get::<_, i64>(5)? as u64,
         trigger: r.get(6)?,
@@ -903,6 +903,18 @@ fn run_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
         failure_kind: r.get(8)?,
         failure_message: r.get(9)?,
         report: report.map(|text| serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)),
+    })
+}
+
+/// A run's outcome from its column.
+fn outcome_column(r: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<RunOutcome> {
+    let text: String = r.get(index)?;
+    RunOutcome::parse(&text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            format!("a run's outcome is `{text}`").into(),
+        )
     })
 }
 
@@ -958,7 +970,9 @@ pub fn freshness(conn: &Connection, dataset: &str) -> Result<crate::store::Fresh
                 Ok::<_, StoreError>(crate::store::LatestRun {
                     run_id,
                     started_at: parse(started)?,
-                    outcome,
+                    outcome: RunOutcome::parse(&outcome).ok_or_else(|| {
+                        StoreError::Corrupt(format!("a run's outcome is `{outcome}`"))
+                    })?,
                     failure,
                 })
             })

@@ -21,8 +21,8 @@ use super::codec::{self, column, key_column, rows_table};
 use super::{fulltext, read};
 use crate::schema::{FieldType, QualityMeasure, Row, StreamSchema};
 use crate::store::{
-    DerivedFile, PublishOutcome, PublishRequest, RowChanges, RowSource, RunRecord, SchemaChange,
-    Staging, StoreError, Version, VersionFacts, exports,
+    DerivedFile, PublishOutcome, PublishRequest, RowChanges, RowSource, RunOutcome, RunRecord,
+    SchemaChange, Staging, StoreError, Version, VersionFacts, exports,
 };
 
 pub struct SqliteStaging {
@@ -365,7 +365,13 @@ impl SqliteStaging {
         save_bookmarks(&tx, &self.dataset, &request.bookmarks)?;
         insert_run(
             &tx,
-            &run_record(request, &self.dataset, "published", Some(number), self.rows),
+            &run_record(
+                request,
+                &self.dataset,
+                RunOutcome::Published,
+                Some(number),
+                self.rows,
+            ),
         )?;
         tx.commit()?;
         tracing::debug!(seconds = phase.elapsed().as_secs_f64(), "version committed");
@@ -437,7 +443,7 @@ impl Staging for SqliteStaging {
                 &run_record(
                     &request,
                     &self.dataset,
-                    "unchanged",
+                    RunOutcome::Unchanged,
                     Some(previous.number),
                     self.rows,
                 ),
@@ -693,7 +699,7 @@ fn save_bookmarks(
 fn run_record(
     request: &PublishRequest,
     dataset: &str,
-    outcome: &str,
+    outcome: RunOutcome,
     version: Option<u64>,
     rows: u64,
 ) -> RunRecord {
@@ -701,7 +707,7 @@ fn run_record(
         run_id: request.run_id.clone(),
         dataset: dataset.to_string(),
         started_at: request.started_at,
-        outcome: outcome.to_string(),
+        outcome,
         version,
         rows,
         trigger: Some(request.trigger.clone()),
@@ -723,7 +729,7 @@ pub fn insert_run(conn: &Connection, run: &RunRecord) -> Result<(), StoreError> 
             run.dataset,
             run.started_at
                 .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            run.outcome,
+            run.outcome.as_str(),
             run.version.map(|v| v as i64),
             run.rows as i64,
             run.report
