@@ -11,7 +11,7 @@ use super::Shared;
 use crate::metrics::RunMetrics;
 use crate::pipeline::{RunWishes, blocking, run_and_publish};
 use crate::runtime::FailureKind;
-use crate::schedule::{Outcome, RunTicket, Runner};
+use crate::schedule::{Ended, RunTicket, Runner};
 use crate::store::{PublishOutcome, RunOutcome, RunRecord};
 
 /// Runs datasets for the scheduler and keeps the publisher current.
@@ -26,11 +26,11 @@ impl DaemonRunner {
 }
 
 impl Runner for DaemonRunner {
-    async fn run(&self, dataset: &str, ticket: RunTicket) -> Outcome {
+    async fn run(&self, dataset: &str, ticket: RunTicket) -> Ended {
         let loaded = self.shared.loaded();
         let Some(config) = loaded.datasets.get(dataset) else {
             tracing::warn!(dataset, "not run: the dataset is no longer configured");
-            return Outcome::Permanent;
+            return Ended::FAILED;
         };
         let wishes = RunWishes {
             run_id: ticket.run_id,
@@ -39,8 +39,8 @@ impl Runner for DaemonRunner {
         };
         let store = Arc::clone(&self.shared.store);
         match run_and_publish(&loaded.collector, store, config, wishes).await {
-            Ok(outcome) => {
-                if let Some(PublishOutcome::Published(version)) = &outcome.published {
+            Ok(result) => {
+                if let Some(PublishOutcome::Published(version)) = &result.published {
                     tracing::info!(
                         dataset,
                         version = version.number,
@@ -52,26 +52,26 @@ impl Runner for DaemonRunner {
                 if let Err(e) = self.shared.app.refresh_async(dataset).await {
                     tracing::error!(dataset, error = %e, "the API could not reload the dataset");
                 }
-                match &outcome.report.failure {
-                    None => Outcome::Succeeded,
+                match &result.report.failure {
+                    None => Ended::of(result.outcome()),
                     Some(failure) if failure.kind == FailureKind::Cancelled => {
-                        tracing::warn!(dataset, run_id = %outcome.report.run_id, "run cancelled");
-                        Outcome::Cancelled
+                        tracing::warn!(dataset, run_id = %result.report.run_id, "run cancelled");
+                        Ended::CANCELLED
                     }
                     Some(failure) => {
-                        let message = outcome.report.failure_message().unwrap_or_default();
+                        let message = result.report.failure_message().unwrap_or_default();
                         tracing::error!(dataset, kind = ?failure.kind, "{message}");
                         if failure.kind.is_transient() {
-                            Outcome::Transient
+                            Ended::TRANSIENT
                         } else {
-                            Outcome::Permanent
+                            Ended::FAILED
                         }
                     }
                 }
             }
             Err(e) => {
                 tracing::error!(dataset, error = %e, "could not run");
-                Outcome::Permanent
+                Ended::FAILED
             }
         }
     }

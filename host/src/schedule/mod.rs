@@ -18,7 +18,7 @@ use chrono_tz::Tz;
 
 pub use backoff::Backoff;
 pub use scheduler::{
-    Clock, Job, Outcome, RunTicket, Runner, Scheduler, Settings, Stopped, TriggerError,
+    Clock, Ended, Job, RunTicket, Runner, Scheduler, Settings, Stopped, TriggerError,
 };
 
 /// Why a schedule could not be read.

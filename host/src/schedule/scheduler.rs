@@ -25,6 +25,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Backoff, Schedule};
 use crate::runtime::Trigger;
+use crate::store::RunOutcome;
 
 /// Wall-clock time that advances with tokio's clock (and so pauses and
 /// jumps with it in tests).
@@ -60,17 +61,39 @@ impl Clock {
     }
 }
 
-/// How a run ended, as far as scheduling cares.
+/// How a run ended, as the scheduler hears it: the run's outcome and, for
+/// a failure, whether a retry may fix it (a source down, too slow) or it
+/// needs a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Published a version, or found nothing new.
-    Succeeded,
-    /// Failed in a way a retry may fix (source down, too slow).
-    Transient,
+pub struct Ended {
+    pub outcome: RunOutcome,
+    pub transient: bool,
+}
+
+impl Ended {
+    pub const PUBLISHED: Ended = Ended::of(RunOutcome::Published);
+    pub const UNCHANGED: Ended = Ended::of(RunOutcome::Unchanged);
     /// Failed in a way that needs a person; no retry.
-    Permanent,
+    pub const FAILED: Ended = Ended::of(RunOutcome::Failed);
+    /// Failed in a way a retry may fix.
+    pub const TRANSIENT: Ended = Ended {
+        outcome: RunOutcome::Failed,
+        transient: true,
+    };
     /// Stopped by a shutdown; no retry.
-    Cancelled,
+    pub const CANCELLED: Ended = Ended::of(RunOutcome::Cancelled);
+
+    pub const fn of(outcome: RunOutcome) -> Self {
+        Self {
+            outcome,
+            transient: false,
+        }
+    }
+
+    /// Whether the scheduler should try again soon.
+    pub fn retry(&self) -> bool {
+        self.outcome == RunOutcome::Failed && self.transient
+    }
 }
 
 /// One run as the scheduler hands it to the [`Runner`].
@@ -87,7 +110,7 @@ pub struct RunTicket {
 /// What the scheduler asks of the rest of the daemon.
 pub trait Runner: Send + Sync + 'static {
     /// Runs a dataset once.
-    fn run(&self, dataset: &str, ticket: RunTicket) -> impl Future<Output = Outcome> + Send;
+    fn run(&self, dataset: &str, ticket: RunTicket) -> impl Future<Output = Ended> + Send;
 
     /// Records that a due run was skipped because one was still running.
     fn skipped(&self, dataset: &str) -> impl Future<Output = ()> + Send;
@@ -350,7 +373,7 @@ impl<R: Runner> Scheduler<R> {
                     scheduler.runner.skipped(&dataset).await;
                     return;
                 };
-                if scheduler.run_claimed(&dataset, ticket).await != Outcome::Transient {
+                if !scheduler.run_claimed(&dataset, ticket).await.retry() {
                     return;
                 }
                 let Some(delay) = scheduler.settings.backoff.delay(attempt) else {
@@ -385,16 +408,16 @@ impl<R: Runner> Scheduler<R> {
     }
 
     /// Runs a claimed dataset under the concurrency limit, then releases it.
-    async fn run_claimed(&self, dataset: &str, ticket: RunTicket) -> Outcome {
+    async fn run_claimed(&self, dataset: &str, ticket: RunTicket) -> Ended {
         let cancel = ticket.cancel.clone();
         let outcome = tokio::select! {
             permit = Arc::clone(&self.permits).acquire_owned() => match permit {
                 Ok(_permit) => self.runner.run(dataset, ticket).await,
                 // The semaphore is never closed; treat it as a failed run anyway.
-                Err(_) => Outcome::Permanent,
+                Err(_) => Ended::FAILED,
             },
             // Cancelled while queued: it never started, so nothing to record.
-            _ = cancel.cancelled() => Outcome::Cancelled,
+            _ = cancel.cancelled() => Ended::CANCELLED,
         };
         lock(&self.running).remove(dataset);
         self.run_ended.notify_waiters();
@@ -424,7 +447,7 @@ mod tests {
     struct Recorder {
         clock: Clock,
         duration: Duration,
-        outcomes: Mutex<Vec<Outcome>>,
+        outcomes: Mutex<Vec<Ended>>,
         last_success: Option<DateTime<Utc>>,
         /// Runs as they start: dataset, trigger, time.
         runs: Mutex<Vec<(String, Trigger, DateTime<Utc>)>>,
@@ -461,7 +484,7 @@ mod tests {
     }
 
     impl Runner for Recorder {
-        async fn run(&self, dataset: &str, ticket: RunTicket) -> Outcome {
+        async fn run(&self, dataset: &str, ticket: RunTicket) -> Ended {
             self.runs
                 .lock()
                 .unwrap()
@@ -475,11 +498,11 @@ mod tests {
             self.active.fetch_sub(1, Ordering::SeqCst);
             if cancelled {
                 self.cancelled.lock().unwrap().push(ticket.run_id);
-                return Outcome::Cancelled;
+                return Ended::CANCELLED;
             }
             let mut outcomes = self.outcomes.lock().unwrap();
             if outcomes.is_empty() {
-                Outcome::Succeeded
+                Ended::PUBLISHED
             } else {
                 outcomes.remove(0)
             }
@@ -599,10 +622,10 @@ mod tests {
         let clock = Clock::starting_at(utc("2026-01-10T10:00:30Z"));
         let recorder = Arc::new(Recorder::new(clock, Duration::from_secs(1)));
         *recorder.outcomes.lock().unwrap() = vec![
-            Outcome::Transient,
-            Outcome::Transient,
-            Outcome::Succeeded,
-            Outcome::Permanent,
+            Ended::TRANSIENT,
+            Ended::TRANSIENT,
+            Ended::PUBLISHED,
+            Ended::FAILED,
         ];
         run_for(
             &recorder,
@@ -624,7 +647,7 @@ mod tests {
         let clock = Clock::starting_at(utc("2026-01-10T08:59:00Z"));
         let recorder = Arc::new(Recorder::new(clock, Duration::from_secs(1)));
         *recorder.outcomes.lock().unwrap() =
-            vec![Outcome::Transient, Outcome::Transient, Outcome::Succeeded];
+            vec![Ended::TRANSIENT, Ended::TRANSIENT, Ended::PUBLISHED];
         run_for(
             &recorder,
             settings(2),
@@ -648,7 +671,7 @@ mod tests {
         );
 
         let recorder = Arc::new(Recorder::new(clock, Duration::from_secs(1)));
-        *recorder.outcomes.lock().unwrap() = vec![Outcome::Permanent];
+        *recorder.outcomes.lock().unwrap() = vec![Ended::FAILED];
         let clock = Clock::starting_at(utc("2026-01-10T08:59:00Z"));
         run_for(
             &recorder,
