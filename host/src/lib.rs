@@ -5,30 +5,32 @@
 //! the data for people and machines.
 //!
 //! # Layout
-//! - [`collect`]: from a dataset's configuration to a run of its plugin.
+//! The rooms in the order data flows through them:
 //! - [`config`]: `vitrina.toml` and `dataset.toml`, with errors naming file and line.
-//! - [`runtime`]: the sandboxed wasmtime runtime and the host imports plugins call.
-//! - [`validate`]: checks on plugin descriptions and on every row.
 //! - [`schedule`]: cron schedules in local time across DST, retries with backoff.
-//! - [`schema`]: the host's version-independent picture of plugins and rows.
-//! - [`plugins`]: finding plugins: bundled in the binary, or `*.wasm` files.
-//! - [`metrics`]: counters and histograms for Prometheus at `/metrics`.
-//! - [`output`]: rows written as CSV, JSON or NDJSON.
-//! - [`pipeline`]: a dataset's run end to end, from bookmarks to a published version.
-//! - [`store`]: every version of every dataset (SQLite by default), and the download files.
-//! - [`search`]: catalog search in Bulgarian, its Latin transliteration and English, with facets.
+//! - [`daemon`]: the scheduler's runs, the configuration reloads and the admin API's actions.
+//! - [`run`]: a dataset's run end to end, from its configuration to a [`run::RunOutcome`];
+//!   it drives [`runtime`] (the sandboxed wasmtime runtime and the host imports plugins
+//!   call) and [`validate`] (checks on plugin descriptions and on every row).
+//! - [`store`]: every version of every dataset (SQLite by default), and the download files;
+//!   [`derived`]: the standard files written beside a version's downloads.
 //! - [`publish`]: the HTTP API: rows, versions, diffs and downloads, cached and conditional.
 //! - [`web`]: the pages beside the API (catalog, dataset, changes, record) in Bulgarian and English, and Atom feeds.
+//! - [`search`]: catalog search in Bulgarian, its Latin transliteration and English, with facets.
+//!
+//! Shared by several: [`schema`] (the host's version-independent picture of plugins and
+//! rows), [`plugins`] (finding plugins: bundled in the binary, or `*.wasm` files),
+//! [`metrics`] (counters and histograms for Prometheus at `/metrics`) and [`output`]
+//! (rows written as CSV, JSON or NDJSON).
 
-pub mod collect;
 pub mod config;
 pub mod daemon;
 pub mod derived;
 pub mod metrics;
 pub mod output;
-pub mod pipeline;
 pub mod plugins;
 pub mod publish;
+pub mod run;
 pub mod runtime;
 pub mod schedule;
 pub mod schema;

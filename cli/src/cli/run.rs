@@ -20,10 +20,10 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
-use vitrina::collect::{Collector, RunOptions, run_span};
 use vitrina::config::Config;
 use vitrina::output::{Format, RowWriter, write_json_object};
-use vitrina::pipeline::{RunWishes, run_and_publish};
+use vitrina::run::{Collector, RunOptions, run_span};
+use vitrina::run::{RunWishes, run_and_publish};
 use vitrina::runtime::{
     LogLevel, LogLine, LogSource, RowSink, RowSinkError, RunObserver, RunReport, Trigger,
 };

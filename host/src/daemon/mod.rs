@@ -20,12 +20,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::collect::Collector;
 use crate::config::{Config, DatasetConfig};
-use crate::pipeline::{blocking, dataset_meta};
 use crate::plugins::Catalog;
 use crate::publish::App;
 use crate::publish::admin::{Admin, Control, ControlError, ReloadReport};
+use crate::run::Collector;
+use crate::run::{blocking, dataset_meta};
 use crate::runtime::Trigger;
 use crate::schedule::scheduler::lock;
 use crate::schedule::{Clock, Job, Schedule, Scheduler, Settings, Stopped, TriggerError};

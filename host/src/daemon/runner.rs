@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::Shared;
 use crate::metrics::RunMetrics;
-use crate::pipeline::{RunWishes, blocking, run_and_publish};
+use crate::run::{RunWishes, blocking, run_and_publish};
 use crate::runtime::FailureKind;
 use crate::schedule::{Ended, RunTicket, Runner};
 use crate::store::{PublishOutcome, RunOutcome, RunRecord};

@@ -16,7 +16,7 @@ use std::thread::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use crate::collect::{CollectError, Collector, RunOptions, run_span};
+use super::collect::{CollectError, Collector, RunOptions, run_span};
 use crate::config::{DatasetConfig, PublishMode};
 use crate::runtime::{
     FailureKind, LogToTracing, RowSink, RowSinkError, RunFailure, RunObserver, RunReport, Trigger,
