@@ -20,7 +20,6 @@ use serde_json::{Value as Json, json};
 
 use super::admin::Admin;
 use super::cache::{EtagMemo, InFlight, ResponseCache};
-use super::files::FileCache;
 use super::http::etag;
 use super::params::CatalogParams;
 use super::routes::Pages;
@@ -150,7 +149,6 @@ pub struct App {
     /// The threads renders run on, as many as the permits.
     pub(crate) renders: super::pool::RenderPool,
     pub(crate) memo: EtagMemo,
-    pub(crate) files: FileCache,
     pub(crate) openapi: Document,
     /// The list of profiles, and each profile's Table Schema.
     pub(crate) profile_list: Document,
@@ -203,7 +201,6 @@ impl App {
             queries: tokio::sync::Semaphore::new(config.max_queries.max(1)),
             renders: super::pool::RenderPool::new(config.max_queries.max(1)),
             memo: EtagMemo::new(config.cache_bytes / 16),
-            files: FileCache::default(),
             openapi,
             catalog: RwLock::new(Arc::new(Catalog {
                 datasets: BTreeMap::new(),

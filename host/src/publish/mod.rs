@@ -42,7 +42,6 @@ pub mod app;
 pub mod body;
 pub mod cache;
 pub mod errors;
-pub mod files;
 pub mod formats;
 pub mod http;
 pub mod openapi;

@@ -151,10 +151,6 @@ impl Store for CountingStore {
         self.inner.compress_pending()
     }
 
-    fn version_dir(&self, dataset: &str, version: &Version) -> std::path::PathBuf {
-        self.inner.version_dir(dataset, version)
-    }
-
     fn pauses(&self) -> Result<BTreeMap<String, Pause>, StoreError> {
         self.inner.pauses()
     }
@@ -168,16 +164,35 @@ impl Store for CountingStore {
         self.inner.bookmarks(dataset)
     }
 
-    fn export_path(
+    fn read_file(
         &self,
         dataset: &str,
         version: &Version,
-        format: ExportFormat,
+        name: &str,
         compression: Compression,
-    ) -> std::path::PathBuf {
-        self.called("export_path");
-        self.inner
-            .export_path(dataset, version, format, compression)
+    ) -> Result<Option<Bytes>, StoreError> {
+        self.called("read_file");
+        self.inner.read_file(dataset, version, name, compression)
+    }
+
+    fn cached_file(
+        &self,
+        dataset: &str,
+        version: &Version,
+        name: &str,
+        compression: Compression,
+    ) -> Option<Bytes> {
+        self.inner.cached_file(dataset, version, name, compression)
+    }
+
+    fn file_size(
+        &self,
+        dataset: &str,
+        version: &Version,
+        name: &str,
+        compression: Compression,
+    ) -> Option<u64> {
+        self.inner.file_size(dataset, version, name, compression)
     }
 }
 
@@ -318,7 +333,20 @@ fn export(
     compression: Compression,
 ) -> Vec<u8> {
     let version = store.version(dataset, number).unwrap();
-    std::fs::read(store.export_path(dataset, &version, format, compression)).unwrap()
+    std::fs::read(download_path(store, dataset, &version, format, compression)).unwrap()
+}
+
+/// Where the local store keeps a download: for tests that read or damage
+/// the file itself (the API never learns paths).
+fn download_path(
+    store: &CountingStore,
+    dataset: &str,
+    version: &Version,
+    format: ExportFormat,
+    compression: Compression,
+) -> std::path::PathBuf {
+    let name = crate::store::exports::file_name(format, Compression::Identity);
+    store.inner.file_path(dataset, version, &name, compression)
 }
 
 fn app() -> (Arc<CountingStore>, Arc<App>) {
@@ -839,7 +867,8 @@ async fn downloads_serve_precompressed_files_and_fall_back() {
     // A .br file lost from disk (a file the publisher has not mapped yet):
     // identity it is, not an error.
     let version = store.version("projects", 1).unwrap();
-    std::fs::remove_file(store.export_path(
+    std::fs::remove_file(download_path(
+        &store,
         "projects",
         &version,
         ExportFormat::Ndjson,
@@ -1191,7 +1220,7 @@ async fn bench_server() {
         })
         .collect();
     let v = publish(&*store, "bulk", &schema(), bulk);
-    let big = store.export_path("bulk", &v, ExportFormat::Csv, Compression::Identity);
+    let big = download_path(&store, "bulk", &v, ExportFormat::Csv, Compression::Identity);
     println!("download file: {}", big.display());
     let app = Arc::new(App::new(store, AppConfig::default()));
     app.refresh_all().unwrap();

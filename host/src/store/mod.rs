@@ -14,6 +14,7 @@
 //! call them from `spawn_blocking` on an async executor.
 
 pub mod exports;
+pub mod files;
 pub mod interrupt;
 pub mod query;
 pub mod sqlite;
@@ -546,18 +547,39 @@ pub trait Store: Send + Sync {
     /// Slow for large versions: the daemon calls it in the background.
     fn compress_pending(&self) -> Result<usize, StoreError>;
 
-    /// The folder of a version's files: downloads and derived files.
-    fn version_dir(&self, dataset: &str, version: &Version) -> PathBuf;
-
-    /// The file holding a version's full download in a format, compressed
-    /// as asked. It exists once the version is visible.
-    fn export_path(
+    /// A file of a version (`data.csv`, `ocds.json`, ...; see
+    /// [`exports::file_name`]) in a coding, as bytes that stay valid while
+    /// held: its length is theirs. `Ok(None)` when the version has no such
+    /// file, or not yet in that coding. Where files live is the store's
+    /// own business: callers name them, never find them. Blocks: call from
+    /// a blocking thread, unless [`Store::cached_file`] has it.
+    fn read_file(
         &self,
         dataset: &str,
         version: &Version,
-        format: ExportFormat,
+        name: &str,
         compression: Compression,
-    ) -> PathBuf;
+    ) -> Result<Option<bytes::Bytes>, StoreError>;
+
+    /// The file when it is already open: never blocks.
+    fn cached_file(
+        &self,
+        _dataset: &str,
+        _version: &Version,
+        _name: &str,
+        _compression: Compression,
+    ) -> Option<bytes::Bytes> {
+        None
+    }
+
+    /// A file's size in bytes, without reading it; `None` when absent.
+    fn file_size(
+        &self,
+        dataset: &str,
+        version: &Version,
+        name: &str,
+        compression: Compression,
+    ) -> Option<u64>;
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use crate::publish::errors::ApiError;
 use crate::publish::params::{CatalogParams, RawRowQuery, catalog_params, parse_version};
 use crate::schema::{FieldType, Row, StreamSchema, Value};
 use crate::store::{
-    Change, ChangeRange, Changes, Compression, ExportFormat, RowQuery, Store, Version,
+    Change, ChangeRange, Changes, Compression, ExportFormat, RowQuery, Store, Version, exports,
 };
 
 /// Datasets per catalog page.
@@ -753,14 +753,12 @@ fn downloads(
         dataset: &state.meta.id,
     };
     let n = Some(version.number);
-    let size_of = |path: std::path::PathBuf| {
-        std::fs::metadata(path)
-            .ok()
-            .map(|m| size_words(lang, m.len()))
+    let size_of = |name: &str| {
+        store
+            .file_size(&state.meta.id, version, name, Compression::Identity)
+            .map(|bytes| size_words(lang, bytes))
     };
-    let export =
-        |format| size_of(store.export_path(&state.meta.id, version, format, Compression::Identity));
-    let dir = store.version_dir(&state.meta.id, version);
+    let export = |format| size_of(&exports::file_name(format, Compression::Identity));
     let mut out = vec![
         Download {
             label: "download_csv",
@@ -789,7 +787,7 @@ fn downloads(
         Download {
             label: "download_datapackage",
             url: links.file(n, crate::derived::DATAPACKAGE),
-            size: size_of(dir.join(crate::derived::DATAPACKAGE)),
+            size: size_of(crate::derived::DATAPACKAGE),
             media: "application/json",
         },
     ];
@@ -801,7 +799,7 @@ fn downloads(
                 _ => "download_fdp",
             },
             url: links.file(n, file),
-            size: size_of(dir.join(file)),
+            size: size_of(file),
             media: "application/json",
         });
     }

@@ -45,10 +45,10 @@ fn check_store(install: &Install) -> Option<u64> {
         store
             .verify("bulk", version.number)
             .unwrap_or_else(|e| panic!("after a crash: {e}"));
-        let csv = std::fs::read_to_string(store.export_path(
+        let csv = std::fs::read_to_string(store.file_path(
             "bulk",
             &version,
-            ExportFormat::Csv,
+            &vitrina::store::exports::file_name(ExportFormat::Csv, Compression::Identity),
             Compression::Identity,
         ))
         .unwrap();

@@ -123,9 +123,8 @@ impl Ctx<'_> {
             answer.status = StatusCode::NOT_MODIFIED;
             return Ok(spec.headers(answer, &variant(&spec.etag, encoding)));
         }
-        let dir = self.app.store.version_dir(id, version);
         let (bytes, encoding) = self
-            .coded_file(&dir, &served.disk_name, encoding)
+            .coded_file(id, version, &served.disk_name, encoding)
             .await
             .map_err(|error| {
                 let absent = error.kind() == std::io::ErrorKind::NotFound;
@@ -175,7 +174,8 @@ impl Ctx<'_> {
     /// file is the caller's to explain; any other failure is logged.
     async fn coded_file(
         &self,
-        dir: &std::path::Path,
+        id: &str,
+        version: &Version,
         name: &str,
         encoding: Encoding,
     ) -> Result<(Bytes, Encoding), std::io::Error> {
@@ -183,36 +183,31 @@ impl Ctx<'_> {
         if encoding != Encoding::Identity {
             tries.push(Encoding::Identity);
         }
-        let mut last = None;
         for encoding in tries {
             let compression = match encoding {
                 Encoding::Identity => Compression::Identity,
                 Encoding::Gzip => Compression::Gzip,
                 Encoding::Brotli => Compression::Brotli,
             };
-            let path = dir.join(crate::store::exports::coded_name(name, compression));
-            if let Some(bytes) = self.app.files.cached(&path) {
+            if let Some(bytes) = self.app.store.cached_file(id, version, name, compression) {
                 return Ok((bytes, encoding));
             }
-            let app = self.app.clone();
-            match blocking(move || app.files.open(&path).map_err(|e| (path, e)))
+            let store = self.app.store.clone();
+            let (id, version, name) = (id.to_string(), version.clone(), name.to_string());
+            let read = blocking(move || store.read_file(&id, &version, &name, compression))
                 .await
-                .map_err(|e| std::io::Error::other(e.message))?
-            {
-                Ok(bytes) => return Ok((bytes, encoding)),
+                .map_err(|e| std::io::Error::other(e.message))?;
+            match read {
+                Ok(Some(bytes)) => return Ok((bytes, encoding)),
                 // A compressed copy not written yet: the identity file it is.
-                Err((_, error))
-                    if encoding != Encoding::Identity
-                        && error.kind() == std::io::ErrorKind::NotFound => {}
-                Err((path, error)) => {
-                    if error.kind() != std::io::ErrorKind::NotFound {
-                        tracing::warn!(path = %path.display(), %error, "a file of a version cannot be read");
-                    }
-                    last = Some(error);
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "a file of a version cannot be read");
+                    return Err(std::io::Error::other(error.to_string()));
                 }
             }
         }
-        Err(last.unwrap_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound)))
+        Err(std::io::Error::from(std::io::ErrorKind::NotFound))
     }
 }
 

@@ -20,8 +20,8 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    Change, ChangeRange, Compression, DatasetMeta, DatasetSummary, ExportFormat, Pause, RowPage,
-    RowQuery, RowState, RunRecord, Staging, Store, StoreError, Version,
+    Change, ChangeRange, Compression, DatasetMeta, DatasetSummary, Pause, RowPage, RowQuery,
+    RowState, RunRecord, Staging, Store, StoreError, Version,
 };
 use super::{exports, interrupt};
 use crate::schema::{Row, StreamSchema};
@@ -138,6 +138,8 @@ pub struct SqliteStore {
     versions: Mutex<std::collections::HashMap<(String, u64), Arc<Version>>>,
     /// Columns of the versions read most, for filtered and sorted pages.
     columns: columns::ColumnIndex,
+    /// The version files handed out, mapped once.
+    files: super::files::FileCache,
 }
 
 impl SqliteStore {
@@ -154,6 +156,7 @@ impl SqliteStore {
             readers: Mutex::new(Vec::new()),
             versions: Mutex::new(std::collections::HashMap::new()),
             columns: columns::ColumnIndex::default(),
+            files: super::files::FileCache::default(),
         };
         let mut conn = store.open_connection()?;
         migrate(&mut conn)?;
@@ -167,6 +170,36 @@ impl SqliteStore {
     pub fn with_column_memory(mut self, bytes: usize) -> Self {
         self.columns = columns::ColumnIndex::new(bytes);
         self
+    }
+
+    /// Where the file `name` of a version lives on disk, in a coding: this
+    /// backend's own business (and its tests'), never the callers'.
+    pub fn file_path(
+        &self,
+        dataset: &str,
+        version: &Version,
+        name: &str,
+        compression: Compression,
+    ) -> PathBuf {
+        exports::version_dir(
+            &self.exports_root,
+            dataset,
+            version.number,
+            &version.content_hash,
+        )
+        .join(exports::coded_name(name, compression))
+    }
+
+    /// Where a version's full download in `format` lives on disk.
+    pub fn export_path(
+        &self,
+        dataset: &str,
+        version: &Version,
+        format: super::ExportFormat,
+        compression: Compression,
+    ) -> PathBuf {
+        let name = exports::file_name(format, Compression::Identity);
+        self.file_path(dataset, version, &name, compression)
     }
 
     /// Checks that a version's rows read back to its content hash and row
@@ -573,7 +606,12 @@ impl Store for SqliteStore {
         let mut completed = 0;
         for summary in self.datasets()? {
             for version in self.versions(&summary.meta.id)? {
-                let dir = self.version_dir(&version.dataset, &version);
+                let dir = exports::version_dir(
+                    &self.exports_root,
+                    &version.dataset,
+                    version.number,
+                    &version.content_hash,
+                );
                 if exports::complete(&dir)
                     && !exports::compressed(&dir)
                     && exports::compress_version(&dir)?
@@ -585,29 +623,42 @@ impl Store for SqliteStore {
         Ok(completed)
     }
 
-    fn version_dir(&self, dataset: &str, version: &Version) -> PathBuf {
-        exports::version_dir(
-            &self.exports_root,
-            dataset,
-            version.number,
-            &version.content_hash,
-        )
-    }
-
-    fn export_path(
+    fn read_file(
         &self,
         dataset: &str,
         version: &Version,
-        format: ExportFormat,
+        name: &str,
         compression: Compression,
-    ) -> PathBuf {
-        exports::version_dir(
-            &self.exports_root,
-            dataset,
-            version.number,
-            &version.content_hash,
-        )
-        .join(exports::file_name(format, compression))
+    ) -> Result<Option<bytes::Bytes>, StoreError> {
+        let path = self.file_path(dataset, version, name, compression);
+        match self.files.open(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(StoreError::Io { path, source }),
+        }
+    }
+
+    fn cached_file(
+        &self,
+        dataset: &str,
+        version: &Version,
+        name: &str,
+        compression: Compression,
+    ) -> Option<bytes::Bytes> {
+        self.files
+            .cached(&self.file_path(dataset, version, name, compression))
+    }
+
+    fn file_size(
+        &self,
+        dataset: &str,
+        version: &Version,
+        name: &str,
+        compression: Compression,
+    ) -> Option<u64> {
+        std::fs::metadata(self.file_path(dataset, version, name, compression))
+            .ok()
+            .map(|m| m.len())
     }
 }
 

@@ -1,4 +1,6 @@
-//! Download files, memory-mapped once and served as zero-copy [`Bytes`].
+//! A version's files (downloads, derived files, their compressed copies),
+//! memory-mapped once and handed out as zero-copy [`Bytes`] by
+//! [`crate::store::Store::read_file`].
 //!
 //! A version's export files are written once, before the version becomes
 //! visible, and never change after (a store replaces files by renaming, so a
