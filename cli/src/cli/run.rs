@@ -23,7 +23,7 @@ use tracing::Instrument;
 use vitrina::config::Config;
 use vitrina::output::{Format, RowWriter, write_json_object};
 use vitrina::run::{Collector, RunOptions, run_span};
-use vitrina::run::{RunWishes, run_and_publish};
+use vitrina::run::{RunRequest, run_and_publish};
 use vitrina::runtime::{
     LogLevel, LogLine, LogSource, RowSink, RowSinkError, RunObserver, RunReport, Trigger,
 };
@@ -99,14 +99,16 @@ pub async fn run(config: Config, args: RunArgs) -> anyhow::Result<ExitCode> {
     });
     let run_id = vitrina::runtime::new_run_id();
     let unstored = |overrides, sink| RunOptions {
-        trigger: Trigger::Manual,
-        full_refresh: args.full_refresh,
-        overrides,
+        request: RunRequest {
+            full_refresh: args.full_refresh,
+            overrides,
+            observer: console.clone(),
+            run_id: run_id.clone(),
+            cancel: cancel.clone(),
+            ..RunRequest::new(Trigger::Manual)
+        },
         bookmarks: BTreeMap::new(),
         sink,
-        observer: console.clone(),
-        run_id: run_id.clone(),
-        cancel: cancel.clone(),
     };
     if args.check {
         let options = unstored(overrides, sink);
@@ -124,14 +126,14 @@ pub async fn run(config: Config, args: RunArgs) -> anyhow::Result<ExitCode> {
         (report, None)
     } else {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&data_dir)?);
-        let wishes = RunWishes {
+        let wishes = RunRequest {
             full_refresh: args.full_refresh,
             overrides,
             observer: console.clone(),
             also: Some(sink),
             run_id: run_id.clone(),
             cancel: cancel.clone(),
-            ..RunWishes::new(Trigger::Manual)
+            ..RunRequest::new(Trigger::Manual)
         };
         let outcome = run_and_publish(&collector, store, &dataset, wishes).await?;
         (outcome.report, outcome.published)

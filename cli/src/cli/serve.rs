@@ -17,7 +17,7 @@ use vitrina::daemon::{Daemon, DaemonOptions};
 use vitrina::publish::admin::Control;
 use vitrina::publish::{self, App, AppConfig, Surface};
 use vitrina::run::Collector;
-use vitrina::run::{RunWishes, blocking, dataset_meta, run_and_publish};
+use vitrina::run::{RunRequest, blocking, dataset_meta, run_and_publish};
 use vitrina::runtime::Trigger;
 use vitrina::store::sqlite::SqliteStore;
 use vitrina::store::{PublishOutcome, Store};
@@ -189,9 +189,9 @@ async fn collect_missing(
         if matches!(has_version, Ok(true)) {
             continue;
         }
-        let wishes = RunWishes {
+        let wishes = RunRequest {
             cancel: stop.child_token(),
-            ..RunWishes::new(Trigger::Startup)
+            ..RunRequest::new(Trigger::Startup)
         };
         match run_and_publish(collector, Arc::clone(store), dataset, wishes).await {
             Ok(outcome) => match (&outcome.published, outcome.report.failure_message()) {

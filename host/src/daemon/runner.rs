@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::Shared;
 use crate::metrics::RunMetrics;
-use crate::run::{RunWishes, blocking, run_and_publish};
+use crate::run::{RunRequest, blocking, run_and_publish};
 use crate::runtime::FailureKind;
 use crate::schedule::{Ended, RunTicket, Runner};
 use crate::store::{PublishOutcome, RunOutcome, RunRecord};
@@ -32,10 +32,10 @@ impl Runner for DaemonRunner {
             tracing::warn!(dataset, "not run: the dataset is no longer configured");
             return Ended::FAILED;
         };
-        let wishes = RunWishes {
+        let wishes = RunRequest {
             run_id: ticket.run_id,
             cancel: ticket.cancel,
-            ..RunWishes::new(ticket.trigger)
+            ..RunRequest::new(ticket.trigger)
         };
         let store = Arc::clone(&self.shared.store);
         match run_and_publish(&loaded.collector, store, config, wishes).await {

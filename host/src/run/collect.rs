@@ -8,13 +8,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use tokio_util::sync::CancellationToken;
-
+use super::RunRequest;
 use crate::config::{Config, DatasetConfig};
 use crate::plugins::{Catalog, CatalogError};
-use crate::runtime::{
-    self, FetchPolicy, Fetcher, RowSink, RunJob, RunObserver, RunReport, RunSetup, Trigger,
-};
+use crate::runtime::{self, FetchPolicy, Fetcher, RowSink, RunJob, RunReport, RunSetup};
 use crate::validate::profiles;
 
 /// Why a run could not even start.
@@ -56,18 +53,12 @@ impl CollectError {
 
 /// How one run should go, beyond the dataset's own configuration.
 pub struct RunOptions {
-    pub trigger: Trigger,
-    pub full_refresh: bool,
-    /// Config values overriding `[config]` for this run only.
-    pub overrides: BTreeMap<String, String>,
+    /// What was asked of the run (its `also` sink is the pipeline's to
+    /// tee; `sink` here already includes it).
+    pub request: RunRequest,
     /// Bookmarks from the last published run, per stream.
     pub bookmarks: BTreeMap<String, String>,
     pub sink: Box<dyn RowSink>,
-    pub observer: Arc<dyn RunObserver>,
-    /// The run's id, chosen by whoever asked for the run.
-    pub run_id: String,
-    /// Stops the run when cancelled.
-    pub cancel: CancellationToken,
 }
 
 /// Runs datasets' plugins under the daemon's configuration.
@@ -103,10 +94,10 @@ impl Collector {
         options: RunOptions,
     ) -> Result<RunReport, CollectError> {
         let plugin = self.plugin_for(dataset).await?;
-        let trigger = options.trigger;
-        let full_refresh = options.full_refresh;
-        let run_id = options.run_id.clone();
-        let cancel = options.cancel.clone();
+        let trigger = options.request.trigger;
+        let full_refresh = options.request.full_refresh;
+        let run_id = options.request.run_id.clone();
+        let cancel = options.request.cancel.clone();
         let setup = self.setup(dataset, &plugin.info, options);
         let job = RunJob {
             run_id,
@@ -179,7 +170,7 @@ impl Collector {
         };
         let fetcher = Fetcher::new(policy);
         let mut config = dataset.config.clone();
-        config.extend(options.overrides);
+        config.extend(options.request.overrides);
         let secrets = dataset
             .secrets
             .iter()
@@ -194,7 +185,7 @@ impl Collector {
             streams: streams.to_vec(),
             profile,
             sink: options.sink,
-            observer: options.observer,
+            observer: options.request.observer,
         }
     }
 }

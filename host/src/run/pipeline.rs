@@ -13,15 +13,12 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
-use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use super::RunRequest;
 use super::collect::{CollectError, Collector, RunOptions, run_span};
 use crate::config::{DatasetConfig, PublishMode};
-use crate::runtime::{
-    FailureKind, LogToTracing, RowSink, RowSinkError, RunFailure, RunObserver, RunReport, Trigger,
-    budget,
-};
+use crate::runtime::{FailureKind, RowSink, RowSinkError, RunFailure, RunReport, budget};
 use crate::schema::{QualityMeasure, Row, StreamSchema};
 use crate::store::{
     DatasetMeta, DerivedFile, PublishOutcome, PublishRequest, RunOutcome, RunRecord, Staging,
@@ -54,35 +51,6 @@ impl RunResult {
     }
 }
 
-/// Extra wishes for one run.
-pub struct RunWishes {
-    pub trigger: Trigger,
-    pub full_refresh: bool,
-    pub overrides: BTreeMap<String, String>,
-    pub observer: Arc<dyn RunObserver>,
-    /// Another sink that also gets every row (`vitrina run --output`).
-    pub also: Option<Box<dyn RowSink>>,
-    /// The run's id; [`RunWishes::new`] picks a fresh one.
-    pub run_id: String,
-    /// Cancelling it stops the run; nothing is published then.
-    pub cancel: CancellationToken,
-}
-
-impl RunWishes {
-    /// A run for `trigger` with nothing else asked.
-    pub fn new(trigger: Trigger) -> Self {
-        Self {
-            trigger,
-            full_refresh: false,
-            overrides: BTreeMap::new(),
-            observer: Arc::new(LogToTracing),
-            also: None,
-            run_id: crate::runtime::new_run_id(),
-            cancel: CancellationToken::new(),
-        }
-    }
-}
-
 /// The catalog entry of a dataset.
 pub fn dataset_meta(dataset: &DatasetConfig) -> DatasetMeta {
     DatasetMeta {
@@ -108,11 +76,11 @@ pub async fn run_and_publish(
     collector: &Collector,
     store: Arc<dyn Store>,
     dataset: &DatasetConfig,
-    wishes: RunWishes,
+    request: RunRequest,
 ) -> Result<RunResult, CollectError> {
-    let span = run_span(&dataset.id, &wishes.run_id);
-    let (run_id, trigger) = (wishes.run_id.clone(), wishes.trigger);
-    let result = run_and_publish_inner(collector, Arc::clone(&store), dataset, wishes)
+    let span = run_span(&dataset.id, &request.run_id);
+    let (run_id, trigger) = (request.run_id.clone(), request.trigger);
+    let result = run_and_publish_inner(collector, Arc::clone(&store), dataset, request)
         .instrument(span)
         .await;
     let outcome = match result {
@@ -166,7 +134,7 @@ async fn run_and_publish_inner(
     collector: &Collector,
     store: Arc<dyn Store>,
     dataset: &DatasetConfig,
-    wishes: RunWishes,
+    request: RunRequest,
 ) -> Result<RunResult, CollectError> {
     let store_error = |source: StoreError| CollectError::Store {
         dataset: dataset.id.clone(),
@@ -187,24 +155,20 @@ async fn run_and_publish_inner(
         .await
         .map_err(store_error)?;
     let writer = StagingWriter::start(staging, stream);
-    let sink: Box<dyn RowSink> = match wishes.also {
+    let mut request = request;
+    let sink: Box<dyn RowSink> = match request.also.take() {
         Some(also) => Box::new(Tee(writer.sink(), also)),
         None => Box::new(writer.sink()),
     };
-    let full_refresh = wishes.full_refresh;
+    let full_refresh = request.full_refresh;
     let options = RunOptions {
-        trigger: wishes.trigger,
-        full_refresh: wishes.full_refresh,
-        overrides: wishes.overrides,
-        bookmarks: if wishes.full_refresh {
+        bookmarks: if full_refresh {
             BTreeMap::new()
         } else {
             bookmarks
         },
         sink,
-        observer: wishes.observer,
-        run_id: wishes.run_id,
-        cancel: wishes.cancel,
+        request,
     };
     let mut report = collector.run_dataset(dataset, options).await?;
     let staging = tokio::task::spawn_blocking(move || writer.finish())
