@@ -312,7 +312,45 @@ impl App {
 
     fn swap(&self, datasets: BTreeMap<String, Arc<DatasetState>>) {
         let catalog = Arc::new(Catalog { datasets });
-        *self.catalog.write().unwrap_or_else(|e| e.into_inner()) = catalog;
+        let old = std::mem::replace(
+            &mut *self.catalog.write().unwrap_or_else(|e| e.into_inner()),
+            Arc::clone(&catalog),
+        );
+        self.prepare_new_versions(&old, &catalog);
+    }
+
+    /// Lets the store get ready for the versions that just became current,
+    /// on a thread of its own, so neither this refresh nor the versions'
+    /// first readers wait for it.
+    fn prepare_new_versions(&self, old: &Catalog, new: &Catalog) {
+        let current = |catalog: &Catalog, id: &str| {
+            catalog
+                .datasets
+                .get(id)
+                .and_then(|d| d.current.as_ref().map(|v| v.number))
+        };
+        let fresh: Vec<(String, u64)> = new
+            .datasets
+            .keys()
+            .filter_map(|id| {
+                let number = current(new, id)?;
+                (current(old, id) != Some(number)).then(|| (id.clone(), number))
+            })
+            .collect();
+        if fresh.is_empty() {
+            return;
+        }
+        let store = Arc::clone(&self.store);
+        let spawned = std::thread::Builder::new()
+            .name("vitrina-prepare".into())
+            .spawn(move || {
+                for (id, number) in fresh {
+                    store.prepare_reads(&id, number);
+                }
+            });
+        if let Err(error) = spawned {
+            tracing::debug!(%error, "could not start preparing new versions");
+        }
     }
 }
 

@@ -572,6 +572,11 @@ pub trait Store: Send + Sync {
         None
     }
 
+    /// Gets ready to answer pages of a version that just became current
+    /// (the SQLite store builds its rows' key order for the column index),
+    /// so its first readers do not wait for that. Best effort; blocks.
+    fn prepare_reads(&self, _dataset: &str, _version: u64) {}
+
     /// A file's size in bytes, without reading it; `None` when absent.
     fn file_size(
         &self,

@@ -148,6 +148,38 @@ impl ColumnIndex {
         ))
     }
 
+    /// The memory held, as the budget counts it.
+    #[cfg(test)]
+    pub fn held(&self) -> usize {
+        let datasets = self.datasets.lock().unwrap_or_else(|e| e.into_inner());
+        datasets.values().map(|c| c.bytes()).sum()
+    }
+
+    /// Builds, ahead of the first page of `version` of `dataset`, its
+    /// rows' key order and the columns of `exprs` (the fields pages filter
+    /// and sort on most: numbers, amounts, dates, flags), within the
+    /// budget.
+    pub fn prepare(
+        &self,
+        conn: &Connection,
+        dataset: &str,
+        version: u64,
+        exprs: &[String],
+    ) -> Result<(), StoreError> {
+        let Some(columns) = self.version_columns(dataset, version) else {
+            return Ok(());
+        };
+        let Some(base) = columns.base(conn, self)? else {
+            return Ok(());
+        };
+        for expr in exprs {
+            if columns.column(conn, self, &base, expr)?.is_none() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// The columns of `version` of `dataset`: the ones held, or a new
     /// empty set replacing an older version's. `None` for an older version
     /// than the one held (SQL answers the rare reader of the past).

@@ -24,7 +24,7 @@ use super::{
     RowState, RunRecord, Staging, Store, StoreError, Version,
 };
 use super::{exports, interrupt};
-use crate::schema::{Row, StreamSchema};
+use crate::schema::{FieldType, Row, StreamSchema};
 
 /// One schema migration: SQL, or code where the change depends on what
 /// each dataset holds.
@@ -635,6 +635,22 @@ impl Store for SqliteStore {
             Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(StoreError::Io { path, source }),
+        }
+    }
+
+    fn prepare_reads(&self, dataset: &str, version: u64) {
+        let prepared = self.with_reader(|conn| {
+            let schema = &self.cached_version(conn, dataset, version)?.schema;
+            let exprs: Vec<String> = schema
+                .fields
+                .iter()
+                .filter(|f| !matches!(f.kind, FieldType::Text | FieldType::Json))
+                .map(|f| codec::sort_expr(&f.name, f.kind))
+                .collect();
+            self.columns.prepare(conn, dataset, version, &exprs)
+        });
+        if let Err(error) = prepared {
+            tracing::debug!(dataset, version, %error, "could not prepare the column index");
         }
     }
 

@@ -1257,3 +1257,42 @@ fn a_derived_file_failing_mid_way_publishes_nothing() {
     assert!(error.to_string().contains("gave up"), "{error}");
     assert!(store.dataset("contracts").unwrap().current.is_none());
 }
+
+#[test]
+fn a_new_version_can_be_prepared_before_its_first_page() {
+    let (_dir, store) = open();
+    publish(&store, &mixed_schema(), mixed_rows(50, 1));
+    assert_eq!(store.columns.held(), 0);
+    store.prepare_reads("contracts", 1);
+    // The rows' key order (16 bytes a row) and a column (8 bytes a row,
+    // and its distinct values) for each of `n`, `amount`, `day` and `flag`.
+    assert!(
+        store.columns.held() > 50 * (16 + 4 * 8),
+        "{}",
+        store.columns.held()
+    );
+    // A page on them then reads no column it has to build.
+    let before = store.columns.held();
+    let page = store
+        .rows(
+            "contracts",
+            &RowQuery {
+                version: 1,
+                filters: vec![Filter {
+                    field: "n".into(),
+                    op: FilterOp::Gte("0".into()),
+                }],
+                sort: vec![SortKey {
+                    field: "amount".into(),
+                    descending: true,
+                }],
+                limit: 5,
+                ..RowQuery::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(page.rows.len(), 5);
+    assert_eq!(store.columns.held(), before);
+    // An unknown dataset is no error, only nothing to prepare.
+    store.prepare_reads("nobody", 1);
+}
