@@ -73,7 +73,12 @@ fn publish_measured(
 ) -> Result<PublishOutcome, StoreError> {
     let mut staging = store.stage("contracts", schema).unwrap();
     staging.write(rows).unwrap();
-    staging.publish(PublishRequest {
+    staging.publish(request(merge, quality))
+}
+
+/// A publish request of a manual run, with bookmarks to save.
+fn request(merge: bool, quality: Vec<QualityMeasure>) -> PublishRequest {
+    PublishRequest {
         run_id: format!("run-{}", rand_suffix()),
         started_at: chrono::Utc::now(),
         trigger: "manual".into(),
@@ -86,7 +91,7 @@ fn publish_measured(
         merge,
         derived: Vec::new(),
         quality,
-    })
+    }
 }
 
 fn rand_suffix() -> u128 {
@@ -1190,18 +1195,8 @@ fn publish_with(
     let mut staging = store.stage("contracts", &schema()).unwrap();
     staging.write(rows).unwrap();
     staging.publish(PublishRequest {
-        run_id: format!("run-{}", rand_suffix()),
-        started_at: chrono::Utc::now(),
-        trigger: "manual".into(),
-        duration_ms: 0,
-        report: serde_json::Value::Null,
-        plugin: "test".to_string(),
-        plugin_version: "1.0.0".to_string(),
-        contract: "0.1.0".to_string(),
-        bookmarks: BTreeMap::new(),
-        merge: false,
         derived,
-        quality: Vec::new(),
+        ..request(false, Vec::new())
     })
 }
 
