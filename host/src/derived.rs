@@ -131,7 +131,8 @@ impl About {
     }
 }
 
-/// `datapackage.json`: the version's CSV described as a tabular resource.
+/// `datapackage.json`: the version's CSV described as a tabular resource,
+/// with one more for each further table of the dataset.
 struct DataPackage {
     about: About,
     profile: Option<&'static Profile>,
@@ -149,11 +150,26 @@ impl DerivedFile for DataPackage {
         schema: &StreamSchema,
         _rows: &mut RowSource<'_>,
     ) -> Result<(), StoreError> {
-        let descriptor = vitrina_standards::datapackage::descriptor(
+        let mut descriptor = vitrina_standards::datapackage::descriptor(
             &self.about.publication(version),
             table_schema(schema, self.profile),
             version.row_count,
         );
+        // Each further table's CSV sits in the version's folder as the
+        // tables routes serve it, so the paths stay relative.
+        for table in version.tables.iter() {
+            let stream = &table.schema.name;
+            vitrina_standards::datapackage::add_table(
+                &mut descriptor,
+                stream,
+                &format!(
+                    "tables/{stream}/{}",
+                    vitrina_standards::datapackage::CSV_PATH
+                ),
+                table_schema(&table.schema, None),
+                table.row_count,
+            );
+        }
         serde_json::to_writer_pretty(&mut *out, &descriptor).map_err(|e| StoreError::Write {
             file: DATAPACKAGE.to_string(),
             source: e.into(),

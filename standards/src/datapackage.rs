@@ -44,6 +44,25 @@ pub fn descriptor(publication: &Publication, table_schema: Value, row_count: u64
     package
 }
 
+/// Adds a further table of the version to `package`: its CSV at `path`
+/// (relative to the descriptor), under the resource name `name`.
+pub fn add_table(package: &mut Value, name: &str, path: &str, table_schema: Value, row_count: u64) {
+    let resource = json!({
+        "name": package_name(name),
+        "path": path,
+        "profile": "tabular-data-resource",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "dialect": { "delimiter": ",", "doubleQuote": true, "header": true },
+        "schema": table_schema,
+        "stats": { "rows": row_count },
+    });
+    if let Some(resources) = package["resources"].as_array_mut() {
+        resources.push(resource);
+    }
+}
+
 /// A package or resource name as the spec allows: lowercase letters,
 /// digits, `-`, `_`, `.`.
 fn package_name(dataset: &str) -> String {

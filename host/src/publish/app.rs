@@ -24,7 +24,7 @@ use super::http::etag;
 use super::params::CatalogParams;
 use super::routes::Pages;
 use crate::search::{self, Facets, Part, SearchDoc};
-use crate::store::{DatasetMeta, DatasetSummary, Store, StoreError, Version};
+use crate::store::{DatasetMeta, DatasetSummary, Store, StoreError, Version, split_table_id};
 
 /// How the publisher behaves.
 #[derive(Debug, Clone)]
@@ -118,9 +118,32 @@ pub struct DatasetState {
     pub entry: Json,
     /// Its words and facets, for catalog search.
     search: SearchDoc,
+    /// Its tables beyond its own, one per further stream of its plugin,
+    /// in the plugin's order; each is a state of its own, under the
+    /// table's id ([`crate::store::table_id`]).
+    pub tables: Vec<Arc<DatasetState>>,
+    /// `GET /datasets/{id}/tables`.
+    pub table_list: Document,
 }
 
 impl DatasetState {
+    /// The table holding `stream`, beyond the dataset's own.
+    pub fn table(&self, stream: &str) -> Option<&Arc<DatasetState>> {
+        self.tables
+            .iter()
+            .find(|t| split_table_id(&t.meta.id).is_some_and(|(_, s)| s == stream))
+    }
+
+    /// The state that answers for `id`: this dataset's, or one of its
+    /// tables'.
+    pub fn resolve(self: &Arc<Self>, id: &str) -> Option<Arc<DatasetState>> {
+        match split_table_id(id) {
+            None => (id == self.meta.id).then(|| Arc::clone(self)),
+            Some((dataset, stream)) if dataset == self.meta.id => self.table(stream).cloned(),
+            Some(_) => None,
+        }
+    }
+
     /// The version `number`, or the current one.
     pub fn version(&self, number: Option<u64>) -> Option<&Arc<Version>> {
         match number {
@@ -296,8 +319,7 @@ impl App {
             if !self.is_listed(&summary.meta.id) {
                 continue;
             }
-            let versions = self.store.versions(&summary.meta.id)?;
-            let state = build_state(&self.config.base_url, summary, versions);
+            let state = self.load_summary(summary)?;
             datasets.insert(state.meta.id.clone(), Arc::new(state));
         }
         self.swap(datasets);
@@ -305,9 +327,28 @@ impl App {
     }
 
     fn load(&self, dataset: &str) -> Result<DatasetState, StoreError> {
-        let summary = self.store.dataset(dataset)?;
-        let versions = self.store.versions(dataset)?;
-        Ok(build_state(&self.config.base_url, summary, versions))
+        self.load_summary(self.store.dataset(dataset)?)
+    }
+
+    /// A dataset's state with its versions and its tables'.
+    fn load_summary(&self, summary: DatasetSummary) -> Result<DatasetState, StoreError> {
+        let base = &self.config.base_url;
+        let id = summary.meta.id.clone();
+        let mut tables = Vec::new();
+        for table in self.store.tables(&id)? {
+            let mut table_summary = self.store.dataset(&table.dataset)?;
+            // A table's runs are its dataset's.
+            table_summary.freshness = summary.freshness.clone();
+            let versions = self.store.versions(&table.dataset)?;
+            tables.push(Arc::new(build_state(
+                base,
+                table_summary,
+                versions,
+                Vec::new(),
+            )));
+        }
+        let versions = self.store.versions(&id)?;
+        Ok(build_state(base, summary, versions, tables))
     }
 
     fn swap(&self, datasets: BTreeMap<String, Arc<DatasetState>>) {
@@ -324,15 +365,19 @@ impl App {
     /// first readers wait for it.
     fn prepare_new_versions(&self, old: &Catalog, new: &Catalog) {
         let current = |catalog: &Catalog, id: &str| {
+            let (dataset, _) = split_table_id(id).unwrap_or((id, ""));
             catalog
                 .datasets
-                .get(id)
+                .get(dataset)
+                .and_then(|d| d.resolve(id))
                 .and_then(|d| d.current.as_ref().map(|v| v.number))
         };
         let fresh: Vec<(String, u64)> = new
             .datasets
-            .keys()
-            .filter_map(|id| {
+            .values()
+            .flat_map(|d| std::iter::once(d).chain(&d.tables))
+            .filter_map(|d| {
+                let id = &d.meta.id;
                 let number = current(new, id)?;
                 (current(old, id) != Some(number)).then(|| (id.clone(), number))
             })
@@ -361,8 +406,17 @@ pub struct Links<'a> {
 }
 
 impl Links<'_> {
+    /// The dataset's address, or its table's when `dataset` is a table id.
     pub fn dataset(&self) -> String {
-        format!("{}/api/v1/datasets/{}", self.base, segment(self.dataset))
+        match split_table_id(self.dataset) {
+            Some((dataset, stream)) => format!(
+                "{}/api/v1/datasets/{}/tables/{}",
+                self.base,
+                segment(dataset),
+                segment(stream)
+            ),
+            None => format!("{}/api/v1/datasets/{}", self.base, segment(self.dataset)),
+        }
     }
 
     pub fn version(&self, n: u64) -> String {
@@ -383,13 +437,17 @@ impl Links<'_> {
     }
 
     fn downloads(&self, version: Option<u64>) -> Json {
-        json!({
+        let mut downloads = json!({
             "csv": self.download(version, "csv"),
             "csv_bom": self.download(version, "bom.csv"),
             "json": self.download(version, "json"),
             "ndjson": self.download(version, "ndjson"),
-            "datapackage": self.file(version, crate::derived::DATAPACKAGE),
-        })
+        });
+        // A table is described by its dataset's `datapackage.json`.
+        if split_table_id(self.dataset).is_none() {
+            downloads["datapackage"] = json!(self.file(version, crate::derived::DATAPACKAGE));
+        }
+        downloads
     }
 
     fn of_dataset(&self) -> Json {
@@ -445,7 +503,12 @@ pub fn version_json(base: &str, v: &Version, full: bool) -> Json {
     out
 }
 
-fn build_state(base: &str, summary: DatasetSummary, versions: Vec<Version>) -> DatasetState {
+fn build_state(
+    base: &str,
+    summary: DatasetSummary,
+    versions: Vec<Version>,
+    tables: Vec<Arc<DatasetState>>,
+) -> DatasetState {
     let DatasetSummary {
         meta,
         current,
@@ -504,6 +567,15 @@ fn build_state(base: &str, summary: DatasetSummary, versions: Vec<Version>) -> D
             })
         })
         .collect();
+    let table_entries: Vec<Json> = tables.iter().map(|t| table_entry(base, t)).collect();
+    if let Some((dataset, stream)) = split_table_id(&meta.id) {
+        detail["dataset"] = json!(dataset);
+        detail["table"] = json!(stream);
+    } else {
+        detail["tables"] = json!(table_entries);
+        detail["links"]["tables"] = json!(format!("{}/tables", links.dataset()));
+    }
+    let table_list = json!({ "dataset": meta.id, "tables": table_entries });
     let list = json!({
         "dataset": meta.id,
         "versions": versions.values().rev().map(|v| version_json(base, v, false)).collect::<Vec<_>>(),
@@ -512,12 +584,33 @@ fn build_state(base: &str, summary: DatasetSummary, versions: Vec<Version>) -> D
         latest_run: freshness.latest_run.map(|r| r.run_id),
         detail: Document::new(&detail, modified),
         version_list: Document::new(&list, modified),
+        table_list: Document::new(&table_list, modified),
+        tables,
         entry,
         search,
         meta,
         current,
         versions,
     }
+}
+
+/// A table as its dataset lists it.
+fn table_entry(base: &str, table: &DatasetState) -> Json {
+    let links = Links {
+        base,
+        dataset: &table.meta.id,
+    };
+    let stream = split_table_id(&table.meta.id).map_or("", |(_, s)| s);
+    let current = table.current.as_deref();
+    json!({
+        "name": stream,
+        "id": table.meta.id,
+        "description": table.meta.description,
+        "version": current.map(|v| v.number),
+        "row_count": current.map(|v| v.row_count),
+        "primary_key": current.map(|v| &v.schema.primary_key),
+        "links": links.of_dataset(),
+    })
 }
 
 /// The download formats of a dataset with a version: the rows as CSV,

@@ -77,9 +77,18 @@ impl Store for CountingStore {
         self.inner.dataset(id)
     }
 
-    fn stage(&self, dataset: &str, schema: &StreamSchema) -> Result<Box<dyn Staging>, StoreError> {
+    fn stage_tables(
+        &self,
+        dataset: &str,
+        streams: &[StreamSchema],
+    ) -> Result<Box<dyn Staging>, StoreError> {
         self.called("stage");
-        self.inner.stage(dataset, schema)
+        self.inner.stage_tables(dataset, streams)
+    }
+
+    fn tables(&self, dataset: &str) -> Result<Vec<Version>, StoreError> {
+        self.called("tables");
+        self.inner.tables(dataset)
     }
 
     fn versions(&self, dataset: &str) -> Result<Vec<Version>, StoreError> {

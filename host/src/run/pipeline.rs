@@ -149,12 +149,12 @@ async fn run_and_publish_inner(
     .await
     .map_err(store_error)?;
     let plugin = collector.plugin_for(dataset).await?;
-    let stream = plugin.info.streams[0].clone();
-    let (id, schema) = (dataset.id.clone(), stream.clone());
-    let staging = blocking(&store, move |s| s.stage(&id, &schema))
+    let streams = plugin.info.streams.clone();
+    let (id, tables) = (dataset.id.clone(), streams.clone());
+    let staging = blocking(&store, move |s| s.stage_tables(&id, &tables))
         .await
         .map_err(store_error)?;
-    let writer = StagingWriter::start(staging, stream);
+    let writer = StagingWriter::start(staging, &streams);
     let mut request = request;
     let sink: Box<dyn RowSink> = match request.also.take() {
         Some(also) => Box::new(Tee(writer.sink(), also)),
@@ -314,16 +314,21 @@ fn batch_bytes(rows: &[Row]) -> u64 {
         .sum()
 }
 
-/// Feeds rows of the dataset's stream to a staging area on its own thread.
+/// A batch of rows for the staged table numbered `.0`.
+type TableBatch = (usize, Vec<Row>);
+
+/// Feeds rows of every stream of the plugin to its table in a staging
+/// area, on a thread of its own.
 struct StagingWriter {
-    sender: SyncSender<Vec<Row>>,
+    sender: SyncSender<TableBatch>,
     thread: JoinHandle<Result<Box<dyn Staging>, StoreError>>,
-    stream: StreamSchema,
+    /// The streams' names, in the order their tables were staged.
+    streams: Arc<[String]>,
     queue: Arc<QueueBytes>,
 }
 
 impl StagingWriter {
-    fn start(staging: Box<dyn Staging>, stream: StreamSchema) -> Self {
+    fn start(staging: Box<dyn Staging>, streams: &[StreamSchema]) -> Self {
         let (sender, receiver) = sync_channel(STAGING_QUEUE);
         let queue = Arc::new(QueueBytes::default());
         let released = Arc::clone(&queue);
@@ -331,7 +336,7 @@ impl StagingWriter {
         Self {
             sender,
             thread,
-            stream,
+            streams: streams.iter().map(|s| s.name.clone()).collect(),
             queue,
         }
     }
@@ -339,7 +344,7 @@ impl StagingWriter {
     fn sink(&self) -> StagingSink {
         StagingSink {
             sender: self.sender.clone(),
-            stream: self.stream.name.clone(),
+            streams: Arc::clone(&self.streams),
             queue: Arc::clone(&self.queue),
         }
     }
@@ -355,15 +360,15 @@ impl StagingWriter {
 
 fn stage_all(
     mut staging: Box<dyn Staging>,
-    receiver: Receiver<Vec<Row>>,
+    receiver: Receiver<TableBatch>,
     queue: &QueueBytes,
 ) -> Result<Box<dyn Staging>, StoreError> {
     // On an error the receiver is dropped, so the next send fails and the
     // run stops with a storage error instead of writing into the void; the
     // queue is emptied so a sender waiting for room wakes up to see it.
-    let result = receiver.iter().try_for_each(|rows| {
+    let result = receiver.iter().try_for_each(|(table, rows)| {
         let bytes = batch_bytes(&rows);
-        let written = staging.write(rows);
+        let written = staging.write_table(table, rows);
         queue.release(bytes);
         written
     });
@@ -373,20 +378,20 @@ fn stage_all(
 
 /// The run's side of the staging channel.
 struct StagingSink {
-    sender: SyncSender<Vec<Row>>,
-    /// The dataset's stream; other streams of the plugin are not published.
-    stream: String,
+    sender: SyncSender<TableBatch>,
+    streams: Arc<[String]>,
     queue: Arc<QueueBytes>,
 }
 
 impl RowSink for StagingSink {
     fn write(&mut self, stream: &StreamSchema, rows: Vec<Row>) -> Result<(), RowSinkError> {
-        if stream.name != self.stream {
-            return Ok(());
-        }
+        // The runtime hands on only rows of declared streams, all staged.
+        let Some(table) = self.streams.iter().position(|s| *s == stream.name) else {
+            return Err(RowSinkError::UnknownStream(stream.name.clone()));
+        };
         self.queue.reserve(batch_bytes(&rows));
         self.sender
-            .send(rows)
+            .send((table, rows))
             .map_err(|_| RowSinkError::StoreStopped)
     }
 }

@@ -49,6 +49,9 @@ pub enum RowSinkError {
     /// it happened.
     #[error("the store stopped accepting rows (see the daemon's log for the storage error)")]
     StoreStopped,
+    /// Rows of a stream the sink was not set up for.
+    #[error("rows came for stream `{0}`, which the run did not stage")]
+    UnknownStream(String),
 }
 
 /// A sink that keeps nothing, for checks and benchmarks.

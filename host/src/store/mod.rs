@@ -116,9 +116,10 @@ pub enum SchemaChange {
     },
 }
 
-/// One published version of a dataset.
+/// One published version of a dataset, or of one of its tables.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Version {
+    /// The dataset's id, or its table's ([`table_id`]).
     pub dataset: String,
     /// 1, 2, 3, ... per dataset.
     pub number: u64,
@@ -263,10 +264,21 @@ pub type RowSource<'a> =
     dyn FnMut(&mut dyn FnMut(&Row) -> std::io::Result<()>) -> Result<(), StoreError> + 'a;
 
 /// What a derived file knows of the version it is written for.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct VersionFacts {
     pub number: u64,
     pub published_at: chrono::DateTime<chrono::Utc>,
+    pub row_count: u64,
+    /// The dataset's further tables in this version, for files that
+    /// describe them all (`datapackage.json`); empty for a dataset of one
+    /// stream, and in the facts of a further table itself.
+    pub tables: std::sync::Arc<[TableFacts]>,
+}
+
+/// One further table of a version, as derived files describe it.
+#[derive(Debug, Clone)]
+pub struct TableFacts {
+    pub schema: StreamSchema,
     pub row_count: u64,
 }
 
@@ -429,10 +441,29 @@ pub enum Compression {
     Brotli,
 }
 
+/// The store id of the table that holds `stream` of `dataset`, for every
+/// stream but the plugin's first, whose table is the dataset itself.
+/// Dataset ids never hold a `.`, so the two parts never run together.
+pub fn table_id(dataset: &str, stream: &str) -> String {
+    format!("{dataset}.{stream}")
+}
+
+/// The dataset and stream of a table's store id; `None` for a dataset's
+/// own id.
+pub fn split_table_id(id: &str) -> Option<(&str, &str)> {
+    id.split_once('.')
+}
+
 /// Where rows of a run wait until they are published.
 pub trait Staging: Send {
-    /// Adds valid rows of the dataset's stream.
-    fn write(&mut self, rows: Vec<Row>) -> Result<(), StoreError>;
+    /// Adds valid rows of the table staged `table`th (the order of the
+    /// schemas given to [`Store::stage_tables`]).
+    fn write_table(&mut self, table: usize, rows: Vec<Row>) -> Result<(), StoreError>;
+
+    /// Adds valid rows of the dataset's own table, its first.
+    fn write(&mut self, rows: Vec<Row>) -> Result<(), StoreError> {
+        self.write_table(0, rows)
+    }
 
     /// Publishes the staged rows as the dataset's new version, or records
     /// that nothing changed. Readers see the old version or the new one,
@@ -458,8 +489,27 @@ pub trait Store: Send + Sync {
     /// One dataset with its current version.
     fn dataset(&self, id: &str) -> Result<DatasetSummary, StoreError>;
 
-    /// Starts staging a run's rows for `dataset`, whose stream has `schema`.
-    fn stage(&self, dataset: &str, schema: &StreamSchema) -> Result<Box<dyn Staging>, StoreError>;
+    /// Starts staging a run's rows for `dataset`, whose one stream has
+    /// `schema`.
+    fn stage(&self, dataset: &str, schema: &StreamSchema) -> Result<Box<dyn Staging>, StoreError> {
+        self.stage_tables(dataset, std::slice::from_ref(schema))
+    }
+
+    /// Starts staging a run's rows for `dataset`, one table per stream of
+    /// its plugin: the first is the dataset's own table, each other one
+    /// the table [`table_id`] names. They are published together, as one
+    /// version of the dataset.
+    fn stage_tables(
+        &self,
+        dataset: &str,
+        streams: &[StreamSchema],
+    ) -> Result<Box<dyn Staging>, StoreError>;
+
+    /// The current versions of a dataset's tables beyond its own, in the
+    /// order its plugin declares their streams; each is numbered as the
+    /// dataset's version it belongs to. A table whose stream the plugin
+    /// no longer declares is not listed (its versions stay readable).
+    fn tables(&self, dataset: &str) -> Result<Vec<Version>, StoreError>;
 
     /// Every version of a dataset, oldest first.
     fn versions(&self, dataset: &str) -> Result<Vec<Version>, StoreError>;

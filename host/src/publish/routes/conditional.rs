@@ -83,10 +83,19 @@ pub(super) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The dataset `id`, or the table when `id` is a table's.
     pub(super) fn dataset(&self, id: &str) -> Result<Arc<DatasetState>, ApiError> {
-        self.app.catalog().datasets.get(id).cloned().ok_or_else(|| {
+        let Some((dataset, stream)) = crate::store::split_table_id(id) else {
+            return self.app.catalog().datasets.get(id).cloned().ok_or_else(|| {
+                ApiError::not_found(format!(
+                    "there is no dataset `{id}`; the list is at /api/v1/datasets"
+                ))
+            });
+        };
+        let state = self.dataset(dataset)?;
+        state.resolve(id).ok_or_else(|| {
             ApiError::not_found(format!(
-                "there is no dataset `{id}`; the list is at /api/v1/datasets"
+                "dataset `{dataset}` has no table `{stream}`; its tables are listed at /api/v1/datasets/{dataset}/tables"
             ))
         })
     }

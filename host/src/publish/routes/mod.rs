@@ -239,15 +239,48 @@ enum Route<'a> {
     Profiles,
     Profile(&'a str),
     Catalog,
-    Dataset(&'a str),
+    Dataset(Target<'a>),
+    /// A dataset's tables beyond its own.
+    Tables(&'a str),
     /// `None`: the format comes from `Accept`.
-    Rows(&'a str, Option<Format>),
-    Row(&'a str, &'a str),
-    Versions(&'a str),
-    Version(&'a str, &'a str),
-    /// Dataset, version segment (`None` for latest), file name.
-    Download(&'a str, Option<&'a str>, &'a str),
-    Changes(&'a str, Option<Format>),
+    Rows(Target<'a>, Option<Format>),
+    Row(Target<'a>, &'a str),
+    Versions(Target<'a>),
+    Version(Target<'a>, &'a str),
+    /// Version segment (`None` for latest), file name.
+    Download(Target<'a>, Option<&'a str>, &'a str),
+    Changes(Target<'a>, Option<Format>),
+}
+
+/// What a dataset route is about: a dataset, or one of its tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Target<'a> {
+    dataset: &'a str,
+    table: Option<&'a str>,
+}
+
+impl<'a> Target<'a> {
+    fn dataset(dataset: &'a str) -> Self {
+        Self {
+            dataset,
+            table: None,
+        }
+    }
+
+    fn table(dataset: &'a str, table: &'a str) -> Self {
+        Self {
+            dataset,
+            table: Some(table),
+        }
+    }
+
+    /// The store id the handlers read: the dataset's, or its table's.
+    fn id(&self) -> std::borrow::Cow<'a, str> {
+        match self.table {
+            None => self.dataset.into(),
+            Some(table) => crate::store::table_id(self.dataset, table).into(),
+        }
+    }
 }
 
 fn route(path: &str) -> Option<Route<'_>> {
@@ -263,21 +296,44 @@ fn route(path: &str) -> Option<Route<'_>> {
         ["profiles"] => Route::Profiles,
         ["profiles", name] => Route::Profile(name),
         ["datasets"] => Route::Catalog,
-        ["datasets", id] => Route::Dataset(id),
-        ["datasets", id, "rows", key] => Route::Row(id, key),
-        ["datasets", id, "versions"] => Route::Versions(id),
-        ["datasets", id, "versions", n] => Route::Version(id, n),
-        ["datasets", id, "versions", n, file] => Route::Download(id, Some(n), file),
-        ["datasets", id, "latest", file] => Route::Download(id, None, file),
+        // A table id joins dataset and stream with `.`: only the paths
+        // below name tables.
+        ["datasets", id, ..] if id.contains('.') => return None,
+        ["datasets", id, "tables"] => Route::Tables(id),
+        ["datasets", id, "tables", table, rest @ ..] => {
+            dataset_route(Target::table(id, table), rest)?
+        }
+        // A table's files inside its dataset's version folder, where
+        // `datapackage.json` finds them by relative path.
+        ["datasets", id, "versions", n, "tables", table, file] => {
+            Route::Download(Target::table(id, table), Some(n), file)
+        }
+        ["datasets", id, "latest", "tables", table, file] => {
+            Route::Download(Target::table(id, table), None, file)
+        }
         // The address OCDS harvesters expect, for the current version.
         ["datasets", id, "ocds", "releases.json"] => {
-            Route::Download(id, None, crate::derived::OCDS)
+            Route::Download(Target::dataset(id), None, crate::derived::OCDS)
         }
-        ["datasets", id, last] => {
+        ["datasets", id, rest @ ..] => dataset_route(Target::dataset(id), rest)?,
+        _ => return None,
+    })
+}
+
+/// The routes under a dataset's or a table's address.
+fn dataset_route<'a>(target: Target<'a>, rest: &[&'a str]) -> Option<Route<'a>> {
+    Some(match rest {
+        [] => Route::Dataset(target),
+        ["rows", key] => Route::Row(target, key),
+        ["versions"] => Route::Versions(target),
+        ["versions", n] => Route::Version(target, n),
+        ["versions", n, file] => Route::Download(target, Some(n), file),
+        ["latest", file] => Route::Download(target, None, file),
+        [last] => {
             if let Some(format) = suffixed(last, "rows") {
-                Route::Rows(id, format)
+                Route::Rows(target, format)
             } else if let Some(format) = suffixed(last, "changes") {
-                Route::Changes(id, format)
+                Route::Changes(target, format)
             } else {
                 return None;
             }
@@ -359,19 +415,25 @@ async fn dispatch<B>(app: &Arc<App>, request: &Request<B>) -> Result<Answer, Api
             let answer = app.catalog().search(&app.config.base_url, &params);
             ctx.document(&answer, SHORT).await
         }
-        Route::Dataset(id) => {
+        Route::Dataset(target) => {
             simple_params(ctx.query, &[])?;
-            ctx.document(&ctx.dataset(id)?.detail, SHORT).await
+            ctx.document(&ctx.dataset(&target.id())?.detail, SHORT)
+                .await
         }
-        Route::Versions(id) => {
+        Route::Tables(id) => {
             simple_params(ctx.query, &[])?;
-            ctx.document(&ctx.dataset(id)?.version_list, SHORT).await
+            ctx.document(&ctx.dataset(id)?.table_list, SHORT).await
         }
-        Route::Version(id, n) => ctx.version(id, n).await,
-        Route::Rows(id, format) => ctx.rows(id, format).await,
-        Route::Row(id, key) => ctx.row(id, key).await,
-        Route::Download(id, n, file) => ctx.download(id, n, file).await,
-        Route::Changes(id, format) => ctx.changes(id, format).await,
+        Route::Versions(target) => {
+            simple_params(ctx.query, &[])?;
+            ctx.document(&ctx.dataset(&target.id())?.version_list, SHORT)
+                .await
+        }
+        Route::Version(target, n) => ctx.version(&target.id(), n).await,
+        Route::Rows(target, format) => ctx.rows(&target.id(), format).await,
+        Route::Row(target, key) => ctx.row(&target.id(), key).await,
+        Route::Download(target, n, file) => ctx.download(&target.id(), n, file).await,
+        Route::Changes(target, format) => ctx.changes(&target.id(), format).await,
     }
 }
 
@@ -399,14 +461,60 @@ fn route_label(app: &App, path: &str) -> &'static str {
         Some(Route::Profiles) => "/api/v1/profiles",
         Some(Route::Profile(_)) => "/api/v1/profiles/:name",
         Some(Route::Catalog) => "/api/v1/datasets",
-        Some(Route::Dataset(_)) => "/api/v1/datasets/:id",
-        Some(Route::Rows(..)) => "/api/v1/datasets/:id/rows",
-        Some(Route::Row(..)) => "/api/v1/datasets/:id/rows/:key",
-        Some(Route::Versions(_)) => "/api/v1/datasets/:id/versions",
-        Some(Route::Version(..)) => "/api/v1/datasets/:id/versions/:n",
-        Some(Route::Download(_, Some(_), _)) => "/api/v1/datasets/:id/versions/:n/:file",
-        Some(Route::Download(_, None, _)) => "/api/v1/datasets/:id/latest/:file",
-        Some(Route::Changes(..)) => "/api/v1/datasets/:id/changes",
+        Some(Route::Tables(_)) => "/api/v1/datasets/:id/tables",
+        Some(route) => dataset_route_label(route),
+    }
+}
+
+/// The label of a route under a dataset's or a table's address.
+fn dataset_route_label(route: Route<'_>) -> &'static str {
+    let (target, dataset, table) = match route {
+        Route::Dataset(t) => (
+            t,
+            "/api/v1/datasets/:id",
+            "/api/v1/datasets/:id/tables/:table",
+        ),
+        Route::Rows(t, _) => (
+            t,
+            "/api/v1/datasets/:id/rows",
+            "/api/v1/datasets/:id/tables/:table/rows",
+        ),
+        Route::Row(t, _) => (
+            t,
+            "/api/v1/datasets/:id/rows/:key",
+            "/api/v1/datasets/:id/tables/:table/rows/:key",
+        ),
+        Route::Versions(t) => (
+            t,
+            "/api/v1/datasets/:id/versions",
+            "/api/v1/datasets/:id/tables/:table/versions",
+        ),
+        Route::Version(t, _) => (
+            t,
+            "/api/v1/datasets/:id/versions/:n",
+            "/api/v1/datasets/:id/tables/:table/versions/:n",
+        ),
+        Route::Download(t, Some(_), _) => (
+            t,
+            "/api/v1/datasets/:id/versions/:n/:file",
+            "/api/v1/datasets/:id/tables/:table/versions/:n/:file",
+        ),
+        Route::Download(t, None, _) => (
+            t,
+            "/api/v1/datasets/:id/latest/:file",
+            "/api/v1/datasets/:id/tables/:table/latest/:file",
+        ),
+        Route::Changes(t, _) => (
+            t,
+            "/api/v1/datasets/:id/changes",
+            "/api/v1/datasets/:id/tables/:table/changes",
+        ),
+        _ => return "other",
+    };
+    if target.table.is_some() {
+        table
+    } else {
+        dataset
     }
 }
 
@@ -460,33 +568,65 @@ mod tests {
     fn routes_parse() {
         assert_eq!(route("/healthz"), Some(Route::Health));
         assert_eq!(route("/api/v1/datasets"), Some(Route::Catalog));
-        assert_eq!(route("/api/v1/datasets/b"), Some(Route::Dataset("b")));
-        assert_eq!(
-            route("/api/v1/datasets/b/rows"),
-            Some(Route::Rows("b", None))
-        );
+        let b = Target::dataset("b");
+        assert_eq!(route("/api/v1/datasets/b"), Some(Route::Dataset(b)));
+        assert_eq!(route("/api/v1/datasets/b/rows"), Some(Route::Rows(b, None)));
         assert_eq!(
             route("/api/v1/datasets/b/rows.csv"),
-            Some(Route::Rows("b", Some(Format::Csv)))
+            Some(Route::Rows(b, Some(Format::Csv)))
         );
         assert_eq!(route("/api/v1/datasets/b/rows.xml"), None);
         assert_eq!(
             route("/api/v1/datasets/b/rows/1,2"),
-            Some(Route::Row("b", "1,2"))
+            Some(Route::Row(b, "1,2"))
         );
         assert_eq!(
             route("/api/v1/datasets/b/versions/3/data.csv"),
-            Some(Route::Download("b", Some("3"), "data.csv"))
+            Some(Route::Download(b, Some("3"), "data.csv"))
         );
         assert_eq!(
             route("/api/v1/datasets/b/latest/data.json"),
-            Some(Route::Download("b", None, "data.json"))
+            Some(Route::Download(b, None, "data.json"))
         );
         assert_eq!(
             route("/api/v1/datasets/b/changes.ndjson"),
-            Some(Route::Changes("b", Some(Format::Ndjson)))
+            Some(Route::Changes(b, Some(Format::Ndjson)))
         );
         assert_eq!(route("/api/v2/datasets"), None);
+        let lots = Target::table("b", "lots");
+        assert_eq!(lots.id(), "b.lots");
+        assert_eq!(route("/api/v1/datasets/b/tables"), Some(Route::Tables("b")));
+        assert_eq!(
+            route("/api/v1/datasets/b/tables/lots"),
+            Some(Route::Dataset(lots))
+        );
+        assert_eq!(
+            route("/api/v1/datasets/b/tables/lots/rows.csv"),
+            Some(Route::Rows(lots, Some(Format::Csv)))
+        );
+        assert_eq!(
+            route("/api/v1/datasets/b/tables/lots/changes"),
+            Some(Route::Changes(lots, None))
+        );
+        // The same file at the table's address and in the dataset's folder.
+        assert_eq!(
+            route("/api/v1/datasets/b/tables/lots/versions/3/data.csv"),
+            Some(Route::Download(lots, Some("3"), "data.csv"))
+        );
+        assert_eq!(
+            route("/api/v1/datasets/b/versions/3/tables/lots/data.csv"),
+            Some(Route::Download(lots, Some("3"), "data.csv"))
+        );
+        assert_eq!(
+            route("/api/v1/datasets/b/latest/tables/lots/data.csv"),
+            Some(Route::Download(lots, None, "data.csv"))
+        );
+        // Table ids are the store's: never an address of their own.
+        assert_eq!(route("/api/v1/datasets/b.lots/rows"), None);
+        assert_eq!(
+            route("/api/v1/datasets/b/tables/lots/ocds/releases.json"),
+            None
+        );
         assert_eq!(route("/api/v1/datasets/b/rowsy"), None);
     }
 }

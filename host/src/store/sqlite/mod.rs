@@ -117,6 +117,9 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Code(index_stored_rows),
     // Decimal fields get exact order keys beside them.
     Migration::Code(key_stored_decimals),
+    // A dataset's further streams are tables of their own: entries that
+    // name their dataset, and where their stream comes among its plugin's.
+    Migration::Code(add_table_entries),
 ];
 
 /// SQLite steps between two looks at a request's budget: a look is a
@@ -313,9 +316,8 @@ impl SqliteStore {
     /// Rewrites the download files of every version that lacks some (a
     /// crash during a publish, a deleted folder): never served half-written.
     fn ensure_exports(&self) -> Result<(), StoreError> {
-        let datasets = self.datasets()?;
-        for summary in datasets {
-            for version in self.versions(&summary.meta.id)? {
+        for id in self.with_reader(datasets_with_versions)? {
+            for version in self.versions(&id)? {
                 let dir = exports::version_dir(
                     &self.exports_root,
                     &version.dataset,
@@ -362,7 +364,7 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The datasets with at least one version, for migrations over their rows.
+/// The datasets and tables with at least one version: every rows table.
 fn datasets_with_versions(conn: &Connection) -> Result<Vec<String>, StoreError> {
     let mut stmt = conn.prepare("SELECT DISTINCT dataset FROM versions")?;
     let datasets = stmt
@@ -413,6 +415,25 @@ fn key_stored_decimals(conn: &Connection) -> Result<(), StoreError> {
             }
         }
     }
+    Ok(())
+}
+
+/// Lets a dataset's entry name the dataset it is a table of. Written to
+/// run again on a store it already upgraded, as the earlier steps are.
+fn add_table_entries(conn: &Connection) -> Result<(), StoreError> {
+    let columns: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('datasets')")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if !columns.iter().any(|c| c == "parent") {
+        conn.execute_batch(
+            "ALTER TABLE datasets ADD COLUMN parent TEXT REFERENCES datasets(id);
+             ALTER TABLE datasets ADD COLUMN position INTEGER;",
+        )?;
+    }
+    conn.execute_batch(
+        "CREATE INDEX IF NOT EXISTS datasets_by_parent ON datasets (parent, position);",
+    )?;
     Ok(())
 }
 
@@ -469,7 +490,8 @@ impl Store for SqliteStore {
 
     fn datasets(&self) -> Result<Vec<DatasetSummary>, StoreError> {
         let ids: Vec<String> = self.with_reader(|conn| {
-            let mut stmt = conn.prepare("SELECT id FROM datasets ORDER BY id")?;
+            let mut stmt =
+                conn.prepare("SELECT id FROM datasets WHERE parent IS NULL ORDER BY id")?;
             let ids = stmt
                 .query_map([], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
@@ -492,7 +514,11 @@ impl Store for SqliteStore {
         })
     }
 
-    fn stage(&self, dataset: &str, schema: &StreamSchema) -> Result<Box<dyn Staging>, StoreError> {
+    fn stage_tables(
+        &self,
+        dataset: &str,
+        streams: &[StreamSchema],
+    ) -> Result<Box<dyn Staging>, StoreError> {
         let conn = self.open_connection()?;
         if load_meta(&conn, dataset)?.is_none() {
             return Err(StoreError::UnknownDataset(dataset.to_string()));
@@ -500,9 +526,25 @@ impl Store for SqliteStore {
         Ok(Box::new(staging::SqliteStaging::new(
             conn,
             dataset,
-            schema,
+            streams,
             &self.exports_root,
         )?))
+    }
+
+    fn tables(&self, dataset: &str) -> Result<Vec<Version>, StoreError> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT id, current FROM datasets
+                 WHERE parent = ?1 AND current IS NOT NULL ORDER BY position, id",
+            )?;
+            let tables: Vec<(String, i64)> = stmt
+                .query_map([dataset], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            tables
+                .iter()
+                .map(|(id, n)| read::version(conn, id, *n as u64))
+                .collect()
+        })
     }
 
     fn versions(&self, dataset: &str) -> Result<Vec<Version>, StoreError> {
@@ -604,8 +646,8 @@ impl Store for SqliteStore {
 
     fn compress_pending(&self) -> Result<usize, StoreError> {
         let mut completed = 0;
-        for summary in self.datasets()? {
-            for version in self.versions(&summary.meta.id)? {
+        for id in self.with_reader(datasets_with_versions)? {
+            for version in self.versions(&id)? {
                 let dir = exports::version_dir(
                     &self.exports_root,
                     &version.dataset,

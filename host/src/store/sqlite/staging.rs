@@ -22,15 +22,26 @@ use super::{fulltext, read};
 use crate::schema::{FieldType, QualityMeasure, Row, StreamSchema};
 use crate::store::{
     DerivedFile, PublishOutcome, PublishRequest, RowChanges, RowSource, RunOutcome, RunRecord,
-    SchemaChange, Staging, StoreError, Version, VersionFacts, exports,
+    SchemaChange, Staging, StoreError, TableFacts, Version, VersionFacts, exports, table_id,
 };
 
 pub struct SqliteStaging {
     conn: Connection,
     dataset: String,
+    /// The dataset's own table first, then one per further stream.
+    tables: Vec<StagedTable>,
+    exports_root: PathBuf,
+}
+
+/// One table's rows waiting in a temporary table of the staging
+/// connection.
+struct StagedTable {
+    /// The table's store id: the dataset's, or [`table_id`]'s.
+    id: String,
     schema: StreamSchema,
     key_positions: Vec<usize>,
-    exports_root: PathBuf,
+    /// `temp.staging_{n}`.
+    temp: String,
     insert_sql: String,
     rows: u64,
 }
@@ -39,38 +50,301 @@ impl SqliteStaging {
     pub fn new(
         conn: Connection,
         dataset: &str,
-        schema: &StreamSchema,
+        streams: &[StreamSchema],
         exports_root: &Path,
     ) -> Result<Self, StoreError> {
-        let columns: Vec<String> = schema.fields.iter().map(|f| column(&f.name)).collect();
-        conn.execute_batch(&format!(
-            "DROP TABLE IF EXISTS temp.staging;
-             CREATE TEMP TABLE staging (row_key TEXT NOT NULL, row_hash BLOB NOT NULL{});",
-            columns.iter().map(|c| format!(", {c}")).collect::<String>()
-        ))?;
-        let placeholders = (0..columns.len() + 2)
-            .map(|i| format!("?{}", i + 1))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let insert_sql = format!(
-            "INSERT INTO temp.staging (row_key, row_hash{}) VALUES ({placeholders})",
-            columns.iter().map(|c| format!(", {c}")).collect::<String>()
-        );
+        let tables = streams
+            .iter()
+            .enumerate()
+            .map(|(n, schema)| {
+                let id = match n {
+                    0 => dataset.to_string(),
+                    _ => table_id(dataset, &schema.name),
+                };
+                StagedTable::create(&conn, id, n, schema)
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Self {
             conn,
             dataset: dataset.to_string(),
+            tables,
+            exports_root: exports_root.to_path_buf(),
+        })
+    }
+
+    /// The current version of each staged table, when the dataset has one
+    /// and the table was part of it.
+    fn previous_tables(&self, current: Option<u64>) -> Result<Vec<Option<Version>>, StoreError> {
+        self.tables
+            .iter()
+            .map(|table| {
+                let Some(number) = current else {
+                    return Ok(None);
+                };
+                match read::version(&self.conn, &table.id, number) {
+                    Ok(version) => Ok(Some(version)),
+                    Err(StoreError::UnknownVersion { .. }) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .collect()
+    }
+
+    /// The tables the current version has beyond the dataset's own.
+    fn current_table_ids(&self, current: Option<u64>) -> Result<Vec<String>, StoreError> {
+        let Some(number) = current else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self.conn.prepare(
+            "SELECT d.id FROM datasets d JOIN versions v ON v.dataset = d.id
+             WHERE d.parent = ?1 AND v.number = ?2 ORDER BY d.id",
+        )?;
+        let ids = stmt
+            .query_map(params![self.dataset, number as i64], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
+    /// Whether the staged tables hold what the current version holds:
+    /// the same tables, each with the same schema and content.
+    fn same_as_current(
+        &self,
+        current: Option<u64>,
+        previous: &[Option<Version>],
+        hashes: &[String],
+    ) -> Result<bool, StoreError> {
+        let same_content =
+            self.tables
+                .iter()
+                .zip(previous)
+                .zip(hashes)
+                .all(|((table, previous), hash)| {
+                    previous
+                        .as_ref()
+                        .is_some_and(|p| &p.content_hash == hash && p.schema == table.schema)
+                });
+        if !same_content {
+            return Ok(false);
+        }
+        let mut staged: Vec<&str> = self.tables[1..].iter().map(|t| t.id.as_str()).collect();
+        staged.sort_unstable();
+        Ok(self.current_table_ids(current)? == staged)
+    }
+
+    /// Records a run whose rows equal the current version's.
+    fn record_unchanged(
+        &mut self,
+        request: &PublishRequest,
+        current: &Version,
+    ) -> Result<(), StoreError> {
+        let rows = self.staged_rows();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        save_bookmarks(&tx, &self.dataset, &request.bookmarks)?;
+        insert_run(
+            &tx,
+            &run_record(
+                request,
+                &self.dataset,
+                RunOutcome::Unchanged,
+                Some(current.number),
+                rows,
+            ),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn staged_rows(&self) -> u64 {
+        self.tables.iter().map(|t| t.rows).sum()
+    }
+
+    /// Writes every table's folder for the new version; the dataset's own
+    /// table gets the derived files.
+    fn write_exports(
+        &self,
+        number: u64,
+        published_at: chrono::DateTime<chrono::Utc>,
+        hashes: &[String],
+        derived: &[Arc<dyn DerivedFile>],
+    ) -> Result<(), StoreError> {
+        let further: Arc<[TableFacts]> = self.tables[1..]
+            .iter()
+            .map(|t| TableFacts {
+                schema: t.schema.clone(),
+                row_count: t.rows,
+            })
+            .collect();
+        for (n, (table, hash)) in self.tables.iter().zip(hashes).enumerate() {
+            let facts = VersionFacts {
+                number,
+                published_at,
+                row_count: table.rows,
+                tables: if n == 0 {
+                    Arc::clone(&further)
+                } else {
+                    Arc::from([])
+                },
+            };
+            let derived = if n == 0 { derived } else { &[] };
+            table.write_exports(&self.conn, &self.exports_root, &facts, hash, derived)?;
+        }
+        Ok(())
+    }
+
+    /// One transaction: every table's rows, full-text index and version
+    /// record, the dataset's current version, bookmarks and run. Tables
+    /// the plugin no longer declares stop being current.
+    fn commit_version(
+        &mut self,
+        number: u64,
+        published_at: chrono::DateTime<chrono::Utc>,
+        hashes: &[String],
+        request: &PublishRequest,
+        previous: &[Option<Version>],
+        current: Option<u64>,
+    ) -> Result<Version, StoreError> {
+        let mut versions = Vec::with_capacity(self.tables.len());
+        for (n, (table, previous)) in self.tables.iter().zip(previous).enumerate() {
+            let measures = if n == 0 { &request.quality[..] } else { &[] };
+            versions.push(Version {
+                dataset: table.id.clone(),
+                number,
+                published_at,
+                plugin: request.plugin.clone(),
+                plugin_version: request.plugin_version.clone(),
+                contract: request.contract.clone(),
+                content_hash: hashes[n].clone(),
+                row_count: table.rows,
+                schema: table.schema.clone(),
+                schema_changes: previous
+                    .as_ref()
+                    .map(|p| schema_changes(&p.schema, &table.schema))
+                    .unwrap_or_default(),
+                run_id: request.run_id.clone(),
+                quality: table.count_quality(&self.conn, measures)?,
+                row_changes: RowChanges::default(),
+            });
+        }
+        let rows = self.staged_rows();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        check_still_current(&tx, &self.dataset, current)?;
+        for (table, version) in self.tables.iter().zip(&mut versions) {
+            version.row_changes = table.store_rows(&tx, number)?;
+            let phase = std::time::Instant::now();
+            insert_version(&tx, version)?;
+            tx.execute(
+                "UPDATE datasets SET current = ?1 WHERE id = ?2",
+                params![number as i64, table.id],
+            )?;
+            tracing::debug!(
+                table = %table.id,
+                seconds = phase.elapsed().as_secs_f64(),
+                "version recorded"
+            );
+        }
+        let staged: Vec<&str> = self.tables.iter().map(|t| t.id.as_str()).collect();
+        let mut stmt = tx.prepare("SELECT id FROM datasets WHERE parent = ?1")?;
+        let children: Vec<String> = stmt
+            .query_map([&self.dataset], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        drop(stmt);
+        for gone in children.iter().filter(|id| !staged.contains(&id.as_str())) {
+            tx.execute("UPDATE datasets SET current = NULL WHERE id = ?1", [gone])?;
+        }
+        save_bookmarks(&tx, &self.dataset, &request.bookmarks)?;
+        insert_run(
+            &tx,
+            &run_record(
+                request,
+                &self.dataset,
+                RunOutcome::Published,
+                Some(number),
+                rows,
+            ),
+        )?;
+        let phase = std::time::Instant::now();
+        tx.commit()?;
+        tracing::debug!(seconds = phase.elapsed().as_secs_f64(), "version committed");
+        Ok(versions.swap_remove(0))
+    }
+}
+
+impl StagedTable {
+    fn create(
+        conn: &Connection,
+        id: String,
+        n: usize,
+        schema: &StreamSchema,
+    ) -> Result<Self, StoreError> {
+        let temp = format!("staging_{n}");
+        let columns: String = schema
+            .fields
+            .iter()
+            .map(|f| format!(", {}", column(&f.name)))
+            .collect();
+        conn.execute_batch(&format!(
+            "DROP TABLE IF EXISTS temp.{temp};
+             CREATE TEMP TABLE {temp} (row_key TEXT NOT NULL, row_hash BLOB NOT NULL{columns});",
+        ))?;
+        let placeholders = (0..schema.fields.len() + 2)
+            .map(|i| format!("?{}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let insert_sql =
+            format!("INSERT INTO temp.{temp} (row_key, row_hash{columns}) VALUES ({placeholders})");
+        Ok(Self {
+            id,
             schema: schema.clone(),
             key_positions: schema.key_positions(),
-            exports_root: exports_root.to_path_buf(),
+            temp,
             insert_sql,
             rows: 0,
         })
     }
 
-    fn content_hash(&self) -> Result<String, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT row_hash FROM temp.staging ORDER BY row_key")?;
+    fn write(&mut self, conn: &mut Connection, rows: &[Row]) -> Result<(), StoreError> {
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(&self.insert_sql)?;
+            for row in rows {
+                let key = codec::row_key(row, &self.key_positions);
+                let hash = codec::row_hash(&self.schema, row);
+                let values = row.iter().map(codec::to_sql);
+                let params = [
+                    rusqlite::types::ToSqlOutput::from(key.as_str()),
+                    rusqlite::types::ToSqlOutput::from(&hash[..]),
+                ]
+                .into_iter()
+                .chain(values);
+                stmt.execute(params_from_iter(params))?;
+            }
+        }
+        tx.commit()?;
+        self.rows += rows.len() as u64;
+        Ok(())
+    }
+
+    /// Rows arrive in the plugin's order; one sort into an index here is
+    /// cheaper than keeping a key index through a million inserts, and
+    /// every pass after reads in key order. Keys are unique already (the
+    /// validator checks), the index makes sure.
+    fn index_by_key(&self, conn: &Connection) -> Result<(), StoreError> {
+        conn.execute_batch(&format!(
+            "CREATE UNIQUE INDEX temp.{temp}_by_key ON {temp} (row_key)",
+            temp = self.temp
+        ))?;
+        Ok(())
+    }
+
+    fn content_hash(&self, conn: &Connection) -> Result<String, StoreError> {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT row_hash FROM temp.{} ORDER BY row_key",
+            self.temp
+        ))?;
         let mut rows = stmt.query([])?;
         let mut hasher = Sha256::new();
         while let Some(row) = rows.next()? {
@@ -86,19 +360,17 @@ impl SqliteStaging {
     /// and the rows are read and decoded once.
     fn write_exports(
         &self,
+        conn: &Connection,
+        exports_root: &Path,
         version: &VersionFacts,
         content_hash: &str,
         derived: &[Arc<dyn DerivedFile>],
     ) -> Result<(), StoreError> {
-        let dir = exports::version_dir(
-            &self.exports_root,
-            &self.dataset,
-            version.number,
-            content_hash,
-        );
+        let dir = exports::version_dir(exports_root, &self.id, version.number, content_hash);
         let select = format!(
-            "SELECT {} FROM temp.staging ORDER BY row_key",
-            select_columns(&self.schema)
+            "SELECT {} FROM temp.{} ORDER BY row_key",
+            select_columns(&self.schema),
+            self.temp
         );
         // The derived files' writers start before the downloads' do.
         std::fs::create_dir_all(&dir).map_err(|source| StoreError::Io {
@@ -130,7 +402,7 @@ impl SqliteStaging {
             }
             let mut fan_out = FanOut::new(feeds);
             let mut rows = |emit: &mut dyn FnMut(&Row) -> std::io::Result<()>| {
-                let mut stmt = self.conn.prepare(&select)?;
+                let mut stmt = conn.prepare(&select)?;
                 let mut rows = stmt.query([])?;
                 while let Some(row) = rows.next()? {
                     let values = read::decode_row(row, &self.schema, 0)?;
@@ -150,6 +422,7 @@ impl SqliteStaging {
             // short and are not kept.
             drop(fan_out);
             tracing::debug!(
+                table = %self.id,
                 seconds = started.elapsed().as_secs_f64(),
                 "downloads written"
             );
@@ -166,26 +439,31 @@ impl SqliteStaging {
     /// one with the run's rows added or replaced. A changed schema cannot
     /// be merged (the carried rows would not follow it): that takes a full
     /// refresh.
-    fn carry_unstaged_rows(&mut self, previous: &Version) -> Result<(), StoreError> {
+    fn carry_unstaged_rows(
+        &mut self,
+        conn: &Connection,
+        previous: &Version,
+    ) -> Result<(), StoreError> {
         if previous.schema != self.schema {
             return Err(StoreError::Conflict(format!(
-                "dataset `{}`: the plugin's schema changed since version {}, so its rows cannot be merged into it; run once with --full-refresh (or trigger a full refresh) to publish a whole new version",
-                self.dataset, previous.number
+                "`{}`: the plugin's schema changed since version {}, so its rows cannot be merged into it; run once with --full-refresh (or trigger a full refresh) to publish a whole new version",
+                self.id, previous.number
             )));
         }
-        let table = rows_table(&self.dataset);
+        let table = rows_table(&self.id);
         let columns: String = self
             .schema
             .fields
             .iter()
             .map(|f| format!(", {}", column(&f.name)))
             .collect();
-        let carried = self.conn.execute(
+        let carried = conn.execute(
             &format!(
-                "INSERT INTO temp.staging (row_key, row_hash{columns})
+                "INSERT INTO temp.{temp} (row_key, row_hash{columns})
                  SELECT r.row_key, r.row_hash{columns} FROM main.{table} r
                  WHERE r.valid_to IS NULL AND NOT EXISTS
-                 (SELECT 1 FROM temp.staging s WHERE s.row_key = r.row_key)"
+                 (SELECT 1 FROM temp.{temp} s WHERE s.row_key = r.row_key)",
+                temp = self.temp
             ),
             [],
         )?;
@@ -193,15 +471,21 @@ impl SqliteStaging {
         Ok(())
     }
 
-    /// Creates or updates the rows table and its full-text index for this
-    /// run's schema, in one transaction.
-    fn ensure_columns(&mut self) -> Result<(), StoreError> {
-        let table = rows_table(&self.dataset);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        create_rows_table(&tx, &self.dataset)?;
-        let existing = codec::table_columns(&tx, &self.dataset)?;
+    /// Creates or updates the table's catalog entry, rows table and
+    /// full-text index for this run's schema, in one transaction.
+    fn ensure_columns(
+        &self,
+        conn: &mut Connection,
+        dataset: &str,
+        position: usize,
+    ) -> Result<(), StoreError> {
+        let table = rows_table(&self.id);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if self.id != dataset {
+            register_table(&tx, dataset, &self.id, &self.schema, position)?;
+        }
+        create_rows_table(&tx, &self.id)?;
+        let existing = codec::table_columns(&tx, &self.id)?;
         for field in &self.schema.fields {
             if !existing.iter().any(|c| c == &format!("f_{}", field.name)) {
                 tx.execute_batch(&format!(
@@ -215,12 +499,7 @@ impl SqliteStaging {
                 add_decimal_keys(&tx, &table, &field.name)?;
             }
         }
-        fulltext::ensure_index(
-            &tx,
-            &self.dataset,
-            &fulltext::text_fields(&self.schema),
-            &table,
-        )?;
+        fulltext::ensure_index(&tx, &self.id, &fulltext::text_fields(&self.schema), &table)?;
         tx.commit()?;
         Ok(())
     }
@@ -231,6 +510,7 @@ impl SqliteStaging {
     /// with none left is not counted.
     fn count_quality(
         &self,
+        conn: &Connection,
         measures: &[QualityMeasure],
     ) -> Result<BTreeMap<String, u64>, StoreError> {
         let mut counts = BTreeMap::new();
@@ -248,54 +528,27 @@ impl SqliteStaging {
                 continue;
             }
             let sql = format!(
-                "SELECT count(*) FROM temp.staging WHERE {}",
+                "SELECT count(*) FROM temp.{} WHERE {}",
+                self.temp,
                 conditions.join(" OR ")
             );
-            let n: i64 = self
-                .conn
-                .query_row(&sql, params_from_iter(values), |r| r.get(0))?;
+            let n: i64 = conn.query_row(&sql, params_from_iter(values), |r| r.get(0))?;
             counts.insert(measure.name.clone(), n as u64);
         }
         Ok(counts)
     }
 
-    fn publish_new_version(
-        &mut self,
-        facts: &VersionFacts,
-        content_hash: &str,
-        request: &PublishRequest,
-        previous: Option<&Version>,
-    ) -> Result<Version, StoreError> {
-        let number = facts.number;
-        let mut version = Version {
-            dataset: self.dataset.clone(),
-            number,
-            published_at: facts.published_at,
-            plugin: request.plugin.clone(),
-            plugin_version: request.plugin_version.clone(),
-            contract: request.contract.clone(),
-            content_hash: content_hash.to_string(),
-            row_count: self.rows,
-            schema: self.schema.clone(),
-            schema_changes: previous
-                .map(|p| schema_changes(&p.schema, &self.schema))
-                .unwrap_or_default(),
-            run_id: request.run_id.clone(),
-            quality: self.count_quality(&request.quality)?,
-            row_changes: RowChanges::default(),
-        };
-        let table = rows_table(&self.dataset);
+    /// Inside the publishing transaction: closes the rows that changed or
+    /// went, inserts the new and changed ones, and indexes their text.
+    fn store_rows(&self, tx: &Connection, number: u64) -> Result<RowChanges, StoreError> {
+        let (table, temp) = (rows_table(&self.id), &self.temp);
         let columns: Vec<String> = self.schema.fields.iter().map(|f| column(&f.name)).collect();
         let column_list: String = columns.iter().map(|c| format!(", {c}")).collect();
         let phase = std::time::Instant::now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        check_still_current(&tx, &self.dataset, previous.map(|p| p.number))?;
         // Changed: a staged row whose key is current with other values.
         let changed: i64 = tx.query_row(
             &format!(
-                "SELECT count(*) FROM temp.staging s JOIN {table} r
+                "SELECT count(*) FROM temp.{temp} s JOIN {table} r
                  ON r.row_key = s.row_key AND r.valid_to IS NULL WHERE r.row_hash <> s.row_hash"
             ),
             [],
@@ -304,7 +557,7 @@ impl SqliteStaging {
         let closed = tx.execute(
             &format!(
                 "UPDATE {table} SET valid_to = ?1 WHERE valid_to IS NULL AND NOT EXISTS
-                 (SELECT 1 FROM temp.staging s WHERE s.row_key = {table}.row_key AND s.row_hash = {table}.row_hash)"
+                 (SELECT 1 FROM temp.{temp} s WHERE s.row_key = {table}.row_key AND s.row_hash = {table}.row_hash)"
             ),
             [number as i64],
         )?;
@@ -327,7 +580,7 @@ impl SqliteStaging {
         let inserted = tx.execute(
             &format!(
                 "INSERT INTO {table} (row_key, row_hash, valid_from, valid_to{column_list}{key_list})
-                 SELECT s.row_key, s.row_hash, ?1, NULL{}{key_values} FROM temp.staging s WHERE NOT EXISTS
+                 SELECT s.row_key, s.row_hash, ?1, NULL{}{key_values} FROM temp.{temp} s WHERE NOT EXISTS
                  (SELECT 1 FROM {table} r WHERE r.row_key = s.row_key AND r.valid_to IS NULL)
                  ORDER BY s.row_key",
                 columns
@@ -337,78 +590,75 @@ impl SqliteStaging {
             ),
             [number as i64],
         )?;
-        tracing::debug!(seconds = phase.elapsed().as_secs_f64(), "rows stored");
+        tracing::debug!(table = %self.id, seconds = phase.elapsed().as_secs_f64(), "rows stored");
         let phase = std::time::Instant::now();
-        let changed = changed as u64;
-        version.row_changes = RowChanges {
-            added: inserted as u64 - changed,
-            removed: closed as u64 - changed,
-            changed,
-        };
         fulltext::index_version(
-            &tx,
-            &self.dataset,
+            tx,
+            &self.id,
             &fulltext::text_fields(&self.schema),
             &table,
             number,
         )?;
         tracing::debug!(
+            table = %self.id,
             seconds = phase.elapsed().as_secs_f64(),
             "rows indexed for search"
         );
-        let phase = std::time::Instant::now();
-        insert_version(&tx, &version)?;
-        tx.execute(
-            "UPDATE datasets SET current = ?1 WHERE id = ?2",
-            params![number as i64, self.dataset],
-        )?;
-        save_bookmarks(&tx, &self.dataset, &request.bookmarks)?;
-        insert_run(
-            &tx,
-            &run_record(
-                request,
-                &self.dataset,
-                RunOutcome::Published,
-                Some(number),
-                self.rows,
-            ),
-        )?;
-        tx.commit()?;
-        tracing::debug!(seconds = phase.elapsed().as_secs_f64(), "version committed");
-        Ok(version)
+        let changed = changed as u64;
+        Ok(RowChanges {
+            added: inserted as u64 - changed,
+            removed: closed as u64 - changed,
+            changed,
+        })
     }
 }
 
+/// Gives a table of `dataset` its catalog entry: the dataset's own entry
+/// under the table's id, titled by its stream, and where the stream comes
+/// among the plugin's.
+fn register_table(
+    conn: &Connection,
+    dataset: &str,
+    id: &str,
+    schema: &StreamSchema,
+    position: usize,
+) -> Result<(), StoreError> {
+    let meta: String =
+        conn.query_row("SELECT meta FROM datasets WHERE id = ?1", [dataset], |r| {
+            r.get(0)
+        })?;
+    let mut meta: crate::store::DatasetMeta =
+        serde_json::from_str(&meta).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    meta.title = format!("{}: {}", meta.title, schema.name);
+    meta.description = schema.description.clone();
+    meta.id = id.to_string();
+    // The profile describes the plugin's first stream, never the others.
+    meta.profile = None;
+    let meta = serde_json::to_string(&meta).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    conn.execute(
+        "INSERT INTO datasets (id, meta, parent, position) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET meta = excluded.meta, position = excluded.position",
+        params![id, meta, dataset, position as i64],
+    )?;
+    Ok(())
+}
+
 impl Staging for SqliteStaging {
-    fn write(&mut self, rows: Vec<Row>) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        {
-            let mut stmt = tx.prepare_cached(&self.insert_sql)?;
-            for row in &rows {
-                let key = codec::row_key(row, &self.key_positions);
-                let hash = codec::row_hash(&self.schema, row);
-                let values = row.iter().map(codec::to_sql);
-                let params = [
-                    rusqlite::types::ToSqlOutput::from(key.as_str()),
-                    rusqlite::types::ToSqlOutput::from(&hash[..]),
-                ]
-                .into_iter()
-                .chain(values);
-                stmt.execute(params_from_iter(params))?;
-            }
-        }
-        tx.commit()?;
-        self.rows += rows.len() as u64;
-        Ok(())
+    fn write_table(&mut self, table: usize, rows: Vec<Row>) -> Result<(), StoreError> {
+        let staged_tables = self.tables.len();
+        let staged = self.tables.get_mut(table).ok_or_else(|| {
+            StoreError::Conflict(format!(
+                "dataset `{}` stages {staged_tables} tables; rows came for table {table}",
+                self.dataset,
+            ))
+        })?;
+        staged.write(&mut self.conn, &rows)
     }
 
     fn publish(mut self: Box<Self>, request: PublishRequest) -> Result<PublishOutcome, StoreError> {
-        // Rows arrive in the plugin's order; one sort into an index here is
-        // cheaper than keeping a key index through a million inserts, and
-        // every pass below reads in key order. Keys are unique already
-        // (the validator checks), the index makes sure.
-        self.conn
-            .execute_batch("CREATE UNIQUE INDEX temp.staging_by_key ON staging (row_key)")?;
+        for table in &self.tables {
+            table.index_by_key(&self.conn)?;
+        }
         let current: Option<u64> = self
             .conn
             .query_row(
@@ -419,53 +669,42 @@ impl Staging for SqliteStaging {
             .optional()?
             .flatten()
             .map(|n| n as u64);
-        let previous = current
-            .map(|n| read::version(&self.conn, &self.dataset, n))
-            .transpose()?;
-        if request.merge
-            && let Some(previous) = &previous
-        {
-            self.carry_unstaged_rows(previous)?;
+        let previous = self.previous_tables(current)?;
+        if request.merge {
+            for (table, previous) in self.tables.iter_mut().zip(&previous) {
+                if let Some(previous) = previous {
+                    table.carry_unstaged_rows(&self.conn, previous)?;
+                }
+            }
         }
         let started = std::time::Instant::now();
-        let content_hash = self.content_hash()?;
+        let hashes: Vec<String> = self
+            .tables
+            .iter()
+            .map(|t| t.content_hash(&self.conn))
+            .collect::<Result<_, _>>()?;
         let hashed = started.elapsed();
-        if let Some(previous) = previous
-            .as_ref()
-            .filter(|p| p.content_hash == content_hash && p.schema == self.schema)
+        if self.same_as_current(current, &previous, &hashes)?
+            && let Some(Some(own)) = previous.first()
         {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            save_bookmarks(&tx, &self.dataset, &request.bookmarks)?;
-            insert_run(
-                &tx,
-                &run_record(
-                    &request,
-                    &self.dataset,
-                    RunOutcome::Unchanged,
-                    Some(previous.number),
-                    self.rows,
-                ),
-            )?;
-            tx.commit()?;
-            return Ok(PublishOutcome::Unchanged(previous.clone()));
+            self.record_unchanged(&request, own)?;
+            return Ok(PublishOutcome::Unchanged(own.clone()));
         }
-        let facts = VersionFacts {
-            number: current.unwrap_or(0) + 1,
-            published_at: chrono::Utc::now(),
-            row_count: self.rows,
-        };
-        self.ensure_columns()?;
-        self.write_exports(&facts, &content_hash, &request.derived)?;
+        let number = current.unwrap_or(0) + 1;
+        let published_at = chrono::Utc::now();
+        for (position, table) in self.tables.iter().enumerate() {
+            table.ensure_columns(&mut self.conn, &self.dataset, position)?;
+        }
+        self.write_exports(number, published_at, &hashes, &request.derived)?;
         let exported = started.elapsed();
         let version =
-            self.publish_new_version(&facts, &content_hash, &request, previous.as_ref())?;
+            self.commit_version(number, published_at, &hashes, &request, &previous, current)?;
         // Where a large publish spends its time, for operators sizing one.
         tracing::info!(
             dataset = %self.dataset,
-            version = facts.number,
-            rows = facts.row_count,
+            version = number,
+            rows = version.row_count,
+            tables = self.tables.len(),
             hash_s = hashed.as_secs_f64(),
             files_s = (exported - hashed).as_secs_f64(),
             commit_s = (started.elapsed() - exported).as_secs_f64(),
@@ -635,7 +874,7 @@ fn check_still_current(
         |r| r.get(0),
     )?;
     if current.map(|c| c as u64) != expected {
-        return Err(StoreError::Corrupt(format!(
+        return Err(StoreError::Conflict(format!(
             "dataset `{dataset}` moved to version {current:?} while this run was publishing; run it again"
         )));
     }

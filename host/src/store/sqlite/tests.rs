@@ -1291,3 +1291,164 @@ fn a_new_version_can_be_prepared_before_its_first_page() {
     // An unknown dataset is no error, only nothing to prepare.
     store.prepare_reads("nobody", 1);
 }
+
+/// The second stream of the contracts plugin: lots, keyed by contract and
+/// lot number.
+fn lots_schema() -> StreamSchema {
+    StreamSchema {
+        name: "lots".to_string(),
+        description: "One lot of a contract.".to_string(),
+        fields: vec![
+            Field::new("contract", FieldType::Text, false),
+            Field::new("lot", FieldType::Integer, false),
+            Field::new("title", FieldType::Text, false),
+        ],
+        primary_key: vec!["contract".to_string(), "lot".to_string()],
+    }
+}
+
+fn lot(contract: &str, n: i64, title: &str) -> Row {
+    vec![
+        Value::Text(contract.to_string()),
+        Value::Integer(n),
+        Value::Text(title.to_string()),
+    ]
+}
+
+/// Publishes contracts and lots together.
+fn publish_tables(
+    store: &SqliteStore,
+    contracts: Vec<Row>,
+    lots: Option<Vec<Row>>,
+) -> Result<PublishOutcome, StoreError> {
+    let mut streams = vec![schema()];
+    streams.extend(lots.is_some().then(lots_schema));
+    let mut staging = store.stage_tables("contracts", &streams).unwrap();
+    staging.write_table(0, contracts).unwrap();
+    if let Some(lots) = lots {
+        staging.write_table(1, lots).unwrap();
+    }
+    staging.publish(request(false, Vec::new()))
+}
+
+fn lot_rows(store: &SqliteStore, version: u64) -> Vec<Row> {
+    let query = RowQuery {
+        version,
+        limit: 1000,
+        ..RowQuery::default()
+    };
+    store.rows("contracts.lots", &query).unwrap().rows
+}
+
+#[test]
+fn every_table_of_a_dataset_is_one_version() {
+    let (_dir, store) = open();
+    let contracts = vec![row("a", "Alpha", Some("10.00")), row("b", "Beta", None)];
+    let lots = vec![
+        lot("a", 1, "Roads"),
+        lot("a", 2, "Lights"),
+        lot("b", 1, "Parks"),
+    ];
+    let first = publish_tables(&store, contracts.clone(), Some(lots.clone())).unwrap();
+    assert!(matches!(first, PublishOutcome::Published(ref v) if v.number == 1));
+    let tables = store.tables("contracts").unwrap();
+    assert_eq!(tables.len(), 1);
+    assert_eq!(
+        (
+            tables[0].dataset.as_str(),
+            tables[0].number,
+            tables[0].row_count
+        ),
+        ("contracts.lots", 1, 3)
+    );
+    assert_eq!(lot_rows(&store, 1), lots);
+    // The catalog lists the dataset, never its tables.
+    let listed: Vec<String> = store
+        .datasets()
+        .unwrap()
+        .into_iter()
+        .map(|d| d.meta.id)
+        .collect();
+    assert_eq!(listed, ["contracts"]);
+
+    // The same rows again: nothing to publish.
+    let again = publish_tables(&store, contracts.clone(), Some(lots.clone())).unwrap();
+    assert!(matches!(again, PublishOutcome::Unchanged(ref v) if v.number == 1));
+
+    // Only a lot changes: the dataset moves to version 2, both tables with it.
+    let mut lots_2 = lots.clone();
+    lots_2[1] = lot("a", 2, "Street lights");
+    let second = publish_tables(&store, contracts.clone(), Some(lots_2.clone())).unwrap();
+    let PublishOutcome::Published(v2) = second else {
+        panic!("a changed lot is a new version: {second:?}");
+    };
+    assert_eq!(v2.number, 2);
+    assert_eq!(v2.row_changes, RowChanges::default(), "no contract changed");
+    let lots_v2 = store.version("contracts.lots", 2).unwrap();
+    assert_eq!(
+        lots_v2.row_changes,
+        RowChanges {
+            added: 0,
+            removed: 0,
+            changed: 1
+        }
+    );
+    assert_eq!(lot_rows(&store, 2), lots_2);
+    assert_eq!(lot_rows(&store, 1), lots, "version 1 of the table is kept");
+    assert_eq!(all_rows(&store, 2), contracts);
+    let changes = store.changes("contracts.lots", 1, 2).unwrap();
+    assert_eq!(changes.changed.len(), 1);
+    assert_eq!(changes.changed[0].fields, ["title"]);
+    // Each table has its own downloads.
+    for id in ["contracts", "contracts.lots"] {
+        let version = store.version(id, 2).unwrap();
+        let csv = store
+            .read_file(id, &version, "data.csv", Compression::Identity)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{id} has its CSV"));
+        assert!(!csv.is_empty());
+    }
+    store.verify("contracts.lots", 2).unwrap();
+}
+
+#[test]
+fn a_stream_the_plugin_drops_leaves_the_current_version() {
+    let (_dir, store) = open();
+    let contracts = vec![row("a", "Alpha", Some("10.00"))];
+    publish_tables(&store, contracts.clone(), Some(vec![lot("a", 1, "Roads")])).unwrap();
+    // The plugin no longer declares lots: that alone is a change.
+    let outcome = publish_tables(&store, contracts.clone(), None).unwrap();
+    assert!(matches!(outcome, PublishOutcome::Published(ref v) if v.number == 2));
+    assert!(store.tables("contracts").unwrap().is_empty());
+    // Its versions stay readable.
+    assert_eq!(lot_rows(&store, 1), [lot("a", 1, "Roads")]);
+    // And it comes back with the stream.
+    publish_tables(&store, contracts, Some(vec![lot("a", 1, "Roads")])).unwrap();
+    let tables = store.tables("contracts").unwrap();
+    assert_eq!(tables.len(), 1);
+    assert_eq!(tables[0].number, 3);
+}
+
+#[test]
+fn a_failed_publish_of_one_table_publishes_none() {
+    let (dir, store) = open();
+    let contracts = vec![row("a", "Alpha", Some("10.00"))];
+    publish_tables(&store, contracts.clone(), Some(vec![lot("a", 1, "Roads")])).unwrap();
+    // The lots table's folder for version 2 cannot be made: a file sits
+    // where its dataset's folder of exports would be.
+    let exports = dir.path().join("exports").join("contracts.lots");
+    std::fs::remove_dir_all(&exports).unwrap();
+    std::fs::write(&exports, b"in the way").unwrap();
+    let failed = publish_tables(
+        &store,
+        vec![row("a", "Alpha", Some("11.00"))],
+        Some(vec![lot("a", 1, "Roads and bridges")]),
+    );
+    assert!(failed.is_err(), "{failed:?}");
+    assert_eq!(
+        store.dataset("contracts").unwrap().current.unwrap().number,
+        1
+    );
+    assert_eq!(store.tables("contracts").unwrap()[0].number, 1);
+    assert_eq!(all_rows(&store, 1), contracts);
+}
