@@ -40,6 +40,10 @@ CHANGES = (
     "/api/v1/datasets/{id}/changes.ndjson",
 )
 
+# A dataset's further tables answer the same, each by its own schema.
+ROWS += tuple(p.replace("{id}", "{id}/tables/{table}") for p in ROWS)
+CHANGES += tuple(p.replace("{id}", "{id}/tables/{table}") for p in CHANGES)
+
 
 def error_code(response):
     """The stable code of a 400's error document, if it is one."""

@@ -268,6 +268,9 @@ fn schemas() -> Value {
             "primary_key": { "type": "array", "items": { "type": "string" } } } },
         "Dataset": { "allOf": [reference("CatalogEntry"), { "type": "object", "properties": {
             "plugin": { "type": "string" },
+            "tables": { "type": "array", "items": reference("Table"), "description": "The dataset's further tables, one per further stream of its plugin." },
+            "dataset": { "type": "string", "description": "For a table: the dataset it belongs to." },
+            "table": { "type": "string", "description": "For a table: its name." },
             "schema": { "oneOf": [reference("Schema"), { "type": "null" }] },
             "versions": { "type": "array", "items": { "type": "object", "properties": {
                 "number": { "type": "integer" }, "published_at": { "type": "string", "format": "date-time" },
@@ -287,6 +290,15 @@ fn schemas() -> Value {
                     "changed": { "type": "integer", "minimum": 0 } } },
             "schema": reference("Schema"),
             "links": reference("Links") } },
+        "Table": { "type": "object", "required": ["name", "id", "links"], "properties": {
+            "name": { "type": "string", "description": "The stream the table holds." },
+            "id": { "type": "string", "description": "`{dataset}.{stream}`." },
+            "description": { "type": "string" },
+            "version": { "type": ["integer", "null"] },
+            "row_count": { "type": ["integer", "null"] },
+            "primary_key": { "type": ["array", "null"], "items": { "type": "string" } },
+            "links": reference("Links") } },
+        "Tables": { "type": "object", "properties": { "dataset": { "type": "string" }, "tables": { "type": "array", "items": reference("Table") } } },
         "Versions": { "type": "object", "properties": { "dataset": { "type": "string" }, "versions": { "type": "array", "items": reference("Version") } } },
         "Row": { "type": "object", "description": "Field name to value. Decimals are JSON strings (exact); json fields are embedded JSON.", "additionalProperties": true },
         "RowPage": { "type": "object", "required": ["version", "fields", "rows", "next", "next_url", "limit", "has_more"], "properties": {
@@ -614,6 +626,7 @@ pub fn document(base_url: &str) -> Value {
             ),
         );
     }
+    add_table_paths(&mut paths);
     for (path, item) in admin_paths() {
         paths.insert(path.to_string(), item);
     }
@@ -633,6 +646,80 @@ pub fn document(base_url: &str) -> Value {
             }
         }
     })
+}
+
+/// The paths of a dataset's further tables: a dataset's own paths under
+/// `/tables/{table}` (all but the standard renderings, which describe the
+/// plugin's first stream), the list of tables, and each table's downloads
+/// inside its dataset's version folder, where `datapackage.json` points.
+fn add_table_paths(paths: &mut serde_json::Map<String, Value>) {
+    const DATASET: &str = "/api/v1/datasets/{id}";
+    let table = param(
+        "table",
+        "path",
+        "The table's name: the stream of the dataset's plugin it holds.",
+        json!({"type": "string"}),
+    );
+    let with_table = |item: &Value, note: &str| {
+        let mut item = item.clone();
+        let get = &mut item["get"];
+        if let Some(parameters) = get["parameters"].as_array_mut() {
+            parameters.insert(1, table.clone());
+        }
+        get["summary"] = json!(format!("Table: {}", get["summary"].as_str().unwrap_or("")));
+        get["description"] = json!(format!(
+            "{} {note}",
+            get["description"].as_str().unwrap_or("")
+        ));
+        item
+    };
+    let own: Vec<(String, Value)> = paths
+        .iter()
+        .filter(|(path, _)| path.strip_prefix(DATASET).is_some_and(a_table_has))
+        .map(|(path, item)| (path.clone(), item.clone()))
+        .collect();
+    let note = "For one of the dataset's further tables, the rows of another stream of its plugin, versioned with the dataset.";
+    for (path, item) in &own {
+        let rest = &path[DATASET.len()..];
+        paths.insert(
+            format!("{DATASET}/tables/{{table}}{rest}"),
+            with_table(item, note),
+        );
+        if let Some(file) = rest.strip_prefix("/versions/{n}/") {
+            paths.insert(
+                format!("{DATASET}/versions/{{n}}/tables/{{table}}/{file}"),
+                with_table(item, "The table's file inside its dataset's version folder, as `datapackage.json` names it."),
+            );
+        }
+        if let Some(file) = rest.strip_prefix("/latest/") {
+            paths.insert(
+                format!("{DATASET}/latest/tables/{{table}}/{file}"),
+                with_table(
+                    item,
+                    "The table's file inside its dataset's current version folder.",
+                ),
+            );
+        }
+    }
+    paths.insert(
+        format!("{DATASET}/tables"),
+        get(
+            "A dataset's further tables",
+            "One table per further stream of the dataset's plugin (a procurement plugin's lots beside its contracts), each with its current version, row count, key and links. The plugin's first stream is the dataset itself.",
+            vec![dataset_id()],
+            json_ok("The tables.", reference("Tables")),
+        ),
+    );
+}
+
+/// Whether a table has the path `rest` below its dataset's address: every
+/// one but the standard renderings.
+fn a_table_has(rest: &str) -> bool {
+    matches!(rest, "" | "/versions" | "/versions/{n}")
+        || rest.starts_with("/rows")
+        || rest.starts_with("/changes")
+        || rest.starts_with("/versions/{n}/data.")
+        || rest.starts_with("/latest/data.")
 }
 
 /// One admin operation: bearer token required, JSON answers, the errors

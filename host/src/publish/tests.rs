@@ -1098,9 +1098,33 @@ async fn the_openapi_document_names_every_route() {
         "/api/v1/datasets/{id}/versions/{n}/data.csv",
         "/api/v1/datasets/{id}/latest/data.ndjson",
         "/api/v1/datasets/{id}/changes.ndjson",
+        "/api/v1/datasets/{id}/tables",
+        "/api/v1/datasets/{id}/tables/{table}",
+        "/api/v1/datasets/{id}/tables/{table}/rows.csv",
+        "/api/v1/datasets/{id}/tables/{table}/rows/{key}",
+        "/api/v1/datasets/{id}/tables/{table}/versions/{n}/data.csv",
+        "/api/v1/datasets/{id}/tables/{table}/changes",
+        "/api/v1/datasets/{id}/versions/{n}/tables/{table}/data.csv",
+        "/api/v1/datasets/{id}/latest/tables/{table}/data.json",
     ] {
         assert!(json["paths"].get(path).is_some(), "{path}");
     }
+    // The standard renderings describe the plugin's first stream only.
+    for path in [
+        "/api/v1/datasets/{id}/tables/{table}/latest/ocds.json",
+        "/api/v1/datasets/{id}/tables/{table}/versions/{n}/datapackage.json",
+    ] {
+        assert!(json["paths"].get(path).is_none(), "{path}");
+    }
+    let table_rows = &json["paths"]["/api/v1/datasets/{id}/tables/{table}/rows"]["get"];
+    let names: Vec<&str> = table_rows["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["in"] == "path")
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["id", "table"]);
     assert!(
         json["info"]["description"]
             .as_str()

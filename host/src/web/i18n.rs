@@ -330,6 +330,13 @@ pub const WORDS: &[(&str, &str, &str)] = &[
         "The chart's data as a table",
     ),
     ("downloads", "Изтегляне", "Downloads"),
+    ("tables", "Още таблици", "More tables"),
+    (
+        "tables_intro",
+        "Наборът има още таблици, публикувани заедно с него: всяка версия ги обхваща всички.",
+        "The dataset has more tables, published with it: each version covers them all.",
+    ),
+    ("table_rows", "Редове в API", "Rows in the API"),
     ("download_csv", "CSV", "CSV"),
     ("download_csv_bom", "CSV за Excel", "CSV for Excel"),
     ("download_json", "JSON", "JSON"),

@@ -21,6 +21,7 @@ use crate::publish::params::{CatalogParams, RawRowQuery, catalog_params, parse_v
 use crate::schema::{FieldType, Row, StreamSchema, Value};
 use crate::store::{
     Change, ChangeRange, Changes, Compression, ExportFormat, RowQuery, Store, Version, exports,
+    split_table_id,
 };
 
 /// Datasets per catalog page.
@@ -784,13 +785,16 @@ fn downloads(
             size: export(ExportFormat::Ndjson),
             media: "application/x-ndjson",
         },
-        Download {
+    ];
+    // A table is described by its dataset's Data Package.
+    if split_table_id(&state.meta.id).is_none() {
+        out.push(Download {
             label: "download_datapackage",
             url: links.file(n, crate::derived::DATAPACKAGE),
             size: size_of(crate::derived::DATAPACKAGE),
             media: "application/json",
-        },
-    ];
+        });
+    }
     if let Some((key, file)) = crate::derived::standard_file(state.meta.profile.as_deref()) {
         out.push(Download {
             label: match key {
@@ -804,6 +808,38 @@ fn downloads(
         });
     }
     out
+}
+
+/// A further table of a dataset, as its page lists it.
+#[derive(Serialize)]
+struct TableView {
+    name: String,
+    description: String,
+    row_count: String,
+    rows_url: String,
+    downloads: Vec<Download>,
+}
+
+fn tables(lang: Lang, state: &DatasetState, store: &dyn Store, base: &str) -> Vec<TableView> {
+    state
+        .tables
+        .iter()
+        .filter_map(|table| {
+            let version = table.current.as_deref()?;
+            let links = Links {
+                base,
+                dataset: &table.meta.id,
+            };
+            let downloads = downloads(lang, table, version, store, base);
+            Some(TableView {
+                name: version.schema.name.clone(),
+                description: table.meta.description.clone(),
+                row_count: i18n::number(lang, &version.row_count.to_string()),
+                rows_url: format!("{}/rows", links.dataset()),
+                downloads,
+            })
+        })
+        .collect()
 }
 
 pub fn dataset_page(
@@ -863,6 +899,7 @@ pub fn dataset_page(
                 "charts": charts,
                 "chart_json": chart_json,
                 "downloads": downloads,
+                "tables": tables(lang, state, store, base),
                 "versions": versions,
                 "api_rows": format!("{api_base}/rows"),
                 "api_dataset": api_base,

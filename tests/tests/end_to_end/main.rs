@@ -21,3 +21,5 @@ mod operations;
 mod pages;
 /// The projects plugin over HTTP and `file:` fixtures.
 mod projects;
+/// A plugin's every stream published as a table of its dataset.
+mod tables;

@@ -1,5 +1,7 @@
 //! A plugin that generates `rows` procurement-like rows (12 columns: text,
-//! decimals, dates, an integer) without fetching anything.
+//! decimals, dates, an integer) without fetching anything, and `lots` lots
+//! of each in a second stream, as a procurement plugin publishes contracts
+//! and their lots.
 //!
 //! It measures the host, not a source: the runtime benchmarks push its rows
 //! through the sink and validation, and the memory measurement streams a
@@ -11,6 +13,7 @@ use vitrina_sdk::prelude::*;
 struct Rows;
 
 pub const STREAM: &str = "contracts";
+pub const LOTS: &str = "lots";
 
 impl Plugin for Rows {
     fn describe() -> PluginInfo {
@@ -22,6 +25,10 @@ impl Plugin for Rows {
         .config(ConfigKey::optional(
             "rows",
             "How many rows to emit (default 1000).",
+        ))
+        .config(ConfigKey::optional(
+            "lots",
+            "How many lots each contract has in the `lots` stream (default 0).",
         ))
         .config(ConfigKey::optional(
             "revision",
@@ -42,6 +49,13 @@ impl Plugin for Rows {
                 .field(Field::text("supplier_eik", "Supplier ЕИК."))
                 .field(Field::integer("bids", "Number of bids.").nullable()),
         )
+        .stream(
+            StreamSchema::new(LOTS, "One lot of a generated contract.")
+                .field(Field::text("ocid", "The contract's contracting process id.").key())
+                .field(Field::integer("lot", "The lot's number within its contract.").key())
+                .field(Field::text("title", "Subject of the lot."))
+                .field(Field::decimal("value", "Value of the lot.")),
+        )
     }
 
     fn collect(run: &mut Run) -> Result<(), Error> {
@@ -57,12 +71,27 @@ impl Plugin for Rows {
                 .map_err(|_| Error::config(format!("revision = {v:?} is not a number")))?,
             None => 0,
         };
+        let lots: u64 = match run.config("lots") {
+            Some(v) => v
+                .parse()
+                .map_err(|_| Error::config(format!("lots = {v:?} is not a number")))?,
+            None => 0,
+        };
         for i in 0..count {
             let row = generated_row(run, i).set(
                 "value",
                 Decimal::new(119_845_000 + i as i64 + revision * 100, 2),
             );
             run.emit(row)?;
+            for n in 1..=lots {
+                let lot = run
+                    .row(LOTS)
+                    .set("ocid", format!("ocds-b5fd17-{i:08}"))
+                    .set("lot", n as i64)
+                    .set("title", format!("Обособена позиция {n}: {}", title(i + n)))
+                    .set("value", Decimal::new(1_000_000 * n as i64 + revision, 2));
+                run.emit(lot)?;
+            }
         }
         Ok(())
     }
