@@ -143,6 +143,12 @@ impl DerivedFile for DataPackage {
         DATAPACKAGE
     }
 
+    /// It describes the version, not its rows: written before the version
+    /// goes live.
+    fn reads_rows(&self) -> bool {
+        false
+    }
+
     fn write(
         &self,
         out: &mut (dyn Write + Send),

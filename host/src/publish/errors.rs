@@ -171,6 +171,20 @@ impl ApiError {
         error
     }
 
+    /// Part of a visible version still being written: its full-text
+    /// index, a standard file.
+    pub fn pending(what: &str) -> Self {
+        let mut error = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "pending",
+            format!(
+                "{what} is still being written: the version went live before it; ask again in a few seconds"
+            ),
+        );
+        error.retry_after = Some(std::time::Duration::from_secs(5));
+        error
+    }
+
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
     }
@@ -230,6 +244,7 @@ impl From<StoreError> for ApiError {
                 valid_fields,
             } => ApiError::bad_query(message, valid_fields),
             StoreError::OverBudget(budget) => ApiError::over_budget(budget),
+            StoreError::Pending(what) => ApiError::pending(&what),
             // Nobody is waiting for this answer; it is written for the log.
             StoreError::RequesterGone => ApiError::unavailable(
                 "requester_gone",

@@ -91,7 +91,7 @@ fn responses(ok: Value) -> Value {
         "404": error_response("No such dataset, version, row or route."),
         "405": error_response("Only GET, HEAD and OPTIONS are allowed."),
         "414": error_response("The URL is longer than 8 KiB."),
-        "503": error_response("The request took too long (`timeout`), or its query ran past its time budget (`over_budget`, with `Retry-After`): ask for less, or try again later."),
+        "503": error_response("The request took too long (`timeout`), its query ran past its time budget (`over_budget`, with `Retry-After`): ask for less, or try again later; or what it asks for follows a version that just went live and is still being written (`pending`, with `Retry-After`: a search of the newest version of a large dataset, its standard file)."),
     })
 }
 
@@ -222,7 +222,7 @@ fn schemas() -> Value {
                     "not_found", "no_version", "unknown_version", "bad_query", "bad_cursor", "bad_key",
                     "method_not_allowed", "range_not_satisfiable", "uri_too_long", "timeout", "internal",
                     "unauthorized", "forbidden", "too_many_attempts", "run_in_progress", "conflict",
-                    "invalid_config", "shutting_down"
+                    "invalid_config", "shutting_down", "pending"
                 ] },
                 "message": { "type": "string" },
                 "valid_fields": { "type": "array", "items": { "type": "string" } }

@@ -86,6 +86,20 @@ impl Store for CountingStore {
         self.inner.stage_tables(dataset, streams)
     }
 
+    fn complete_pending(
+        &self,
+        dataset: &str,
+        derived: &[std::sync::Arc<dyn crate::store::DerivedFile>],
+    ) -> Result<usize, StoreError> {
+        self.called("complete_pending");
+        self.inner.complete_pending(dataset, derived)
+    }
+
+    fn pending(&self, dataset: &str, version: u64) -> Result<Vec<String>, StoreError> {
+        self.called("pending");
+        self.inner.pending(dataset, version)
+    }
+
     fn tables(&self, dataset: &str) -> Result<Vec<Version>, StoreError> {
         self.called("tables");
         self.inner.tables(dataset)
@@ -300,6 +314,7 @@ fn publish(store: &dyn Store, dataset: &str, schema: &StreamSchema, rows: Vec<Ro
             merge: false,
             derived: Vec::new(),
             quality: Vec::new(),
+            defer: false,
         })
         .unwrap();
     match outcome {

@@ -184,7 +184,11 @@ async fn run_and_publish_inner(
                 .and_then(crate::validate::profiles::get)
                 .map(|p| p.quality.clone())
                 .unwrap_or_default();
-            Some(publish(staging, &report, merge, derived, quality).await)
+            let published = publish(staging, &report, merge, derived.clone(), quality).await;
+            if published.is_ok() {
+                complete_pending(&store, &dataset.id, derived, &report).await;
+            }
+            Some(published)
         }
         (true, Err(e)) => Some(Err(e)),
         (false, _) => None,
@@ -235,10 +239,41 @@ async fn publish(
         merge,
         derived,
         quality,
+        defer: true,
     };
     tokio::task::spawn_blocking(move || staging.publish(request))
         .await
         .map_err(|e| StoreError::Worker(format!("the publishing task ({e})")))?
+}
+
+/// Writes what the new version went live without (its full-text index,
+/// the standard files). A failure here leaves the version served and the
+/// work listed, for the dataset's next run to finish; it is logged, and
+/// never turns a published run into a failed one.
+async fn complete_pending(
+    store: &Arc<dyn Store>,
+    dataset: &str,
+    derived: Vec<Arc<dyn DerivedFile>>,
+    report: &RunReport,
+) {
+    let started = std::time::Instant::now();
+    let id = dataset.to_string();
+    match blocking(store, move |s| s.complete_pending(&id, &derived)).await {
+        Ok(0) => {}
+        Ok(done) => tracing::info!(
+            dataset,
+            run_id = %report.run_id,
+            pieces = done,
+            seconds = started.elapsed().as_secs_f64(),
+            "search index and standard files written after the version went live"
+        ),
+        Err(error) => tracing::error!(
+            dataset,
+            run_id = %report.run_id,
+            %error,
+            "could not finish the new version's search index or standard files; the next run tries again"
+        ),
+    }
 }
 
 /// Records a run that ended without a version; whether that worked (a

@@ -76,6 +76,10 @@ pub enum StoreError {
     /// schema change).
     #[error("{0}")]
     Conflict(String),
+    /// What was asked for follows a version that is already visible (its
+    /// full-text index, a standard file) and is still being written.
+    #[error("{0} is still being written for this version; ask again in a few seconds")]
+    Pending(String),
 }
 
 /// A dataset's catalog entry, from its `dataset.toml`.
@@ -256,6 +260,11 @@ pub struct PublishRequest {
     pub derived: Vec<std::sync::Arc<dyn DerivedFile>>,
     /// What to count over the rows of a new version, for its metadata.
     pub quality: Vec<QualityMeasure>,
+    /// Leave the new version's full-text index and the derived files that
+    /// read its rows to [`Store::complete_pending`], so the version is
+    /// visible as soon as its rows and downloads are; otherwise publishing
+    /// writes them before it returns.
+    pub defer: bool,
 }
 
 /// Reads a version's rows in key order: called with a function that gets
@@ -290,6 +299,13 @@ pub trait DerivedFile: Send + Sync {
 
     /// Whether the version gets this file at all.
     fn applies_to(&self, _version: &VersionFacts) -> bool {
+        true
+    }
+
+    /// Whether the file reads the version's rows (a standard's rendering)
+    /// or only what the version is (`datapackage.json`). Only a file that
+    /// reads rows is worth writing after the version is visible.
+    fn reads_rows(&self) -> bool {
         true
     }
 
@@ -588,6 +604,22 @@ pub trait Store: Send + Sync {
 
     /// Pauses (`Some`) or resumes (`None`) a dataset.
     fn set_pause(&self, dataset: &str, pause: Option<&Pause>) -> Result<(), StoreError>;
+
+    /// Finishes what publishing left for after a version of `dataset` (or
+    /// of one of its tables) became visible: full-text indexes, and the
+    /// files of `derived` that read rows. Versions with nothing pending are
+    /// skipped, so this is cheap to call after every run; a crash in the
+    /// middle leaves the rest for the next call. How many pieces of work
+    /// it did.
+    fn complete_pending(
+        &self,
+        dataset: &str,
+        derived: &[std::sync::Arc<dyn DerivedFile>],
+    ) -> Result<usize, StoreError>;
+
+    /// What a version still lacks: `search` for its full-text index, and
+    /// the names of derived files still being written.
+    fn pending(&self, dataset: &str, version: u64) -> Result<Vec<String>, StoreError>;
 
     /// The bookmarks committed with the current version, per stream.
     fn bookmarks(&self, dataset: &str) -> Result<BTreeMap<String, String>, StoreError>;

@@ -74,6 +74,37 @@ impl Ctx<'_> {
         self.serve_file(id, n.is_some(), &version, served).await
     }
 
+    /// Why a file of a version cannot be served: still being written (a
+    /// standard file of a version that just went live), never written (a
+    /// version from before the file existed, a profile without it), or
+    /// lost (the operator's problem).
+    async fn missing_file(
+        &self,
+        id: &str,
+        version: &Version,
+        served: &Served,
+        error: std::io::Error,
+    ) -> ApiError {
+        if error.kind() != std::io::ErrorKind::NotFound {
+            return unreadable();
+        }
+        if matches!(served.missing, Missing::NotFound) {
+            let (store, dataset, number) = (self.app.store.clone(), id.to_string(), version.number);
+            let pending = blocking(move || store.pending(&dataset, number)).await;
+            if let Ok(Ok(pending)) = pending
+                && pending.contains(&served.disk_name)
+            {
+                return ApiError::pending(&format!("`{}`", served.disk_name));
+            }
+            return ApiError::not_found(format!(
+                "version {} of `{id}` has no {}: it was published before Vitrina wrote that file, or its profile has no such rendering",
+                version.number, served.disk_name
+            ));
+        }
+        tracing::warn!(dataset = id, version = version.number, file = %served.disk_name, "a download file is missing");
+        unreadable()
+    }
+
     /// Serves one file of a version's folder: 304 from the ETag alone,
     /// the precompressed `.br`/`.gz` copy the client accepts (the identity
     /// file until the copy is written), or one byte range of the identity
@@ -123,24 +154,15 @@ impl Ctx<'_> {
             answer.status = StatusCode::NOT_MODIFIED;
             return Ok(spec.headers(answer, &variant(&spec.etag, encoding)));
         }
-        let (bytes, encoding) = self
+        let read = self
             .coded_file(id, version, &served.disk_name, encoding)
-            .await
-            .map_err(|error| {
-                let absent = error.kind() == std::io::ErrorKind::NotFound;
-                if absent && matches!(served.missing, Missing::NotFound) {
-                    return ApiError::not_found(format!(
-                        "version {} of `{id}` has no {}: it was published before Vitrina wrote that file, or its profile has no such rendering",
-                        version.number, served.disk_name
-                    ));
-                }
-                if absent {
-                    tracing::warn!(dataset = id, version = version.number, file = %served.disk_name, "a download file is missing");
-                }
-                ApiError::internal(
-                    "a file of this version cannot be read; the operator has been told in the log",
-                )
-            })?;
+            .await;
+        let (bytes, encoding) = match read {
+            Ok(found) => found,
+            Err(error) => {
+                return Err(self.missing_file(id, version, &served, error).await);
+            }
+        };
         let etag = variant(&spec.etag, encoding);
         if let Some(coding) = encoding.header() {
             answer = answer.with(header::CONTENT_ENCODING, coding);
@@ -233,6 +255,12 @@ enum Missing {
     /// Derived files depend on the profile and on when the version was
     /// published: a missing one is simply not there.
     NotFound,
+}
+
+fn unreadable() -> ApiError {
+    ApiError::internal(
+        "a file of this version cannot be read; the operator has been told in the log",
+    )
 }
 
 /// The format of a download file name.

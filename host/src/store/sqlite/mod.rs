@@ -10,6 +10,7 @@
 mod codec;
 mod columns;
 mod fulltext;
+mod pending;
 mod read;
 mod staging;
 
@@ -120,6 +121,9 @@ const MIGRATIONS: &[Migration] = &[
     // A dataset's further streams are tables of their own: entries that
     // name their dataset, and where their stream comes among its plugin's.
     Migration::Code(add_table_entries),
+    // What a visible version still lacks (its full-text index, standard
+    // files): nothing, for every version written before.
+    Migration::Code(|conn| add_column(conn, "versions", "pending", "TEXT NOT NULL DEFAULT '[]'")),
 ];
 
 /// SQLite steps between two looks at a request's budget: a look is a
@@ -165,6 +169,7 @@ impl SqliteStore {
         migrate(&mut conn)?;
         store.release(conn);
         store.ensure_exports()?;
+        store.complete_searches()?;
         Ok(store)
     }
 
@@ -313,6 +318,23 @@ impl SqliteStore {
         }
     }
 
+    /// Indexes the text of every version that became visible without it
+    /// (a process stopped between a publish and its completion).
+    fn complete_searches(&self) -> Result<(), StoreError> {
+        let mut conn = self.open_connection()?;
+        let datasets: Vec<String> = conn
+            .prepare("SELECT id FROM datasets WHERE parent IS NULL")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for dataset in datasets {
+            let done = pending::complete(&mut conn, &self.exports_root, &dataset, &[])?;
+            if done > 0 {
+                tracing::warn!(%dataset, indexes = done, "indexed versions published without their full-text index");
+            }
+        }
+        Ok(())
+    }
+
     /// Rewrites the download files of every version that lacks some (a
     /// crash during a publish, a deleted folder): never served half-written.
     fn ensure_exports(&self) -> Result<(), StoreError> {
@@ -418,19 +440,32 @@ fn key_stored_decimals(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Adds a column unless the table has it: a migration step that may run
+/// again on a store it already upgraded.
+fn add_column(
+    conn: &Connection,
+    table: &str,
+    column: &str,
+    declaration: &str,
+) -> Result<(), StoreError> {
+    let exists: bool = conn.query_row(
+        &format!("SELECT EXISTS (SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1)"),
+        [column],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        conn.execute_batch(&format!(
+            "ALTER TABLE {table} ADD COLUMN {column} {declaration};"
+        ))?;
+    }
+    Ok(())
+}
+
 /// Lets a dataset's entry name the dataset it is a table of. Written to
 /// run again on a store it already upgraded, as the earlier steps are.
 fn add_table_entries(conn: &Connection) -> Result<(), StoreError> {
-    let columns: Vec<String> = conn
-        .prepare("SELECT name FROM pragma_table_info('datasets')")?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    if !columns.iter().any(|c| c == "parent") {
-        conn.execute_batch(
-            "ALTER TABLE datasets ADD COLUMN parent TEXT REFERENCES datasets(id);
-             ALTER TABLE datasets ADD COLUMN position INTEGER;",
-        )?;
-    }
+    add_column(conn, "datasets", "parent", "TEXT REFERENCES datasets(id)")?;
+    add_column(conn, "datasets", "position", "INTEGER")?;
     conn.execute_batch(
         "CREATE INDEX IF NOT EXISTS datasets_by_parent ON datasets (parent, position);",
     )?;
@@ -633,6 +668,19 @@ impl Store for SqliteStore {
             };
             Ok(())
         })
+    }
+
+    fn complete_pending(
+        &self,
+        dataset: &str,
+        derived: &[Arc<dyn crate::store::DerivedFile>],
+    ) -> Result<usize, StoreError> {
+        let mut conn = self.open_connection()?;
+        pending::complete(&mut conn, &self.exports_root, dataset, derived)
+    }
+
+    fn pending(&self, dataset: &str, version: u64) -> Result<Vec<String>, StoreError> {
+        self.with_reader(|conn| pending::of_version(conn, dataset, version))
     }
 
     fn bookmarks(&self, dataset: &str) -> Result<BTreeMap<String, String>, StoreError> {

@@ -156,6 +156,9 @@ pub fn rows(
     let schema = &version.schema;
     let fields = selected_fields(schema, query.fields.as_deref())?;
     let sort = resolve_sort(schema, &query.sort)?;
+    if query.text.is_some() {
+        super::pending::check_searchable(conn, &version.dataset, version.number)?;
+    }
     let select = format!(
         "SELECT row_key{}{} FROM {}",
         sort.iter()

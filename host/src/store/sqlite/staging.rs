@@ -1,14 +1,17 @@
 //! Staging a run's rows and publishing them as a version.
 //!
-//! Rows go to a temporary table on the staging run's own connection, in
-//! the order they come, and are indexed by key once at publish time. Then
-//! the content hash (over row hashes in key order) is compared
-//! with the current version's: equal means unchanged. Otherwise the
-//! download files are written first (for a version that is not visible
-//! yet), then one `BEGIN IMMEDIATE` transaction closes the rows that
-//! changed or disappeared, inserts the new and changed ones, and records
-//! the version, the bookmarks and the run. Readers see the old version or
-//! the new one, never a mix; a crash before the commit changes nothing.
+//! Rows go to a temporary table per stream on the staging run's own
+//! connection, in the order they come, and are indexed by key once at
+//! publish time. Then each table's content hash (over row hashes in key
+//! order) is compared with the current version's: all equal means
+//! unchanged. Otherwise the download files are written first (for a
+//! version that is not visible yet), then one `BEGIN IMMEDIATE`
+//! transaction closes the rows that changed or disappeared, inserts the
+//! new and changed ones, and records the version, the bookmarks and the
+//! run. Readers see the old version or the new one, never a mix; a crash
+//! before the commit changes nothing. What a visible version can wait for
+//! (its full-text index, the standard files) is written after the commit
+//! ([`super::pending`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,7 +21,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, param
 use sha2::{Digest, Sha256};
 
 use super::codec::{self, column, key_column, rows_table};
-use super::{fulltext, read};
+use super::{fulltext, pending, read};
 use crate::schema::{FieldType, QualityMeasure, Row, StreamSchema};
 use crate::store::{
     DerivedFile, PublishOutcome, PublishRequest, RowChanges, RowSource, RunOutcome, RunRecord,
@@ -232,10 +235,18 @@ impl SqliteStaging {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         check_still_current(&tx, &self.dataset, current)?;
-        for (table, version) in self.tables.iter().zip(&mut versions) {
+        for (n, (table, version)) in self.tables.iter().zip(&mut versions).enumerate() {
             version.row_changes = table.store_rows(&tx, number)?;
             let phase = std::time::Instant::now();
-            insert_version(&tx, version)?;
+            let derived = if n == 0 { &request.derived[..] } else { &[] };
+            let facts = VersionFacts {
+                number,
+                published_at,
+                row_count: table.rows,
+                tables: Arc::from([]),
+            };
+            let pending = pending::left_for_later(&table.schema, derived, &facts);
+            insert_version(&tx, version, &pending)?;
             tx.execute(
                 "UPDATE datasets SET current = ?1 WHERE id = ?2",
                 params![number as i64, table.id],
@@ -354,10 +365,8 @@ impl StagedTable {
     }
 
     /// Writes the version's folder in one pass over the staged rows: the
-    /// downloads on this thread, each derived file on a thread of its own
-    /// fed the same rows in batches, so the files are written side by side
-    /// (a million-row OCDS file and the downloads take about as long each)
-    /// and the rows are read and decoded once.
+    /// downloads, and the derived files that need no rows (the others
+    /// follow once the version is visible, [`super::pending`]).
     fn write_exports(
         &self,
         conn: &Connection,
@@ -372,66 +381,25 @@ impl StagedTable {
             select_columns(&self.schema),
             self.temp
         );
-        // The derived files' writers start before the downloads' do.
-        std::fs::create_dir_all(&dir).map_err(|source| StoreError::Io {
-            path: dir.clone(),
-            source,
-        })?;
         let started = std::time::Instant::now();
-        let derived: Vec<&Arc<dyn DerivedFile>> =
-            derived.iter().filter(|f| f.applies_to(version)).collect();
-        std::thread::scope(|scope| {
-            let mut feeds = Vec::with_capacity(derived.len());
-            let mut writers = Vec::with_capacity(derived.len());
-            for file in &derived {
-                let (feed, batches) = std::sync::mpsc::sync_channel::<Batch>(BATCHES_IN_FLIGHT);
-                feeds.push(feed);
-                let (dir, schema) = (&dir, &self.schema);
-                writers.push(scope.spawn(move || {
-                    let started = std::time::Instant::now();
-                    let mut rows = batched_rows(batches);
-                    let written =
-                        exports::write_derived(dir, file.as_ref(), version, schema, &mut *rows);
-                    tracing::debug!(
-                        file = file.name(),
-                        seconds = started.elapsed().as_secs_f64(),
-                        "derived file written"
-                    );
-                    written
-                }));
+        let derived: Vec<&Arc<dyn DerivedFile>> = derived
+            .iter()
+            .filter(|f| !f.reads_rows() && f.applies_to(version))
+            .collect();
+        let written = write_files(&dir, &self.schema, version, &derived, true, &mut |emit| {
+            let mut stmt = conn.prepare(&select)?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                emit(read::decode_row(row, &self.schema, 0)?)?;
             }
-            let mut fan_out = FanOut::new(feeds);
-            let mut rows = |emit: &mut dyn FnMut(&Row) -> std::io::Result<()>| {
-                let mut stmt = conn.prepare(&select)?;
-                let mut rows = stmt.query([])?;
-                while let Some(row) = rows.next()? {
-                    let values = read::decode_row(row, &self.schema, 0)?;
-                    emit(&values).map_err(|source| StoreError::Io {
-                        path: dir.clone(),
-                        source,
-                    })?;
-                    fan_out.push(values);
-                }
-                Ok(())
-            };
-            let downloads = exports::write_version(&dir, &self.schema, &mut rows);
-            if downloads.is_ok() {
-                fan_out.finish();
-            }
-            // Without `finish`, the derived files see their rows stop
-            // short and are not kept.
-            drop(fan_out);
-            tracing::debug!(
-                table = %self.id,
-                seconds = started.elapsed().as_secs_f64(),
-                "downloads written"
-            );
-            let derived = writers.into_iter().try_for_each(|w| {
-                w.join()
-                    .map_err(|_| StoreError::Worker("a derived file's writer panicked".into()))?
-            });
-            downloads.and(derived)
-        })
+            Ok(())
+        });
+        tracing::debug!(
+            table = %self.id,
+            seconds = started.elapsed().as_secs_f64(),
+            "downloads written"
+        );
+        written
     }
 
     /// Merge publishing: copies into the staging table every current row
@@ -539,7 +507,8 @@ impl StagedTable {
     }
 
     /// Inside the publishing transaction: closes the rows that changed or
-    /// went, inserts the new and changed ones, and indexes their text.
+    /// went and inserts the new and changed ones. Their text is indexed
+    /// once the version is visible.
     fn store_rows(&self, tx: &Connection, number: u64) -> Result<RowChanges, StoreError> {
         let (table, temp) = (rows_table(&self.id), &self.temp);
         let columns: Vec<String> = self.schema.fields.iter().map(|f| column(&f.name)).collect();
@@ -591,19 +560,6 @@ impl StagedTable {
             [number as i64],
         )?;
         tracing::debug!(table = %self.id, seconds = phase.elapsed().as_secs_f64(), "rows stored");
-        let phase = std::time::Instant::now();
-        fulltext::index_version(
-            tx,
-            &self.id,
-            &fulltext::text_fields(&self.schema),
-            &table,
-            number,
-        )?;
-        tracing::debug!(
-            table = %self.id,
-            seconds = phase.elapsed().as_secs_f64(),
-            "rows indexed for search"
-        );
         let changed = changed as u64;
         Ok(RowChanges {
             added: inserted as u64 - changed,
@@ -699,6 +655,19 @@ impl Staging for SqliteStaging {
         let exported = started.elapsed();
         let version =
             self.commit_version(number, published_at, &hashes, &request, &previous, current)?;
+        let visible = started.elapsed();
+        // The version is live: what fails from here on stays listed as
+        // pending, for the next `complete_pending` to write.
+        if !request.defer
+            && let Err(error) = pending::complete(
+                &mut self.conn,
+                &self.exports_root,
+                &self.dataset,
+                &request.derived,
+            )
+        {
+            tracing::error!(dataset = %self.dataset, version = number, %error, "the new version went live without its search index or standard files");
+        }
         // Where a large publish spends its time, for operators sizing one.
         tracing::info!(
             dataset = %self.dataset,
@@ -707,11 +676,85 @@ impl Staging for SqliteStaging {
             tables = self.tables.len(),
             hash_s = hashed.as_secs_f64(),
             files_s = (exported - hashed).as_secs_f64(),
-            commit_s = (started.elapsed() - exported).as_secs_f64(),
+            commit_s = (visible - exported).as_secs_f64(),
             "version written"
         );
         Ok(PublishOutcome::Published(version))
     }
+}
+
+/// Hands each row of a version, in key order, to the function it is given.
+pub(super) type OwnedRows<'a> =
+    dyn FnMut(&mut dyn FnMut(Row) -> Result<(), StoreError>) -> Result<(), StoreError> + 'a;
+
+/// Writes a version's files in one pass over its rows (`for_each_row`
+/// hands each to its argument): with `downloads`, the downloads on this
+/// thread, and each of `derived` on a thread of its own fed the same rows
+/// in batches, so the files are written side by side (a million-row OCDS
+/// file and the downloads take about as long each) and the rows are read
+/// and decoded once.
+pub(super) fn write_files(
+    dir: &Path,
+    schema: &StreamSchema,
+    version: &VersionFacts,
+    derived: &[&Arc<dyn DerivedFile>],
+    downloads: bool,
+    for_each_row: &mut OwnedRows<'_>,
+) -> Result<(), StoreError> {
+    // The derived files' writers start before the downloads' do.
+    std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    std::thread::scope(|scope| {
+        let mut feeds = Vec::with_capacity(derived.len());
+        let mut writers = Vec::with_capacity(derived.len());
+        for file in derived {
+            let (feed, batches) = std::sync::mpsc::sync_channel::<Batch>(BATCHES_IN_FLIGHT);
+            feeds.push(feed);
+            writers.push(scope.spawn(move || {
+                let started = std::time::Instant::now();
+                let mut rows = batched_rows(batches);
+                let written =
+                    exports::write_derived(dir, file.as_ref(), version, schema, &mut *rows);
+                tracing::debug!(
+                    file = file.name(),
+                    seconds = started.elapsed().as_secs_f64(),
+                    "derived file written"
+                );
+                written
+            }));
+        }
+        let mut fan_out = FanOut::new(feeds);
+        let written = if downloads {
+            exports::write_version(dir, schema, |emit| {
+                for_each_row(&mut |row| {
+                    emit(&row).map_err(|source| StoreError::Io {
+                        path: dir.to_path_buf(),
+                        source,
+                    })?;
+                    fan_out.push(row);
+                    Ok(())
+                })
+            })
+        } else {
+            for_each_row(&mut |row| {
+                fan_out.push(row);
+                Ok(())
+            })
+        };
+        if written.is_ok() {
+            fan_out.finish();
+        }
+        // Without `finish`, the derived files see their rows stop short
+        // and are not kept.
+        drop(fan_out);
+        let derived = writers.into_iter().try_for_each(|w| {
+            w.join()
+                .map_err(|_| StoreError::Worker("a derived file's writer panicked".into()))?
+        });
+        written.and(derived)
+    })
 }
 
 /// Rows handed to the derived files' writers at a time.
@@ -881,13 +924,14 @@ fn check_still_current(
     Ok(())
 }
 
-fn insert_version(conn: &Connection, v: &Version) -> Result<(), StoreError> {
+/// Records a version, with what it still lacks once visible (`pending`).
+fn insert_version(conn: &Connection, v: &Version, pending: &[String]) -> Result<(), StoreError> {
     // Serializing the store's own plain types cannot fail.
     let json = |value: &dyn erased_json::Json| value.to_json();
     conn.execute(
         "INSERT INTO versions (dataset, number, published_at, plugin, plugin_version, contract, content_hash,
-                               row_count, schema, schema_changes, run_id, quality, row_changes)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                               row_count, schema, schema_changes, run_id, quality, row_changes, pending)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         params![
             v.dataset,
             v.number as i64,
@@ -902,6 +946,7 @@ fn insert_version(conn: &Connection, v: &Version) -> Result<(), StoreError> {
             v.run_id,
             json(&v.quality),
             json(&v.row_changes),
+            json(&pending),
         ],
     )?;
     Ok(())

@@ -91,6 +91,7 @@ fn request(merge: bool, quality: Vec<QualityMeasure>) -> PublishRequest {
         merge,
         derived: Vec::new(),
         quality,
+        defer: false,
     }
 }
 
@@ -1239,18 +1240,75 @@ fn derived_files_get_every_row_in_key_order_beside_the_downloads() {
 }
 
 #[test]
-fn a_derived_file_failing_mid_way_publishes_nothing() {
+fn a_derived_file_failing_mid_way_is_never_served_and_stays_pending() {
     let (_dir, store) = open();
     let rows: Vec<Row> = (0..3_000)
         .map(|i| row(&format!("k{i:05}"), "t", None))
         .collect();
-    let failing = std::sync::Arc::new(IdList {
+    let failing: std::sync::Arc<dyn crate::store::DerivedFile> = std::sync::Arc::new(IdList {
         name: "ids.txt",
         fail_after: Some(1_500),
     });
-    let error = publish_with(&store, rows, vec![failing]).unwrap_err();
-    assert!(error.to_string().contains("gave up"), "{error}");
-    assert!(store.dataset("contracts").unwrap().current.is_none());
+    // The rows and downloads go live; the file that failed does not.
+    publish_with(&store, rows, vec![failing.clone()]).unwrap();
+    let version = store.version("contracts", 1).unwrap();
+    let file = |store: &SqliteStore| {
+        store
+            .read_file("contracts", &version, "ids.txt", Compression::Identity)
+            .unwrap()
+    };
+    assert_eq!(file(&store), None, "half a file is never served");
+    assert_eq!(store.pending("contracts", 1).unwrap(), ["ids.txt"]);
+    assert_eq!(all_rows(&store, 1).len(), 1000);
+    // Trying again with the failing renderer changes nothing; a working
+    // one writes the file whole and strikes it from the list.
+    assert!(store.complete_pending("contracts", &[failing]).is_err());
+    assert_eq!(store.pending("contracts", 1).unwrap(), ["ids.txt"]);
+    let working: std::sync::Arc<dyn crate::store::DerivedFile> = std::sync::Arc::new(IdList {
+        name: "ids.txt",
+        fail_after: None,
+    });
+    assert_eq!(store.complete_pending("contracts", &[working]).unwrap(), 1);
+    assert!(store.pending("contracts", 1).unwrap().is_empty());
+    let written = file(&store).expect("the file, once written");
+    assert_eq!(
+        written
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .count(),
+        3_000
+    );
+}
+
+#[test]
+fn a_version_goes_live_before_its_search_index_and_a_search_waits_for_it() {
+    let (dir, store) = open();
+    let mut staging = store.stage("contracts", &schema()).unwrap();
+    staging
+        .write(vec![row("a", "Зелен Бургас", None), row("b", "Beta", None)])
+        .unwrap();
+    staging
+        .publish(PublishRequest {
+            defer: true,
+            ..request(false, Vec::new())
+        })
+        .unwrap();
+    // Live: its rows answer, a search says to come back.
+    assert_eq!(all_rows(&store, 1).len(), 2);
+    let query = RowQuery {
+        version: 1,
+        text: Some("бургас".into()),
+        limit: 10,
+        ..RowQuery::default()
+    };
+    let error = store.rows("contracts", &query).unwrap_err();
+    assert!(matches!(error, StoreError::Pending(_)), "{error}");
+    assert_eq!(store.pending("contracts", 1).unwrap(), ["search"]);
+    // A process that stops here leaves it to the store, when it opens.
+    drop(store);
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert!(store.pending("contracts", 1).unwrap().is_empty());
+    assert_eq!(search(&store, 1, "бургас", RowQuery::default()), ["a"]);
 }
 
 #[test]

@@ -1,0 +1,222 @@
+//! What a version can receive after it becomes visible: its full-text
+//! index and the derived files that read its rows (a standard's
+//! rendering). On a million rows they take longer than storing the rows
+//! themselves, and nobody needs them to read the rows, download them or
+//! compare versions; so publishing records them in the version's
+//! `pending` list and the version goes live without them. `complete`
+//! writes each, in a transaction or an atomically renamed file of its
+//! own, and strikes it from the list. Until then a search of the version
+//! or a request for the file answers that it is still being written
+//! (`StoreError::Pending`), never a partial answer.
+//!
+//! Every step is idempotent and recorded as done only once it is: a crash
+//! in the middle leaves the rest of the list for the next `complete`,
+//! which the store runs for full-text indexes when it opens and the
+//! pipeline after every run (it holds the derived files' renderers).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::codec::rows_table;
+use super::{fulltext, read, staging};
+use crate::schema::StreamSchema;
+use crate::store::{DerivedFile, StoreError, TableFacts, Version, VersionFacts, exports};
+
+/// The word in a `pending` list for the version's full-text index.
+pub const SEARCH: &str = "search";
+
+/// What a new version of a table with `schema` leaves for after its
+/// commit: its full-text index when it has text, and each of `derived`
+/// that reads rows and applies to it.
+pub fn left_for_later(
+    schema: &StreamSchema,
+    derived: &[Arc<dyn DerivedFile>],
+    version: &VersionFacts,
+) -> Vec<String> {
+    let search = (!fulltext::text_fields(schema).is_empty()).then(|| SEARCH.to_string());
+    search
+        .into_iter()
+        .chain(
+            derived
+                .iter()
+                .filter(|f| f.reads_rows() && f.applies_to(version))
+                .map(|f| f.name().to_string()),
+        )
+        .collect()
+}
+
+/// What version `number` of `id` still lacks.
+pub fn of_version(conn: &Connection, id: &str, number: u64) -> Result<Vec<String>, StoreError> {
+    let pending: Option<String> = conn
+        .query_row(
+            "SELECT pending FROM versions WHERE dataset = ?1 AND number = ?2",
+            params![id, number as i64],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match pending {
+        None => Err(StoreError::UnknownVersion {
+            dataset: id.to_string(),
+            version: number,
+        }),
+        Some(text) => parse(&text),
+    }
+}
+
+fn parse(text: &str) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Corrupt(format!("a version's pending list `{text}`: {e}")))
+}
+
+/// Fails with [`StoreError::Pending`] while version `number` of `id` has
+/// no full-text index yet.
+pub fn check_searchable(conn: &Connection, id: &str, number: u64) -> Result<(), StoreError> {
+    if of_version(conn, id, number)?.iter().any(|p| p == SEARCH) {
+        return Err(StoreError::Pending(format!(
+            "the full-text index of version {number}"
+        )));
+    }
+    Ok(())
+}
+
+/// Writes what every version of `dataset` and of its tables still lacks;
+/// derived files are written only when `derived` has their renderer (a
+/// caller without them leaves them listed). How many pieces it wrote.
+pub fn complete(
+    conn: &mut Connection,
+    exports_root: &Path,
+    dataset: &str,
+    derived: &[Arc<dyn DerivedFile>],
+) -> Result<usize, StoreError> {
+    let mut ids = vec![dataset.to_string()];
+    let mut stmt = conn.prepare("SELECT id FROM datasets WHERE parent = ?1 ORDER BY position")?;
+    ids.extend(
+        stmt.query_map([dataset], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?,
+    );
+    drop(stmt);
+    let mut done = 0;
+    for id in &ids {
+        for (number, pending) in pending_versions(conn, id)? {
+            let version = read::version(conn, id, number)?;
+            if pending.iter().any(|p| p == SEARCH) {
+                index_text(conn, &version)?;
+                done += 1;
+            }
+            let files: Vec<&Arc<dyn DerivedFile>> = derived
+                .iter()
+                .filter(|f| pending.iter().any(|p| p == f.name()))
+                .collect();
+            if !files.is_empty() {
+                write_derived(conn, exports_root, &version, &files)?;
+                done += files.len();
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// The versions of `id` that still lack something, oldest first.
+fn pending_versions(conn: &Connection, id: &str) -> Result<Vec<(u64, Vec<String>)>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT number, pending FROM versions WHERE dataset = ?1 AND pending <> '[]' ORDER BY number",
+    )?;
+    let rows: Vec<(i64, String)> = stmt
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(n, text)| Ok((n as u64, parse(&text)?)))
+        .collect()
+}
+
+/// Indexes the text of the rows `version` inserted, and records it done,
+/// in one transaction.
+fn index_text(conn: &mut Connection, version: &Version) -> Result<(), StoreError> {
+    let started = std::time::Instant::now();
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    fulltext::index_version(
+        &tx,
+        &version.dataset,
+        &fulltext::text_fields(&version.schema),
+        &rows_table(&version.dataset),
+        version.number,
+    )?;
+    strike(&tx, version, &[SEARCH])?;
+    tx.commit()?;
+    tracing::debug!(
+        table = %version.dataset,
+        version = version.number,
+        seconds = started.elapsed().as_secs_f64(),
+        "rows indexed for search"
+    );
+    Ok(())
+}
+
+/// Writes `files` from the version's stored rows, in one pass, then
+/// records them done.
+fn write_derived(
+    conn: &Connection,
+    exports_root: &Path,
+    version: &Version,
+    files: &[&Arc<dyn DerivedFile>],
+) -> Result<(), StoreError> {
+    let dir = exports::version_dir(
+        exports_root,
+        &version.dataset,
+        version.number,
+        &version.content_hash,
+    );
+    let facts = VersionFacts {
+        number: version.number,
+        published_at: version.published_at,
+        row_count: version.row_count,
+        tables: further_tables(conn, version)?,
+    };
+    staging::write_files(&dir, &version.schema, &facts, files, false, &mut |emit| {
+        read::for_each_row_as_of(conn, version, &mut |row| emit(row.clone()))
+    })?;
+    let names: Vec<&str> = files.iter().map(|f| f.name()).collect();
+    strike(conn, version, &names)
+}
+
+/// The further tables of the dataset version `version` belongs to (none
+/// for a table itself).
+fn further_tables(conn: &Connection, version: &Version) -> Result<Arc<[TableFacts]>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT d.id FROM datasets d JOIN versions v ON v.dataset = d.id
+         WHERE d.parent = ?1 AND v.number = ?2 ORDER BY d.position",
+    )?;
+    let ids: Vec<String> = stmt
+        .query_map(params![version.dataset, version.number as i64], |r| {
+            r.get(0)
+        })?
+        .collect::<Result<_, _>>()?;
+    ids.iter()
+        .map(|id| {
+            let table = read::version(conn, id, version.number)?;
+            Ok(TableFacts {
+                schema: table.schema,
+                row_count: table.row_count,
+            })
+        })
+        .collect()
+}
+
+/// Strikes `done` from the version's pending list.
+fn strike(conn: &Connection, version: &Version, done: &[&str]) -> Result<(), StoreError> {
+    let left: Vec<String> = of_version(conn, &version.dataset, version.number)?
+        .into_iter()
+        .filter(|p| !done.contains(&p.as_str()))
+        .collect();
+    conn.execute(
+        "UPDATE versions SET pending = ?1 WHERE dataset = ?2 AND number = ?3",
+        params![
+            serde_json::to_string(&left).unwrap_or_else(|_| "[]".into()),
+            version.dataset,
+            version.number as i64
+        ],
+    )?;
+    Ok(())
+}
