@@ -84,7 +84,11 @@ echo "wall:        $wall"
 echo "rows/s:      $(awk -v n="$rows" -v s="$seconds" 'BEGIN { printf "%d", n / s }') read, $(awk -v n="$emitted" -v s="$seconds" 'BEGIN { printf "%d", n / s }') emitted"
 echo "peak RSS:    $((peak_kib / 1024)) MiB"
 echo "run:         $summary"
+# When readers had the version, and when its search index and standard
+# files followed (the process's wall time above includes both).
+live=$(grep -hoE 'version live.*seconds_since_start=[0-9.]+' "$work/time.txt" | grep -oE '[0-9.]+$' || true)
+if [ -n "$live" ]; then echo "live after:  $(printf '%.2f' "$live") s"; fi
 # Where a publish spends its time: the store's phases, and each file.
-grep -hE 'version written|derived file written|downloads written|rows stored|rows indexed|version committed' "$work/time.txt" \
+grep -hE 'version written|derived file written|downloads written|rows stored|rows indexed|version committed|staged rows keyed|after the version went live' "$work/time.txt" \
     | sed -E 's/^[^ ]+ +[A-Z]+ +[^ ]+ //; s/^/phase:       /' || true
 if [ -n "${KEEP:-}" ]; then echo "kept:        $work"; fi

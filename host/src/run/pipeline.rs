@@ -185,6 +185,17 @@ async fn run_and_publish_inner(
                 .map(|p| p.quality.clone())
                 .unwrap_or_default();
             let published = publish(staging, &report, merge, derived.clone(), quality).await;
+            if let Ok(PublishOutcome::Published(version)) = &published {
+                // How long from the run's start until readers had the
+                // version: what "published at the speed of collection" means.
+                let live = (chrono::Utc::now() - report.started_at).to_std().unwrap_or_default();
+                tracing::info!(
+                    dataset = %dataset.id,
+                    version = version.number,
+                    seconds_since_start = live.as_secs_f64(),
+                    "version live"
+                );
+            }
             if published.is_ok() {
                 complete_pending(&store, &dataset.id, derived, &report).await;
             }

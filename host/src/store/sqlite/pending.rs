@@ -101,21 +101,57 @@ pub fn complete(
     for id in &ids {
         for (number, pending) in pending_versions(conn, id)? {
             let version = read::version(conn, id, number)?;
-            if pending.iter().any(|p| p == SEARCH) {
-                index_text(conn, &version)?;
-                done += 1;
-            }
+            let search = pending.iter().any(|p| p == SEARCH);
             let files: Vec<&Arc<dyn DerivedFile>> = derived
                 .iter()
                 .filter(|f| pending.iter().any(|p| p == f.name()))
                 .collect();
-            if !files.is_empty() {
-                write_derived(conn, exports_root, &version, &files)?;
-                done += files.len();
-            }
+            // The index is written here while the files are rendered from
+            // a connection of their own: on a million rows each takes
+            // about ten seconds, and they can use different cores.
+            let reader = (!files.is_empty())
+                .then(|| reader_beside(conn))
+                .transpose()?;
+            let (indexed, written) = std::thread::scope(|scope| {
+                let writer = reader.map(|reader| {
+                    let (version, files) = (&version, &files);
+                    scope.spawn(move || write_derived(&reader, exports_root, version, files))
+                });
+                let indexed = if search {
+                    index_text(conn, &version)
+                } else {
+                    Ok(())
+                };
+                let written = writer.map_or(Ok(()), |w| {
+                    w.join().unwrap_or_else(|_| {
+                        Err(StoreError::Worker(
+                            "the standard files' writer panicked".into(),
+                        ))
+                    })
+                });
+                (indexed, written)
+            });
+            indexed?;
+            written?;
+            let names: Vec<&str> = files.iter().map(|f| f.name()).collect();
+            strike(conn, &version, &names)?;
+            done += usize::from(search) + files.len();
         }
     }
     Ok(done)
+}
+
+/// A second connection to the database `conn` is open on, for reading
+/// committed rows beside it.
+fn reader_beside(conn: &Connection) -> Result<Connection, StoreError> {
+    let path = conn
+        .path()
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| StoreError::Corrupt("the store's database has no file".into()))?;
+    let reader = Connection::open(path)?;
+    reader.busy_timeout(std::time::Duration::from_secs(30))?;
+    reader.execute_batch("PRAGMA query_only = ON;")?;
+    Ok(reader)
 }
 
 /// The versions of `id` that still lack something, oldest first.
@@ -154,8 +190,7 @@ fn index_text(conn: &mut Connection, version: &Version) -> Result<(), StoreError
     Ok(())
 }
 
-/// Writes `files` from the version's stored rows, in one pass, then
-/// records them done.
+/// Writes `files` from the version's stored rows, in one pass.
 fn write_derived(
     conn: &Connection,
     exports_root: &Path,
@@ -176,9 +211,7 @@ fn write_derived(
     };
     staging::write_files(&dir, &version.schema, &facts, files, false, &mut |emit| {
         read::for_each_row_as_of(conn, version, &mut |row| emit(row.clone()))
-    })?;
-    let names: Vec<&str> = files.iter().map(|f| f.name()).collect();
-    strike(conn, version, &names)
+    })
 }
 
 /// The further tables of the dataset version `version` belongs to (none

@@ -612,9 +612,14 @@ impl Staging for SqliteStaging {
     }
 
     fn publish(mut self: Box<Self>, request: PublishRequest) -> Result<PublishOutcome, StoreError> {
+        let keyed = std::time::Instant::now();
         for table in &self.tables {
             table.index_by_key(&self.conn)?;
         }
+        tracing::debug!(
+            seconds = keyed.elapsed().as_secs_f64(),
+            "staged rows keyed"
+        );
         let current: Option<u64> = self
             .conn
             .query_row(
