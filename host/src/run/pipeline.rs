@@ -188,7 +188,9 @@ async fn run_and_publish_inner(
             if let Ok(PublishOutcome::Published(version)) = &published {
                 // How long from the run's start until readers had the
                 // version: what "published at the speed of collection" means.
-                let live = (chrono::Utc::now() - report.started_at).to_std().unwrap_or_default();
+                let live = (chrono::Utc::now() - report.started_at)
+                    .to_std()
+                    .unwrap_or_default();
                 tracing::info!(
                     dataset = %dataset.id,
                     version = version.number,

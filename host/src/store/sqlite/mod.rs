@@ -168,6 +168,7 @@ impl SqliteStore {
         let mut conn = store.open_connection()?;
         migrate(&mut conn)?;
         store.release(conn);
+        staging::remove_abandoned(&store.exports_root);
         store.ensure_exports()?;
         store.complete_searches()?;
         Ok(store)

@@ -29,24 +29,80 @@ use crate::store::{
 };
 
 pub struct SqliteStaging {
+    /// The run's own connection: it writes the staged rows, and publishes.
     conn: Connection,
+    staged: Staged,
+}
+
+/// What a run staged: one table of rows per stream, in a database file of
+/// its own attached to the staging connection as `staging`. A file rather
+/// than SQLite's temporary tables, which only their connection sees: at
+/// publish time a second connection reads the staged rows into the
+/// downloads while the first stores them, side by side.
+struct Staged {
     dataset: String,
     /// The dataset's own table first, then one per further stream.
     tables: Vec<StagedTable>,
     exports_root: PathBuf,
+    /// The staging database; removed with the staging area.
+    file: PathBuf,
 }
 
-/// One table's rows waiting in a temporary table of the staging
-/// connection.
+/// One table's rows waiting in the staging database.
 struct StagedTable {
     /// The table's store id: the dataset's, or [`table_id`]'s.
     id: String,
     schema: StreamSchema,
     key_positions: Vec<usize>,
-    /// `temp.staging_{n}`.
+    /// `staging_{n}`, in the staging database.
     temp: String,
     insert_sql: String,
     rows: u64,
+}
+
+/// Where a store's runs stage their rows: a folder beside the database.
+pub fn staging_dir(exports_root: &Path) -> PathBuf {
+    exports_root
+        .parent()
+        .unwrap_or(exports_root)
+        .join("staging")
+}
+
+/// Removes staging files no run is using: left by a process that
+/// stopped, whose process id is gone (or, where that cannot be told, a
+/// day old).
+pub fn remove_abandoned(exports_root: &Path) {
+    let Ok(entries) = std::fs::read_dir(staging_dir(exports_root)) else {
+        return;
+    };
+    let day = std::time::Duration::from_secs(24 * 3600);
+    for path in entries.flatten().map(|e| e.path()) {
+        let pid = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.split('.').nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
+        let proc = Path::new("/proc");
+        let abandoned = match pid {
+            Some(pid) if proc.is_dir() => !proc.join(pid.to_string()).exists(),
+            _ => path
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > day),
+        };
+        if abandoned {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
+
+impl Drop for SqliteStaging {
+    fn drop(&mut self) {
+        // The connection still has it open; the space is freed when it closes.
+        let _ = std::fs::remove_file(&self.staged.file);
+    }
 }
 
 impl SqliteStaging {
@@ -56,29 +112,45 @@ impl SqliteStaging {
         streams: &[StreamSchema],
         exports_root: &Path,
     ) -> Result<Self, StoreError> {
-        let tables = streams
-            .iter()
-            .enumerate()
-            .map(|(n, schema)| {
-                let id = match n {
-                    0 => dataset.to_string(),
-                    _ => table_id(dataset, &schema.name),
-                };
-                StagedTable::create(&conn, id, n, schema)
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Self {
+        let dir = staging_dir(exports_root);
+        std::fs::create_dir_all(&dir).map_err(|source| StoreError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        // `.` never occurs in a dataset id: the process id is the second part.
+        let file = dir.join(format!("{dataset}.{}.{nanos}.sqlite", std::process::id()));
+        conn.execute("ATTACH DATABASE ?1 AS staging", [file.to_string_lossy()])?;
+        // Nothing here outlives the run: no journal, no fsync.
+        conn.execute_batch("PRAGMA staging.journal_mode = OFF; PRAGMA staging.synchronous = OFF;")?;
+        let mut staging = Self {
             conn,
-            dataset: dataset.to_string(),
-            tables,
-            exports_root: exports_root.to_path_buf(),
-        })
+            staged: Staged {
+                dataset: dataset.to_string(),
+                tables: Vec::new(),
+                exports_root: exports_root.to_path_buf(),
+                file,
+            },
+        };
+        for (n, schema) in streams.iter().enumerate() {
+            let id = match n {
+                0 => dataset.to_string(),
+                _ => table_id(dataset, &schema.name),
+            };
+            let table = StagedTable::create(&staging.conn, id, n, schema)?;
+            staging.staged.tables.push(table);
+        }
+        Ok(staging)
     }
 
     /// The current version of each staged table, when the dataset has one
     /// and the table was part of it.
     fn previous_tables(&self, current: Option<u64>) -> Result<Vec<Option<Version>>, StoreError> {
-        self.tables
+        self.staged
+            .tables
             .iter()
             .map(|table| {
                 let Some(number) = current else {
@@ -103,7 +175,7 @@ impl SqliteStaging {
              WHERE d.parent = ?1 AND v.number = ?2 ORDER BY d.id",
         )?;
         let ids = stmt
-            .query_map(params![self.dataset, number as i64], |r| r.get(0))?
+            .query_map(params![self.staged.dataset, number as i64], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         Ok(ids)
     }
@@ -117,7 +189,8 @@ impl SqliteStaging {
         hashes: &[String],
     ) -> Result<bool, StoreError> {
         let same_content =
-            self.tables
+            self.staged
+                .tables
                 .iter()
                 .zip(previous)
                 .zip(hashes)
@@ -129,7 +202,10 @@ impl SqliteStaging {
         if !same_content {
             return Ok(false);
         }
-        let mut staged: Vec<&str> = self.tables[1..].iter().map(|t| t.id.as_str()).collect();
+        let mut staged: Vec<&str> = self.staged.tables[1..]
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect();
         staged.sort_unstable();
         Ok(self.current_table_ids(current)? == staged)
     }
@@ -140,16 +216,17 @@ impl SqliteStaging {
         request: &PublishRequest,
         current: &Version,
     ) -> Result<(), StoreError> {
-        let rows = self.staged_rows();
+        let rows = self.staged.staged_rows();
+        let dataset = &self.staged.dataset;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        save_bookmarks(&tx, &self.dataset, &request.bookmarks)?;
+        save_bookmarks(&tx, dataset, &request.bookmarks)?;
         insert_run(
             &tx,
             &run_record(
                 request,
-                &self.dataset,
+                dataset,
                 RunOutcome::Unchanged,
                 Some(current.number),
                 rows,
@@ -158,15 +235,29 @@ impl SqliteStaging {
         tx.commit()?;
         Ok(())
     }
+}
 
+impl Staged {
     fn staged_rows(&self) -> u64 {
         self.tables.iter().map(|t| t.rows).sum()
     }
 
-    /// Writes every table's folder for the new version; the dataset's own
-    /// table gets the derived files.
+    /// A connection of its own to the staging database, for reading the
+    /// staged rows beside the staging connection.
+    fn reader(&self) -> Result<Connection, StoreError> {
+        let reader = Connection::open_with_flags(
+            &self.file,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        Ok(reader)
+    }
+
+    /// Writes every table's folder for the new version from `reader` (a
+    /// connection to the staging database); the dataset's own table gets
+    /// the derived files.
     fn write_exports(
         &self,
+        reader: &Connection,
         number: u64,
         published_at: chrono::DateTime<chrono::Utc>,
         hashes: &[String],
@@ -191,7 +282,7 @@ impl SqliteStaging {
                 },
             };
             let derived = if n == 0 { derived } else { &[] };
-            table.write_exports(&self.conn, &self.exports_root, &facts, hash, derived)?;
+            table.write_exports(reader, &self.exports_root, &facts, hash, derived)?;
         }
         Ok(())
     }
@@ -199,14 +290,20 @@ impl SqliteStaging {
     /// One transaction: every table's rows, full-text index and version
     /// record, the dataset's current version, bookmarks and run. Tables
     /// the plugin no longer declares stop being current.
+    ///
+    /// `files` is waited for before the commit, and its failure rolls the
+    /// version back: a visible version always has its downloads.
+    #[allow(clippy::too_many_arguments)]
     fn commit_version(
-        &mut self,
+        &self,
+        conn: &mut Connection,
         number: u64,
         published_at: chrono::DateTime<chrono::Utc>,
         hashes: &[String],
         request: &PublishRequest,
         previous: &[Option<Version>],
         current: Option<u64>,
+        files: impl FnOnce() -> Result<(), StoreError>,
     ) -> Result<Version, StoreError> {
         let mut versions = Vec::with_capacity(self.tables.len());
         for (n, (table, previous)) in self.tables.iter().zip(previous).enumerate() {
@@ -226,14 +323,12 @@ impl SqliteStaging {
                     .map(|p| schema_changes(&p.schema, &table.schema))
                     .unwrap_or_default(),
                 run_id: request.run_id.clone(),
-                quality: table.count_quality(&self.conn, measures)?,
+                quality: table.count_quality(conn, measures)?,
                 row_changes: RowChanges::default(),
             });
         }
         let rows = self.staged_rows();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         check_still_current(&tx, &self.dataset, current)?;
         for (n, (table, version)) in self.tables.iter().zip(&mut versions).enumerate() {
             version.row_changes = table.store_rows(&tx, number)?;
@@ -277,6 +372,7 @@ impl SqliteStaging {
                 rows,
             ),
         )?;
+        files()?;
         let phase = std::time::Instant::now();
         tx.commit()?;
         tracing::debug!(seconds = phase.elapsed().as_secs_f64(), "version committed");
@@ -298,15 +394,16 @@ impl StagedTable {
             .map(|f| format!(", {}", column(&f.name)))
             .collect();
         conn.execute_batch(&format!(
-            "DROP TABLE IF EXISTS temp.{temp};
-             CREATE TEMP TABLE {temp} (row_key TEXT NOT NULL, row_hash BLOB NOT NULL{columns});",
+            "DROP TABLE IF EXISTS staging.{temp};
+             CREATE TABLE staging.{temp} (row_key TEXT NOT NULL, row_hash BLOB NOT NULL{columns});",
         ))?;
         let placeholders = (0..schema.fields.len() + 2)
             .map(|i| format!("?{}", i + 1))
             .collect::<Vec<_>>()
             .join(", ");
-        let insert_sql =
-            format!("INSERT INTO temp.{temp} (row_key, row_hash{columns}) VALUES ({placeholders})");
+        let insert_sql = format!(
+            "INSERT INTO staging.{temp} (row_key, row_hash{columns}) VALUES ({placeholders})"
+        );
         Ok(Self {
             id,
             schema: schema.clone(),
@@ -345,7 +442,7 @@ impl StagedTable {
     /// validator checks), the index makes sure.
     fn index_by_key(&self, conn: &Connection) -> Result<(), StoreError> {
         conn.execute_batch(&format!(
-            "CREATE UNIQUE INDEX temp.{temp}_by_key ON {temp} (row_key)",
+            "CREATE UNIQUE INDEX staging.{temp}_by_key ON {temp} (row_key)",
             temp = self.temp
         ))?;
         Ok(())
@@ -353,7 +450,7 @@ impl StagedTable {
 
     fn content_hash(&self, conn: &Connection) -> Result<String, StoreError> {
         let mut stmt = conn.prepare(&format!(
-            "SELECT row_hash FROM temp.{} ORDER BY row_key",
+            "SELECT row_hash FROM staging.{} ORDER BY row_key",
             self.temp
         ))?;
         let mut rows = stmt.query([])?;
@@ -377,7 +474,7 @@ impl StagedTable {
     ) -> Result<(), StoreError> {
         let dir = exports::version_dir(exports_root, &self.id, version.number, content_hash);
         let select = format!(
-            "SELECT {} FROM temp.{} ORDER BY row_key",
+            "SELECT {} FROM main.{} ORDER BY row_key",
             select_columns(&self.schema),
             self.temp
         );
@@ -427,10 +524,10 @@ impl StagedTable {
             .collect();
         let carried = conn.execute(
             &format!(
-                "INSERT INTO temp.{temp} (row_key, row_hash{columns})
+                "INSERT INTO staging.{temp} (row_key, row_hash{columns})
                  SELECT r.row_key, r.row_hash{columns} FROM main.{table} r
                  WHERE r.valid_to IS NULL AND NOT EXISTS
-                 (SELECT 1 FROM temp.{temp} s WHERE s.row_key = r.row_key)",
+                 (SELECT 1 FROM staging.{temp} s WHERE s.row_key = r.row_key)",
                 temp = self.temp
             ),
             [],
@@ -496,7 +593,7 @@ impl StagedTable {
                 continue;
             }
             let sql = format!(
-                "SELECT count(*) FROM temp.{} WHERE {}",
+                "SELECT count(*) FROM staging.{} WHERE {}",
                 self.temp,
                 conditions.join(" OR ")
             );
@@ -517,7 +614,7 @@ impl StagedTable {
         // Changed: a staged row whose key is current with other values.
         let changed: i64 = tx.query_row(
             &format!(
-                "SELECT count(*) FROM temp.{temp} s JOIN {table} r
+                "SELECT count(*) FROM staging.{temp} s JOIN {table} r
                  ON r.row_key = s.row_key AND r.valid_to IS NULL WHERE r.row_hash <> s.row_hash"
             ),
             [],
@@ -526,7 +623,7 @@ impl StagedTable {
         let closed = tx.execute(
             &format!(
                 "UPDATE {table} SET valid_to = ?1 WHERE valid_to IS NULL AND NOT EXISTS
-                 (SELECT 1 FROM temp.{temp} s WHERE s.row_key = {table}.row_key AND s.row_hash = {table}.row_hash)"
+                 (SELECT 1 FROM staging.{temp} s WHERE s.row_key = {table}.row_key AND s.row_hash = {table}.row_hash)"
             ),
             [number as i64],
         )?;
@@ -549,7 +646,7 @@ impl StagedTable {
         let inserted = tx.execute(
             &format!(
                 "INSERT INTO {table} (row_key, row_hash, valid_from, valid_to{column_list}{key_list})
-                 SELECT s.row_key, s.row_hash, ?1, NULL{}{key_values} FROM temp.{temp} s WHERE NOT EXISTS
+                 SELECT s.row_key, s.row_hash, ?1, NULL{}{key_values} FROM staging.{temp} s WHERE NOT EXISTS
                  (SELECT 1 FROM {table} r WHERE r.row_key = s.row_key AND r.valid_to IS NULL)
                  ORDER BY s.row_key",
                 columns
@@ -601,11 +698,11 @@ fn register_table(
 
 impl Staging for SqliteStaging {
     fn write_table(&mut self, table: usize, rows: Vec<Row>) -> Result<(), StoreError> {
-        let staged_tables = self.tables.len();
-        let staged = self.tables.get_mut(table).ok_or_else(|| {
+        let staged_tables = self.staged.tables.len();
+        let staged = self.staged.tables.get_mut(table).ok_or_else(|| {
             StoreError::Conflict(format!(
                 "dataset `{}` stages {staged_tables} tables; rows came for table {table}",
-                self.dataset,
+                self.staged.dataset,
             ))
         })?;
         staged.write(&mut self.conn, &rows)
@@ -613,18 +710,15 @@ impl Staging for SqliteStaging {
 
     fn publish(mut self: Box<Self>, request: PublishRequest) -> Result<PublishOutcome, StoreError> {
         let keyed = std::time::Instant::now();
-        for table in &self.tables {
+        for table in &self.staged.tables {
             table.index_by_key(&self.conn)?;
         }
-        tracing::debug!(
-            seconds = keyed.elapsed().as_secs_f64(),
-            "staged rows keyed"
-        );
+        tracing::debug!(seconds = keyed.elapsed().as_secs_f64(), "staged rows keyed");
         let current: Option<u64> = self
             .conn
             .query_row(
                 "SELECT current FROM datasets WHERE id = ?1",
-                [&self.dataset],
+                [&self.staged.dataset],
                 |r| r.get::<_, Option<i64>>(0),
             )
             .optional()?
@@ -632,7 +726,7 @@ impl Staging for SqliteStaging {
             .map(|n| n as u64);
         let previous = self.previous_tables(current)?;
         if request.merge {
-            for (table, previous) in self.tables.iter_mut().zip(&previous) {
+            for (table, previous) in self.staged.tables.iter_mut().zip(&previous) {
                 if let Some(previous) = previous {
                     table.carry_unstaged_rows(&self.conn, previous)?;
                 }
@@ -640,6 +734,7 @@ impl Staging for SqliteStaging {
         }
         let started = std::time::Instant::now();
         let hashes: Vec<String> = self
+            .staged
             .tables
             .iter()
             .map(|t| t.content_hash(&self.conn))
@@ -653,35 +748,55 @@ impl Staging for SqliteStaging {
         }
         let number = current.unwrap_or(0) + 1;
         let published_at = chrono::Utc::now();
-        for (position, table) in self.tables.iter().enumerate() {
-            table.ensure_columns(&mut self.conn, &self.dataset, position)?;
+        let SqliteStaging { conn, staged } = &mut *self;
+        for (position, table) in staged.tables.iter().enumerate() {
+            table.ensure_columns(conn, &staged.dataset, position)?;
         }
-        self.write_exports(number, published_at, &hashes, &request.derived)?;
-        let exported = started.elapsed();
-        let version =
-            self.commit_version(number, published_at, &hashes, &request, &previous, current)?;
+        // The downloads are written from the staging database on a thread
+        // of their own while this connection stores the rows; the commit
+        // waits for them.
+        let staged = &*staged;
+        let version = std::thread::scope(|scope| {
+            let files = scope.spawn(|| {
+                let reader = staged.reader()?;
+                staged.write_exports(&reader, number, published_at, &hashes, &request.derived)
+            });
+            staged.commit_version(
+                conn,
+                number,
+                published_at,
+                &hashes,
+                &request,
+                &previous,
+                current,
+                || {
+                    files.join().unwrap_or_else(|_| {
+                        Err(StoreError::Worker("the downloads' writer panicked".into()))
+                    })
+                },
+            )
+        })?;
         let visible = started.elapsed();
         // The version is live: what fails from here on stays listed as
         // pending, for the next `complete_pending` to write.
         if !request.defer
             && let Err(error) = pending::complete(
-                &mut self.conn,
-                &self.exports_root,
-                &self.dataset,
+                conn,
+                &staged.exports_root,
+                &staged.dataset,
                 &request.derived,
             )
         {
-            tracing::error!(dataset = %self.dataset, version = number, %error, "the new version went live without its search index or standard files");
+            tracing::error!(dataset = %staged.dataset, version = number, %error, "the new version went live without its search index or standard files");
         }
         // Where a large publish spends its time, for operators sizing one.
         tracing::info!(
-            dataset = %self.dataset,
+            dataset = %staged.dataset,
             version = number,
             rows = version.row_count,
-            tables = self.tables.len(),
+            tables = staged.tables.len(),
             hash_s = hashed.as_secs_f64(),
-            files_s = (exported - hashed).as_secs_f64(),
-            commit_s = (visible - exported).as_secs_f64(),
+            store_s = (visible - hashed).as_secs_f64(),
             "version written"
         );
         Ok(PublishOutcome::Published(version))

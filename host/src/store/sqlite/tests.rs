@@ -1470,6 +1470,32 @@ fn every_table_of_a_dataset_is_one_version() {
 }
 
 #[test]
+fn a_staging_area_leaves_no_file_behind() {
+    let (dir, store) = open();
+    let staging_files = || {
+        std::fs::read_dir(dir.path().join("staging"))
+            .map(|entries| entries.count())
+            .unwrap_or(0)
+    };
+    let mut staging = store.stage("contracts", &schema()).unwrap();
+    staging.write(vec![row("a", "Alpha", None)]).unwrap();
+    assert_eq!(staging_files(), 1, "rows are staged in a file of their own");
+    // A run that fails drops its staging area.
+    drop(staging);
+    assert_eq!(staging_files(), 0);
+    publish(&store, &schema(), vec![row("a", "Alpha", None)]);
+    assert_eq!(staging_files(), 0);
+    // A file a stopped process left is removed when the store opens.
+    let abandoned = dir.path().join("staging/contracts.4194305.1.sqlite");
+    std::fs::write(&abandoned, b"").unwrap();
+    drop(store);
+    let _store = SqliteStore::open(dir.path()).unwrap();
+    if std::path::Path::new("/proc").is_dir() {
+        assert!(!abandoned.exists());
+    }
+}
+
+#[test]
 fn a_stream_the_plugin_drops_leaves_the_current_version() {
     let (_dir, store) = open();
     let contracts = vec![row("a", "Alpha", Some("10.00"))];
