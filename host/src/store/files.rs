@@ -2,8 +2,9 @@
 //! memory-mapped once and handed out as zero-copy [`Bytes`] by
 //! [`crate::store::Store::read_file`].
 //!
-//! A version's export files are written once, before the version becomes
-//! visible, and never change after (a store replaces files by renaming, so a
+//! A version's files are written once and never change after (downloads
+//! before the version becomes visible, standard files just after; a store
+//! writes each under a temporary name and renames it, so a
 //! mapping always sees complete, immutable content). Mapping them lets a
 //! download or a byte range be a slice of the page cache handed straight to
 //! the socket writer: no read loop, no copy, and `Content-Length` known.

@@ -7,7 +7,10 @@
 //! current version's. Rows carry the range of versions in which they were
 //! current, so "as of version N" and "what changed between N and M" are
 //! queries, not copies. Full downloads of each version are written once,
-//! before the version becomes visible, as immutable files.
+//! before the version becomes visible, as immutable files; its full-text
+//! index and standard files may follow once it is ([`Store::complete_pending`]).
+//! A plugin's further streams are tables of their dataset, versioned with
+//! it ([`table_id`]).
 //!
 //! The [`Store`] trait is what the HTTP layer and the daemon use; SQLite
 //! (`sqlite::SqliteStore`) is the embedded default. Every method blocks:
