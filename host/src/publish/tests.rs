@@ -296,6 +296,19 @@ fn meta(id: &str) -> DatasetMeta {
 /// Publishes `rows` as the next version of `dataset` the way a run does:
 /// staged, then published, the download files written by the store.
 fn publish(store: &dyn Store, dataset: &str, schema: &StreamSchema, rows: Vec<Row>) -> Version {
+    publish_deferring(store, dataset, schema, rows, Vec::new(), false)
+}
+
+/// [`publish`] with derived files, leaving what may follow the version to
+/// [`Store::complete_pending`] when `defer`, as the pipeline does.
+fn publish_deferring(
+    store: &dyn Store,
+    dataset: &str,
+    schema: &StreamSchema,
+    rows: Vec<Row>,
+    derived: Vec<Arc<dyn crate::store::DerivedFile>>,
+    defer: bool,
+) -> Version {
     // Run ids are the runs table's key: one per publish.
     static RUNS: AtomicU64 = AtomicU64::new(0);
     let mut staging = store.stage(dataset, schema).unwrap();
@@ -312,9 +325,9 @@ fn publish(store: &dyn Store, dataset: &str, schema: &StreamSchema, rows: Vec<Ro
             contract: "0.1.0".into(),
             bookmarks: BTreeMap::new(),
             merge: false,
-            derived: Vec::new(),
+            derived,
             quality: Vec::new(),
-            defer: false,
+            defer,
         })
         .unwrap();
     match outcome {
@@ -589,6 +602,79 @@ async fn pages_link_to_the_next_and_cursors_pin_their_version() {
     assert_eq!(old["rows"].as_array().unwrap().len(), 5);
     let clash = get(&app, &format!("{path}&as_of=2")).await;
     assert_eq!(clash.json()["error"]["code"], "bad_cursor");
+}
+
+/// An OCDS file that lists the ids of the version's rows: what matters
+/// here is when it exists, not what it says.
+struct IdsAsOcds;
+
+impl crate::store::DerivedFile for IdsAsOcds {
+    fn name(&self) -> &'static str {
+        crate::derived::OCDS
+    }
+
+    fn write(
+        &self,
+        out: &mut (dyn std::io::Write + Send),
+        _version: &crate::store::VersionFacts,
+        _schema: &StreamSchema,
+        rows: &mut crate::store::RowSource<'_>,
+    ) -> Result<(), StoreError> {
+        let mut ids = Vec::new();
+        rows(&mut |row| {
+            ids.push(format!("{:?}", row[0]));
+            Ok(())
+        })?;
+        serde_json::to_writer(&mut *out, &ids).map_err(|e| StoreError::Write {
+            file: self.name().into(),
+            source: e.into(),
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_new_version_answers_pending_until_its_index_and_standard_file_are_written() {
+    let (store, app) = app();
+    let ocds: Vec<Arc<dyn crate::store::DerivedFile>> = vec![Arc::new(IdsAsOcds)];
+    let rows = (1..=3).map(|i| row(i, "зелен транспорт")).collect();
+    publish_deferring(
+        store.as_ref(),
+        "projects",
+        &schema(),
+        rows,
+        ocds.clone(),
+        true,
+    );
+    app.refresh("projects").unwrap();
+    // Live: its rows and downloads answer at once.
+    let page = get(&app, "/api/v1/datasets/projects/rows").await;
+    assert_eq!(page.json()["version"], 2);
+    assert_eq!(
+        get(&app, "/api/v1/datasets/projects/latest/data.csv")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // A search and the standard file say to come back, never answer short.
+    for path in [
+        "/api/v1/datasets/projects/rows?q=transport",
+        "/api/v1/datasets/projects/latest/ocds.json",
+    ] {
+        let pending = get(&app, path).await;
+        assert_eq!(pending.status, StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        assert_eq!(pending.json()["error"]["code"], "pending", "{path}");
+        assert_eq!(pending.header("retry-after"), "5", "{path}");
+    }
+    // A search of the version before is whole already.
+    let older = get(&app, "/api/v1/datasets/projects/rows?q=proekt&as_of=1").await;
+    assert_eq!(older.json()["rows"].as_array().unwrap().len(), 5);
+    assert_eq!(store.complete_pending("projects", &ocds).unwrap(), 2);
+    let found = get(&app, "/api/v1/datasets/projects/rows?q=transport").await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert_eq!(found.json()["rows"].as_array().unwrap().len(), 3);
+    let file = get(&app, "/api/v1/datasets/projects/latest/ocds.json").await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.json().as_array().unwrap().len(), 3);
 }
 
 #[tokio::test]
