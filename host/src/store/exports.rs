@@ -3,16 +3,13 @@
 //! (these and the derived files beside them) later gets gzip and brotli
 //! copies, written in the background.
 //!
-//! Files are written to a temporary name, fsynced and renamed, so a reader
-//! (or a crash) never sees half a file under the real name. Each version's
-//! files live in a folder named by its number and content hash, so files
-//! left by a publish that crashed before its commit can never be mistaken
-//! for those of the version that later takes the same number.
+//! Everything here is written and read through the store's [`FileStore`],
+//! by folder and name: a file is visible only once whole, so a reader (or
+//! a crash) never sees half of one.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
 
+use super::files::{FileStore, Folder, NewFile};
 use super::{Compression, DerivedFile, ExportFormat, RowSource, StoreError, VersionFacts};
 use crate::output::{csv_writer, write_csv_header, write_csv_row, write_json_object};
 use crate::schema::{Row, StreamSchema};
@@ -36,14 +33,6 @@ pub const COMPRESSIONS: [Compression; 3] = [
 /// a second and still beats gzip.
 const BROTLI_QUALITY: u32 = 5;
 
-/// The folder of a version's files.
-pub fn version_dir(root: &Path, dataset: &str, number: u64, content_hash: &str) -> PathBuf {
-    root.join(dataset).join(format!(
-        "{number}-{}",
-        &content_hash[..content_hash.len().min(16)]
-    ))
-}
-
 /// The file name of one format in one compression.
 pub fn file_name(format: ExportFormat, compression: Compression) -> String {
     let base = match format {
@@ -66,46 +55,43 @@ pub fn coded_name(name: &str, compression: Compression) -> String {
 
 /// Whether every uncompressed file of a version exists: what a version
 /// needs to be served.
-pub fn complete(dir: &Path) -> bool {
-    FORMATS
-        .iter()
-        .all(|&f| dir.join(file_name(f, Compression::Identity)).is_file())
+pub fn complete(files: &dyn FileStore, folder: &Folder) -> bool {
+    FORMATS.iter().all(|&f| {
+        files
+            .size(folder, &file_name(f, Compression::Identity))
+            .is_some()
+    })
 }
 
 /// The uncompressed files of a version's folder, every one served: the
 /// downloads and the derived files (`datapackage.json`, a standard's
-/// rendering). Told by their extension, so that compressed copies and
-/// files still being written (`.tmp<pid>`) are never among them.
-fn served_files(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|source| io(dir, source))? {
-        let path = entry.map_err(|source| io(dir, source))?.path();
-        let served = path
-            .extension()
-            .is_some_and(|ext| ext == "csv" || ext == "json" || ext == "ndjson");
-        if served && path.is_file() {
-            files.push(path);
-        }
-    }
-    files.sort();
-    Ok(files)
+/// rendering). Told by their extension, so that compressed copies are
+/// never among them.
+fn served_files(files: &dyn FileStore, folder: &Folder) -> Result<Vec<String>, StoreError> {
+    Ok(files
+        .names(folder)?
+        .into_iter()
+        .filter(|name| {
+            name.rsplit_once('.')
+                .is_some_and(|(_, ext)| matches!(ext, "csv" | "json" | "ndjson"))
+        })
+        .collect())
 }
 
 /// The compressed copies of `plain` that clients may be sent.
-fn copies(plain: &Path) -> [(PathBuf, Compression); 2] {
-    [Compression::Gzip, Compression::Brotli].map(|compression| {
-        let mut name = plain.as_os_str().to_os_string();
-        name.push(coded_name("", compression));
-        (PathBuf::from(name), compression)
-    })
+fn copies(plain: &str) -> [(String, Compression); 2] {
+    [Compression::Gzip, Compression::Brotli]
+        .map(|compression| (coded_name(plain, compression), compression))
 }
 
 /// Whether every served file of a version has its compressed copies.
-pub fn compressed(dir: &Path) -> bool {
-    served_files(dir).is_ok_and(|files| {
-        files
-            .iter()
-            .all(|plain| copies(plain).iter().all(|(copy, _)| copy.is_file()))
+pub fn compressed(files: &dyn FileStore, folder: &Folder) -> bool {
+    served_files(files, folder).is_ok_and(|plain| {
+        plain.iter().all(|name| {
+            copies(name)
+                .iter()
+                .all(|(copy, _)| files.size(folder, copy).is_some())
+        })
     })
 }
 
@@ -114,104 +100,64 @@ pub fn compressed(dir: &Path) -> bool {
 /// then the CSV with a BOM. Compressed copies come later
 /// ([`compress_version`]): they are an optimisation for clients, and a
 /// large version should not wait for brotli to become visible.
-pub fn write_version<F>(dir: &Path, schema: &StreamSchema, mut rows: F) -> Result<(), StoreError>
+pub fn write_version<F>(
+    files: &dyn FileStore,
+    folder: &Folder,
+    schema: &StreamSchema,
+    mut rows: F,
+) -> Result<(), StoreError>
 where
     F: FnMut(&mut dyn FnMut(&Row) -> std::io::Result<()>) -> Result<(), StoreError>,
 {
-    std::fs::create_dir_all(dir).map_err(|source| io(dir, source))?;
     let formats = [ExportFormat::Csv, ExportFormat::Json, ExportFormat::Ndjson];
-    let mut files = formats
+    let mut new_files = formats
         .iter()
-        .map(|&f| AtomicFile::create(&dir.join(file_name(f, Compression::Identity))))
+        .map(|&f| files.create(folder, &file_name(f, Compression::Identity)))
         .collect::<Result<Vec<_>, _>>()?;
     {
-        let mut writers = files
+        let mut writers = new_files
             .iter_mut()
             .zip(formats)
-            .map(|(file, format)| FormatWriter::new(&mut file.out, format, schema))
+            .map(|(file, format)| FormatWriter::new(file.writer(), format, schema))
             .collect::<Result<Vec<_>, _>>()?;
         rows(&mut |row| writers.iter_mut().try_for_each(|w| w.row(row)))?;
         for writer in writers {
-            writer.finish().map_err(|source| io(dir, source))?;
+            writer.finish().map_err(|e| write_error("a download", e))?;
         }
     }
-    for file in files {
+    for file in new_files {
         file.commit()?;
     }
-    write_bom_copy(dir)?;
-    sync_dir(dir)
+    write_bom_copy(files, folder)
 }
 
 /// Writes the gzip and brotli copies a version's folder lacks, of its
 /// downloads and of its derived files alike; `true` when it wrote any.
-pub fn compress_version(dir: &Path) -> Result<bool, StoreError> {
+pub fn compress_version(files: &dyn FileStore, folder: &Folder) -> Result<bool, StoreError> {
     let mut wrote = false;
-    for plain in served_files(dir)? {
+    for plain in served_files(files, folder)? {
         for (target, compression) in copies(&plain) {
-            if !target.is_file() {
-                compress(&plain, &target, compression)?;
+            if files.size(folder, &target).is_none() {
+                compress(files, folder, &plain, &target, compression)?;
                 wrote = true;
             }
         }
     }
-    if wrote {
-        sync_dir(dir)?;
-    }
     Ok(wrote)
-}
-
-/// A file written under a temporary name and renamed into place once
-/// complete and synced.
-struct AtomicFile {
-    tmp: PathBuf,
-    path: PathBuf,
-    out: BufWriter<File>,
-    committed: bool,
-}
-
-impl AtomicFile {
-    fn create(path: &Path) -> Result<Self, StoreError> {
-        let tmp = temporary_name(path);
-        let file = File::create(&tmp).map_err(|source| io(&tmp, source))?;
-        Ok(Self {
-            out: BufWriter::with_capacity(1 << 20, file),
-            tmp,
-            path: path.to_path_buf(),
-            committed: false,
-        })
-    }
-
-    fn commit(mut self) -> Result<(), StoreError> {
-        self.out.flush().map_err(|source| io(&self.tmp, source))?;
-        self.out
-            .get_ref()
-            .sync_all()
-            .map_err(|source| io(&self.tmp, source))?;
-        std::fs::rename(&self.tmp, &self.path).map_err(|source| io(&self.path, source))?;
-        self.committed = true;
-        Ok(())
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
-    }
 }
 
 /// Writes one derived file of a version into its folder.
 pub fn write_derived(
-    dir: &Path,
+    files: &dyn FileStore,
+    folder: &Folder,
     file: &dyn DerivedFile,
     version: &VersionFacts,
     schema: &StreamSchema,
     rows: &mut RowSource<'_>,
 ) -> Result<(), StoreError> {
-    let path = dir.join(file.name());
-    write_atomically(&path, |out| file.write(out, version, schema, rows))?;
-    sync_dir(dir)
+    let mut out = files.create(folder, file.name())?;
+    file.write(out.writer(), version, schema, rows)?;
+    out.commit()
 }
 
 /// Streams one format into its file.
@@ -244,9 +190,7 @@ impl<'a> FormatWriter<'a> {
             schema,
             first: true,
         };
-        writer
-            .start()
-            .map_err(|source| io(Path::new("export"), source))?;
+        writer.start().map_err(|e| write_error("a download", e))?;
         Ok(writer)
     }
 
@@ -285,73 +229,63 @@ impl<'a> FormatWriter<'a> {
 }
 
 /// The CSV with a UTF-8 byte-order mark, so Excel reads Cyrillic right.
-fn write_bom_copy(dir: &Path) -> Result<(), StoreError> {
-    let plain = dir.join(file_name(ExportFormat::Csv, Compression::Identity));
-    let target = dir.join(file_name(ExportFormat::CsvBom, Compression::Identity));
-    write_atomically(&target, |out| {
-        out.write_all(b"\xEF\xBB\xBF")
-            .map_err(|source| io(&target, source))?;
-        let mut source = File::open(&plain).map_err(|source| io(&plain, source))?;
-        std::io::copy(&mut source, out).map_err(|source| io(&plain, source))?;
-        Ok(())
+fn write_bom_copy(files: &dyn FileStore, folder: &Folder) -> Result<(), StoreError> {
+    let plain = file_name(ExportFormat::Csv, Compression::Identity);
+    let csv = read_back(files, folder, &plain)?;
+    let mut out = files.create(
+        folder,
+        &file_name(ExportFormat::CsvBom, Compression::Identity),
+    )?;
+    let writer = out.writer();
+    writer
+        .write_all(b"\xEF\xBB\xBF")
+        .and_then(|()| writer.write_all(&csv))
+        .map_err(|e| write_error("the CSV for Excel", e))?;
+    out.commit()
+}
+
+fn compress(
+    files: &dyn FileStore,
+    folder: &Folder,
+    plain: &str,
+    target: &str,
+    compression: Compression,
+) -> Result<(), StoreError> {
+    let source = read_back(files, folder, plain)?;
+    let mut out: Box<dyn NewFile> = files.create(folder, target)?;
+    let writer = out.writer();
+    let result = match compression {
+        Compression::Gzip => {
+            let mut encoder = flate2::write::GzEncoder::new(writer, flate2::Compression::default());
+            encoder
+                .write_all(&source)
+                .and_then(|()| encoder.finish().map(drop))
+        }
+        Compression::Brotli => {
+            let mut encoder = brotli::CompressorWriter::new(writer, 1 << 16, BROTLI_QUALITY, 22);
+            encoder.write_all(&source).and_then(|()| encoder.flush())
+        }
+        Compression::Identity => writer.write_all(&source),
+    };
+    result.map_err(|e| write_error(target, e))?;
+    out.commit()
+}
+
+/// A file just written, read back to derive another from it.
+fn read_back(
+    files: &dyn FileStore,
+    folder: &Folder,
+    name: &str,
+) -> Result<bytes::Bytes, StoreError> {
+    files.open(folder, name)?.ok_or_else(|| StoreError::Write {
+        file: name.to_string(),
+        source: std::io::Error::new(std::io::ErrorKind::NotFound, "it was not written"),
     })
 }
 
-fn compress(plain: &Path, target: &Path, compression: Compression) -> Result<(), StoreError> {
-    write_atomically(target, |out| {
-        let mut source = File::open(plain).map_err(|source| io(plain, source))?;
-        let result = match compression {
-            Compression::Gzip => {
-                let mut encoder =
-                    flate2::write::GzEncoder::new(out, flate2::Compression::default());
-                std::io::copy(&mut source, &mut encoder).and_then(|_| encoder.finish().map(drop))
-            }
-            Compression::Brotli => {
-                let mut encoder = brotli::CompressorWriter::new(out, 1 << 16, BROTLI_QUALITY, 22);
-                std::io::copy(&mut source, &mut encoder).and_then(|_| encoder.flush())
-            }
-            Compression::Identity => std::io::copy(&mut source, out).map(drop),
-        };
-        result.map_err(|source| io(target, source))
-    })
-}
-
-/// Writes `path` through `write`: a temporary file, fsynced, renamed.
-fn write_atomically<F>(path: &Path, write: F) -> Result<(), StoreError>
-where
-    F: FnOnce(&mut (dyn Write + Send)) -> Result<(), StoreError>,
-{
-    let tmp = temporary_name(path);
-    let file = File::create(&tmp).map_err(|source| io(&tmp, source))?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
-    let result = write(&mut out).and_then(|()| {
-        let file = out.into_inner().map_err(|e| io(&tmp, e.into_error()))?;
-        file.sync_all().map_err(|source| io(&tmp, source))
-    });
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    std::fs::rename(&tmp, path).map_err(|source| io(path, source))
-}
-
-/// `data.csv` → `data.csv.tmp<pid>`: distinct for every file of a folder,
-/// and never a name the store serves.
-fn temporary_name(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_os_string();
-    name.push(format!(".tmp{}", std::process::id()));
-    PathBuf::from(name)
-}
-
-fn sync_dir(dir: &Path) -> Result<(), StoreError> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|source| io(dir, source))
-}
-
-fn io(path: &Path, source: std::io::Error) -> StoreError {
-    StoreError::Io {
-        path: path.to_path_buf(),
+fn write_error(file: &str, source: std::io::Error) -> StoreError {
+    StoreError::Write {
+        file: file.to_string(),
         source,
     }
 }
@@ -364,34 +298,50 @@ mod tests {
     /// included; compressed copies and half-written files get none.
     #[test]
     fn every_served_file_gets_compressed_copies() {
-        let dir = tempfile::tempdir().unwrap();
-        let dir = dir.path();
+        let root = tempfile::tempdir().unwrap();
+        let files = super::super::files::LocalFiles::new(root.path());
+        let folder = Folder::new("contracts", 1, "0123456789abcdef0123");
+        let put = |name: &str, bytes: &[u8]| {
+            let mut file = files.create(&folder, name).unwrap();
+            file.writer().write_all(bytes).unwrap();
+            file.commit().unwrap();
+        };
         for format in FORMATS {
-            std::fs::write(
-                dir.join(file_name(format, Compression::Identity)),
-                b"a,b\r\n",
-            )
-            .unwrap();
+            put(&file_name(format, Compression::Identity), b"a,b\r\n");
         }
-        std::fs::write(dir.join("ocds.json"), br#"{"releases":[]}"#).unwrap();
-        std::fs::write(dir.join("ocds.json.tmp42"), b"half").unwrap();
-        assert!(!compressed(dir));
-        assert!(compress_version(dir).unwrap());
-        assert!(compressed(dir));
-        assert!(!compress_version(dir).unwrap(), "nothing left to write");
+        put("ocds.json", br#"{"releases":[]}"#);
+        // A file still being written: no name the store serves.
+        let mut half = files.create(&folder, "popolo.json").unwrap();
+        half.writer().write_all(b"half").unwrap();
+        assert!(!compressed(&files, &folder));
+        assert!(compress_version(&files, &folder).unwrap());
+        assert!(compressed(&files, &folder));
+        assert!(
+            !compress_version(&files, &folder).unwrap(),
+            "nothing left to write"
+        );
+        let names = files.names(&folder).unwrap();
         for name in ["ocds.json", "data.bom.csv", "data.ndjson"] {
             for compression in [Compression::Gzip, Compression::Brotli] {
-                assert!(dir.join(coded_name(name, compression)).is_file(), "{name}");
+                assert!(
+                    names.contains(&coded_name(name, compression)),
+                    "{name}: {names:?}"
+                );
             }
         }
-        assert!(!dir.join("ocds.json.tmp42.gz").exists());
-        assert!(!dir.join("ocds.json.gz.gz").exists());
+        assert!(!names.iter().any(|n| n.starts_with("popolo")), "{names:?}");
+        assert!(!names.contains(&"ocds.json.gz.gz".to_string()));
+        drop(half);
+        assert!(
+            files
+                .names(&folder)
+                .unwrap()
+                .iter()
+                .all(|n| !n.contains(".tmp"))
+        );
         let mut plain = Vec::new();
-        std::io::Read::read_to_end(
-            &mut flate2::read::GzDecoder::new(File::open(dir.join("ocds.json.gz")).unwrap()),
-            &mut plain,
-        )
-        .unwrap();
+        let gz = files.open(&folder, "ocds.json.gz").unwrap().unwrap();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut plain).unwrap();
         assert_eq!(plain, br#"{"releases":[]}"#);
     }
 }

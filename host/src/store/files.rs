@@ -1,21 +1,219 @@
-//! A version's files (downloads, derived files, their compressed copies),
-//! memory-mapped once and handed out as zero-copy [`Bytes`] by
-//! [`crate::store::Store::read_file`].
+//! Where a store keeps the files of its versions (downloads, derived
+//! files, their compressed copies), and the one way they are written and
+//! read: [`FileStore`]. Nothing outside it knows where a file lives: a
+//! file is named by its version's [`Folder`] and its name (`data.csv`,
+//! `ocds.json.br`). The local filesystem ([`LocalFiles`]) is the only
+//! implementation today; an object store would be another.
 //!
-//! A version's files are written once and never change after (downloads
-//! before the version becomes visible, standard files just after; a store
-//! writes each under a temporary name and renames it, so a
-//! mapping always sees complete, immutable content). Mapping them lets a
-//! download or a byte range be a slice of the page cache handed straight to
-//! the socket writer: no read loop, no copy, and `Content-Length` known.
-//! Open mappings are kept in a small table so a popular file is mapped once.
+//! A file is written once and never changes after: it is visible under its
+//! name only once committed ([`NewFile::commit`]), and one dropped before
+//! that leaves nothing. [`LocalFiles`] writes under a temporary name,
+//! fsyncs, renames and fsyncs the folder, and hands files out memory-mapped
+//! ([`FileCache`]): a download or a byte range is a slice of the page cache
+//! handed straight to the socket writer, with no read loop, no copy, and
+//! `Content-Length` known. Open mappings are kept in a small table so a
+//! popular file is mapped once.
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use bytes::Bytes;
+
+use super::{StoreError, Version};
+
+/// The files of one version of a dataset or table.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Folder {
+    /// The dataset's or table's store id.
+    pub table: String,
+    pub number: u64,
+    /// The version's content hash: files a publish that crashed before its
+    /// commit left behind can never pass for those of the version that
+    /// later takes the same number.
+    pub content_hash: String,
+}
+
+impl Folder {
+    pub fn new(table: &str, number: u64, content_hash: &str) -> Self {
+        Self {
+            table: table.to_string(),
+            number,
+            content_hash: content_hash.to_string(),
+        }
+    }
+
+    /// The folder of a published version.
+    pub fn of(version: &Version) -> Self {
+        Self::new(&version.dataset, version.number, &version.content_hash)
+    }
+}
+
+/// Where a store keeps its versions' files.
+pub trait FileStore: Send + Sync {
+    /// Starts writing `name` in `folder`; nothing is visible under the
+    /// name until the file is committed.
+    fn create(&self, folder: &Folder, name: &str) -> Result<Box<dyn NewFile>, StoreError>;
+
+    /// The file's bytes, valid while held (their length is the file's);
+    /// `None` when the folder has no such file. Blocks.
+    fn open(&self, folder: &Folder, name: &str) -> Result<Option<Bytes>, StoreError>;
+
+    /// The file when it is already open: never blocks.
+    fn cached(&self, folder: &Folder, name: &str) -> Option<Bytes>;
+
+    /// The file's size, without reading it; `None` when absent.
+    fn size(&self, folder: &Folder, name: &str) -> Option<u64>;
+
+    /// The names of the committed files of a folder, sorted.
+    fn names(&self, folder: &Folder) -> Result<Vec<String>, StoreError>;
+}
+
+/// A file being written.
+pub trait NewFile: Send {
+    /// Where its bytes go.
+    fn writer(&mut self) -> &mut (dyn Write + Send);
+
+    /// Makes the file visible under its name, whole and durable.
+    fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// Files on the local filesystem:
+/// `<root>/<table>/<number>-<first 16 hex of the content hash>/<name>`.
+pub struct LocalFiles {
+    root: PathBuf,
+    maps: FileCache,
+}
+
+impl LocalFiles {
+    pub fn new(root: &Path) -> Self {
+        Self {
+            root: root.to_path_buf(),
+            maps: FileCache::default(),
+        }
+    }
+
+    /// Where `name` of `folder` lives: this backend's own business, and
+    /// its tests'.
+    pub fn path(&self, folder: &Folder, name: &str) -> PathBuf {
+        self.dir(folder).join(name)
+    }
+
+    fn dir(&self, folder: &Folder) -> PathBuf {
+        let hash = &folder.content_hash;
+        self.root.join(&folder.table).join(format!(
+            "{}-{}",
+            folder.number,
+            &hash[..hash.len().min(16)]
+        ))
+    }
+}
+
+impl FileStore for LocalFiles {
+    fn create(&self, folder: &Folder, name: &str) -> Result<Box<dyn NewFile>, StoreError> {
+        let dir = self.dir(folder);
+        std::fs::create_dir_all(&dir).map_err(|source| io(&dir, source))?;
+        let path = dir.join(name);
+        // `data.csv.tmp<pid>`: never a name the store serves.
+        let tmp = dir.join(format!("{name}.tmp{}", std::process::id()));
+        let file = File::create(&tmp).map_err(|source| io(&tmp, source))?;
+        Ok(Box::new(LocalFile {
+            out: Some(BufWriter::with_capacity(1 << 20, file)),
+            tmp,
+            path,
+            dir,
+        }))
+    }
+
+    fn open(&self, folder: &Folder, name: &str) -> Result<Option<Bytes>, StoreError> {
+        let path = self.path(folder, name);
+        match self.maps.open(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(io(&path, source)),
+        }
+    }
+
+    fn cached(&self, folder: &Folder, name: &str) -> Option<Bytes> {
+        self.maps.cached(&self.path(folder, name))
+    }
+
+    fn size(&self, folder: &Folder, name: &str) -> Option<u64> {
+        std::fs::metadata(self.path(folder, name))
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+    }
+
+    fn names(&self, folder: &Folder) -> Result<Vec<String>, StoreError> {
+        let dir = self.dir(folder);
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(io(&dir, source)),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|source| io(&dir, source))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let pending = name
+                .rsplit_once(".tmp")
+                .is_some_and(|(_, pid)| pid.bytes().all(|b| b.is_ascii_digit()));
+            if !pending && entry.path().is_file() {
+                names.push(name);
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+}
+
+/// A local file being written under its temporary name.
+struct LocalFile {
+    out: Option<BufWriter<File>>,
+    tmp: PathBuf,
+    path: PathBuf,
+    dir: PathBuf,
+}
+
+impl NewFile for LocalFile {
+    fn writer(&mut self) -> &mut (dyn Write + Send) {
+        // `out` is taken only by `commit`, which consumes the file.
+        self.out
+            .as_mut()
+            .expect("a file being written has its writer")
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
+        let out = self.out.take().expect("a file is committed once");
+        let file = out
+            .into_inner()
+            .map_err(|e| io(&self.tmp, e.into_error()))?;
+        file.sync_all().map_err(|source| io(&self.tmp, source))?;
+        std::fs::rename(&self.tmp, &self.path).map_err(|source| io(&self.path, source))?;
+        File::open(&self.dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|source| io(&self.dir, source))
+    }
+}
+
+impl Drop for LocalFile {
+    fn drop(&mut self) {
+        // Not committed: nothing stays behind.
+        if self.out.is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+fn io(path: &Path, source: std::io::Error) -> StoreError {
+    StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
 
 /// How many mappings stay open: address space, not memory, so this only
 /// bounds file descriptors and kernel bookkeeping.
@@ -23,7 +221,7 @@ const MAX_OPEN: usize = 256;
 
 /// The table of open mappings.
 #[derive(Default)]
-pub struct FileCache {
+struct FileCache {
     inner: Mutex<Table>,
 }
 

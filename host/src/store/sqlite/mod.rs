@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::files::{FileStore, Folder, LocalFiles};
 use super::{
     Change, ChangeRange, Compression, DatasetMeta, DatasetSummary, Pause, RowPage, RowQuery,
     RowState, RunRecord, Staging, Store, StoreError, Version,
@@ -136,7 +137,10 @@ const MAX_IDLE_READERS: usize = 8;
 /// The SQLite-backed store.
 pub struct SqliteStore {
     db_path: PathBuf,
-    exports_root: PathBuf,
+    /// Where runs stage their rows.
+    staging_dir: PathBuf,
+    /// The versions' files, on the local filesystem under `exports/`.
+    files: Arc<LocalFiles>,
     /// Idle reader connections; a reader is opened when none is idle.
     readers: Mutex<Vec<Connection>>,
     /// Versions already read: they never change once published, and
@@ -145,8 +149,6 @@ pub struct SqliteStore {
     versions: Mutex<std::collections::HashMap<(String, u64), Arc<Version>>>,
     /// Columns of the versions read most, for filtered and sorted pages.
     columns: columns::ColumnIndex,
-    /// The version files handed out, mapped once.
-    files: super::files::FileCache,
 }
 
 impl SqliteStore {
@@ -159,16 +161,16 @@ impl SqliteStore {
         })?;
         let store = Self {
             db_path: data_dir.join("vitrina.sqlite3"),
-            exports_root: data_dir.join("exports"),
+            staging_dir: data_dir.join("staging"),
+            files: Arc::new(LocalFiles::new(&data_dir.join("exports"))),
             readers: Mutex::new(Vec::new()),
             versions: Mutex::new(std::collections::HashMap::new()),
             columns: columns::ColumnIndex::default(),
-            files: super::files::FileCache::default(),
         };
         let mut conn = store.open_connection()?;
         migrate(&mut conn)?;
         store.release(conn);
-        staging::remove_abandoned(&store.exports_root);
+        staging::remove_abandoned(&store.staging_dir);
         store.ensure_exports()?;
         store.complete_searches()?;
         Ok(store)
@@ -190,13 +192,10 @@ impl SqliteStore {
         name: &str,
         compression: Compression,
     ) -> PathBuf {
-        exports::version_dir(
-            &self.exports_root,
-            dataset,
-            version.number,
-            &version.content_hash,
+        self.files.path(
+            &Folder::new(dataset, version.number, &version.content_hash),
+            &exports::coded_name(name, compression),
         )
-        .join(exports::coded_name(name, compression))
     }
 
     /// Where a version's full download in `format` lives on disk.
@@ -215,11 +214,9 @@ impl SqliteStore {
     /// count, and that its download files are complete.
     pub fn verify(&self, dataset: &str, number: u64) -> Result<(), StoreError> {
         let version = self.version(dataset, number)?;
-        let dir = exports::version_dir(&self.exports_root, dataset, number, &version.content_hash);
-        if !exports::complete(&dir) {
+        if !exports::complete(self.files.as_ref(), &Folder::of(&version)) {
             return Err(StoreError::Corrupt(format!(
-                "version {number} of `{dataset}` lacks download files in {}",
-                dir.display()
+                "version {number} of `{dataset}` lacks download files"
             )));
         }
         self.with_reader(|conn| read::verify(conn, &version))
@@ -328,7 +325,7 @@ impl SqliteStore {
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         for dataset in datasets {
-            let done = pending::complete(&mut conn, &self.exports_root, &dataset, &[])?;
+            let done = pending::complete(&mut conn, self.files.as_ref(), &dataset, &[])?;
             if done > 0 {
                 tracing::warn!(%dataset, indexes = done, "indexed versions published without their full-text index");
             }
@@ -341,19 +338,14 @@ impl SqliteStore {
     fn ensure_exports(&self) -> Result<(), StoreError> {
         for id in self.with_reader(datasets_with_versions)? {
             for version in self.versions(&id)? {
-                let dir = exports::version_dir(
-                    &self.exports_root,
-                    &version.dataset,
-                    version.number,
-                    &version.content_hash,
-                );
-                if !exports::complete(&dir) {
+                let (files, folder) = (self.files.as_ref(), Folder::of(&version));
+                if !exports::complete(files, &folder) {
                     tracing::warn!(dataset = %version.dataset, version = version.number, "regenerating missing download files");
                     self.with_reader(|conn| {
-                        exports::write_version(&dir, &version.schema, |emit| {
+                        exports::write_version(files, &folder, &version.schema, |emit| {
                             read::for_each_row_as_of(conn, &version, &mut |row: &Row| {
-                                emit(row).map_err(|source| StoreError::Io {
-                                    path: dir.clone(),
+                                emit(row).map_err(|source| StoreError::Write {
+                                    file: "a download".into(),
                                     source,
                                 })
                             })
@@ -563,7 +555,8 @@ impl Store for SqliteStore {
             conn,
             dataset,
             streams,
-            &self.exports_root,
+            self.files.clone(),
+            &self.staging_dir,
         )?))
     }
 
@@ -677,7 +670,7 @@ impl Store for SqliteStore {
         derived: &[Arc<dyn crate::store::DerivedFile>],
     ) -> Result<usize, StoreError> {
         let mut conn = self.open_connection()?;
-        pending::complete(&mut conn, &self.exports_root, dataset, derived)
+        pending::complete(&mut conn, self.files.as_ref(), dataset, derived)
     }
 
     fn pending(&self, dataset: &str, version: u64) -> Result<Vec<String>, StoreError> {
@@ -697,15 +690,10 @@ impl Store for SqliteStore {
         let mut completed = 0;
         for id in self.with_reader(datasets_with_versions)? {
             for version in self.versions(&id)? {
-                let dir = exports::version_dir(
-                    &self.exports_root,
-                    &version.dataset,
-                    version.number,
-                    &version.content_hash,
-                );
-                if exports::complete(&dir)
-                    && !exports::compressed(&dir)
-                    && exports::compress_version(&dir)?
+                let (files, folder) = (self.files.as_ref(), Folder::of(&version));
+                if exports::complete(files, &folder)
+                    && !exports::compressed(files, &folder)
+                    && exports::compress_version(files, &folder)?
                 {
                     completed += 1;
                 }
@@ -721,12 +709,9 @@ impl Store for SqliteStore {
         name: &str,
         compression: Compression,
     ) -> Result<Option<bytes::Bytes>, StoreError> {
-        let path = self.file_path(dataset, version, name, compression);
-        match self.files.open(&path) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(StoreError::Io { path, source }),
-        }
+        let folder = Folder::new(dataset, version.number, &version.content_hash);
+        self.files
+            .open(&folder, &exports::coded_name(name, compression))
     }
 
     fn prepare_reads(&self, dataset: &str, version: u64) {
@@ -752,8 +737,9 @@ impl Store for SqliteStore {
         name: &str,
         compression: Compression,
     ) -> Option<bytes::Bytes> {
+        let folder = Folder::new(dataset, version.number, &version.content_hash);
         self.files
-            .cached(&self.file_path(dataset, version, name, compression))
+            .cached(&folder, &exports::coded_name(name, compression))
     }
 
     fn file_size(
@@ -763,9 +749,9 @@ impl Store for SqliteStore {
         name: &str,
         compression: Compression,
     ) -> Option<u64> {
-        std::fs::metadata(self.file_path(dataset, version, name, compression))
-            .ok()
-            .map(|m| m.len())
+        let folder = Folder::new(dataset, version.number, &version.content_hash);
+        self.files
+            .size(&folder, &exports::coded_name(name, compression))
     }
 }
 

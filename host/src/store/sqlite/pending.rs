@@ -14,7 +14,6 @@
 //! which the store runs for full-text indexes when it opens and the
 //! pipeline after every run (it holds the derived files' renderers).
 
-use std::path::Path;
 use std::sync::Arc;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -22,7 +21,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use super::codec::rows_table;
 use super::{fulltext, read, staging};
 use crate::schema::StreamSchema;
-use crate::store::{DerivedFile, StoreError, TableFacts, Version, VersionFacts, exports};
+use crate::store::files::{FileStore, Folder};
+use crate::store::{DerivedFile, StoreError, TableFacts, Version, VersionFacts};
 
 /// The word in a `pending` list for the version's full-text index.
 pub const SEARCH: &str = "search";
@@ -86,7 +86,7 @@ pub fn check_searchable(conn: &Connection, id: &str, number: u64) -> Result<(), 
 /// caller without them leaves them listed). How many pieces it wrote.
 pub fn complete(
     conn: &mut Connection,
-    exports_root: &Path,
+    files: &dyn FileStore,
     dataset: &str,
     derived: &[Arc<dyn DerivedFile>],
 ) -> Result<usize, StoreError> {
@@ -102,20 +102,20 @@ pub fn complete(
         for (number, pending) in pending_versions(conn, id)? {
             let version = read::version(conn, id, number)?;
             let search = pending.iter().any(|p| p == SEARCH);
-            let files: Vec<&Arc<dyn DerivedFile>> = derived
+            let wanted: Vec<&Arc<dyn DerivedFile>> = derived
                 .iter()
                 .filter(|f| pending.iter().any(|p| p == f.name()))
                 .collect();
             // The index is written here while the files are rendered from
             // a connection of their own: on a million rows each takes
             // about ten seconds, and they can use different cores.
-            let reader = (!files.is_empty())
+            let reader = (!wanted.is_empty())
                 .then(|| reader_beside(conn))
                 .transpose()?;
             let (indexed, written) = std::thread::scope(|scope| {
                 let writer = reader.map(|reader| {
-                    let (version, files) = (&version, &files);
-                    scope.spawn(move || write_derived(&reader, exports_root, version, files))
+                    let (version, wanted) = (&version, &wanted);
+                    scope.spawn(move || write_derived(&reader, files, version, wanted))
                 });
                 let indexed = if search {
                     index_text(conn, &version)
@@ -133,9 +133,9 @@ pub fn complete(
             });
             indexed?;
             written?;
-            let names: Vec<&str> = files.iter().map(|f| f.name()).collect();
+            let names: Vec<&str> = wanted.iter().map(|f| f.name()).collect();
             strike(conn, &version, &names)?;
-            done += usize::from(search) + files.len();
+            done += usize::from(search) + wanted.len();
         }
     }
     Ok(done)
@@ -193,25 +193,25 @@ fn index_text(conn: &mut Connection, version: &Version) -> Result<(), StoreError
 /// Writes `files` from the version's stored rows, in one pass.
 fn write_derived(
     conn: &Connection,
-    exports_root: &Path,
+    files: &dyn FileStore,
     version: &Version,
-    files: &[&Arc<dyn DerivedFile>],
+    wanted: &[&Arc<dyn DerivedFile>],
 ) -> Result<(), StoreError> {
-    let dir = exports::version_dir(
-        exports_root,
-        &version.dataset,
-        version.number,
-        &version.content_hash,
-    );
     let facts = VersionFacts {
         number: version.number,
         published_at: version.published_at,
         row_count: version.row_count,
         tables: further_tables(conn, version)?,
     };
-    staging::write_files(&dir, &version.schema, &facts, files, false, &mut |emit| {
-        read::for_each_row_as_of(conn, version, &mut |row| emit(row.clone()))
-    })
+    staging::write_files(
+        files,
+        &Folder::of(version),
+        &version.schema,
+        &facts,
+        wanted,
+        false,
+        &mut |emit| read::for_each_row_as_of(conn, version, &mut |row| emit(row.clone())),
+    )
 }
 
 /// The further tables of the dataset version `version` belongs to (none

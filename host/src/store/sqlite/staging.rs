@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 use super::codec::{self, column, key_column, rows_table};
 use super::{fulltext, pending, read};
 use crate::schema::{FieldType, QualityMeasure, Row, StreamSchema};
+use crate::store::files::{FileStore, Folder};
 use crate::store::{
     DerivedFile, PublishOutcome, PublishRequest, RowChanges, RowSource, RunOutcome, RunRecord,
     SchemaChange, Staging, StoreError, TableFacts, Version, VersionFacts, exports, table_id,
@@ -43,7 +44,8 @@ struct Staged {
     dataset: String,
     /// The dataset's own table first, then one per further stream.
     tables: Vec<StagedTable>,
-    exports_root: PathBuf,
+    /// Where the version's files are written.
+    files: Arc<dyn FileStore>,
     /// The staging database; removed with the staging area.
     file: PathBuf,
 }
@@ -60,19 +62,11 @@ struct StagedTable {
     rows: u64,
 }
 
-/// Where a store's runs stage their rows: a folder beside the database.
-pub fn staging_dir(exports_root: &Path) -> PathBuf {
-    exports_root
-        .parent()
-        .unwrap_or(exports_root)
-        .join("staging")
-}
-
 /// Removes staging files no run is using: left by a process that
 /// stopped, whose process id is gone (or, where that cannot be told, a
 /// day old).
-pub fn remove_abandoned(exports_root: &Path) {
-    let Ok(entries) = std::fs::read_dir(staging_dir(exports_root)) else {
+pub fn remove_abandoned(staging_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(staging_dir) else {
         return;
     };
     let day = std::time::Duration::from_secs(24 * 3600);
@@ -110,11 +104,11 @@ impl SqliteStaging {
         conn: Connection,
         dataset: &str,
         streams: &[StreamSchema],
-        exports_root: &Path,
+        files: Arc<dyn FileStore>,
+        dir: &Path,
     ) -> Result<Self, StoreError> {
-        let dir = staging_dir(exports_root);
-        std::fs::create_dir_all(&dir).map_err(|source| StoreError::Io {
-            path: dir.clone(),
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.to_path_buf(),
             source,
         })?;
         let nanos = std::time::SystemTime::now()
@@ -131,7 +125,7 @@ impl SqliteStaging {
             staged: Staged {
                 dataset: dataset.to_string(),
                 tables: Vec::new(),
-                exports_root: exports_root.to_path_buf(),
+                files,
                 file,
             },
         };
@@ -282,7 +276,7 @@ impl Staged {
                 },
             };
             let derived = if n == 0 { derived } else { &[] };
-            table.write_exports(reader, &self.exports_root, &facts, hash, derived)?;
+            table.write_exports(reader, self.files.as_ref(), &facts, hash, derived)?;
         }
         Ok(())
     }
@@ -467,12 +461,12 @@ impl StagedTable {
     fn write_exports(
         &self,
         conn: &Connection,
-        exports_root: &Path,
+        files: &dyn FileStore,
         version: &VersionFacts,
         content_hash: &str,
         derived: &[Arc<dyn DerivedFile>],
     ) -> Result<(), StoreError> {
-        let dir = exports::version_dir(exports_root, &self.id, version.number, content_hash);
+        let folder = Folder::new(&self.id, version.number, content_hash);
         let select = format!(
             "SELECT {} FROM main.{} ORDER BY row_key",
             select_columns(&self.schema),
@@ -483,14 +477,22 @@ impl StagedTable {
             .iter()
             .filter(|f| !f.reads_rows() && f.applies_to(version))
             .collect();
-        let written = write_files(&dir, &self.schema, version, &derived, true, &mut |emit| {
-            let mut stmt = conn.prepare(&select)?;
-            let mut rows = stmt.query([])?;
-            while let Some(row) = rows.next()? {
-                emit(read::decode_row(row, &self.schema, 0)?)?;
-            }
-            Ok(())
-        });
+        let written = write_files(
+            files,
+            &folder,
+            &self.schema,
+            version,
+            &derived,
+            true,
+            &mut |emit| {
+                let mut stmt = conn.prepare(&select)?;
+                let mut rows = stmt.query([])?;
+                while let Some(row) = rows.next()? {
+                    emit(read::decode_row(row, &self.schema, 0)?)?;
+                }
+                Ok(())
+            },
+        );
         tracing::debug!(
             table = %self.id,
             seconds = started.elapsed().as_secs_f64(),
@@ -782,7 +784,7 @@ impl Staging for SqliteStaging {
         if !request.defer
             && let Err(error) = pending::complete(
                 conn,
-                &staged.exports_root,
+                staged.files.as_ref(),
                 &staged.dataset,
                 &request.derived,
             )
@@ -814,19 +816,16 @@ pub(super) type OwnedRows<'a> =
 /// file and the downloads take about as long each) and the rows are read
 /// and decoded once.
 pub(super) fn write_files(
-    dir: &Path,
+    files: &dyn FileStore,
+    folder: &Folder,
     schema: &StreamSchema,
     version: &VersionFacts,
     derived: &[&Arc<dyn DerivedFile>],
     downloads: bool,
     for_each_row: &mut OwnedRows<'_>,
 ) -> Result<(), StoreError> {
-    // The derived files' writers start before the downloads' do.
-    std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
     std::thread::scope(|scope| {
+        // The derived files' writers start before the downloads' do.
         let mut feeds = Vec::with_capacity(derived.len());
         let mut writers = Vec::with_capacity(derived.len());
         for file in derived {
@@ -835,8 +834,14 @@ pub(super) fn write_files(
             writers.push(scope.spawn(move || {
                 let started = std::time::Instant::now();
                 let mut rows = batched_rows(batches);
-                let written =
-                    exports::write_derived(dir, file.as_ref(), version, schema, &mut *rows);
+                let written = exports::write_derived(
+                    files,
+                    folder,
+                    file.as_ref(),
+                    version,
+                    schema,
+                    &mut *rows,
+                );
                 tracing::debug!(
                     file = file.name(),
                     seconds = started.elapsed().as_secs_f64(),
@@ -847,10 +852,10 @@ pub(super) fn write_files(
         }
         let mut fan_out = FanOut::new(feeds);
         let written = if downloads {
-            exports::write_version(dir, schema, |emit| {
+            exports::write_version(files, folder, schema, |emit| {
                 for_each_row(&mut |row| {
-                    emit(&row).map_err(|source| StoreError::Io {
-                        path: dir.to_path_buf(),
+                    emit(&row).map_err(|source| StoreError::Write {
+                        file: "a download".into(),
                         source,
                     })?;
                     fan_out.push(row);
