@@ -124,6 +124,13 @@ peak_rss() {
     echo 5 > "/proc/$server_pid/clear_refs" 2>/dev/null || true
 }
 
+# What the server holds right after a case, in MB: its own (anonymous)
+# memory, and the files it has mapped (the binary, a download being
+# served: page cache, which the kernel may reclaim).
+held_now() {
+    awk '/RssAnon/ {a = $2} /RssFile/ {f = $2} END {printf "anon %.0f, files %.0f", a / 1024, f / 1024}' "/proc/$server_pid/status"
+}
+
 overall_peak=0
 vitrina_pid=$server_pid
 run() { # name, wrk args...
@@ -131,13 +138,14 @@ run() { # name, wrk args...
     peak_rss > /dev/null
     taskset -c 1 wrk -t1 -d"${secs}s" --latency "$@" > "$work/$name.txt"
     local peak; peak=$(peak_rss)
+    local held; held=$(held_now)
     if [ "$server_pid" = "$vitrina_pid" ] && [ "$peak" -gt "$overall_peak" ]; then overall_peak=$peak; fi
     local rps p99 transfer
     rps=$(awk '/Requests\/sec/ {print $2}' "$work/$name.txt")
     p99=$(awk '$1=="99%" {print $2}' "$work/$name.txt")
     transfer=$(awk '/Transfer\/sec/ {print $2}' "$work/$name.txt")
     non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/$name.txt")
-    printf '%-22s %12s req/s  p99 %-9s %10s/s  server peak %4s MB  %s\n' "$name" "$rps" "$p99" "$transfer" "$peak" "${non2xx:+non-2xx: $non2xx}"
+    printf '%-22s %12s req/s  p99 %-9s %10s/s  server peak %4s MB (%s)  %s\n' "$name" "$rps" "$p99" "$transfer" "$peak" "$held" "${non2xx:+non-2xx: $non2xx}"
     echo "$rps" > "$work/$name.rps"
 }
 

@@ -231,7 +231,7 @@ impl<'a> FormatWriter<'a> {
 /// The CSV with a UTF-8 byte-order mark, so Excel reads Cyrillic right.
 fn write_bom_copy(files: &dyn FileStore, folder: &Folder) -> Result<(), StoreError> {
     let plain = file_name(ExportFormat::Csv, Compression::Identity);
-    let csv = read_back(files, folder, &plain)?;
+    let mut csv = read_back(files, folder, &plain)?;
     let mut out = files.create(
         folder,
         &file_name(ExportFormat::CsvBom, Compression::Identity),
@@ -239,7 +239,7 @@ fn write_bom_copy(files: &dyn FileStore, folder: &Folder) -> Result<(), StoreErr
     let writer = out.writer();
     writer
         .write_all(b"\xEF\xBB\xBF")
-        .and_then(|()| writer.write_all(&csv))
+        .and_then(|()| std::io::copy(&mut csv, writer).map(drop))
         .map_err(|e| write_error("the CSV for Excel", e))?;
     out.commit()
 }
@@ -251,33 +251,32 @@ fn compress(
     target: &str,
     compression: Compression,
 ) -> Result<(), StoreError> {
-    let source = read_back(files, folder, plain)?;
+    let mut source = read_back(files, folder, plain)?;
     let mut out: Box<dyn NewFile> = files.create(folder, target)?;
     let writer = out.writer();
     let result = match compression {
         Compression::Gzip => {
             let mut encoder = flate2::write::GzEncoder::new(writer, flate2::Compression::default());
-            encoder
-                .write_all(&source)
-                .and_then(|()| encoder.finish().map(drop))
+            std::io::copy(&mut source, &mut encoder).and_then(|_| encoder.finish().map(drop))
         }
         Compression::Brotli => {
             let mut encoder = brotli::CompressorWriter::new(writer, 1 << 16, BROTLI_QUALITY, 22);
-            encoder.write_all(&source).and_then(|()| encoder.flush())
+            std::io::copy(&mut source, &mut encoder).and_then(|_| encoder.flush())
         }
-        Compression::Identity => writer.write_all(&source),
+        Compression::Identity => std::io::copy(&mut source, writer).map(drop),
     };
     result.map_err(|e| write_error(target, e))?;
     out.commit()
 }
 
-/// A file just written, read back to derive another from it.
+/// A file just written, streamed back to derive another from it: read,
+/// not mapped, so a large file never sits in the process's memory.
 fn read_back(
     files: &dyn FileStore,
     folder: &Folder,
     name: &str,
-) -> Result<bytes::Bytes, StoreError> {
-    files.open(folder, name)?.ok_or_else(|| StoreError::Write {
+) -> Result<Box<dyn std::io::Read + Send>, StoreError> {
+    files.read(folder, name)?.ok_or_else(|| StoreError::Write {
         file: name.to_string(),
         source: std::io::Error::new(std::io::ErrorKind::NotFound, "it was not written"),
     })

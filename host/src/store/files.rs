@@ -16,7 +16,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -60,6 +60,12 @@ pub trait FileStore: Send + Sync {
     /// The file's bytes, valid while held (their length is the file's);
     /// `None` when the folder has no such file. Blocks.
     fn open(&self, folder: &Folder, name: &str) -> Result<Option<Bytes>, StoreError>;
+
+    /// The file as a stream, for reading it once whole (to derive another
+    /// file from it) without holding it in memory or in a mapping; `None`
+    /// when absent. Blocks.
+    fn read(&self, folder: &Folder, name: &str)
+    -> Result<Option<Box<dyn Read + Send>>, StoreError>;
 
     /// The file when it is already open: never blocks.
     fn cached(&self, folder: &Folder, name: &str) -> Option<Bytes>;
@@ -131,6 +137,22 @@ impl FileStore for LocalFiles {
         let path = self.path(folder, name);
         match self.maps.open(&path) {
             Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(io(&path, source)),
+        }
+    }
+
+    fn read(
+        &self,
+        folder: &Folder,
+        name: &str,
+    ) -> Result<Option<Box<dyn Read + Send>>, StoreError> {
+        let path = self.path(folder, name);
+        match File::open(&path) {
+            Ok(file) => Ok(Some(Box::new(std::io::BufReader::with_capacity(
+                1 << 16,
+                file,
+            )))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(io(&path, source)),
         }
