@@ -6,7 +6,9 @@
 # admin API included: the server gets a token and schemathesis sends it
 # (schemathesis.toml beside this script says why one check is off there;
 # schemathesis_hooks.py, which answers only a dataset can judge).
-# Any failure fails the script; the server is always stopped.
+# Then it reads the CKAN Action API with the real ckanapi client
+# (tools/validate/ckan.py). Any failure fails the script; the server is
+# always stopped.
 #
 # Usage: tools/validate/api.sh [VITRINA [PYTHON]]
 #   VITRINA  the binary to use (default: target/debug/vitrina)
@@ -108,3 +110,10 @@ if [ "$status" -ne 0 ]; then
     exit 1
 fi
 echo "the API matches its OpenAPI description"
+
+echo "== ckanapi against $url/api/3/action/"
+"$python" "$repo/tools/validate/ckan.py" "$url" || {
+    echo "the CKAN Action API does not answer as ckanapi expects" >&2
+    tail -40 "$work/serve.log" >&2
+    exit 1
+}

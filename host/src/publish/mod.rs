@@ -41,6 +41,7 @@ pub mod admin;
 pub mod app;
 pub mod body;
 pub mod cache;
+pub mod ckan;
 pub mod errors;
 pub mod formats;
 pub mod http;

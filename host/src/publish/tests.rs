@@ -432,7 +432,8 @@ async fn send(app: &Arc<App>, method: Method, uri: &str, headers: &[(&str, &str)
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    collect(handle(app.clone(), request.body(()).unwrap()).await).await
+    let body = http_body_util::Empty::<bytes::Bytes>::new();
+    collect(handle(app.clone(), request.body(body).unwrap()).await).await
 }
 
 async fn get(app: &Arc<App>, uri: &str) -> Got {
@@ -1470,4 +1471,119 @@ async fn no_more_store_reads_run_at_once_than_the_server_allows() {
     // Without the bound all eight would have overlapped.
     let peak = store.rows_peak.load(Ordering::SeqCst);
     assert!((1..=2).contains(&peak), "{peak} reads ran at once");
+}
+
+/// A POST with a JSON body, as `ckanapi` sends an action.
+async fn post_json(app: &Arc<App>, uri: &str, json: &serde_json::Value) -> Got {
+    let body = http_body_util::Full::new(bytes::Bytes::from(json.to_string()));
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .header("content-type", "application/json")
+        .body(body)
+        .unwrap();
+    collect(handle(app.clone(), request).await).await
+}
+
+#[tokio::test]
+async fn ckan_actions_answer_in_ckans_envelope() {
+    let (_, app) = app();
+    let status = get(&app, "/api/3/action/status_show").await.json();
+    assert_eq!(status["success"], true);
+    assert_eq!(status["result"]["site_url"], "https://data.example");
+    assert!(
+        status["help"]
+            .as_str()
+            .unwrap()
+            .ends_with("help_show?name=status_show")
+    );
+
+    let list = get(&app, "/api/3/action/package_list").await.json();
+    assert_eq!(list["result"], serde_json::json!(["lines", "projects"]));
+
+    // A package: the dataset, its publisher as organization, its current
+    // version's files as resources at their versioned addresses.
+    let shown = get(&app, "/api/3/action/package_show?id=projects").await;
+    assert_eq!(shown.status, StatusCode::OK);
+    let package = shown.json()["result"].clone();
+    assert_eq!(package["name"], "projects");
+    assert_eq!(package["notes"], "Проекти с европейско финансиране");
+    assert_eq!(package["organization"]["name"], "obshtina-burgas");
+    assert_eq!(package["license_id"], "CC-BY-4.0");
+    let resources = package["resources"].as_array().unwrap();
+    let csv = resources
+        .iter()
+        .find(|r| r["format"] == "CSV")
+        .expect("a CSV");
+    assert_eq!(
+        csv["url"],
+        "https://data.example/api/v1/datasets/projects/versions/1/data.csv"
+    );
+    assert_eq!(csv["size"], first_projects_csv().len());
+    assert_eq!(package["num_resources"], resources.len());
+    // The same through POST with a JSON body, and a resource by its id.
+    let posted = post_json(
+        &app,
+        "/api/3/action/package_show",
+        &serde_json::json!({"id": "projects"}),
+    )
+    .await;
+    assert_eq!(posted.json()["result"], package);
+    let resource = get(
+        &app,
+        &format!(
+            "/api/3/action/resource_show?id={}",
+            csv["id"].as_str().unwrap()
+        ),
+    )
+    .await
+    .json();
+    assert_eq!(resource["result"], *csv);
+
+    // Search with CKAN's filters and facets.
+    let found = get(
+        &app,
+        "/api/3/action/package_search?q=title&fq=res_format:CSV%20organization:obshtina-burgas&rows=1&facet.field=%5B%22organization%22,%22res_format%22%5D",
+    )
+    .await
+    .json();
+    let result = &found["result"];
+    assert_eq!(result["count"], 2, "{found:#}");
+    assert_eq!(result["results"].as_array().unwrap().len(), 1);
+    assert_eq!(result["facets"]["organization"]["obshtina-burgas"], 2);
+    assert_eq!(
+        result["search_facets"]["res_format"]["items"][0]["name"],
+        "CSV"
+    );
+    let none = get(&app, "/api/3/action/package_search?fq=tags:nothing")
+        .await
+        .json();
+    assert_eq!(none["result"]["count"], 0);
+
+    let organization = get(
+        &app,
+        "/api/3/action/organization_show?id=obshtina-burgas&include_datasets=true",
+    )
+    .await
+    .json();
+    assert_eq!(organization["result"]["package_count"], 2);
+    assert_eq!(organization["result"]["title"], "Община Бургас");
+    let organizations = get(&app, "/api/3/action/organization_list").await.json();
+    assert_eq!(
+        organizations["result"],
+        serde_json::json!(["obshtina-burgas"])
+    );
+
+    // Errors in CKAN's shape.
+    let missing = get(&app, "/api/3/action/package_show?id=nope").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.json()["success"], false);
+    assert_eq!(missing.json()["error"]["__type"], "Not Found Error");
+    let invalid = get(&app, "/api/3/action/package_search?fq=groups:x").await;
+    assert_eq!(invalid.status, StatusCode::CONFLICT);
+    assert_eq!(invalid.json()["error"]["__type"], "Validation Error");
+    let unknown = get(&app, "/api/3/action/package_create").await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    let deleting = send(&app, Method::DELETE, "/api/3/action/package_show", &[]).await;
+    assert_eq!(deleting.status, StatusCode::METHOD_NOT_ALLOWED);
 }

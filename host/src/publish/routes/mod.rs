@@ -137,7 +137,11 @@ fn put(headers: &mut HeaderMap, name: HeaderName, value: &str) {
 }
 
 /// Answers one request on the public surface (for tests and embedding).
-pub async fn handle<B>(app: Arc<App>, request: Request<B>) -> Response<Body> {
+pub async fn handle<B>(app: Arc<App>, request: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + Unpin,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let peer = SocketAddr::from(([127, 0, 0, 1], 0));
     handle_on(app, Surface::Public, peer, request).await
 }
@@ -149,11 +153,21 @@ pub async fn handle_on<B>(
     surface: Surface,
     peer: SocketAddr,
     request: Request<B>,
-) -> Response<Body> {
+) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + Unpin,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let started = Instant::now();
     let path = request.uri().path();
     if path == admin::PREFIX || path.starts_with(&format!("{}/", admin::PREFIX)) {
         return handle_admin(&app, surface, peer, &request, started).await;
+    }
+    if surface != Surface::Admin
+        && let Some(action) = super::ckan::action(path)
+    {
+        let action = action.to_string();
+        return handle_ckan(&app, &action, request, started).await;
     }
     let head = request.method() == Method::HEAD;
     let answer = if surface == Surface::Admin && path != "/healthz" {
@@ -178,6 +192,48 @@ pub async fn handle_on<B>(
         path = request.uri().path(),
         status = answer.status.as_u16(),
         bytes = if head { 0 } else { answer.body.len() },
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    answer.into_response(head)
+}
+
+/// A request of CKAN's Action API (`publish::ckan`): a POST's parameters
+/// are read from its body, within [`super::ckan::MAX_BODY`] and the
+/// request timeout.
+async fn handle_ckan<B>(
+    app: &Arc<App>,
+    action: &str,
+    request: Request<B>,
+    started: Instant,
+) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + Unpin,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    use http_body_util::BodyExt;
+    let (parts, body) = request.into_parts();
+    let head = parts.method == Method::HEAD;
+    let limited = http_body_util::Limited::new(body, super::ckan::MAX_BODY);
+    let answer = match tokio::time::timeout(app.config.request_timeout, limited.collect()).await {
+        Ok(Ok(collected)) => {
+            let body = collected.to_bytes();
+            super::ckan::answer(app, action, &parts.method, parts.uri.query(), &body).await
+        }
+        Ok(Err(_)) => Answer::error(&ApiError::body_too_large(super::ckan::MAX_BODY)),
+        Err(_) => Answer::error(&ApiError::timeout()),
+    };
+    crate::metrics::http_request(
+        "/api/3/action/:action",
+        answer.status.as_u16(),
+        started.elapsed(),
+    );
+    tracing::info!(
+        target: "vitrina::http",
+        method = %parts.method,
+        path = parts.uri.path(),
+        status = answer.status.as_u16(),
+        bytes = answer.body.len(),
         micros = started.elapsed().as_micros() as u64,
         "request"
     );
