@@ -6,8 +6,9 @@
 # admin API included: the server gets a token and schemathesis sends it
 # (schemathesis.toml beside this script says why one check is off there;
 # schemathesis_hooks.py, which answers only a dataset can judge).
-# Then it reads the CKAN Action API with the real ckanapi client
-# (tools/validate/ckan.py). Any failure fails the script; the server is
+# Then it validates the DCAT-AP catalog with pySHACL and the SEMIC shapes
+# (tools/validate/dcat.py) and reads the CKAN Action API with the real
+# ckanapi client (tools/validate/ckan.py). Any failure fails the script; the server is
 # always stopped.
 #
 # Usage: tools/validate/api.sh [VITRINA [PYTHON]]
@@ -110,6 +111,12 @@ if [ "$status" -ne 0 ]; then
     exit 1
 fi
 echo "the API matches its OpenAPI description"
+
+echo "== pySHACL with the DCAT-AP 3.0.1 shapes against $url/catalog"
+"$python" "$repo/tools/validate/dcat.py" "$url" || {
+    echo "the DCAT-AP catalog violates the SEMIC shapes" >&2
+    exit 1
+}
 
 echo "== ckanapi against $url/api/3/action/"
 "$python" "$repo/tools/validate/ckan.py" "$url" || {

@@ -73,6 +73,7 @@ pub async fn serve(
         AppConfig {
             base_url,
             cache_bytes: config.server.response_cache_mb << 20,
+            operator: config.operator.clone(),
             ..AppConfig::default()
         },
     ));

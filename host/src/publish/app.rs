@@ -45,6 +45,9 @@ pub struct AppConfig {
     /// memory under load, and more than the cores would only queue inside
     /// SQLite instead of here.
     pub max_queries: usize,
+    /// Who publishes the catalog (`[operator]` of `vitrina.toml`): named
+    /// as its publisher and contact point in the DCAT-AP catalog.
+    pub operator: crate::config::Operator,
 }
 
 impl Default for AppConfig {
@@ -58,6 +61,7 @@ impl Default for AppConfig {
                 .max(2),
             header_read_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(30),
+            operator: crate::config::Operator::default(),
         }
     }
 }

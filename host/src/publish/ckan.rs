@@ -557,7 +557,7 @@ impl Organization<'_> {
 /// An organization's name from its publisher's: Latin under the official
 /// Bulgarian transliteration, lowercase, words joined by `-` (`Община
 /// Бургас` → `obshtina-burgas`), as CKAN names are.
-fn organization_name(publisher: &str) -> String {
+pub(super) fn organization_name(publisher: &str) -> String {
     let latin = crate::search::text::transliterate(&publisher.to_lowercase());
     latin
         .split(|c: char| !c.is_ascii_alphanumeric())

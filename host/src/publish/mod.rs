@@ -42,6 +42,7 @@ pub mod app;
 pub mod body;
 pub mod cache;
 pub mod ckan;
+pub mod dcat;
 pub mod errors;
 pub mod formats;
 pub mod http;

@@ -627,6 +627,7 @@ pub fn document(base_url: &str) -> Value {
         );
     }
     add_table_paths(&mut paths);
+    add_catalog_paths(&mut paths);
     for (path, item) in admin_paths() {
         paths.insert(path.to_string(), item);
     }
@@ -710,6 +711,42 @@ fn add_table_paths(paths: &mut serde_json::Map<String, Value>) {
             json_ok("The tables.", reference("Tables")),
         ),
     );
+}
+
+/// The DCAT-AP catalog and each dataset's entry in it.
+fn add_catalog_paths(paths: &mut serde_json::Map<String, Value>) {
+    let turtle = json!({ "description": "Turtle.", "content": { "text/turtle": { "schema": { "type": "string" } } } });
+    let json_ld = json!({ "description": "JSON-LD.", "content": { "application/ld+json": { "schema": { "type": "object" } } } });
+    let both = json!({ "description": "The catalog, in the syntax `Accept` names (JSON-LD unless it prefers Turtle).", "content": {
+        "application/ld+json": { "schema": { "type": "object" } },
+        "text/turtle": { "schema": { "type": "string" } } } });
+    let page = param(
+        "page",
+        "query",
+        "A page of the catalog (100 datasets each), from 1; the graph links the others (Hydra).",
+        json!({"type": "integer", "minimum": 1, "maximum": 1_000_000}),
+    );
+    let about = "DCAT-AP 3.0 for harvesters (data.europa.eu, national portals): the catalogue, every dataset with its distributions (each download of the current version) and the API as a data service, valid against the SEMIC shapes.";
+    for (path, ok) in [
+        ("/catalog", both),
+        ("/catalog.ttl", turtle.clone()),
+        ("/catalog.jsonld", json_ld.clone()),
+    ] {
+        let mut item = get("The DCAT-AP catalog", about, vec![page.clone()], ok);
+        item["get"]["tags"] = json!(["catalog"]);
+        paths.insert(path.to_string(), item);
+    }
+    for (suffix, ok) in [("ttl", turtle), ("jsonld", json_ld)] {
+        paths.insert(
+            format!("/api/v1/datasets/{{id}}/dcat.{suffix}"),
+            get(
+                "One dataset in DCAT-AP",
+                "The dataset's entry of the DCAT-AP catalog, with its distributions.",
+                vec![dataset_id()],
+                ok,
+            ),
+        );
+    }
 }
 
 /// Whether a table has the path `rest` below its dataset's address: every

@@ -1587,3 +1587,101 @@ async fn ckan_actions_answer_in_ckans_envelope() {
     let deleting = send(&app, Method::DELETE, "/api/3/action/package_show", &[]).await;
     assert_eq!(deleting.status, StatusCode::METHOD_NOT_ALLOWED);
 }
+
+/// The triples of a Turtle answer, as `subject predicate object` lines.
+fn turtle_triples(body: &[u8]) -> std::collections::BTreeSet<String> {
+    oxttl::TurtleParser::new()
+        .for_slice(body)
+        .map(|t| t.expect("valid Turtle").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_dcat_catalog_is_one_graph_in_both_syntaxes() {
+    let (_, app) = app();
+    let turtle = get(&app, "/catalog.ttl").await;
+    assert_eq!(turtle.status, StatusCode::OK);
+    assert!(turtle.header("content-type").starts_with("text/turtle"));
+    let triples = turtle_triples(&turtle.body);
+    let base = "https://data.example";
+    for expected in [
+        format!(
+            "<{base}/catalog> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/ns/dcat#Catalog>"
+        ),
+        format!(
+            "<{base}/catalog> <http://www.w3.org/ns/dcat#dataset> <{base}/api/v1/datasets/projects>"
+        ),
+        format!(
+            "<{base}/api/v1/datasets/projects> <http://purl.org/dc/terms/identifier> \"projects\""
+        ),
+        format!(
+            "<{base}/api/v1/datasets/projects> <http://purl.org/dc/terms/accrualPeriodicity> <http://publications.europa.eu/resource/authority/frequency/DAILY>"
+        ),
+        format!(
+            "<{base}/api/v1/datasets/projects/latest/data.csv#distribution> <http://www.w3.org/ns/dcat#downloadURL> <{base}/api/v1/datasets/projects/latest/data.csv>"
+        ),
+        format!(
+            "<{base}/api/v1/datasets/projects/latest/data.csv#distribution> <http://www.w3.org/ns/dcat#byteSize> \"{}\"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>",
+            first_projects_csv().len()
+        ),
+        format!(
+            "<{base}/api/v1/datasets/projects/latest/data.csv#distribution> <http://purl.org/dc/terms/license> <http://publications.europa.eu/resource/authority/licence/CC_BY_4_0>"
+        ),
+        format!(
+            "<{base}/api/v1> <http://www.w3.org/ns/dcat#servesDataset> <{base}/api/v1/datasets/lines>"
+        ),
+    ] {
+        assert!(
+            triples.contains(&expected),
+            "missing {expected}\n{triples:#?}"
+        );
+    }
+    // The JSON-LD is the same graph.
+    let json_ld = get(&app, "/catalog.jsonld").await;
+    assert_eq!(json_ld.header("content-type"), "application/ld+json");
+    let from_json: std::collections::BTreeSet<String> = oxjsonld::JsonLdParser::new()
+        .for_slice(&json_ld.body)
+        .map(|q| oxrdf::Triple::from(q.expect("valid JSON-LD")).to_string())
+        .collect();
+    assert_eq!(from_json, triples);
+    // The same bytes every time, so the ETag holds; 304 when unchanged.
+    let again = get(&app, "/catalog.ttl").await;
+    assert_eq!(again.body, turtle.body);
+    let etag = turtle.header("etag").to_string();
+    let cached = send(
+        &app,
+        Method::GET,
+        "/catalog.ttl",
+        &[("if-none-match", &etag)],
+    )
+    .await;
+    assert_eq!(cached.status, StatusCode::NOT_MODIFIED);
+    // `/catalog` by `Accept`, and one dataset's entry.
+    let negotiated = send(&app, Method::GET, "/catalog", &[("accept", "text/turtle")]).await;
+    assert!(negotiated.header("content-type").starts_with("text/turtle"));
+    assert_eq!(
+        get(&app, "/catalog").await.header("content-type"),
+        "application/ld+json"
+    );
+    let one = turtle_triples(&get(&app, "/api/v1/datasets/projects/dcat.ttl").await.body);
+    assert!(
+        one.iter()
+            .any(|t| t.starts_with(&format!("<{base}/api/v1/datasets/projects> ")))
+    );
+    assert!(
+        !one.iter()
+            .any(|t| t.starts_with(&format!("<{base}/api/v1/datasets/lines> ")))
+    );
+    assert_eq!(
+        get(&app, "/catalog?page=0").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        get(&app, "/catalog.xml").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&app, "/api/v1/datasets/nope/dcat.ttl").await.status,
+        StatusCode::NOT_FOUND
+    );
+}

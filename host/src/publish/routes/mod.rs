@@ -12,10 +12,12 @@
 //!   its single flight, compression; the per-request context `Ctx`.
 //! - `handlers.rs`: versions, rows, one row, changes.
 //! - `downloads.rs`: the versions' files: full downloads, ranges, codings.
+//! - `rdf.rs`: the DCAT-AP catalog and each dataset's entry in it.
 
 mod conditional;
 mod downloads;
 mod handlers;
+mod rdf;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -306,6 +308,8 @@ enum Route<'a> {
     /// Version segment (`None` for latest), file name.
     Download(Target<'a>, Option<&'a str>, &'a str),
     Changes(Target<'a>, Option<Format>),
+    /// The DCAT-AP catalog, or a dataset's entry; `None`: by `Accept`.
+    Dcat(Option<&'a str>, Option<rdf::Syntax>),
 }
 
 /// What a dataset route is about: a dataset, or one of its tables.
@@ -346,6 +350,15 @@ fn route(path: &str) -> Option<Route<'_>> {
     if path == "/metrics" {
         return Some(Route::Metrics);
     }
+    if let Some(rest) = path.strip_prefix("/catalog") {
+        return match rest {
+            "" => Some(Route::Dcat(None, None)),
+            _ => rest
+                .strip_prefix('.')
+                .and_then(rdf::Syntax::from_extension)
+                .map(|syntax| Route::Dcat(None, Some(syntax))),
+        };
+    }
     let parts: Vec<&str> = path.strip_prefix("/api/v1/")?.split('/').collect();
     Some(match parts.as_slice() {
         ["openapi.json"] => Route::OpenApi,
@@ -370,6 +383,10 @@ fn route(path: &str) -> Option<Route<'_>> {
         // The address OCDS harvesters expect, for the current version.
         ["datasets", id, "ocds", "releases.json"] => {
             Route::Download(Target::dataset(id), None, crate::derived::OCDS)
+        }
+        ["datasets", id, file] if file.starts_with("dcat.") => {
+            let syntax = rdf::Syntax::from_extension(&file["dcat.".len()..])?;
+            Route::Dcat(Some(id), Some(syntax))
         }
         ["datasets", id, rest @ ..] => dataset_route(Target::dataset(id), rest)?,
         _ => return None,
@@ -490,6 +507,7 @@ async fn dispatch<B>(app: &Arc<App>, request: &Request<B>) -> Result<Answer, Api
         Route::Row(target, key) => ctx.row(&target.id(), key).await,
         Route::Download(target, n, file) => ctx.download(&target.id(), n, file).await,
         Route::Changes(target, format) => ctx.changes(&target.id(), format).await,
+        Route::Dcat(dataset, syntax) => ctx.dcat(dataset, syntax).await,
     }
 }
 
@@ -518,6 +536,8 @@ fn route_label(app: &App, path: &str) -> &'static str {
         Some(Route::Profile(_)) => "/api/v1/profiles/:name",
         Some(Route::Catalog) => "/api/v1/datasets",
         Some(Route::Tables(_)) => "/api/v1/datasets/:id/tables",
+        Some(Route::Dcat(None, _)) => "/catalog",
+        Some(Route::Dcat(Some(_), _)) => "/api/v1/datasets/:id/dcat",
         Some(route) => dataset_route_label(route),
     }
 }
