@@ -20,6 +20,7 @@ const BUNDLED: &[&str] = &[
 const DEVELOPMENT: &[&str] = &[
     "vitrina-plugin-hostile",
     "vitrina-plugin-rows",
+    "vitrina-plugin-rows-renamed",
     "vitrina-plugin-attacker",
     "vitrina-plugin-sprawl",
 ];

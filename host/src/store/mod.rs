@@ -116,6 +116,12 @@ pub enum SchemaChange {
     FieldRemoved {
         field: String,
     },
+    /// A field that went and one that came in its place, with its type:
+    /// most likely the same values under a new name.
+    FieldRenamed {
+        from: String,
+        to: String,
+    },
     TypeChanged {
         field: String,
         from: FieldType,

@@ -232,6 +232,16 @@ pub fn schema_change(lang: Lang, change: &SchemaChange) -> String {
         (Lang::Bg, "field_removed") => format!("премахнато поле `{field}`"),
         (Lang::En, "field_added") => format!("field `{field}` added"),
         (Lang::En, "field_removed") => format!("field `{field}` removed"),
+        (Lang::Bg, "field_renamed") => format!(
+            "поле `{}` преименувано на `{}`",
+            text["from"].as_str().unwrap_or_default(),
+            text["to"].as_str().unwrap_or_default()
+        ),
+        (Lang::En, "field_renamed") => format!(
+            "field `{}` renamed `{}`",
+            text["from"].as_str().unwrap_or_default(),
+            text["to"].as_str().unwrap_or_default()
+        ),
         _ => {
             // Other changes (a type, the key) as the API states them.
             let mut object = text.as_object().cloned().unwrap_or_default();

@@ -875,6 +875,7 @@ pub fn dataset_page(
                 "changed": i18n::number(lang, &v.row_changes.changed.to_string()),
                 "changes_url": (v.number > 1).then(|| format!("{path}/changes?from={}&to={}", v.number - 1, v.number)),
                 "api_url": format!("{api_base}/versions/{}", v.number),
+                "schema_changes": v.schema_changes.iter().map(|c| super::feed::schema_change(lang, c)).collect::<Vec<_>>(),
             })
         })
         .collect();

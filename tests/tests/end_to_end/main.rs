@@ -21,5 +21,7 @@ mod operations;
 mod pages;
 /// The projects plugin over HTTP and `file:` fixtures.
 mod projects;
+/// A field renamed by a plugin's next release, announced everywhere.
+mod schemas;
 /// A plugin's every stream published as a table of its dataset.
 mod tables;

@@ -37,9 +37,22 @@ impl Ctx<'_> {
             vary: "Accept-Encoding",
         };
         let base = self.app.config.base_url.clone();
+        // A version that changed the schema shows the one it replaced.
+        let before = (!version.schema_changes.is_empty())
+            .then(|| {
+                version
+                    .number
+                    .checked_sub(1)
+                    .and_then(|n| state.versions.get(&n))
+            })
+            .flatten()
+            .cloned();
         self.rendered(spec, move || {
-            let mut body =
-                serde_json::to_vec_pretty(&version_json(&base, &version, true)).unwrap_or_default();
+            let mut document = version_json(&base, &version, true);
+            if let Some(before) = before {
+                document["previous_schema"] = serde_json::json!(before.schema);
+            }
+            let mut body = serde_json::to_vec_pretty(&document).unwrap_or_default();
             body.push(b'\n');
             Ok(Rendered {
                 body: Bytes::from(body),

@@ -1153,11 +1153,26 @@ pub fn insert_run(conn: &Connection, run: &RunRecord) -> Result<(), StoreError> 
     Ok(())
 }
 
-/// How `new` differs from `old`.
+/// How `new` differs from `old`. A field removed and one added at the
+/// same place in the field list with the same type reads as a rename.
 pub fn schema_changes(old: &StreamSchema, new: &StreamSchema) -> Vec<SchemaChange> {
-    let mut changes = Vec::new();
+    let renamed = |position: usize| -> Option<(&str, &str)> {
+        let (before, after) = (old.fields.get(position)?, new.fields.get(position)?);
+        let gone = !new.fields.iter().any(|f| f.name == before.name);
+        let came = !old.fields.iter().any(|f| f.name == after.name);
+        (gone && came && before.kind == after.kind).then_some((&before.name, &after.name))
+    };
+    let renames: Vec<(&str, &str)> = (0..old.fields.len()).filter_map(renamed).collect();
+    let mut changes: Vec<SchemaChange> = renames
+        .iter()
+        .map(|(from, to)| SchemaChange::FieldRenamed {
+            from: from.to_string(),
+            to: to.to_string(),
+        })
+        .collect();
     for field in &new.fields {
         match old.fields.iter().find(|f| f.name == field.name) {
+            None if renames.iter().any(|(_, to)| *to == field.name) => {}
             None => changes.push(SchemaChange::FieldAdded {
                 field: field.name.clone(),
                 r#type: field.kind,
@@ -1171,7 +1186,9 @@ pub fn schema_changes(old: &StreamSchema, new: &StreamSchema) -> Vec<SchemaChang
         }
     }
     for field in &old.fields {
-        if !new.fields.iter().any(|f| f.name == field.name) {
+        if !new.fields.iter().any(|f| f.name == field.name)
+            && !renames.iter().any(|(from, _)| *from == field.name)
+        {
             changes.push(SchemaChange::FieldRemoved {
                 field: field.name.clone(),
             });

@@ -1536,3 +1536,27 @@ fn a_failed_publish_of_one_table_publishes_none() {
     assert_eq!(store.tables("contracts").unwrap()[0].number, 1);
     assert_eq!(all_rows(&store, 1), contracts);
 }
+
+#[test]
+fn a_field_in_the_same_place_with_the_same_type_under_a_new_name_is_a_rename() {
+    let old = schema();
+    let mut renamed = schema();
+    renamed.fields[1].name = "subject".into();
+    assert_eq!(
+        super::staging::schema_changes(&old, &renamed),
+        [SchemaChange::FieldRenamed {
+            from: "title".into(),
+            to: "subject".into()
+        }]
+    );
+    // Another type, or another place, is a field lost and one found.
+    let mut retyped = schema();
+    retyped.fields[1] = Field::new("subject", FieldType::Integer, false);
+    assert_eq!(super::staging::schema_changes(&old, &retyped).len(), 2);
+    let mut moved = schema();
+    moved.fields.remove(1);
+    moved
+        .fields
+        .push(Field::new("subject", FieldType::Text, false));
+    assert_eq!(super::staging::schema_changes(&old, &moved).len(), 2);
+}
