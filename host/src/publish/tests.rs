@@ -100,6 +100,35 @@ impl Store for CountingStore {
         self.inner.pending(dataset, version)
     }
 
+    fn enqueue_deliveries(
+        &self,
+        subscription: &str,
+        wants: &dyn Fn(&crate::store::Event) -> bool,
+    ) -> Result<usize, StoreError> {
+        self.inner.enqueue_deliveries(subscription, wants)
+    }
+
+    fn due_deliveries(&self, limit: usize) -> Result<Vec<crate::store::Delivery>, StoreError> {
+        self.inner.due_deliveries(limit)
+    }
+
+    fn record_delivery(
+        &self,
+        event: u64,
+        subscription: &str,
+        attempt: &crate::store::DeliveryAttempt,
+    ) -> Result<(), StoreError> {
+        self.inner.record_delivery(event, subscription, attempt)
+    }
+
+    fn delivery_log(
+        &self,
+        subscription: &str,
+        limit: usize,
+    ) -> Result<Vec<crate::store::Delivery>, StoreError> {
+        self.inner.delivery_log(subscription, limit)
+    }
+
     fn tables(&self, dataset: &str) -> Result<Vec<Version>, StoreError> {
         self.called("tables");
         self.inner.tables(dataset)

@@ -496,6 +496,51 @@ pub trait Staging: Send {
     fn publish(self: Box<Self>, request: PublishRequest) -> Result<PublishOutcome, StoreError>;
 }
 
+/// Something subscribers are told of (`version.published`,
+/// `schema.changed`, `run.failed`), recorded with what it announces.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// Its place in the outbox's order.
+    pub seq: u64,
+    /// Unique, and the same on every attempt to deliver it: receivers
+    /// de-duplicate on it (`webhook-id`).
+    pub id: String,
+    pub kind: String,
+    pub dataset: String,
+    pub version: Option<u64>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// What the event says beyond the fields above.
+    pub data: serde_json::Value,
+}
+
+/// One event on its way to one subscription.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Delivery {
+    pub event: Event,
+    pub subscription: String,
+    pub attempts: u32,
+    pub next_attempt: chrono::DateTime<chrono::Utc>,
+    pub delivered_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When it was given up, its time to be delivered past.
+    pub abandoned_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub last_status: Option<u16>,
+    pub last_error: Option<String>,
+}
+
+/// How an attempt at a delivery went.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeliveryAttempt {
+    Delivered {
+        status: u16,
+    },
+    /// Tried again at `retry_at`, or given up when `None`.
+    Failed {
+        status: Option<u16>,
+        error: String,
+        retry_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+}
+
 /// Who paused a dataset, and when.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Pause {
@@ -629,6 +674,29 @@ pub trait Store: Send + Sync {
     /// What a version still lacks: `search` for its full-text index, and
     /// the names of derived files still being written.
     fn pending(&self, dataset: &str, version: u64) -> Result<Vec<String>, StoreError>;
+
+    /// Queues, for `subscription`, every event recorded since it last
+    /// looked that it `wants`; a subscription seen for the first time
+    /// starts from now. How many were queued.
+    fn enqueue_deliveries(
+        &self,
+        subscription: &str,
+        wants: &dyn Fn(&Event) -> bool,
+    ) -> Result<usize, StoreError>;
+
+    /// Deliveries due now, oldest first.
+    fn due_deliveries(&self, limit: usize) -> Result<Vec<Delivery>, StoreError>;
+
+    /// Records one attempt at delivering `event` to `subscription`.
+    fn record_delivery(
+        &self,
+        event: u64,
+        subscription: &str,
+        attempt: &DeliveryAttempt,
+    ) -> Result<(), StoreError>;
+
+    /// A subscription's latest deliveries, newest first.
+    fn delivery_log(&self, subscription: &str, limit: usize) -> Result<Vec<Delivery>, StoreError>;
 
     /// The bookmarks committed with the current version, per stream.
     fn bookmarks(&self, dataset: &str) -> Result<BTreeMap<String, String>, StoreError>;

@@ -10,6 +10,7 @@
 mod codec;
 mod columns;
 mod fulltext;
+mod outbox;
 mod pending;
 mod read;
 mod staging;
@@ -125,6 +126,8 @@ const MIGRATIONS: &[Migration] = &[
     // What a visible version still lacks (its full-text index, standard
     // files): nothing, for every version written before.
     Migration::Code(|conn| add_column(conn, "versions", "pending", "TEXT NOT NULL DEFAULT '[]'")),
+    // The outbox: events for subscribers, and their deliveries.
+    Migration::Sql(outbox::TABLES),
 ];
 
 /// SQLite steps between two looks at a request's budget: a look is a
@@ -622,7 +625,54 @@ impl Store for SqliteStore {
     }
 
     fn record_run(&self, run: &RunRecord) -> Result<(), StoreError> {
-        self.with_reader(|conn| staging::insert_run(conn, run))
+        let mut conn = self.open_connection()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        staging::insert_run(&tx, run)?;
+        if run.outcome == super::RunOutcome::Failed {
+            outbox::record(
+                &tx,
+                "run.failed",
+                &run.dataset,
+                None,
+                &serde_json::json!({
+                    "run_id": run.run_id,
+                    "failure": run.failure_kind,
+                    "message": run.failure_message,
+                }),
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn enqueue_deliveries(
+        &self,
+        subscription: &str,
+        wants: &dyn Fn(&super::Event) -> bool,
+    ) -> Result<usize, StoreError> {
+        let mut conn = self.open_connection()?;
+        outbox::enqueue(&mut conn, subscription, wants)
+    }
+
+    fn due_deliveries(&self, limit: usize) -> Result<Vec<super::Delivery>, StoreError> {
+        self.with_reader(|conn| outbox::due(conn, limit))
+    }
+
+    fn record_delivery(
+        &self,
+        event: u64,
+        subscription: &str,
+        attempt: &super::DeliveryAttempt,
+    ) -> Result<(), StoreError> {
+        self.with_reader(|conn| outbox::attempted(conn, event, subscription, attempt))
+    }
+
+    fn delivery_log(
+        &self,
+        subscription: &str,
+        limit: usize,
+    ) -> Result<Vec<super::Delivery>, StoreError> {
+        self.with_reader(|conn| outbox::log(conn, subscription, limit))
     }
 
     fn runs(&self, dataset: &str, limit: usize) -> Result<Vec<RunRecord>, StoreError> {

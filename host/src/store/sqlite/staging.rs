@@ -355,6 +355,7 @@ impl Staged {
         for gone in children.iter().filter(|id| !staged.contains(&id.as_str())) {
             tx.execute("UPDATE datasets SET current = NULL WHERE id = ?1", [gone])?;
         }
+        announce(&tx, &self.dataset, &versions, previous)?;
         save_bookmarks(&tx, &self.dataset, &request.bookmarks)?;
         insert_run(
             &tx,
@@ -1027,6 +1028,57 @@ pub fn select_columns(schema: &StreamSchema) -> String {
         .map(|f| column(&f.name))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Records in the outbox, inside the publishing transaction, what the
+/// new version tells subscribers: it was published (with its counts and
+/// tables), and when the dataset's own schema changed, how.
+fn announce(
+    conn: &Connection,
+    dataset: &str,
+    versions: &[Version],
+    previous: &[Option<Version>],
+) -> Result<(), StoreError> {
+    let Some(own) = versions.first() else {
+        return Ok(());
+    };
+    let tables: Vec<serde_json::Value> = versions[1..]
+        .iter()
+        .map(|v| {
+            serde_json::json!({
+                "table": v.dataset,
+                "row_count": v.row_count,
+                "row_changes": v.row_changes,
+                "schema_changes": v.schema_changes,
+            })
+        })
+        .collect();
+    super::outbox::record(
+        conn,
+        "version.published",
+        dataset,
+        Some(own.number),
+        &serde_json::json!({
+            "row_count": own.row_count,
+            "row_changes": own.row_changes,
+            "schema_changes": own.schema_changes,
+            "tables": tables,
+        }),
+    )?;
+    if !own.schema_changes.is_empty() {
+        super::outbox::record(
+            conn,
+            "schema.changed",
+            dataset,
+            Some(own.number),
+            &serde_json::json!({
+                "schema_changes": own.schema_changes,
+                "schema": own.schema,
+                "previous_schema": previous.first().and_then(|p| p.as_ref()).map(|p| &p.schema),
+            }),
+        )?;
+    }
+    Ok(())
 }
 
 /// Single-flight should make this impossible; if two publishes of one

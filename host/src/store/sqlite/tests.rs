@@ -1560,3 +1560,110 @@ fn a_field_in_the_same_place_with_the_same_type_under_a_new_name_is_a_rename() {
         .push(Field::new("subject", FieldType::Text, false));
     assert_eq!(super::staging::schema_changes(&old, &moved).len(), 2);
 }
+
+#[test]
+fn the_outbox_records_events_with_what_they_announce() {
+    use crate::store::{DeliveryAttempt, RunOutcome, RunRecord};
+    let (dir, store) = open();
+    let every = |_: &crate::store::Event| true;
+    // A subscription is told what happens from when it is first seen.
+    publish(&store, &schema(), vec![row("a", "Alpha", None)]);
+    assert_eq!(store.enqueue_deliveries("ghent", &every).unwrap(), 0);
+    // A version whose schema changed: two events, in its transaction.
+    let mut wider = schema();
+    wider.fields.push(Field::new("cpv", FieldType::Text, true));
+    publish(
+        &store,
+        &wider,
+        vec![vec![
+            Value::Text("a".into()),
+            Value::Text("Alpha".into()),
+            Value::Null,
+            Value::Text("45233142".into()),
+        ]],
+    );
+    // A publish that fails announces nothing.
+    let exports = dir.path().join("exports").join("contracts");
+    std::fs::rename(&exports, dir.path().join("moved")).unwrap();
+    std::fs::write(&exports, b"in the way").unwrap();
+    assert!(publish_as(&store, &wider, vec![row_wider("b")], false).is_err());
+    // A failed run is an event of its own.
+    store
+        .record_run(&RunRecord {
+            run_id: "run-failed".into(),
+            dataset: "contracts".into(),
+            started_at: chrono::Utc::now(),
+            outcome: RunOutcome::Failed,
+            version: None,
+            rows: 0,
+            trigger: Some("schedule".into()),
+            duration_ms: Some(5),
+            failure_kind: Some("source_unavailable".into()),
+            failure_message: Some("503 from the source".into()),
+            report: None,
+        })
+        .unwrap();
+    let published_only = |e: &crate::store::Event| e.kind != "run.failed";
+    assert_eq!(store.enqueue_deliveries("ghent", &every).unwrap(), 3);
+    assert_eq!(
+        store.enqueue_deliveries("burgas", &published_only).unwrap(),
+        0
+    );
+    assert_eq!(
+        store.enqueue_deliveries("ghent", &every).unwrap(),
+        0,
+        "queued once"
+    );
+    let due = store.due_deliveries(10).unwrap();
+    let kinds: Vec<&str> = due.iter().map(|d| d.event.kind.as_str()).collect();
+    assert_eq!(kinds, ["version.published", "schema.changed", "run.failed"]);
+    assert_eq!(due[0].event.version, Some(2));
+    assert_eq!(due[1].event.data["schema_changes"][0]["field"], "cpv");
+    assert_eq!(due[2].event.data["failure"], "source_unavailable");
+    // An attempt that failed waits for its retry; one delivered is done;
+    // one given up stays in the log.
+    let later = chrono::Utc::now() + chrono::Duration::seconds(60);
+    let failed = DeliveryAttempt::Failed {
+        status: Some(500),
+        error: "500 Internal Server Error".into(),
+        retry_at: Some(later),
+    };
+    store
+        .record_delivery(due[0].event.seq, "ghent", &failed)
+        .unwrap();
+    store
+        .record_delivery(
+            due[1].event.seq,
+            "ghent",
+            &DeliveryAttempt::Delivered { status: 204 },
+        )
+        .unwrap();
+    let abandoned = DeliveryAttempt::Failed {
+        status: None,
+        error: "connection refused".into(),
+        retry_at: None,
+    };
+    store
+        .record_delivery(due[2].event.seq, "ghent", &abandoned)
+        .unwrap();
+    assert!(store.due_deliveries(10).unwrap().is_empty());
+    let log = store.delivery_log("ghent", 10).unwrap();
+    assert_eq!(log.len(), 3);
+    assert!(
+        log[0].abandoned_at.is_some() && log[0].last_error.as_deref() == Some("connection refused")
+    );
+    assert!(log[1].delivered_at.is_some() && log[1].last_status == Some(204));
+    assert_eq!((log[2].attempts, log[2].last_status), (1, Some(500)));
+    // Every event keeps one id.
+    let ids: std::collections::BTreeSet<&str> = log.iter().map(|d| d.event.id.as_str()).collect();
+    assert_eq!(ids.len(), 3);
+}
+
+fn row_wider(id: &str) -> Row {
+    vec![
+        Value::Text(id.into()),
+        Value::Text("Beta".into()),
+        Value::Null,
+        Value::Null,
+    ]
+}
