@@ -85,6 +85,12 @@ pub async fn serve(
     }
     let grace = config.schedule.shutdown_grace();
     let admin_listen = config.admin.listen.clone();
+    // Webhooks read the outbox the publishes write; they never hold one up.
+    let webhooks = vitrina::daemon::webhooks::Dispatcher::new(
+        Arc::clone(&store),
+        &config.webhooks,
+        &app.config().base_url,
+    );
     let daemon = Daemon::start(DaemonOptions {
         config_path,
         config,
@@ -106,6 +112,7 @@ pub async fn serve(
     }
     tokio::spawn(follow_the_store(Arc::clone(&store), Arc::clone(&app)));
     tokio::spawn(compress_downloads(Arc::clone(&store)));
+    tokio::spawn(webhooks.run(stop.clone()));
     tokio::spawn(reload_on_hangup(Arc::clone(&daemon)));
 
     // On a signal: stop scheduling and give runs their grace period while

@@ -55,6 +55,74 @@ impl Default for Operator {
     }
 }
 
+/// The events a webhook may ask for.
+pub const WEBHOOK_EVENTS: [&str; 3] = ["version.published", "schema.changed", "run.failed"];
+
+/// A subscription to what happens, delivered by HTTP POST as Standard
+/// Webhooks describes (signed with its secret), from `[[webhooks]]`.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    /// Its name: the key of its deliveries, so keep it when the URL moves.
+    pub name: String,
+    /// Where events are POSTed.
+    pub url: String,
+    /// Where the signing secret comes from, `env:NAME`; the value is
+    /// Standard Webhooks' `whsec_` and base64.
+    pub secret: String,
+    /// The datasets it is told of; none: all.
+    #[serde(default)]
+    pub datasets: Vec<String>,
+    /// The events it is told of; none: all.
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// Whether its target may be a loopback or private address (an
+    /// operator's own receiver); like plugin fetches, such targets are
+    /// refused unless named.
+    #[serde(default)]
+    pub allow_private: bool,
+}
+
+fn validate_webhooks(webhooks: &[Webhook]) -> Result<(), String> {
+    let mut names = std::collections::HashSet::new();
+    for hook in webhooks {
+        let name = &hook.name;
+        if !crate::validate::is_machine_name(name) {
+            return Err(format!(
+                "[[webhooks]] name = {name:?}: lowercase letters, digits and `_`, starting with a letter"
+            ));
+        }
+        if !names.insert(name.as_str()) {
+            return Err(format!("[[webhooks]] `{name}` is named twice"));
+        }
+        let url = url::Url::parse(&hook.url)
+            .map_err(|e| format!("[[webhooks]] `{name}`: url {:?}: {e}", hook.url))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(format!(
+                "[[webhooks]] `{name}`: url {:?} must be http(s) with a host",
+                hook.url
+            ));
+        }
+        if hook.secret.strip_prefix("env:").is_none_or(str::is_empty) {
+            return Err(format!(
+                "[[webhooks]] `{name}`: secret = {:?}: write where it comes from, e.g. \"env:GHENT_WEBHOOK_SECRET\"; never the secret itself",
+                hook.secret
+            ));
+        }
+        if let Some(event) = hook
+            .events
+            .iter()
+            .find(|e| !WEBHOOK_EVENTS.contains(&e.as_str()))
+        {
+            return Err(format!(
+                "[[webhooks]] `{name}`: no event {event:?}; the events are {}",
+                WEBHOOK_EVENTS.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The HTTP server, from `[server]`.
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -266,6 +334,8 @@ pub struct Config {
     pub limits: Limits,
     /// Default fetch caps for every dataset.
     pub fetch: FetchLimits,
+    /// Who is told, by HTTP, when data changes (`[[webhooks]]`).
+    pub webhooks: Vec<Webhook>,
     /// The file this was read from, for error messages; not a setting.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -283,6 +353,7 @@ impl Default for Config {
             admin: AdminSettings::default(),
             limits: Limits::default(),
             fetch: FetchLimits::default(),
+            webhooks: Vec::new(),
             source: None,
         }
     }
@@ -308,6 +379,7 @@ impl Config {
             .map_err(|e| invalid(format!("[fetch] {e}")))?;
         config.admin.validate().map_err(invalid)?;
         config.schedule.validate().map_err(invalid)?;
+        validate_webhooks(&config.webhooks).map_err(invalid)?;
         Ok(config)
     }
 
@@ -379,6 +451,29 @@ mod tests {
         let path = dir.path().join("vitrina.toml");
         std::fs::write(&path, text).unwrap();
         Config::load(&path)
+    }
+
+    #[test]
+    fn webhooks_name_their_secret_and_known_events() {
+        let hook = |name: &str, secret: &str, events: &[&str]| Webhook {
+            name: name.into(),
+            url: "https://partner.example/hooks".into(),
+            secret: secret.into(),
+            datasets: Vec::new(),
+            events: events.iter().map(|e| e.to_string()).collect(),
+            allow_private: false,
+        };
+        let good = hook("ghent", "env:GHENT_SECRET", &["version.published"]);
+        assert!(validate_webhooks(std::slice::from_ref(&good)).is_ok());
+        let literal = validate_webhooks(&[hook("ghent", "whsec_abc", &[])]).unwrap_err();
+        assert!(literal.contains("never the secret itself"), "{literal}");
+        let unknown = validate_webhooks(&[hook("ghent", "env:S", &["row.added"])]).unwrap_err();
+        assert!(unknown.contains("version.published"), "{unknown}");
+        let twice = validate_webhooks(&[good.clone(), good.clone()]).unwrap_err();
+        assert!(twice.contains("named twice"), "{twice}");
+        let mut ftp = good;
+        ftp.url = "ftp://partner.example/".into();
+        assert!(validate_webhooks(&[ftp]).is_err());
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! lifted there.
 
 mod runner;
+pub mod webhooks;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;

@@ -490,10 +490,13 @@ fn licence(spdx: &str) -> Option<&'static str> {
     })
 }
 
-/// The EU frequency a cron schedule (`min hour day month weekday`) runs
-/// at, when it is a plain one.
+/// The EU frequency a cron schedule (`min hour day month weekday`, with
+/// seconds first or not) runs at, when it is a plain one.
 fn frequency(schedule: &str) -> Option<&'static str> {
-    let fields: Vec<&str> = schedule.split_whitespace().collect();
+    let mut fields: Vec<&str> = schedule.split_whitespace().collect();
+    if fields.len() == 6 {
+        fields.remove(0);
+    }
     let [minute, hour, day, month, weekday] = fields.as_slice() else {
         return None;
     };
@@ -556,6 +559,7 @@ mod tests {
     #[test]
     fn schedules_read_as_eu_frequencies() {
         assert_eq!(frequency("0 6 * * *"), Some("DAILY"));
+        assert_eq!(frequency("0 0 5 * * *"), Some("DAILY"), "seconds first");
         assert_eq!(frequency("30 2 * * 1"), Some("WEEKLY"));
         assert_eq!(frequency("0 3 1 * *"), Some("MONTHLY"));
         assert_eq!(frequency("0 3 1 1 *"), Some("ANNUAL"));

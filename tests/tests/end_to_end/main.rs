@@ -25,3 +25,5 @@ mod projects;
 mod schemas;
 /// A plugin's every stream published as a table of its dataset.
 mod tables;
+/// Webhooks: signed, retried, from the outbox.
+mod webhooks;

@@ -1,0 +1,142 @@
+//! Webhooks through the real binary: a receiver on loopback that fails
+//! the first delivery and takes the second, a publish by `vitrina run`
+//! while `vitrina serve` watches the outbox, and the Standard Webhooks
+//! headers, signature and body the receiver gets.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use vitrina_tests::{Install, Server, describe};
+
+/// The spec's example secret.
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// One request the receiver got: its headers (names in lowercase) and body.
+#[derive(Debug, Clone)]
+struct Received {
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Received {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// A receiver answering 500 to its first `failures` requests, then 204.
+fn receiver(failures: usize) -> (String, Arc<Mutex<Vec<Received>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hooks/vitrina", listener.local_addr().unwrap());
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&received);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut headers = Vec::new();
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap_or_default();
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = line.trim_end().split_once(':') {
+                    headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+                }
+            }
+            let length: usize = headers
+                .iter()
+                .find(|(n, _)| n == "content-length")
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(0);
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap_or_default();
+            let count = {
+                let mut log = log.lock().unwrap();
+                log.push(Received { headers, body });
+                log.len()
+            };
+            let status = if count <= failures {
+                "500 Internal Server Error"
+            } else {
+                "204 No Content"
+            };
+            let _ = reader.get_mut().write_all(
+                format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .as_bytes(),
+            );
+        }
+    });
+    (url, received)
+}
+
+#[test]
+fn a_publish_is_delivered_signed_and_retried_until_taken() {
+    let (url, received) = receiver(1);
+    let install = Install::with_rows_plugin(&format!(
+        "[[webhooks]]\nname = \"partner\"\nurl = \"{url}\"\nsecret = \"env:TEST_WEBHOOK_SECRET\"\n\
+         events = [\"version.published\"]\nallow_private = true\n"
+    ));
+    install.add_dataset(
+        "contracts",
+        "title = \"Contracts\"\ndescription = \"Generated\"\nplugin = \"rows\"\n[config]\nrows = \"3\"\n",
+    );
+    let server = Server::start_with_env(
+        &install,
+        &["--no-initial-runs"],
+        &[("TEST_WEBHOOK_SECRET", SECRET)],
+    );
+    server.wait_for_log("the webhooks ready", |l| l.contains("delivering webhooks"));
+    // Published by another process: the outbox is in the store.
+    let run = install.vitrina(&["run", "contracts"]);
+    assert!(run.status.success(), "{}", describe(&run));
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while received.lock().unwrap().len() < 2 {
+        assert!(Instant::now() < deadline, "not delivered twice in 60 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 2, "taken on the second attempt, then not again");
+    // The same message twice: one id, each attempt signed for its time.
+    let (first, second) = (&got[0], &got[1]);
+    assert!(first.header("webhook-id").starts_with("msg_"));
+    assert_eq!(first.header("webhook-id"), second.header("webhook-id"));
+    assert_eq!(first.body, second.body);
+    let key = vitrina::daemon::webhooks::signing_key(SECRET).unwrap();
+    for attempt in &got {
+        let timestamp: i64 = attempt.header("webhook-timestamp").parse().unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        assert!((now - timestamp).abs() < 120, "{timestamp}");
+        assert_eq!(
+            attempt.header("webhook-signature"),
+            vitrina::daemon::webhooks::signature(
+                &key,
+                attempt.header("webhook-id"),
+                timestamp,
+                &attempt.body
+            )
+        );
+    }
+    let body: serde_json::Value = serde_json::from_slice(&second.body).unwrap();
+    assert_eq!(body["type"], "version.published");
+    assert_eq!(body["data"]["dataset"], "contracts");
+    assert_eq!(body["data"]["version"], 1);
+    assert_eq!(body["data"]["row_count"], 3);
+    assert_eq!(body["data"]["row_changes"]["added"], 3);
+    let csv = body["data"]["links"]["csv"].as_str().unwrap();
+    assert!(
+        csv.ends_with("/api/v1/datasets/contracts/versions/1/data.csv"),
+        "{csv}"
+    );
+}
