@@ -204,14 +204,18 @@ enum AdminRoute<'a> {
     Trigger(&'a str),
     Pause(&'a str),
     Resume(&'a str),
+    /// A webhook subscription's delivery log.
+    Deliveries(&'a str),
 }
 
 impl AdminRoute<'_> {
     fn method(&self) -> Method {
         match self {
-            AdminRoute::Status | AdminRoute::Config | AdminRoute::Runs | AdminRoute::Run(_) => {
-                Method::GET
-            }
+            AdminRoute::Status
+            | AdminRoute::Config
+            | AdminRoute::Runs
+            | AdminRoute::Run(_)
+            | AdminRoute::Deliveries(_) => Method::GET,
             _ => Method::POST,
         }
     }
@@ -229,6 +233,7 @@ fn admin_route(path: &str) -> Option<AdminRoute<'_>> {
         ["datasets", id, "runs"] => AdminRoute::Trigger(id),
         ["datasets", id, "pause"] => AdminRoute::Pause(id),
         ["datasets", id, "resume"] => AdminRoute::Resume(id),
+        ["webhooks", name, "deliveries"] => AdminRoute::Deliveries(name),
         _ => return None,
     })
 }
@@ -245,6 +250,7 @@ pub fn route_label(path: &str) -> &'static str {
         Some(AdminRoute::Trigger(_)) => "/api/v1/admin/datasets/:id/runs",
         Some(AdminRoute::Pause(_)) => "/api/v1/admin/datasets/:id/pause",
         Some(AdminRoute::Resume(_)) => "/api/v1/admin/datasets/:id/resume",
+        Some(AdminRoute::Deliveries(_)) => "/api/v1/admin/webhooks/:name/deliveries",
     }
 }
 
@@ -335,6 +341,23 @@ async fn answer(
             });
             Ok(AdminAnswer::json(StatusCode::ACCEPTED, &body))
         }
+        AdminRoute::Deliveries(name) => {
+            simple_admin_query(request.query)?;
+            let (store, owned) = (Arc::clone(store), name.to_string());
+            let log = tokio::task::spawn_blocking(move || store.delivery_log(&owned, DEFAULT_RUNS))
+                .await
+                .map_err(|e| ApiError::internal(format!("the delivery log ({e})")))??;
+            let pending = log
+                .iter()
+                .filter(|d| d.delivered_at.is_none() && d.abandoned_at.is_none())
+                .count();
+            let body = serde_json::json!({
+                "webhook": name,
+                "pending": pending,
+                "deliveries": log,
+            });
+            Ok(AdminAnswer::json(StatusCode::OK, &body))
+        }
         AdminRoute::Pause(dataset) | AdminRoute::Resume(dataset) => {
             let paused = matches!(route, AdminRoute::Pause(_));
             let action = if paused { "pause" } else { "resume" };
@@ -343,6 +366,17 @@ async fn answer(
             let body = serde_json::json!({ "dataset": dataset, "paused": paused });
             Ok(AdminAnswer::json(StatusCode::OK, &body))
         }
+    }
+}
+
+/// Refuses any query parameter on a route that takes none.
+fn simple_admin_query(query: Option<&str>) -> Result<(), ApiError> {
+    match url::form_urlencoded::parse(query.unwrap_or("").as_bytes()).next() {
+        Some((name, _)) => Err(ApiError::bad_query(
+            format!("unknown parameter `{name}`; this route takes none"),
+            Vec::new(),
+        )),
+        None => Ok(()),
     }
 }
 

@@ -839,5 +839,14 @@ fn admin_paths() -> Vec<(&'static str, Value)> {
             "/api/v1/admin/datasets/{id}/resume",
             json!({ "post": admin_operation("Resume", "Runs the dataset on its schedule again.", vec![dataset_id()], ("200", "Resumed.")) }),
         ),
+        (
+            "/api/v1/admin/webhooks/{name}/deliveries",
+            json!({ "get": admin_operation(
+                "A webhook's delivery log",
+                "The subscription's latest deliveries, newest first: each event, its attempts, when it was delivered or given up, the receiver's last status and error; and how many wait.",
+                vec![param("name", "path", "The subscription's name in [[webhooks]].", json!({"type": "string"}))],
+                ("200", "The delivery log."),
+            ) }),
+        ),
     ]
 }

@@ -8,10 +8,11 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use vitrina_tests::{Install, Server, describe};
+use vitrina_tests::{Install, Server, describe, http};
 
 /// The spec's example secret.
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const ADMIN_TOKEN: &str = "webhooks-test-admin-token-0123456789";
 
 /// One request the receiver got: its headers (names in lowercase) and body.
 #[derive(Debug, Clone)]
@@ -90,7 +91,10 @@ fn a_publish_is_delivered_signed_and_retried_until_taken() {
     let server = Server::start_with_env(
         &install,
         &["--no-initial-runs"],
-        &[("TEST_WEBHOOK_SECRET", SECRET)],
+        &[
+            ("TEST_WEBHOOK_SECRET", SECRET),
+            ("VITRINA_ADMIN_TOKEN", ADMIN_TOKEN),
+        ],
     );
     server.wait_for_log("the webhooks ready", |l| l.contains("delivering webhooks"));
     // Published by another process: the outbox is in the store.
@@ -139,4 +143,21 @@ fn a_publish_is_delivered_signed_and_retried_until_taken() {
         csv.ends_with("/api/v1/datasets/contracts/versions/1/data.csv"),
         "{csv}"
     );
+
+    // The operator sees both attempts in the subscription's delivery log.
+    let bearer = format!("Bearer {ADMIN_TOKEN}");
+    let log = http(
+        &server.addr,
+        "GET",
+        "/api/v1/admin/webhooks/partner/deliveries",
+        &[("Authorization", bearer.as_str())],
+    );
+    assert_eq!(log.status, 200, "{}", log.text());
+    let log = log.json();
+    assert_eq!(log["pending"], 0);
+    let delivery = &log["deliveries"][0];
+    assert_eq!(delivery["event"]["id"], first.header("webhook-id"));
+    assert_eq!(delivery["attempts"], 2);
+    assert_eq!(delivery["last_status"], 204);
+    assert!(delivery["delivered_at"].is_string(), "{log:#}");
 }
