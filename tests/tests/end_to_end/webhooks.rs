@@ -32,7 +32,11 @@ impl Received {
 
 /// A receiver answering 500 to its first `failures` requests, then 204.
 fn receiver(failures: usize) -> (String, Arc<Mutex<Vec<Received>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    receiver_on(TcpListener::bind("127.0.0.1:0").unwrap(), failures)
+}
+
+/// The same on a listener of the test's choosing.
+fn receiver_on(listener: TcpListener, failures: usize) -> (String, Arc<Mutex<Vec<Received>>>) {
     let url = format!("http://{}/hooks/vitrina", listener.local_addr().unwrap());
     let received = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&received);
@@ -160,4 +164,63 @@ fn a_publish_is_delivered_signed_and_retried_until_taken() {
     assert_eq!(delivery["attempts"], 2);
     assert_eq!(delivery["last_status"], 204);
     assert!(delivery["delivered_at"].is_string(), "{log:#}");
+}
+
+/// A subscription over `url` with the test's secret, on loopback.
+fn subscription(url: &str) -> String {
+    format!(
+        "[[webhooks]]\nname = \"partner\"\nurl = \"{url}\"\nsecret = \"env:TEST_WEBHOOK_SECRET\"\n\
+         allow_private = true\n"
+    )
+}
+
+#[test]
+fn deliveries_pending_when_the_daemon_is_killed_are_made_after_it_restarts() {
+    // The receiver is down at first: its port is known, nothing listens.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/hooks/vitrina");
+    let install = Install::with_rows_plugin(&subscription(&url));
+    install.add_dataset(
+        "contracts",
+        "title = \"Contracts\"\ndescription = \"Generated\"\nplugin = \"rows\"\n[config]\nrows = \"3\"\n",
+    );
+    let env = [("TEST_WEBHOOK_SECRET", SECRET)];
+    let server = Server::start_with_env(&install, &["--no-initial-runs"], &env);
+    server.wait_for_log("the webhooks ready", |l| l.contains("delivering webhooks"));
+    let run = install.vitrina(&["run", "contracts"]);
+    assert!(run.status.success(), "{}", describe(&run));
+    // Tried once, refused, waiting for its retry: then the daemon dies.
+    let store = vitrina::store::sqlite::SqliteStore::open(&install.path().join("data")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let pending = loop {
+        let log = vitrina::store::Store::delivery_log(&store, "partner", 10).unwrap();
+        if log.first().is_some_and(|d| d.attempts >= 1) {
+            break log[0].clone();
+        }
+        assert!(Instant::now() < deadline, "no attempt in 60 s: {log:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(pending.delivered_at.is_none() && pending.abandoned_at.is_none());
+    server.signal("KILL");
+    drop(server);
+
+    // The receiver comes up, the daemon restarts: the event arrives once,
+    // under the id it had.
+    let (_, received) = receiver_on(TcpListener::bind(("127.0.0.1", port)).unwrap(), 0);
+    let _server = Server::start_with_env(&install, &["--no-initial-runs"], &env);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while received.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "not delivered after the restart");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(2500));
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "delivered once");
+    assert_eq!(got[0].header("webhook-id"), pending.event.id);
+    let body: serde_json::Value = serde_json::from_slice(&got[0].body).unwrap();
+    assert_eq!(body["type"], "version.published");
 }
