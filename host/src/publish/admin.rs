@@ -206,6 +206,8 @@ enum AdminRoute<'a> {
     Resume(&'a str),
     /// A webhook subscription's delivery log.
     Deliveries(&'a str),
+    /// Resumes a webhook subscription paused for failing.
+    ResumeWebhook(&'a str),
 }
 
 impl AdminRoute<'_> {
@@ -234,6 +236,7 @@ fn admin_route(path: &str) -> Option<AdminRoute<'_>> {
         ["datasets", id, "pause"] => AdminRoute::Pause(id),
         ["datasets", id, "resume"] => AdminRoute::Resume(id),
         ["webhooks", name, "deliveries"] => AdminRoute::Deliveries(name),
+        ["webhooks", name, "resume"] => AdminRoute::ResumeWebhook(name),
         _ => return None,
     })
 }
@@ -251,6 +254,7 @@ pub fn route_label(path: &str) -> &'static str {
         Some(AdminRoute::Pause(_)) => "/api/v1/admin/datasets/:id/pause",
         Some(AdminRoute::Resume(_)) => "/api/v1/admin/datasets/:id/resume",
         Some(AdminRoute::Deliveries(_)) => "/api/v1/admin/webhooks/:name/deliveries",
+        Some(AdminRoute::ResumeWebhook(_)) => "/api/v1/admin/webhooks/:name/resume",
     }
 }
 
@@ -344,9 +348,14 @@ async fn answer(
         AdminRoute::Deliveries(name) => {
             simple_admin_query(request.query)?;
             let (store, owned) = (Arc::clone(store), name.to_string());
-            let log = tokio::task::spawn_blocking(move || store.delivery_log(&owned, DEFAULT_RUNS))
-                .await
-                .map_err(|e| ApiError::internal(format!("the delivery log ({e})")))??;
+            let (log, state) = tokio::task::spawn_blocking(move || {
+                Ok::<_, crate::store::StoreError>((
+                    store.delivery_log(&owned, DEFAULT_RUNS)?,
+                    store.subscription_state(&owned)?,
+                ))
+            })
+            .await
+            .map_err(|e| ApiError::internal(format!("the delivery log ({e})")))??;
             let pending = log
                 .iter()
                 .filter(|d| d.delivered_at.is_none() && d.abandoned_at.is_none())
@@ -354,8 +363,19 @@ async fn answer(
             let body = serde_json::json!({
                 "webhook": name,
                 "pending": pending,
+                "consecutive_failures": state.consecutive_failures,
+                "paused_at": state.paused_at,
                 "deliveries": log,
             });
+            Ok(AdminAnswer::json(StatusCode::OK, &body))
+        }
+        AdminRoute::ResumeWebhook(name) => {
+            tracing::info!(target: "vitrina::admin", by = %who, action = "resume webhook", webhook = name, "admin action");
+            let (store, owned) = (Arc::clone(store), name.to_string());
+            let resumed = tokio::task::spawn_blocking(move || store.resume_subscription(&owned))
+                .await
+                .map_err(|e| ApiError::internal(format!("resuming the webhook ({e})")))??;
+            let body = serde_json::json!({ "webhook": name, "resumed": resumed });
             Ok(AdminAnswer::json(StatusCode::OK, &body))
         }
         AdminRoute::Pause(dataset) | AdminRoute::Resume(dataset) => {

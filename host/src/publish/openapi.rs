@@ -848,5 +848,14 @@ fn admin_paths() -> Vec<(&'static str, Value)> {
                 ("200", "The delivery log."),
             ) }),
         ),
+        (
+            "/api/v1/admin/webhooks/{name}/resume",
+            json!({ "post": admin_operation(
+                "Resume a webhook",
+                "A subscription whose attempts failed too often in a row is paused; this sends its waiting deliveries again, now.",
+                vec![param("name", "path", "The subscription's name in [[webhooks]].", json!({"type": "string"}))],
+                ("200", "Resumed (`resumed`: whether it was paused)."),
+            ) }),
+        ),
     ]
 }

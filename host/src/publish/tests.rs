@@ -129,6 +129,17 @@ impl Store for CountingStore {
         self.inner.delivery_log(subscription, limit)
     }
 
+    fn subscription_state(
+        &self,
+        subscription: &str,
+    ) -> Result<crate::store::SubscriptionState, StoreError> {
+        self.inner.subscription_state(subscription)
+    }
+
+    fn resume_subscription(&self, subscription: &str) -> Result<bool, StoreError> {
+        self.inner.resume_subscription(subscription)
+    }
+
     fn tables(&self, dataset: &str) -> Result<Vec<Version>, StoreError> {
         self.called("tables");
         self.inner.tables(dataset)

@@ -527,6 +527,16 @@ pub struct Delivery {
     pub last_error: Option<String>,
 }
 
+/// Where a subscription stands.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SubscriptionState {
+    /// Failed attempts since its last delivery.
+    pub consecutive_failures: u32,
+    /// When it was paused for failing too often; nothing is sent until an
+    /// operator resumes it.
+    pub paused_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// How an attempt at a delivery went.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeliveryAttempt {
@@ -697,6 +707,12 @@ pub trait Store: Send + Sync {
 
     /// A subscription's latest deliveries, newest first.
     fn delivery_log(&self, subscription: &str, limit: usize) -> Result<Vec<Delivery>, StoreError>;
+
+    /// A subscription's failures in a row, and whether it is paused.
+    fn subscription_state(&self, subscription: &str) -> Result<SubscriptionState, StoreError>;
+
+    /// Resumes a paused subscription; whether it was paused.
+    fn resume_subscription(&self, subscription: &str) -> Result<bool, StoreError>;
 
     /// The bookmarks committed with the current version, per stream.
     fn bookmarks(&self, dataset: &str) -> Result<BTreeMap<String, String>, StoreError>;

@@ -128,6 +128,16 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Code(|conn| add_column(conn, "versions", "pending", "TEXT NOT NULL DEFAULT '[]'")),
     // The outbox: events for subscribers, and their deliveries.
     Migration::Sql(outbox::TABLES),
+    // A subscription's failures in a row, and its pause.
+    Migration::Code(|conn| {
+        add_column(
+            conn,
+            "subscription_cursors",
+            "failures",
+            "INTEGER NOT NULL DEFAULT 0",
+        )?;
+        add_column(conn, "subscription_cursors", "paused_at", "TEXT")
+    }),
 ];
 
 /// SQLite steps between two looks at a request's budget: a look is a
@@ -673,6 +683,18 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Vec<super::Delivery>, StoreError> {
         self.with_reader(|conn| outbox::log(conn, subscription, limit))
+    }
+
+    fn subscription_state(
+        &self,
+        subscription: &str,
+    ) -> Result<super::SubscriptionState, StoreError> {
+        self.with_reader(|conn| outbox::state(conn, subscription))
+    }
+
+    fn resume_subscription(&self, subscription: &str) -> Result<bool, StoreError> {
+        let mut conn = self.open_connection()?;
+        outbox::resume(&mut conn, subscription)
     }
 
     fn runs(&self, dataset: &str, limit: usize) -> Result<Vec<RunRecord>, StoreError> {

@@ -8,11 +8,13 @@
 //! deliveries (one row per event and subscription: its id is the event's,
 //! the same on every attempt, for the receiver to de-duplicate). A
 //! subscription seen for the first time starts after the newest event: it
-//! is told what happens from then on, not the store's whole history.
+//! is told what happens from then on, not the store's whole history. A
+//! subscription whose attempts fail [`PAUSE_AFTER_FAILURES`] times in a
+//! row is paused until an operator resumes it.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::store::{Delivery, DeliveryAttempt, Event, StoreError};
+use crate::store::{Delivery, DeliveryAttempt, Event, StoreError, SubscriptionState};
 
 /// The outbox's tables, as a migration.
 pub const TABLES: &str = r#"
@@ -177,11 +179,19 @@ fn delivery_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<Delivery> {
     })
 }
 
-/// Deliveries due by now, oldest event first, at most `limit`.
+/// Failed attempts in a row after which a subscription is paused: with
+/// the retries doubling from 5 s to an hour, about half a day of a
+/// receiver that never answers.
+pub const PAUSE_AFTER_FAILURES: u32 = 20;
+
+/// Deliveries due by now, oldest event first, at most `limit`; none of a
+/// paused subscription.
 pub fn due(conn: &Connection, limit: usize) -> Result<Vec<Delivery>, StoreError> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {EVENT_COLUMNS}, {DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.event
+         JOIN subscription_cursors c ON c.subscription = d.subscription
          WHERE d.delivered_at IS NULL AND d.abandoned_at IS NULL AND d.next_attempt <= ?1
+           AND c.paused_at IS NULL
          ORDER BY d.event LIMIT ?2"
     ))?;
     let deliveries = stmt
@@ -206,6 +216,40 @@ pub fn log(
     Ok(deliveries)
 }
 
+/// A subscription's state: failed attempts in a row, and since when it
+/// is paused, if it is.
+pub fn state(conn: &Connection, subscription: &str) -> Result<SubscriptionState, StoreError> {
+    let row: Option<(i64, Option<String>)> = conn
+        .query_row(
+            "SELECT failures, paused_at FROM subscription_cursors WHERE subscription = ?1",
+            [subscription],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (failures, paused_at) = row.unwrap_or((0, None));
+    Ok(SubscriptionState {
+        consecutive_failures: failures as u32,
+        paused_at: paused_at.map(|t| super::parse_time(&t)),
+    })
+}
+
+/// Resumes a paused subscription: its waiting deliveries are due now.
+pub fn resume(conn: &mut Connection, subscription: &str) -> Result<bool, StoreError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let resumed = tx.execute(
+        "UPDATE subscription_cursors SET paused_at = NULL, failures = 0
+         WHERE subscription = ?1 AND paused_at IS NOT NULL",
+        [subscription],
+    )?;
+    tx.execute(
+        "UPDATE deliveries SET next_attempt = ?2
+         WHERE subscription = ?1 AND delivered_at IS NULL AND abandoned_at IS NULL",
+        params![subscription, now()],
+    )?;
+    tx.commit()?;
+    Ok(resumed > 0)
+}
+
 /// Records one attempt at a delivery.
 pub fn attempted(
     conn: &Connection,
@@ -215,6 +259,19 @@ pub fn attempted(
 ) -> Result<(), StoreError> {
     let time =
         |t: &chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    // A subscription's run of failures, and its pause when they are too many.
+    match attempt {
+        DeliveryAttempt::Delivered { .. } => conn.execute(
+            "UPDATE subscription_cursors SET failures = 0 WHERE subscription = ?1",
+            [subscription],
+        )?,
+        DeliveryAttempt::Failed { .. } => conn.execute(
+            "UPDATE subscription_cursors SET failures = failures + 1,
+                 paused_at = CASE WHEN failures + 1 >= ?2 AND paused_at IS NULL THEN ?3 ELSE paused_at END
+             WHERE subscription = ?1",
+            params![subscription, PAUSE_AFTER_FAILURES as i64, now()],
+        )?,
+    };
     match attempt {
         DeliveryAttempt::Delivered { status } => conn.execute(
             "UPDATE deliveries SET attempts = attempts + 1, delivered_at = ?3, last_status = ?4, last_error = NULL

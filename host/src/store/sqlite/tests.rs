@@ -1667,3 +1667,59 @@ fn row_wider(id: &str) -> Row {
         Value::Null,
     ]
 }
+
+#[test]
+fn a_subscription_that_fails_too_often_is_paused_until_resumed() {
+    use crate::store::DeliveryAttempt;
+    let (_dir, store) = open();
+    let every = |_: &crate::store::Event| true;
+    store.enqueue_deliveries("partner", &every).unwrap();
+    publish(&store, &schema(), vec![row("a", "Alpha", None)]);
+    store.enqueue_deliveries("partner", &every).unwrap();
+    let seq = store.due_deliveries(1).unwrap()[0].event.seq;
+    let now = chrono::Utc::now();
+    let failed = DeliveryAttempt::Failed {
+        status: Some(503),
+        error: "503 Service Unavailable".into(),
+        retry_at: Some(now),
+    };
+    for _ in 1..super::outbox::PAUSE_AFTER_FAILURES {
+        store.record_delivery(seq, "partner", &failed).unwrap();
+    }
+    assert!(
+        store
+            .subscription_state("partner")
+            .unwrap()
+            .paused_at
+            .is_none()
+    );
+    assert_eq!(store.due_deliveries(10).unwrap().len(), 1, "still tried");
+    store.record_delivery(seq, "partner", &failed).unwrap();
+    let state = store.subscription_state("partner").unwrap();
+    assert_eq!(
+        state.consecutive_failures,
+        super::outbox::PAUSE_AFTER_FAILURES
+    );
+    assert!(state.paused_at.is_some());
+    assert!(
+        store.due_deliveries(10).unwrap().is_empty(),
+        "paused: not tried"
+    );
+    // Resumed: what waits is due at once, and the count starts over.
+    assert!(store.resume_subscription("partner").unwrap());
+    assert!(
+        !store.resume_subscription("partner").unwrap(),
+        "not paused twice"
+    );
+    assert_eq!(store.due_deliveries(10).unwrap().len(), 1);
+    store
+        .record_delivery(seq, "partner", &DeliveryAttempt::Delivered { status: 200 })
+        .unwrap();
+    assert_eq!(
+        store
+            .subscription_state("partner")
+            .unwrap()
+            .consecutive_failures,
+        0
+    );
+}
