@@ -85,12 +85,6 @@ pub async fn serve(
     }
     let grace = config.schedule.shutdown_grace();
     let admin_listen = config.admin.listen.clone();
-    // Webhooks read the outbox the publishes write; they never hold one up.
-    let webhooks = vitrina::daemon::webhooks::Dispatcher::new(
-        Arc::clone(&store),
-        &config.webhooks,
-        &app.config().base_url,
-    );
     let daemon = Daemon::start(DaemonOptions {
         config_path,
         config,
@@ -112,6 +106,18 @@ pub async fn serve(
     }
     tokio::spawn(follow_the_store(Arc::clone(&store), Arc::clone(&app)));
     tokio::spawn(compress_downloads(Arc::clone(&store)));
+    // Webhooks read the outbox the publishes write; they never hold one
+    // up. Their subscriptions are the configuration in force: a reload
+    // changes them.
+    let source = {
+        let daemon = Arc::clone(&daemon);
+        Box::new(move || daemon.loaded().config.webhooks.clone())
+    };
+    let webhooks = vitrina::daemon::webhooks::Dispatcher::new(
+        Arc::clone(&store),
+        source,
+        &app.config().base_url,
+    );
     tokio::spawn(webhooks.run(stop.clone()));
     tokio::spawn(reload_on_hangup(Arc::clone(&daemon)));
 

@@ -52,10 +52,16 @@ struct Subscription {
     key: Option<Vec<u8>>,
 }
 
+/// Where the subscriptions in force come from: the configuration as the
+/// daemon last loaded it, so a reload changes them.
+pub type Subscriptions = Box<dyn Fn() -> Vec<Webhook> + Send + Sync>;
+
 /// Delivers the outbox's events to the configured subscriptions.
 pub struct Dispatcher {
     store: Arc<dyn Store>,
-    subscriptions: Vec<Subscription>,
+    source: Subscriptions,
+    /// The subscriptions last read, ready to deliver.
+    ready: std::sync::Mutex<(Vec<Webhook>, Arc<Vec<Subscription>>)>,
     client: reqwest::Client,
     base_url: String,
 }
@@ -86,29 +92,8 @@ pub fn signature(key: &[u8], id: &str, timestamp: i64, body: &[u8]) -> String {
 }
 
 impl Dispatcher {
-    pub fn new(store: Arc<dyn Store>, hooks: &[Webhook], base_url: &str) -> Self {
+    pub fn new(store: Arc<dyn Store>, source: Subscriptions, base_url: &str) -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let subscriptions = hooks
-            .iter()
-            .map(|hook| {
-                let value = hook
-                    .secret
-                    .strip_prefix("env:")
-                    .and_then(|name| std::env::var(name).ok());
-                let key = value.as_deref().and_then(signing_key);
-                if key.is_none() {
-                    tracing::error!(
-                        webhook = %hook.name,
-                        secret = %hook.secret,
-                        "the webhook's secret is missing or not a `whsec_` secret; its events wait until it is set"
-                    );
-                }
-                Subscription {
-                    hook: hook.clone(),
-                    key,
-                }
-            })
-            .collect();
         let client = reqwest::Client::builder()
             .timeout(ATTEMPT_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
@@ -117,22 +102,36 @@ impl Dispatcher {
             .unwrap_or_default();
         Self {
             store,
-            subscriptions,
+            source,
+            ready: std::sync::Mutex::new((Vec::new(), Arc::new(Vec::new()))),
             client,
             base_url: base_url.trim_end_matches('/').to_string(),
         }
     }
 
+    /// The subscriptions in force, read again when the configuration
+    /// changed them.
+    fn subscriptions(&self) -> Arc<Vec<Subscription>> {
+        let hooks = (self.source)();
+        let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
+        if ready.0 != hooks {
+            let subscriptions = Arc::new(prepare(&hooks));
+            tracing::info!(
+                subscriptions = hooks.len(),
+                "webhook subscriptions in force"
+            );
+            *ready = (hooks, subscriptions);
+        }
+        Arc::clone(&ready.1)
+    }
+
     /// Delivers until `stop`.
     pub async fn run(self, stop: CancellationToken) {
-        if self.subscriptions.is_empty() {
-            return;
-        }
         // A subscription seen for the first time is told what happens from
         // now: register each before anything else can be published.
         self.deliver_due().await;
         tracing::info!(
-            subscriptions = self.subscriptions.len(),
+            subscriptions = self.subscriptions().len(),
             "delivering webhooks"
         );
         let mut tick = tokio::time::interval(POLL);
@@ -147,7 +146,11 @@ impl Dispatcher {
 
     /// One look at the outbox: queue what is new, try what is due.
     pub async fn deliver_due(&self) {
-        for subscription in self.subscriptions.iter().filter(|s| s.key.is_some()) {
+        let subscriptions = self.subscriptions();
+        if subscriptions.is_empty() {
+            return;
+        }
+        for subscription in subscriptions.iter().filter(|s| s.key.is_some()) {
             let hook = subscription.hook.clone();
             let queued = blocking(&self.store, move |s| {
                 s.enqueue_deliveries(&hook.name, &|event| wants(&hook, event))
@@ -165,8 +168,7 @@ impl Dispatcher {
             }
         };
         for delivery in due {
-            let Some(subscription) = self
-                .subscriptions
+            let Some(subscription) = subscriptions
                 .iter()
                 .find(|s| s.hook.name == delivery.subscription && s.key.is_some())
             else {
@@ -271,6 +273,32 @@ impl Dispatcher {
             "data": data,
         })
     }
+}
+
+/// Subscriptions with their signing keys; one whose secret is missing is
+/// logged and kept, its events waiting until the secret is set.
+fn prepare(hooks: &[Webhook]) -> Vec<Subscription> {
+    hooks
+        .iter()
+        .map(|hook| {
+            let value = hook
+                .secret
+                .strip_prefix("env:")
+                .and_then(|name| std::env::var(name).ok());
+            let key = value.as_deref().and_then(signing_key);
+            if key.is_none() {
+                tracing::error!(
+                    webhook = %hook.name,
+                    secret = %hook.secret,
+                    "the webhook's secret is missing or not a `whsec_` secret; its events wait until it is set"
+                );
+            }
+            Subscription {
+                hook: hook.clone(),
+                key,
+            }
+        })
+        .collect()
 }
 
 /// Whether `hook` is told of `event`.

@@ -224,3 +224,37 @@ fn deliveries_pending_when_the_daemon_is_killed_are_made_after_it_restarts() {
     let body: serde_json::Value = serde_json::from_slice(&got[0].body).unwrap();
     assert_eq!(body["type"], "version.published");
 }
+
+#[test]
+fn a_subscription_added_by_a_reload_is_delivered_to() {
+    let (url, received) = receiver(0);
+    let install = Install::with_rows_plugin("");
+    install.add_dataset(
+        "contracts",
+        "title = \"Contracts\"\ndescription = \"Generated\"\nplugin = \"rows\"\n[config]\nrows = \"2\"\n",
+    );
+    let env = [("TEST_WEBHOOK_SECRET", SECRET)];
+    let server = Server::start_with_env(&install, &["--no-initial-runs"], &env);
+    server.wait_for_log("the webhooks ready", |l| l.contains("delivering webhooks"));
+    // The operator adds a subscription and reloads.
+    let config = std::fs::read_to_string(install.config_path()).unwrap();
+    std::fs::write(
+        install.config_path(),
+        format!("{config}\n{}", subscription(&url)),
+    )
+    .unwrap();
+    server.signal("HUP");
+    server.wait_for_log("the subscription in force", |l| {
+        l.contains("webhook subscriptions in force") && l.contains("subscriptions=1")
+    });
+    let run = install.vitrina(&["run", "contracts"]);
+    assert!(run.status.success(), "{}", describe(&run));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while received.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "not delivered after the reload");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let got = received.lock().unwrap().clone();
+    let body: serde_json::Value = serde_json::from_slice(&got[0].body).unwrap();
+    assert_eq!(body["data"]["dataset"], "contracts");
+}
