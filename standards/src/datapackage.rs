@@ -26,17 +26,7 @@ pub fn descriptor(publication: &Publication, table_schema: Value, row_count: u64
         "created": publication.published_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "homepage": publication.version_url,
         "contributors": [ { "title": publication.publisher, "role": "publisher" } ],
-        "resources": [ {
-            "name": package_name(&publication.dataset),
-            "path": CSV_PATH,
-            "profile": "tabular-data-resource",
-            "format": "csv",
-            "mediatype": "text/csv",
-            "encoding": "utf-8",
-            "dialect": { "delimiter": ",", "doubleQuote": true, "header": true },
-            "schema": table_schema,
-            "stats": { "rows": row_count },
-        } ],
+        "resources": [ csv_resource(&publication.dataset, CSV_PATH, table_schema, row_count) ],
     });
     if !publication.license.is_empty() {
         package["licenses"] = json!([ { "name": publication.license } ]);
@@ -47,7 +37,14 @@ pub fn descriptor(publication: &Publication, table_schema: Value, row_count: u64
 /// Adds a further table of the version to `package`: its CSV at `path`
 /// (relative to the descriptor), under the resource name `name`.
 pub fn add_table(package: &mut Value, name: &str, path: &str, table_schema: Value, row_count: u64) {
-    let resource = json!({
+    if let Some(resources) = package["resources"].as_array_mut() {
+        resources.push(csv_resource(name, path, table_schema, row_count));
+    }
+}
+
+/// A tabular resource: a UTF-8 CSV with a header row at `path`.
+fn csv_resource(name: &str, path: &str, table_schema: Value, row_count: u64) -> Value {
+    json!({
         "name": package_name(name),
         "path": path,
         "profile": "tabular-data-resource",
@@ -57,10 +54,7 @@ pub fn add_table(package: &mut Value, name: &str, path: &str, table_schema: Valu
         "dialect": { "delimiter": ",", "doubleQuote": true, "header": true },
         "schema": table_schema,
         "stats": { "rows": row_count },
-    });
-    if let Some(resources) = package["resources"].as_array_mut() {
-        resources.push(resource);
-    }
+    })
 }
 
 /// A package or resource name as the spec allows: lowercase letters,

@@ -511,14 +511,24 @@ fn frequency(schedule: &str) -> Option<&'static str> {
     })
 }
 
+/// A serializer given every prefix of [`PREFIXES`] by `add`.
+fn with_prefixes<S, E: std::error::Error + Send + Sync + 'static>(
+    serializer: S,
+    add: impl Fn(S, &'static str, &'static str) -> Result<S, E>,
+) -> std::io::Result<S> {
+    PREFIXES
+        .iter()
+        .try_fold(serializer, |s, (prefix, namespace)| {
+            add(s, prefix, namespace)
+        })
+        .map_err(std::io::Error::other)
+}
+
 /// The graph as Turtle.
 pub fn turtle(graph: &Graph) -> std::io::Result<Vec<u8>> {
-    let mut serializer = oxttl::TurtleSerializer::new();
-    for (prefix, namespace) in PREFIXES {
-        serializer = serializer
-            .with_prefix(prefix, namespace)
-            .map_err(std::io::Error::other)?;
-    }
+    let serializer = with_prefixes(oxttl::TurtleSerializer::new(), |s, p, n| {
+        s.with_prefix(p, n)
+    })?;
     let mut writer = serializer.for_writer(Vec::new());
     for triple in sorted(graph) {
         writer.serialize_triple(triple)?;
@@ -539,12 +549,9 @@ fn sorted(graph: &Graph) -> Vec<oxrdf::TripleRef<'_>> {
 
 /// The graph as JSON-LD.
 pub fn json_ld(graph: &Graph) -> std::io::Result<Vec<u8>> {
-    let mut serializer = oxjsonld::JsonLdSerializer::new();
-    for (prefix, namespace) in PREFIXES {
-        serializer = serializer
-            .with_prefix(prefix, namespace)
-            .map_err(std::io::Error::other)?;
-    }
+    let serializer = with_prefixes(oxjsonld::JsonLdSerializer::new(), |s, p, n| {
+        s.with_prefix(p, n)
+    })?;
     let mut writer = serializer.for_writer(Vec::new());
     for triple in sorted(graph) {
         writer.serialize_quad(triple.in_graph(oxrdf::GraphNameRef::DefaultGraph))?;
