@@ -119,6 +119,11 @@ pub async fn serve(
         &app.config().base_url,
     );
     tokio::spawn(webhooks.run(stop.clone()));
+    tokio::spawn(vitrina::daemon::webhooks::watch_staleness(
+        Arc::clone(&store),
+        Arc::clone(&app),
+        stop.clone(),
+    ));
     tokio::spawn(reload_on_hangup(Arc::clone(&daemon)));
 
     // On a signal: stop scheduling and give runs their grace period while

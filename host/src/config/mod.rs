@@ -56,7 +56,12 @@ impl Default for Operator {
 }
 
 /// The events a webhook may ask for.
-pub const WEBHOOK_EVENTS: [&str; 3] = ["version.published", "schema.changed", "run.failed"];
+pub const WEBHOOK_EVENTS: [&str; 4] = [
+    "version.published",
+    "schema.changed",
+    "run.failed",
+    "data.stale",
+];
 
 /// A subscription to what happens, delivered by HTTP POST as Standard
 /// Webhooks describes (signed with its secret), from `[[webhooks]]`.

@@ -275,6 +275,43 @@ impl Dispatcher {
     }
 }
 
+/// How often datasets are looked at for staleness.
+const STALENESS_POLL: Duration = Duration::from_secs(60);
+
+/// Announces (`data.stale`) each dataset that went stale, once for each
+/// time: older than its schedule promises (`DatasetState::stale_since`).
+pub async fn watch_staleness(
+    store: Arc<dyn Store>,
+    app: Arc<crate::publish::App>,
+    stop: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(STALENESS_POLL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = stop.cancelled() => return,
+        }
+        let now = chrono::Utc::now();
+        let stale: Vec<(String, chrono::DateTime<chrono::Utc>)> = app
+            .catalog()
+            .datasets
+            .values()
+            .filter_map(|d| d.stale_since(now).map(|last| (d.meta.id.clone(), last)))
+            .collect();
+        for (dataset, last) in stale {
+            let id = dataset.clone();
+            match blocking(&store, move |s| s.announce_stale(&id, &last)).await {
+                Ok(true) => tracing::warn!(%dataset, last_success = %last, "dataset went stale"),
+                Ok(false) => {}
+                Err(error) => {
+                    tracing::warn!(%dataset, %error, "could not record that a dataset went stale")
+                }
+            }
+        }
+    }
+}
+
 /// Subscriptions with their signing keys; one whose secret is missing is
 /// logged and kept, its events waiting until the secret is set.
 fn prepare(hooks: &[Webhook]) -> Vec<Subscription> {

@@ -138,6 +138,21 @@ impl DatasetState {
             .find(|t| split_table_id(&t.meta.id).is_some_and(|(_, s)| s == stream))
     }
 
+    /// When the dataset last succeeded, if it is stale at `now`: older
+    /// than its schedule promises, with no successful collection for two
+    /// of its periods (one period's slack covers a slow or retried run).
+    pub fn stale_since(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let expression = self.meta.schedule.as_deref()?;
+        let last = self.entry["last_success"]
+            .as_str()
+            .or(self.entry["last_updated"].as_str())?;
+        let last = DateTime::parse_from_rfc3339(last).ok()?.with_timezone(&Utc);
+        let period = crate::schedule::Schedule::parse(expression, "UTC")
+            .ok()?
+            .period(now)?;
+        (now - last > period * 2).then_some(last)
+    }
+
     /// The state that answers for `id`: this dataset's, or one of its
     /// tables'.
     pub fn resolve(self: &Arc<Self>, id: &str) -> Option<Arc<DatasetState>> {

@@ -136,6 +136,14 @@ impl Store for CountingStore {
         self.inner.subscription_state(subscription)
     }
 
+    fn announce_stale(
+        &self,
+        dataset: &str,
+        last_success: &chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        self.inner.announce_stale(dataset, last_success)
+    }
+
     fn resume_subscription(&self, subscription: &str) -> Result<bool, StoreError> {
         self.inner.resume_subscription(subscription)
     }

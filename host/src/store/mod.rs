@@ -711,6 +711,14 @@ pub trait Store: Send + Sync {
     /// A subscription's failures in a row, and whether it is paused.
     fn subscription_state(&self, subscription: &str) -> Result<SubscriptionState, StoreError>;
 
+    /// Records a `data.stale` event for `dataset`, unless one was recorded
+    /// since its last success; whether it recorded one.
+    fn announce_stale(
+        &self,
+        dataset: &str,
+        last_success: &chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError>;
+
     /// Resumes a paused subscription; whether it was paused.
     fn resume_subscription(&self, subscription: &str) -> Result<bool, StoreError>;
 

@@ -205,28 +205,8 @@ pub fn staleness_key_of(state: &DatasetState) -> String {
     }
 }
 
-/// Older than its schedule promises: no successful collection for two of
-/// its periods (one period's slack covers a slow or retried run).
 fn is_stale(state: &DatasetState) -> bool {
-    let (Some(expression), Some(last)) = (
-        state.meta.schedule.as_deref(),
-        state.entry["last_success"]
-            .as_str()
-            .or(state.entry["last_updated"].as_str()),
-    ) else {
-        return false;
-    };
-    let Ok(last) = chrono::DateTime::parse_from_rfc3339(last) else {
-        return false;
-    };
-    let now = chrono::Utc::now();
-    let Some(period) = crate::schedule::Schedule::parse(expression, "UTC")
-        .ok()
-        .and_then(|s| s.period(now))
-    else {
-        return false;
-    };
-    now - last.with_timezone(&chrono::Utc) > period * 2
+    state.stale_since(chrono::Utc::now()).is_some()
 }
 
 /// A cron schedule (`sec min hour day month weekday`) in words, for the

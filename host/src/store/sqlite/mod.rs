@@ -692,6 +692,15 @@ impl Store for SqliteStore {
         self.with_reader(|conn| outbox::state(conn, subscription))
     }
 
+    fn announce_stale(
+        &self,
+        dataset: &str,
+        last_success: &chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.open_connection()?;
+        outbox::record_stale(&mut conn, dataset, last_success)
+    }
+
     fn resume_subscription(&self, subscription: &str) -> Result<bool, StoreError> {
         let mut conn = self.open_connection()?;
         outbox::resume(&mut conn, subscription)

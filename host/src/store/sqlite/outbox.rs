@@ -79,6 +79,35 @@ pub fn record(
     Ok(())
 }
 
+/// Records that `dataset` went stale, once for each last success: a
+/// dataset that stays stale is announced once, and again only after it
+/// succeeded and went stale anew. Whether it recorded one.
+pub fn record_stale(
+    conn: &mut Connection,
+    dataset: &str,
+    last_success: &chrono::DateTime<chrono::Utc>,
+) -> Result<bool, StoreError> {
+    let since = last_success.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let announced: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM events WHERE kind = 'data.stale' AND dataset = ?1
+                        AND json_extract(data, '$.last_success') = ?2)",
+        params![dataset, since],
+        |r| r.get(0),
+    )?;
+    if !announced {
+        record(
+            &tx,
+            "data.stale",
+            dataset,
+            None,
+            &serde_json::json!({ "last_success": since }),
+        )?;
+    }
+    tx.commit()?;
+    Ok(!announced)
+}
+
 /// 16 random hex digits: event ids are unique without a counter that a
 /// crash could reuse.
 fn uuid_like() -> String {

@@ -1723,3 +1723,24 @@ fn a_subscription_that_fails_too_often_is_paused_until_resumed() {
         0
     );
 }
+
+#[test]
+fn a_stale_dataset_is_announced_once_for_each_time_it_goes_stale() {
+    let (_dir, store) = open();
+    let every = |_: &crate::store::Event| true;
+    store.enqueue_deliveries("partner", &every).unwrap();
+    let monday: chrono::DateTime<chrono::Utc> = "2026-11-30T06:00:00Z".parse().unwrap();
+    assert!(store.announce_stale("contracts", &monday).unwrap());
+    assert!(!store.announce_stale("contracts", &monday).unwrap(), "still the same staleness");
+    // It succeeded on Tuesday and went stale again.
+    let tuesday: chrono::DateTime<chrono::Utc> = "2026-12-01T06:00:00Z".parse().unwrap();
+    assert!(store.announce_stale("contracts", &tuesday).unwrap());
+    store.enqueue_deliveries("partner", &every).unwrap();
+    let due = store.due_deliveries(10).unwrap();
+    let stale: Vec<&str> = due
+        .iter()
+        .filter(|d| d.event.kind == "data.stale")
+        .map(|d| d.event.data["last_success"].as_str().unwrap())
+        .collect();
+    assert_eq!(stale, ["2026-11-30T06:00:00Z", "2026-12-01T06:00:00Z"]);
+}
