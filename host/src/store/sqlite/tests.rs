@@ -1731,7 +1731,10 @@ fn a_stale_dataset_is_announced_once_for_each_time_it_goes_stale() {
     store.enqueue_deliveries("partner", &every).unwrap();
     let monday: chrono::DateTime<chrono::Utc> = "2026-11-30T06:00:00Z".parse().unwrap();
     assert!(store.announce_stale("contracts", &monday).unwrap());
-    assert!(!store.announce_stale("contracts", &monday).unwrap(), "still the same staleness");
+    assert!(
+        !store.announce_stale("contracts", &monday).unwrap(),
+        "still the same staleness"
+    );
     // It succeeded on Tuesday and went stale again.
     let tuesday: chrono::DateTime<chrono::Utc> = "2026-12-01T06:00:00Z".parse().unwrap();
     assert!(store.announce_stale("contracts", &tuesday).unwrap());
