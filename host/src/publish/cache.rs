@@ -263,10 +263,15 @@ impl InFlight {
             .await
             .cloned();
         // The last one out forgets the render; the cache has its bytes.
+        // Each lets go of its handle before it looks, so of two finishing
+        // together the later one always sees itself last (looking while
+        // still holding it, both could see the other and neither remove it).
+        let ours = Arc::as_ptr(&cell);
+        drop(cell);
         let mut renders = self.renders.lock().unwrap_or_else(|e| e.into_inner());
         if renders
             .get(key)
-            .is_some_and(|c| Arc::ptr_eq(c, &cell) && Arc::strong_count(c) <= 2)
+            .is_some_and(|c| Arc::as_ptr(c) == ours && Arc::strong_count(c) == 1)
         {
             renders.remove(key);
         }
