@@ -446,62 +446,51 @@ impl Site<'_> {
         let Some(version) = state.current.as_deref() else {
             return Vec::new();
         };
-        let mut files: Vec<(String, String, &'static str, &'static str, String)> = Vec::new();
+        // Each file with the table it belongs to: the dataset's own, or one
+        // of its further tables.
+        let mut files: Vec<(&DatasetState, String, String, &'static str, &'static str)> =
+            Vec::new();
         for (format, label, media, ext) in [
             ("CSV", "CSV", "text/csv", "csv"),
             ("JSON", "JSON", "application/json", "json"),
             ("NDJSON", "NDJSON", "application/x-ndjson", "ndjson"),
         ] {
-            files.push((
-                format!("data.{ext}"),
-                format!("{} ({label})", state.meta.title),
-                format,
-                media,
-                state.meta.id.clone(),
-            ));
+            let title = format!("{} ({label})", state.meta.title);
+            files.push((state, format!("data.{ext}"), title, format, media));
         }
         files.push((
+            state,
             crate::derived::DATAPACKAGE.to_string(),
             "Frictionless Data Package".to_string(),
             "JSON",
             "application/json",
-            state.meta.id.clone(),
         ));
         if let Some((_, file)) = crate::derived::standard_file(state.meta.profile.as_deref()) {
             files.push((
+                state,
                 file.to_string(),
                 file.to_string(),
                 "JSON",
                 "application/json",
-                state.meta.id.clone(),
             ));
         }
         for table in &state.tables {
             let stream = split_table_id(&table.meta.id).map_or("", |(_, s)| s);
-            files.push((
-                "data.csv".to_string(),
-                format!("{} (CSV)", stream),
-                "CSV",
-                "text/csv",
-                table.meta.id.clone(),
-            ));
+            let title = format!("{stream} (CSV)");
+            files.push((table, "data.csv".to_string(), title, "CSV", "text/csv"));
         }
         files
             .into_iter()
             .enumerate()
-            .filter_map(|(position, (name, title, format, media, owner))| {
-                let owner_state = if owner == state.meta.id {
-                    state
-                } else {
-                    state.tables.iter().find(|t| t.meta.id == owner)?
-                };
+            .filter_map(|(position, (owner_state, name, title, format, media))| {
+                let owner = &owner_state.meta.id;
                 let owner_version = owner_state.current.as_deref()?;
                 let size = self
                     .store
-                    .file_size(&owner, owner_version, &name, Compression::Identity)?;
+                    .file_size(owner, owner_version, &name, Compression::Identity)?;
                 let links = Links {
                     base: self.base,
-                    dataset: &owner,
+                    dataset: owner,
                 };
                 let id = format!("{owner}/{name}");
                 Some(json!({
