@@ -364,6 +364,17 @@ impl HttpResponse {
 /// response (chunked or not). Plain sockets: the test sees exactly what
 /// the server sent, no client decoding in between.
 pub fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)]) -> HttpResponse {
+    http_with_body(addr, method, path, headers, &[])
+}
+
+/// The same with a request body (its `Content-Length` is added).
+pub fn http_with_body(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> HttpResponse {
     let mut stream = TcpStream::connect(addr).expect("connect to the server");
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
@@ -372,8 +383,12 @@ pub fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)]) -> H
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
+    if !body.is_empty() {
+        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
     request.push_str("\r\n");
     stream.write_all(request.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).unwrap();
     parse_response(&raw, method == "HEAD")

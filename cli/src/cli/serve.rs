@@ -107,11 +107,11 @@ pub async fn serve(
     tokio::spawn(follow_the_store(Arc::clone(&store), Arc::clone(&app)));
     tokio::spawn(compress_downloads(Arc::clone(&store)));
     // Webhooks read the outbox the publishes write; they never hold one
-    // up. Their subscriptions are the configuration in force: a reload
-    // changes them.
+    // up. Their subscriptions are the configuration in force (a reload
+    // changes them) and those made through the admin API.
     let source = {
         let daemon = Arc::clone(&daemon);
-        Box::new(move || daemon.loaded().config.webhooks.clone())
+        Box::new(move || daemon.webhooks_in_force())
     };
     let webhooks = vitrina::daemon::webhooks::Dispatcher::new(
         Arc::clone(&store),

@@ -72,8 +72,11 @@ pub struct Webhook {
     pub name: String,
     /// Where events are POSTed.
     pub url: String,
-    /// Where the signing secret comes from, `env:NAME`; the value is
-    /// Standard Webhooks' `whsec_` and base64.
+    /// Where the signing secret comes from: `env:NAME` (an environment
+    /// variable of the daemon) or `file:/absolute/path` (a file only the
+    /// daemon reads, as secret managers write them); the value is Standard
+    /// Webhooks' `whsec_` and base64. The secret itself is never written
+    /// in the configuration nor in the store.
     pub secret: String,
     /// The datasets it is told of; none: all.
     #[serde(default)]
@@ -91,41 +94,82 @@ pub struct Webhook {
 fn validate_webhooks(webhooks: &[Webhook]) -> Result<(), String> {
     let mut names = std::collections::HashSet::new();
     for hook in webhooks {
-        let name = &hook.name;
-        if !crate::validate::is_machine_name(name) {
+        hook.validate()
+            .map_err(|e| format!("[[webhooks]] `{}`: {e}", hook.name))?;
+        if !names.insert(hook.name.as_str()) {
+            return Err(format!("[[webhooks]] `{}` is named twice", hook.name));
+        }
+    }
+    Ok(())
+}
+
+impl Webhook {
+    /// Checks what can be checked without the network: its name, URL,
+    /// secret reference and events.
+    pub fn validate(&self) -> Result<(), String> {
+        if !crate::validate::is_machine_name(&self.name) {
             return Err(format!(
-                "[[webhooks]] name = {name:?}: lowercase letters, digits and `_`, starting with a letter"
+                "name {:?}: lowercase letters, digits and `_`, starting with a letter",
+                self.name
             ));
         }
-        if !names.insert(name.as_str()) {
-            return Err(format!("[[webhooks]] `{name}` is named twice"));
-        }
-        let url = url::Url::parse(&hook.url)
-            .map_err(|e| format!("[[webhooks]] `{name}`: url {:?}: {e}", hook.url))?;
+        let url = url::Url::parse(&self.url).map_err(|e| format!("url {:?}: {e}", self.url))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(format!("url {:?} must be http(s) with a host", self.url));
+        }
+        if SecretRef::parse(&self.secret).is_none() {
             return Err(format!(
-                "[[webhooks]] `{name}`: url {:?} must be http(s) with a host",
-                hook.url
+                "secret = {:?}: write where it comes from, \"env:GHENT_WEBHOOK_SECRET\" or \"file:/etc/vitrina/ghent.secret\"; never the secret itself",
+                self.secret
             ));
         }
-        if hook.secret.strip_prefix("env:").is_none_or(str::is_empty) {
-            return Err(format!(
-                "[[webhooks]] `{name}`: secret = {:?}: write where it comes from, e.g. \"env:GHENT_WEBHOOK_SECRET\"; never the secret itself",
-                hook.secret
-            ));
-        }
-        if let Some(event) = hook
+        if let Some(event) = self
             .events
             .iter()
             .find(|e| !WEBHOOK_EVENTS.contains(&e.as_str()))
         {
             return Err(format!(
-                "[[webhooks]] `{name}`: no event {event:?}; the events are {}",
+                "no event {event:?}; the events are {}",
                 WEBHOOK_EVENTS.join(", ")
             ));
         }
+        Ok(())
     }
-    Ok(())
+}
+
+/// Where a secret comes from: never the secret itself, so neither the
+/// configuration nor the store ever holds one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretRef<'a> {
+    /// An environment variable of the daemon.
+    Env(&'a str),
+    /// A file (an absolute path), as secret managers and systemd's
+    /// credentials write them; read when needed, so it can be written
+    /// while the daemon runs.
+    File(&'a std::path::Path),
+}
+
+impl<'a> SecretRef<'a> {
+    /// `env:NAME` or `file:/absolute/path`.
+    pub fn parse(spec: &'a str) -> Option<Self> {
+        if let Some(name) = spec.strip_prefix("env:") {
+            return (!name.is_empty()).then_some(SecretRef::Env(name));
+        }
+        let path = std::path::Path::new(spec.strip_prefix("file:")?);
+        path.is_absolute().then_some(SecretRef::File(path))
+    }
+
+    /// The secret's value, trimmed of the line end a file often has; or
+    /// why it cannot be read (which never includes the value).
+    pub fn read(&self) -> Result<String, String> {
+        match self {
+            SecretRef::Env(name) => std::env::var(name)
+                .map_err(|_| format!("the environment variable {name} is not set for the daemon")),
+            SecretRef::File(path) => std::fs::read_to_string(path)
+                .map(|text| text.trim().to_string())
+                .map_err(|e| format!("cannot read {}: {e}", path.display())),
+        }
+    }
 }
 
 /// The HTTP server, from `[server]`.
@@ -479,6 +523,34 @@ mod tests {
         let mut ftp = good;
         ftp.url = "ftp://partner.example/".into();
         assert!(validate_webhooks(&[ftp]).is_err());
+        let file = hook("ghent", "file:/run/secrets/ghent", &[]);
+        assert!(validate_webhooks(&[file]).is_ok());
+        let relative = validate_webhooks(&[hook("ghent", "file:ghent.secret", &[])]).unwrap_err();
+        assert!(relative.contains("never the secret itself"), "{relative}");
+    }
+
+    #[test]
+    fn secrets_are_read_from_where_they_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hook.secret");
+        std::fs::write(&path, "whsec_abc\n").unwrap();
+        let spec = format!("file:{}", path.display());
+        assert_eq!(
+            SecretRef::parse(&spec).unwrap().read().unwrap(),
+            "whsec_abc"
+        );
+        let missing = format!("file:{}", dir.path().join("none").display());
+        let error = SecretRef::parse(&missing).unwrap().read().unwrap_err();
+        assert!(error.contains("none"), "{error}");
+        let unset = SecretRef::parse("env:VITRINA_TEST_NO_SUCH_SECRET").unwrap();
+        assert!(
+            unset
+                .read()
+                .unwrap_err()
+                .contains("VITRINA_TEST_NO_SUCH_SECRET")
+        );
+        assert_eq!(SecretRef::parse("env:"), None);
+        assert_eq!(SecretRef::parse("whsec_abc"), None);
     }
 
     #[test]

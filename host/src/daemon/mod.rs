@@ -11,6 +11,7 @@
 //! lifted there.
 
 mod runner;
+mod subscriptions;
 pub mod webhooks;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,16 +22,16 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::config::{Config, DatasetConfig};
+use crate::config::{Config, DatasetConfig, Webhook};
 use crate::plugins::Catalog;
 use crate::publish::App;
-use crate::publish::admin::{Admin, Control, ControlError, ReloadReport};
+use crate::publish::admin::{Admin, Control, ControlError, ReloadReport, WebhookEntry};
 use crate::run::Collector;
 use crate::run::{blocking, dataset_meta};
 use crate::runtime::Trigger;
 use crate::schedule::scheduler::lock;
 use crate::schedule::{Clock, Job, Schedule, Scheduler, Settings, Stopped, TriggerError};
-use crate::store::{Pause, Store};
+use crate::store::{Pause, Store, StoredWebhook};
 
 pub use runner::DaemonRunner;
 
@@ -81,6 +82,9 @@ pub struct Daemon {
     scheduling: bool,
     /// Pauses from the admin API, as kept in the store.
     pauses: Mutex<BTreeMap<String, Pause>>,
+    /// Webhook subscriptions made through the admin API, as kept in the
+    /// store.
+    stored_webhooks: RwLock<Vec<StoredWebhook>>,
     /// One reload at a time.
     reloading: tokio::sync::Mutex<()>,
     started_at: DateTime<Utc>,
@@ -92,6 +96,11 @@ impl Daemon {
         let pauses = blocking(&options.store, |s| s.pauses())
             .await
             .map_err(|e| ControlError::Internal(format!("cannot read the paused datasets: {e}")))?;
+        let stored_webhooks = blocking(&options.store, |s| s.stored_webhooks())
+            .await
+            .map_err(|e| {
+                ControlError::Internal(format!("cannot read the webhook subscriptions: {e}"))
+            })?;
         let settings = scheduler_settings(&options.config);
         let loaded = Loaded {
             collector: Collector::new(options.config.clone(), Arc::clone(&options.catalog)),
@@ -114,11 +123,13 @@ impl Daemon {
             shared,
             scheduling: options.schedule,
             pauses: Mutex::new(pauses),
+            stored_webhooks: RwLock::new(stored_webhooks),
             reloading: tokio::sync::Mutex::new(()),
             started_at: Utc::now(),
         });
         daemon.update_admin();
         daemon.reschedule();
+        daemon.warn_of_shadowed_webhooks();
         Ok(daemon)
     }
 
@@ -256,6 +267,7 @@ impl Daemon {
             .map_err(|e| ControlError::Internal(format!("cannot list the datasets: {e}")))?;
         self.update_admin();
         self.reschedule();
+        self.warn_of_shadowed_webhooks();
         tracing::info!(
             by,
             added = ?report.added,
@@ -395,6 +407,18 @@ impl Control for Daemon {
 
     fn knows(&self, dataset: &str) -> bool {
         self.loaded().datasets.contains_key(dataset)
+    }
+
+    fn webhooks(&self) -> Vec<WebhookEntry> {
+        self.webhook_entries()
+    }
+
+    async fn put_webhook(&self, hook: Webhook, by: &str) -> Result<bool, ControlError> {
+        self.put_stored_webhook(hook, by).await
+    }
+
+    async fn delete_webhook(&self, name: &str, by: &str) -> Result<(), ControlError> {
+        self.delete_stored_webhook(name, by).await
     }
 }
 

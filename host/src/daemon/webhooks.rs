@@ -114,12 +114,17 @@ impl Dispatcher {
     fn subscriptions(&self) -> Arc<Vec<Subscription>> {
         let hooks = (self.source)();
         let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
-        if ready.0 != hooks {
-            let subscriptions = Arc::new(prepare(&hooks));
-            tracing::info!(
-                subscriptions = hooks.len(),
-                "webhook subscriptions in force"
-            );
+        let changed = ready.0 != hooks;
+        // A secret that could not be read is looked for again each time:
+        // the operator may set it while the daemon runs.
+        if changed || ready.1.iter().any(|s| s.key.is_none()) {
+            let subscriptions = Arc::new(prepare(&hooks, changed));
+            if changed {
+                tracing::info!(
+                    subscriptions = hooks.len(),
+                    "webhook subscriptions in force"
+                );
+            }
             *ready = (hooks, subscriptions);
         }
         Arc::clone(&ready.1)
@@ -313,29 +318,41 @@ pub async fn watch_staleness(
 }
 
 /// Subscriptions with their signing keys; one whose secret is missing is
-/// logged and kept, its events waiting until the secret is set.
-fn prepare(hooks: &[Webhook]) -> Vec<Subscription> {
+/// kept, its events waiting until the secret is set, and logged when
+/// `report` is set.
+fn prepare(hooks: &[Webhook], report: bool) -> Vec<Subscription> {
     hooks
         .iter()
         .map(|hook| {
-            let value = hook
-                .secret
-                .strip_prefix("env:")
-                .and_then(|name| std::env::var(name).ok());
-            let key = value.as_deref().and_then(signing_key);
-            if key.is_none() {
+            let key = key_of(hook);
+            if let (Err(error), true) = (&key, report) {
                 tracing::error!(
                     webhook = %hook.name,
                     secret = %hook.secret,
-                    "the webhook's secret is missing or not a `whsec_` secret; its events wait until it is set"
+                    %error,
+                    "the webhook's secret cannot be used; its events wait until it is set"
                 );
             }
             Subscription {
                 hook: hook.clone(),
-                key,
+                key: key.ok(),
             }
         })
         .collect()
+}
+
+/// The signing key a subscription's secret reference leads to, or why
+/// there is none (never the value).
+pub fn key_of(hook: &Webhook) -> Result<Vec<u8>, String> {
+    let reference = crate::config::SecretRef::parse(&hook.secret)
+        .ok_or_else(|| format!("{:?} is not env:NAME or file:/path", hook.secret))?;
+    let value = reference.read()?;
+    signing_key(&value).ok_or_else(|| {
+        format!(
+            "the secret {} names is not a Standard Webhooks secret (`whsec_` and base64)",
+            hook.secret
+        )
+    })
 }
 
 /// Whether `hook` is told of `event`.
@@ -359,7 +376,7 @@ fn retry_at(delivery: &Delivery) -> Option<chrono::DateTime<chrono::Utc>> {
 
 /// Refuses a target that resolves to a loopback, private or otherwise
 /// non-public address, unless the subscription allows it.
-async fn check_target(hook: &Webhook) -> Result<(), String> {
+pub async fn check_target(hook: &Webhook) -> Result<(), String> {
     if hook.allow_private {
         return Ok(());
     }

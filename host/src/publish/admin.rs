@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 use super::errors::ApiError;
 use super::throttle::LoginThrottle;
-use crate::config::TokenDigest;
+use crate::config::{TokenDigest, Webhook};
 use crate::store::{RunRecord, Store};
 
 /// The path prefix of every admin route.
@@ -52,6 +52,41 @@ pub trait Control: Send + Sync + 'static {
 
     /// Whether `dataset` is configured.
     fn knows(&self, dataset: &str) -> bool;
+
+    /// Every webhook subscription in force: those of `vitrina.toml`, then
+    /// those made through this API.
+    fn webhooks(&self) -> Vec<WebhookEntry>;
+
+    /// Adds or replaces a subscription made through this API, once its
+    /// secret reads and its target passes the network policy; whether it
+    /// is new.
+    async fn put_webhook(&self, hook: Webhook, by: &str) -> Result<bool, ControlError>;
+
+    /// Removes a subscription made through this API.
+    async fn delete_webhook(&self, name: &str, by: &str) -> Result<(), ControlError>;
+}
+
+/// Where a webhook subscription was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookOrigin {
+    /// A `[[webhooks]]` of `vitrina.toml`: changed there, by a reload.
+    Config,
+    /// This API (`PUT /api/v1/admin/webhooks/{name}`), kept in the store.
+    Admin,
+}
+
+/// A subscription in force, and where it comes from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WebhookEntry {
+    #[serde(flatten)]
+    pub hook: Webhook,
+    pub origin: WebhookOrigin,
+    /// Who last set it, and when (subscriptions made through this API).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What a reload changed.
@@ -70,6 +105,8 @@ pub struct ReloadReport {
 pub enum ControlError {
     #[error("no dataset `{0}` is configured")]
     UnknownDataset(String),
+    #[error("no webhook subscription `{0}`; list them with GET /api/v1/admin/webhooks")]
+    UnknownWebhook(String),
     #[error("`{0}` is running now; wait for that run to end (GET /api/v1/admin/runs?dataset={0})")]
     Busy(String),
     #[error("{0}")]
@@ -86,7 +123,9 @@ impl From<ControlError> for ApiError {
     fn from(error: ControlError) -> Self {
         let message = error.to_string();
         match error {
-            ControlError::UnknownDataset(_) => ApiError::not_found(message),
+            ControlError::UnknownDataset(_) | ControlError::UnknownWebhook(_) => {
+                ApiError::not_found(message)
+            }
             ControlError::Busy(_) => ApiError::conflict("run_in_progress", message),
             ControlError::Conflict(_) => ApiError::conflict("conflict", message),
             ControlError::InvalidConfig(_) => ApiError::invalid_config(message),
@@ -167,6 +206,12 @@ impl AdminAnswer {
     }
 
     fn error(error: &ApiError) -> Self {
+        Self::from(error)
+    }
+}
+
+impl From<&ApiError> for AdminAnswer {
+    fn from(error: &ApiError) -> Self {
         let mut answer = Self {
             status: error.status,
             body: error.body(),
@@ -204,6 +249,10 @@ enum AdminRoute<'a> {
     Trigger(&'a str),
     Pause(&'a str),
     Resume(&'a str),
+    /// Every webhook subscription in force.
+    Webhooks,
+    /// One subscription: read, set (made through this API) or removed.
+    Webhook(&'a str),
     /// A webhook subscription's delivery log.
     Deliveries(&'a str),
     /// Resumes a webhook subscription paused for failing.
@@ -211,15 +260,22 @@ enum AdminRoute<'a> {
 }
 
 impl AdminRoute<'_> {
-    fn method(&self) -> Method {
+    /// The methods the route takes, as `Allow` lists them.
+    fn allow(&self) -> &'static str {
         match self {
             AdminRoute::Status
             | AdminRoute::Config
             | AdminRoute::Runs
             | AdminRoute::Run(_)
-            | AdminRoute::Deliveries(_) => Method::GET,
-            _ => Method::POST,
+            | AdminRoute::Webhooks
+            | AdminRoute::Deliveries(_) => "GET",
+            AdminRoute::Webhook(_) => "GET, PUT, DELETE",
+            _ => "POST",
         }
+    }
+
+    fn takes(&self, method: &Method) -> bool {
+        self.allow().split(", ").any(|m| m == method.as_str())
     }
 }
 
@@ -235,6 +291,8 @@ fn admin_route(path: &str) -> Option<AdminRoute<'_>> {
         ["datasets", id, "runs"] => AdminRoute::Trigger(id),
         ["datasets", id, "pause"] => AdminRoute::Pause(id),
         ["datasets", id, "resume"] => AdminRoute::Resume(id),
+        ["webhooks"] => AdminRoute::Webhooks,
+        ["webhooks", name] => AdminRoute::Webhook(name),
         ["webhooks", name, "deliveries"] => AdminRoute::Deliveries(name),
         ["webhooks", name, "resume"] => AdminRoute::ResumeWebhook(name),
         _ => return None,
@@ -253,6 +311,8 @@ pub fn route_label(path: &str) -> &'static str {
         Some(AdminRoute::Trigger(_)) => "/api/v1/admin/datasets/:id/runs",
         Some(AdminRoute::Pause(_)) => "/api/v1/admin/datasets/:id/pause",
         Some(AdminRoute::Resume(_)) => "/api/v1/admin/datasets/:id/resume",
+        Some(AdminRoute::Webhooks) => "/api/v1/admin/webhooks",
+        Some(AdminRoute::Webhook(_)) => "/api/v1/admin/webhooks/:name",
         Some(AdminRoute::Deliveries(_)) => "/api/v1/admin/webhooks/:name/deliveries",
         Some(AdminRoute::ResumeWebhook(_)) => "/api/v1/admin/webhooks/:name/resume",
     }
@@ -265,7 +325,12 @@ pub struct AdminRequest<'a> {
     pub query: Option<&'a str>,
     pub headers: &'a HeaderMap,
     pub peer: SocketAddr,
+    /// The request's body, read within [`MAX_BODY`].
+    pub body: &'a [u8],
 }
+
+/// The largest admin request body: a subscription is a few hundred bytes.
+pub const MAX_BODY: usize = 64 * 1024;
 
 /// Answers an admin request; `admin` is `None` when the API is off.
 pub async fn handle(
@@ -311,14 +376,10 @@ async fn answer(
             request.path
         ))
     })?;
-    if *request.method != route.method() {
+    if !route.takes(request.method) {
         return Err(ApiError::method_not_allowed_on_admin(
             request.method.as_str(),
-            if route.method() == Method::GET {
-                "GET"
-            } else {
-                "POST"
-            },
+            route.allow(),
         ));
     }
     let control = &admin.control;
@@ -344,6 +405,23 @@ async fn answer(
                 "run_url": format!("{PREFIX}/runs/{run_id}"),
             });
             Ok(AdminAnswer::json(StatusCode::ACCEPTED, &body))
+        }
+        AdminRoute::Webhooks => {
+            simple_admin_query(request.query)?;
+            list_webhooks(control.as_ref(), store).await
+        }
+        AdminRoute::Webhook(name) => {
+            simple_admin_query(request.query)?;
+            match *request.method {
+                Method::PUT => put_webhook(control.as_ref(), name, request.body, &who).await,
+                Method::DELETE => {
+                    tracing::info!(target: "vitrina::admin", by = %who, action = "remove webhook", webhook = name, "admin action");
+                    control.delete_webhook(name, &who).await?;
+                    let body = serde_json::json!({ "webhook": name, "removed": true });
+                    Ok(AdminAnswer::json(StatusCode::OK, &body))
+                }
+                _ => show_webhook(control.as_ref(), store, name).await,
+            }
         }
         AdminRoute::Deliveries(name) => {
             simple_admin_query(request.query)?;
@@ -387,6 +465,115 @@ async fn answer(
             Ok(AdminAnswer::json(StatusCode::OK, &body))
         }
     }
+}
+
+/// What `PUT /webhooks/{name}` takes: a subscription's settings, its name
+/// being the path's.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebhookBody {
+    /// Optional, and then the path's.
+    name: Option<String>,
+    url: String,
+    secret: String,
+    #[serde(default)]
+    datasets: Vec<String>,
+    #[serde(default)]
+    events: Vec<String>,
+    #[serde(default)]
+    allow_private: bool,
+}
+
+/// A subscription in force, with where its deliveries stand.
+async fn webhook_json(
+    store: &Arc<dyn Store>,
+    entry: &WebhookEntry,
+) -> Result<serde_json::Value, ApiError> {
+    let (store, name) = (Arc::clone(store), entry.hook.name.clone());
+    let state = tokio::task::spawn_blocking(move || store.subscription_state(&name))
+        .await
+        .map_err(|e| ApiError::internal(format!("the subscription's state ({e})")))??;
+    let mut json = serde_json::to_value(entry).unwrap_or_default();
+    json["consecutive_failures"] = state.consecutive_failures.into();
+    json["paused_at"] = serde_json::to_value(state.paused_at).unwrap_or_default();
+    json["deliveries_url"] = format!("{PREFIX}/webhooks/{}/deliveries", entry.hook.name).into();
+    Ok(json)
+}
+
+/// `GET /webhooks`: every subscription in force.
+async fn list_webhooks(
+    control: &dyn Control,
+    store: &Arc<dyn Store>,
+) -> Result<AdminAnswer, ApiError> {
+    let mut listed = Vec::new();
+    for entry in control.webhooks() {
+        listed.push(webhook_json(store, &entry).await?);
+    }
+    Ok(AdminAnswer::json(
+        StatusCode::OK,
+        &serde_json::json!({ "webhooks": listed }),
+    ))
+}
+
+/// `GET /webhooks/{name}`: one subscription in force.
+async fn show_webhook(
+    control: &dyn Control,
+    store: &Arc<dyn Store>,
+    name: &str,
+) -> Result<AdminAnswer, ApiError> {
+    let entry = control
+        .webhooks()
+        .into_iter()
+        .find(|e| e.hook.name == name)
+        .ok_or_else(|| ControlError::UnknownWebhook(name.to_string()))?;
+    Ok(AdminAnswer::json(
+        StatusCode::OK,
+        &webhook_json(store, &entry).await?,
+    ))
+}
+
+/// `PUT /webhooks/{name}`: makes or replaces a subscription; 201 when new.
+async fn put_webhook(
+    control: &dyn Control,
+    name: &str,
+    body: &[u8],
+    who: &str,
+) -> Result<AdminAnswer, ApiError> {
+    let body: WebhookBody = serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_body(format!(
+            "the body must be a JSON subscription {{\"url\", \"secret\": \"env:NAME\" or \"file:/path\", \"datasets\", \"events\", \"allow_private\"}}: {e}"
+        ))
+    })?;
+    if let Some(other) = body.name.as_deref().filter(|n| *n != name) {
+        return Err(ApiError::bad_body(format!(
+            "the body names `{other}` but the path `{name}`; leave the name out or make them agree"
+        )));
+    }
+    let hook = Webhook {
+        name: name.to_string(),
+        url: body.url,
+        secret: body.secret,
+        datasets: body.datasets,
+        events: body.events,
+        allow_private: body.allow_private,
+    };
+    tracing::info!(target: "vitrina::admin", by = %who, action = "set webhook", webhook = name, url = %hook.url, "admin action");
+    let created = control.put_webhook(hook, who).await?;
+    let entry = control
+        .webhooks()
+        .into_iter()
+        .find(|e| e.hook.name == name)
+        .ok_or_else(|| ControlError::UnknownWebhook(name.to_string()))?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let mut answer = AdminAnswer::json(status, &entry);
+    if let Ok(location) = HeaderValue::from_str(&format!("{PREFIX}/webhooks/{name}")) {
+        answer.headers.insert(header::LOCATION, location);
+    }
+    Ok(answer)
 }
 
 /// Refuses any query parameter on a route that takes none.
@@ -512,6 +699,12 @@ mod tests {
             admin_route("/api/v1/admin/runs/r1"),
             Some(AdminRoute::Run("r1"))
         );
+        assert_eq!(
+            admin_route("/api/v1/admin/webhooks/ghent"),
+            Some(AdminRoute::Webhook("ghent"))
+        );
+        assert!(AdminRoute::Webhook("ghent").takes(&Method::DELETE));
+        assert!(!AdminRoute::Webhooks.takes(&Method::PUT));
         assert_eq!(admin_route("/api/v1/admin"), None);
         assert_eq!(admin_route("/api/v1/adminx/status"), None);
         assert_eq!(admin_route("/api/v1/admin/datasets/a/delete"), None);

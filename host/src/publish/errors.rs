@@ -186,6 +186,11 @@ impl ApiError {
     }
 
     /// A request body larger than the route takes.
+    /// A request body that is not what the route takes.
+    pub fn bad_body(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_body", message)
+    }
+
     pub fn body_too_large(limit: usize) -> Self {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -789,6 +789,57 @@ fn admin_operation(
     })
 }
 
+/// `/api/v1/admin/webhooks/{name}`: read, set and remove a subscription.
+fn webhook_item() -> Value {
+    let name = || {
+        vec![param(
+            "name",
+            "path",
+            "The subscription's name: lowercase letters, digits and `_`.",
+            json!({"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}),
+        )]
+    };
+    let mut put = admin_operation(
+        "Set a webhook subscription",
+        "Makes a subscription, or replaces one made here; one of vitrina.toml is changed there (409). The secret is where the daemon reads it from, `env:NAME` or `file:/absolute/path`, never the secret itself, and must read now as a `whsec_` secret; the target must resolve to public addresses unless `allow_private`. Kept in the store across restarts.",
+        name(),
+        ("200", "Replaced."),
+    );
+    put["requestBody"] = json!({
+        "required": true,
+        "content": { "application/json": { "schema": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["url", "secret"],
+            "properties": {
+                "name": {"type": "string", "description": "The path's name, if given."},
+                "url": {"type": "string", "format": "uri", "description": "Where events are POSTed (http or https)."},
+                "secret": {"type": "string", "pattern": "^(env:.+|file:/.*)$", "description": "Where the signing secret is read from."},
+                "datasets": {"type": "array", "items": {"type": "string"}, "description": "The datasets it is told of; none: all."},
+                "events": {"type": "array", "items": {"type": "string", "enum": crate::config::WEBHOOK_EVENTS}, "description": "The events it is told of; none: all."},
+                "allow_private": {"type": "boolean", "description": "Whether the target may be a loopback or private address."}
+            }
+        } } }
+    });
+    put["responses"]["201"] = json_ok("Made.", json!({"type": "object"}));
+    put["responses"]["413"] = error_response("The body is over 64 KiB.");
+    json!({
+        "get": admin_operation(
+            "A webhook subscription",
+            "One subscription in force, with where it comes from and its failures in a row.",
+            name(),
+            ("200", "The subscription."),
+        ),
+        "put": put,
+        "delete": admin_operation(
+            "Remove a webhook subscription",
+            "Removes a subscription made through this API; what it had yet to deliver is given up. One of vitrina.toml is removed there (409).",
+            name(),
+            ("200", "Removed."),
+        ),
+    })
+}
+
 /// The admin API: only where it is enabled, always behind a token.
 fn admin_paths() -> Vec<(&'static str, Value)> {
     let run_id = param("id", "path", "A run id.", json!({"type": "string"}));
@@ -848,6 +899,16 @@ fn admin_paths() -> Vec<(&'static str, Value)> {
                 ("200", "The delivery log."),
             ) }),
         ),
+        (
+            "/api/v1/admin/webhooks",
+            json!({ "get": admin_operation(
+            "Webhook subscriptions",
+            "Every subscription in force: those of [[webhooks]] in vitrina.toml (`origin: config`) and those made here (`origin: admin`), each with its failures in a row and its pause.",
+            vec![],
+            ("200", "The subscriptions."),
+        ) }),
+        ),
+        ("/api/v1/admin/webhooks/{name}", webhook_item()),
         (
             "/api/v1/admin/webhooks/{name}/resume",
             json!({ "post": admin_operation(

@@ -148,6 +148,18 @@ impl Store for CountingStore {
         self.inner.resume_subscription(subscription)
     }
 
+    fn stored_webhooks(&self) -> Result<Vec<crate::store::StoredWebhook>, StoreError> {
+        self.inner.stored_webhooks()
+    }
+
+    fn put_webhook(&self, hook: &crate::config::Webhook, by: &str) -> Result<bool, StoreError> {
+        self.inner.put_webhook(hook, by)
+    }
+
+    fn delete_webhook(&self, name: &str) -> Result<bool, StoreError> {
+        self.inner.delete_webhook(name)
+    }
+
     fn tables(&self, dataset: &str) -> Result<Vec<Version>, StoreError> {
         self.called("tables");
         self.inner.tables(dataset)

@@ -527,6 +527,16 @@ pub struct Delivery {
     pub last_error: Option<String>,
 }
 
+/// A subscription made through the admin API, as the store keeps it:
+/// its settings (its secret only as the reference it is read from), and
+/// who made it when.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredWebhook {
+    pub hook: crate::config::Webhook,
+    pub updated_by: String,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// Where a subscription stands.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SubscriptionState {
@@ -721,6 +731,17 @@ pub trait Store: Send + Sync {
 
     /// Resumes a paused subscription; whether it was paused.
     fn resume_subscription(&self, subscription: &str) -> Result<bool, StoreError>;
+
+    /// The subscriptions made through the admin API, by name.
+    fn stored_webhooks(&self) -> Result<Vec<StoredWebhook>, StoreError>;
+
+    /// Adds or replaces a subscription made through the admin API;
+    /// whether it is new.
+    fn put_webhook(&self, hook: &crate::config::Webhook, by: &str) -> Result<bool, StoreError>;
+
+    /// Removes a subscription made through the admin API, and gives up
+    /// what it still had to deliver; whether there was one.
+    fn delete_webhook(&self, name: &str) -> Result<bool, StoreError>;
 
     /// The bookmarks committed with the current version, per stream.
     fn bookmarks(&self, dataset: &str) -> Result<BTreeMap<String, String>, StoreError>;

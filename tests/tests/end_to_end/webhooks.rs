@@ -258,3 +258,162 @@ fn a_subscription_added_by_a_reload_is_delivered_to() {
     let body: serde_json::Value = serde_json::from_slice(&got[0].body).unwrap();
     assert_eq!(body["data"]["dataset"], "contracts");
 }
+
+#[test]
+fn subscriptions_made_through_the_admin_api_are_checked_delivered_kept_and_removed() {
+    let (url, received) = receiver(0);
+    // One subscription of vitrina.toml, which the API may not touch.
+    let install = Install::with_rows_plugin(&format!(
+        "[[webhooks]]\nname = \"configured\"\nurl = \"{url}\"\nsecret = \"env:TEST_WEBHOOK_SECRET\"\n\
+         events = [\"run.failed\"]\nallow_private = true\n"
+    ));
+    install.add_dataset(
+        "contracts",
+        "title = \"Contracts\"\ndescription = \"Generated\"\nplugin = \"rows\"\n[config]\nrows = \"2\"\n",
+    );
+    // The operator's secret manager writes the secret to a file.
+    let secret_file = install.path().join("partner.secret");
+    std::fs::write(&secret_file, format!("{SECRET}\n")).unwrap();
+    let env = [
+        ("TEST_WEBHOOK_SECRET", SECRET),
+        ("VITRINA_ADMIN_TOKEN", ADMIN_TOKEN),
+    ];
+    let server = Server::start_with_env(&install, &["--no-initial-runs"], &env);
+    server.wait_for_log("the webhooks ready", |l| l.contains("delivering webhooks"));
+    let bearer = format!("Bearer {ADMIN_TOKEN}");
+    let auth = [
+        ("Authorization", bearer.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let put = |addr: &str, name: &str, body: serde_json::Value| {
+        vitrina_tests::http_with_body(
+            addr,
+            "PUT",
+            &format!("/api/v1/admin/webhooks/{name}"),
+            &auth,
+            body.to_string().as_bytes(),
+        )
+    };
+    let file_secret = format!("file:{}", secret_file.display());
+    let partner = serde_json::json!({
+        "url": url,
+        "secret": file_secret,
+        "datasets": ["contracts"],
+        "events": ["version.published"],
+        "allow_private": true,
+    });
+
+    // What is refused, and why.
+    let mut literal = partner.clone();
+    literal["secret"] = SECRET.into();
+    let refused = put(&server.addr, "partner", literal);
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(refused.text().contains("never the secret itself"));
+    let mut loopback = partner.clone();
+    loopback["allow_private"] = false.into();
+    let refused = put(&server.addr, "partner", loopback);
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(refused.text().contains("not a public address"));
+    let mut unset = partner.clone();
+    unset["secret"] = "env:VITRINA_TEST_NO_SUCH_SECRET".into();
+    let refused = put(&server.addr, "partner", unset);
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(refused.text().contains("VITRINA_TEST_NO_SUCH_SECRET"));
+    let mut unknown = partner.clone();
+    unknown["datasets"] = serde_json::json!(["budget"]);
+    assert_eq!(put(&server.addr, "partner", unknown).status, 422);
+    let refused = put(&server.addr, "configured", partner.clone());
+    assert_eq!(refused.status, 409, "{}", refused.text());
+    assert!(refused.text().contains("vitrina.toml"));
+    let malformed = vitrina_tests::http_with_body(
+        &server.addr,
+        "PUT",
+        "/api/v1/admin/webhooks/partner",
+        &auth,
+        b"{\"url\": 1}",
+    );
+    assert_eq!(malformed.status, 400, "{}", malformed.text());
+    assert_eq!(malformed.json()["error"]["code"], "bad_body");
+
+    // Made, then set again.
+    let made = put(&server.addr, "partner", partner.clone());
+    assert_eq!(made.status, 201, "{}", made.text());
+    assert_eq!(
+        made.header("location"),
+        Some("/api/v1/admin/webhooks/partner")
+    );
+    assert_eq!(made.json()["origin"], "admin");
+    assert_eq!(put(&server.addr, "partner", partner.clone()).status, 200);
+    let listed = http(
+        &server.addr,
+        "GET",
+        "/api/v1/admin/webhooks",
+        &[("Authorization", bearer.as_str())],
+    )
+    .json();
+    let origins: Vec<(&str, &str)> = listed["webhooks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["name"].as_str().unwrap(), w["origin"].as_str().unwrap()))
+        .collect();
+    assert_eq!(origins, [("configured", "config"), ("partner", "admin")]);
+    assert_eq!(listed["webhooks"][1]["secret"], file_secret.as_str());
+    assert!(!listed.to_string().contains(SECRET), "no secret is listed");
+
+    // It is delivered to, signed with the file's secret.
+    let run = install.vitrina(&["run", "contracts"]);
+    assert!(run.status.success(), "{}", describe(&run));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while received.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "not delivered in 60 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let got = received.lock().unwrap()[0].clone();
+    let key = vitrina::daemon::webhooks::signing_key(SECRET).unwrap();
+    let timestamp: i64 = got.header("webhook-timestamp").parse().unwrap();
+    assert_eq!(
+        got.header("webhook-signature"),
+        vitrina::daemon::webhooks::signature(&key, got.header("webhook-id"), timestamp, &got.body)
+    );
+
+    // The subscription outlives a restart; the store never saw the secret.
+    assert!(server.terminate().success());
+    let needle = SECRET.strip_prefix("whsec_").unwrap().as_bytes();
+    for file in ["vitrina.sqlite3", "vitrina.sqlite3-wal"] {
+        let bytes = std::fs::read(install.path().join("data").join(file)).unwrap_or_default();
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "the secret is not in {file}"
+        );
+    }
+    let server = Server::start_with_env(&install, &["--no-initial-runs"], &env);
+    let shown = http(
+        &server.addr,
+        "GET",
+        "/api/v1/admin/webhooks/partner",
+        &[("Authorization", bearer.as_str())],
+    );
+    assert_eq!(shown.status, 200, "{}", shown.text());
+    assert_eq!(shown.json()["url"], url.as_str());
+
+    // Removed: not delivered to any more.
+    let delete = |name: &str| {
+        http(
+            &server.addr,
+            "DELETE",
+            &format!("/api/v1/admin/webhooks/{name}"),
+            &[("Authorization", bearer.as_str())],
+        )
+    };
+    assert_eq!(delete("configured").status, 409);
+    assert_eq!(delete("partner").status, 200);
+    assert_eq!(delete("partner").status, 404);
+    server.wait_for_log("the subscription gone", |l| {
+        l.contains("webhook subscriptions in force") && l.contains("subscriptions=1")
+    });
+    let run = install.vitrina(&["run", "contracts"]);
+    assert!(run.status.success(), "{}", describe(&run));
+    std::thread::sleep(Duration::from_millis(3000));
+    assert_eq!(received.lock().unwrap().len(), 1, "nothing after removal");
+}

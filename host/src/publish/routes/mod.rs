@@ -163,7 +163,7 @@ where
     let started = Instant::now();
     let path = request.uri().path();
     if path == admin::PREFIX || path.starts_with(&format!("{}/", admin::PREFIX)) {
-        return handle_admin(&app, surface, peer, &request, started).await;
+        return handle_admin(&app, surface, peer, request, started).await;
     }
     if surface != Surface::Admin
         && let Some(action) = super::ckan::action(path)
@@ -243,28 +243,45 @@ where
 }
 
 /// An admin request: never cached, never CORS-enabled, never compressed.
+/// Its body is read within [`admin::MAX_BODY`] and the request timeout.
 async fn handle_admin<B>(
     app: &Arc<App>,
     surface: Surface,
     peer: SocketAddr,
-    request: &Request<B>,
+    request: Request<B>,
     started: Instant,
-) -> Response<Body> {
-    let path = request.uri().path();
+) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + Unpin,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    use http_body_util::BodyExt;
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path();
     let admin = app.admin();
     let admin = admin.as_deref().filter(|_| surface != Surface::Public);
-    let answer = admin::handle(
-        admin,
-        &app.store,
-        admin::AdminRequest {
-            method: request.method(),
-            path,
-            query: request.uri().query(),
-            headers: request.headers(),
-            peer,
-        },
-    )
-    .await;
+    let limited = http_body_util::Limited::new(body, admin::MAX_BODY);
+    let read = tokio::time::timeout(app.config.request_timeout, limited.collect()).await;
+    let answer = match read {
+        Ok(Ok(collected)) => {
+            let body = collected.to_bytes();
+            admin::handle(
+                admin,
+                &app.store,
+                admin::AdminRequest {
+                    method: &parts.method,
+                    path,
+                    query: parts.uri.query(),
+                    headers: &parts.headers,
+                    peer,
+                    body: &body,
+                },
+            )
+            .await
+        }
+        Ok(Err(_)) => admin::AdminAnswer::from(&ApiError::body_too_large(admin::MAX_BODY)),
+        Err(_) => admin::AdminAnswer::from(&ApiError::timeout()),
+    };
     crate::metrics::http_request(
         admin::route_label(path),
         answer.status.as_u16(),
@@ -272,7 +289,7 @@ async fn handle_admin<B>(
     );
     tracing::info!(
         target: "vitrina::http",
-        method = %request.method(),
+        method = %parts.method,
         path,
         status = answer.status.as_u16(),
         bytes = answer.body.len(),

@@ -138,6 +138,8 @@ const MIGRATIONS: &[Migration] = &[
         )?;
         add_column(conn, "subscription_cursors", "paused_at", "TEXT")
     }),
+    // Subscriptions made through the admin API.
+    Migration::Sql(outbox::WEBHOOKS_TABLE),
 ];
 
 /// SQLite steps between two looks at a request's budget: a look is a
@@ -704,6 +706,20 @@ impl Store for SqliteStore {
     fn resume_subscription(&self, subscription: &str) -> Result<bool, StoreError> {
         let mut conn = self.open_connection()?;
         outbox::resume(&mut conn, subscription)
+    }
+
+    fn stored_webhooks(&self) -> Result<Vec<super::StoredWebhook>, StoreError> {
+        self.with_reader(outbox::webhooks)
+    }
+
+    fn put_webhook(&self, hook: &crate::config::Webhook, by: &str) -> Result<bool, StoreError> {
+        let mut conn = self.open_connection()?;
+        outbox::put_webhook(&mut conn, hook, by)
+    }
+
+    fn delete_webhook(&self, name: &str) -> Result<bool, StoreError> {
+        let mut conn = self.open_connection()?;
+        outbox::delete_webhook(&mut conn, name)
     }
 
     fn runs(&self, dataset: &str, limit: usize) -> Result<Vec<RunRecord>, StoreError> {

@@ -14,7 +14,10 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::store::{Delivery, DeliveryAttempt, Event, StoreError, SubscriptionState};
+use crate::config::Webhook;
+use crate::store::{
+    Delivery, DeliveryAttempt, Event, StoreError, StoredWebhook, SubscriptionState,
+};
 
 /// The outbox's tables, as a migration.
 pub const TABLES: &str = r#"
@@ -260,6 +263,82 @@ pub fn state(conn: &Connection, subscription: &str) -> Result<SubscriptionState,
         consecutive_failures: failures as u32,
         paused_at: paused_at.map(|t| super::parse_time(&t)),
     })
+}
+
+/// The table of subscriptions made through the admin API, as a migration.
+pub const WEBHOOKS_TABLE: &str = r#"
+    CREATE TABLE IF NOT EXISTS webhooks (
+        name TEXT PRIMARY KEY,
+        settings TEXT NOT NULL,
+        updated_by TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+"#;
+
+/// The subscriptions made through the admin API, by name.
+pub fn webhooks(conn: &Connection) -> Result<Vec<StoredWebhook>, StoreError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT settings, updated_by, updated_at FROM webhooks ORDER BY name")?;
+    let rows: Vec<(String, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(settings, updated_by, updated_at)| {
+            let hook: Webhook = serde_json::from_str(&settings)
+                .map_err(|e| StoreError::Corrupt(format!("a stored webhook subscription: {e}")))?;
+            Ok(StoredWebhook {
+                hook,
+                updated_by,
+                updated_at: super::parse_time(&updated_at),
+            })
+        })
+        .collect()
+}
+
+/// Adds or replaces a subscription; whether it is new. A new one's cursor
+/// is set in the same transaction, so it is told of every event from the
+/// moment it was made, whenever the dispatcher first looks at it.
+pub fn put_webhook(conn: &mut Connection, hook: &Webhook, by: &str) -> Result<bool, StoreError> {
+    let settings = serde_json::to_string(hook)
+        .map_err(|e| StoreError::Corrupt(format!("a webhook subscription: {e}")))?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let existed: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM webhooks WHERE name = ?1)",
+        [&hook.name],
+        |r| r.get(0),
+    )?;
+    tx.execute(
+        "INSERT INTO webhooks (name, settings, updated_by, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (name) DO UPDATE SET settings = ?2, updated_by = ?3, updated_at = ?4",
+        params![hook.name, settings, by, now()],
+    )?;
+    tx.execute(
+        "INSERT OR IGNORE INTO subscription_cursors (subscription, after)
+         SELECT ?1, coalesce(max(seq), 0) FROM events",
+        [&hook.name],
+    )?;
+    tx.commit()?;
+    Ok(!existed)
+}
+
+/// Removes a subscription, gives up its undelivered events and forgets its
+/// cursor, so one made again under the name starts from then.
+pub fn delete_webhook(conn: &mut Connection, name: &str) -> Result<bool, StoreError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let removed = tx.execute("DELETE FROM webhooks WHERE name = ?1", [name])?;
+    if removed > 0 {
+        tx.execute(
+            "UPDATE deliveries SET abandoned_at = ?2, last_error = 'the subscription was removed'
+             WHERE subscription = ?1 AND delivered_at IS NULL AND abandoned_at IS NULL",
+            params![name, now()],
+        )?;
+        tx.execute(
+            "DELETE FROM subscription_cursors WHERE subscription = ?1",
+            [name],
+        )?;
+    }
+    tx.commit()?;
+    Ok(removed > 0)
 }
 
 /// Resumes a paused subscription: its waiting deliveries are due now.
