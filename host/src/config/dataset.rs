@@ -65,6 +65,8 @@ pub struct DatasetConfig {
     pub secrets: BTreeMap<String, SecretSource>,
     pub limits: LimitOverrides,
     pub fetch: FetchOverrides,
+    /// Where and when its data is about.
+    pub coverage: crate::store::Coverage,
     /// The dataset's folder.
     pub dir: PathBuf,
 }
@@ -126,6 +128,8 @@ struct RawDataset {
     secrets: BTreeMap<String, String>,
     #[serde(default)]
     limits: LimitOverrides,
+    #[serde(default)]
+    coverage: crate::store::Coverage,
 }
 
 #[derive(Deserialize, Default)]
@@ -202,6 +206,10 @@ impl DatasetConfig {
             .map(|(key, spec)| parse_secret(&key, &spec).map(|s| (key, s)))
             .collect::<Result<_, _>>()
             .map_err(invalid)?;
+        if let Some(area) = &raw.coverage.area {
+            area.validate()
+                .map_err(|e| invalid(format!("[coverage.area]: {e}")))?;
+        }
         for theme in &raw.theme {
             if !THEMES.contains(&theme.as_str()) {
                 return Err(invalid(format!(
@@ -233,6 +241,7 @@ impl DatasetConfig {
             secrets,
             limits: raw.limits,
             fetch: raw.fetch.caps(),
+            coverage: raw.coverage,
             dir,
         })
     }

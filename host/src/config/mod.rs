@@ -44,6 +44,55 @@ pub enum ConfigError {
 pub struct Operator {
     pub name: String,
     pub contact: String,
+    /// The place its datasets cover unless one says otherwise, for the
+    /// catalogs partner portals harvest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<Area>,
+}
+
+/// A place data covers, by the EU's statistical codes: a NUTS region and
+/// a local administrative unit (a municipality), as Eurostat numbers them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Area {
+    /// Its name, `български / English` where it has both.
+    pub name: String,
+    /// The NUTS code of the region it lies in (`BG341`: Burgas).
+    pub nuts: Option<String>,
+    /// Its LAU code (`BGS04`: the Municipality of Burgas).
+    pub lau: Option<String>,
+}
+
+impl Area {
+    /// Checks the codes' shapes: NUTS is a country code and up to three
+    /// letters or digits; LAU codes are national, letters and digits.
+    pub fn validate(&self) -> Result<(), String> {
+        let code = |c: &str| {
+            c.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        };
+        if let Some(nuts) = &self.nuts
+            && !(nuts.len() >= 2
+                && nuts.len() <= 5
+                && code(nuts)
+                && nuts.as_bytes()[..2].iter().all(u8::is_ascii_uppercase))
+        {
+            return Err(format!(
+                "nuts = {nuts:?}: a NUTS code is a country code and up to three more letters or digits, e.g. \"BG341\""
+            ));
+        }
+        if let Some(lau) = &self.lau
+            && (lau.is_empty() || lau.len() > 20 || !code(lau))
+        {
+            return Err(format!(
+                "lau = {lau:?}: a LAU code is uppercase letters and digits, e.g. \"BGS04\""
+            ));
+        }
+        if self.nuts.is_none() && self.lau.is_none() {
+            return Err("name a nuts or a lau code, or both".to_string());
+        }
+        Ok(())
+    }
 }
 
 impl Default for Operator {
@@ -51,6 +100,7 @@ impl Default for Operator {
         Self {
             name: "Vitrina demo".to_string(),
             contact: "set [operator] contact in vitrina.toml".to_string(),
+            area: None,
         }
     }
 }
@@ -429,6 +479,10 @@ impl Config {
         config.admin.validate().map_err(invalid)?;
         config.schedule.validate().map_err(invalid)?;
         validate_webhooks(&config.webhooks).map_err(invalid)?;
+        if let Some(area) = &config.operator.area {
+            area.validate()
+                .map_err(|e| invalid(format!("[operator.area]: {e}")))?;
+        }
         Ok(config)
     }
 
@@ -527,6 +581,25 @@ mod tests {
         assert!(validate_webhooks(&[file]).is_ok());
         let relative = validate_webhooks(&[hook("ghent", "file:ghent.secret", &[])]).unwrap_err();
         assert!(relative.contains("never the secret itself"), "{relative}");
+    }
+
+    #[test]
+    fn an_area_names_its_place_by_eurostat_codes() {
+        let area = |nuts: Option<&str>, lau: Option<&str>| Area {
+            name: "Бургас / Burgas".into(),
+            nuts: nuts.map(Into::into),
+            lau: lau.map(Into::into),
+        };
+        assert!(area(Some("BG341"), Some("BGS04")).validate().is_ok());
+        assert!(area(None, Some("44021")).validate().is_ok(), "Ghent");
+        assert!(area(Some("bg341"), None).validate().is_err());
+        assert!(area(Some("BG3412"), None).validate().is_err());
+        assert!(area(Some("12"), None).validate().is_err());
+        assert!(area(None, None).validate().is_err());
+        let error = load("[operator]\nname = \"x\"\ncontact = \"y\"\n[operator.area]\nname = \"z\"\nnuts = \"?\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("[operator.area]"), "{error}");
     }
 
     #[test]

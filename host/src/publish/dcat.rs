@@ -15,11 +15,13 @@
 //! catalogs come in pages (`?page=N`, Hydra's paged collection, as
 //! data.europa.eu harvests).
 
+use chrono::NaiveDate;
 use oxrdf::vocab::{rdf, xsd};
 use oxrdf::{Graph, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
 
 use super::app::{Catalog, DatasetState, Links, segment};
-use crate::store::{Compression, Store, split_table_id};
+use crate::schema::Value;
+use crate::store::{Compression, Filter, FilterOp, RowQuery, SortKey, Store, split_table_id};
 
 /// Datasets per page of the catalog.
 pub const PAGE_SIZE: usize = 100;
@@ -33,9 +35,11 @@ const HYDRA: &str = "http://www.w3.org/ns/hydra/core#";
 const EU: &str = "http://publications.europa.eu/resource/authority/";
 const IANA: &str = "http://www.iana.org/assignments/media-types/";
 const DCATAP: &str = "http://data.europa.eu/r5r/";
+const SPDX: &str = "http://spdx.org/rdf/terms#";
+const NUTS: &str = "http://data.europa.eu/nuts/code/";
 
 /// The prefixes both syntaxes write.
-pub const PREFIXES: [(&str, &str); 9] = [
+pub const PREFIXES: [(&str, &str); 10] = [
     ("dcat", DCAT),
     ("dcatap", DCATAP),
     ("dct", DCT),
@@ -43,6 +47,7 @@ pub const PREFIXES: [(&str, &str); 9] = [
     ("vcard", VCARD),
     ("skos", SKOS),
     ("hydra", HYDRA),
+    ("spdx", SPDX),
     ("xsd", "http://www.w3.org/2001/XMLSchema#"),
     ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
 ];
@@ -81,6 +86,10 @@ fn text(value: &str, language: Option<&str>) -> Literal {
 
 fn typed(value: impl Into<String>, datatype: NamedNodeRef<'_>) -> Literal {
     Literal::new_typed_literal(value, datatype)
+}
+
+fn date(day: NaiveDate) -> Literal {
+    typed(day.format("%Y-%m-%d").to_string(), xsd::DATE)
 }
 
 fn date_time(t: &chrono::DateTime<chrono::Utc>) -> Literal {
@@ -307,7 +316,10 @@ impl<'a> Builder<'a> {
         self.say(&node, term(DCT, "description"), &meta.description);
         self.add(&node, term(DCT, "identifier"), text(&meta.id, None));
         for keyword in &meta.keywords {
-            self.add(&node, term(DCAT, "keyword"), text(keyword, Some("bg")));
+            // The bundled datasets list Bulgarian and English keywords
+            // together; Bulgarian is written in Cyrillic.
+            let language = if keyword.is_ascii() { "en" } else { "bg" };
+            self.add(&node, term(DCAT, "keyword"), text(keyword, Some(language)));
         }
         for theme in &meta.theme {
             let theme = self.theme(theme);
@@ -320,7 +332,7 @@ impl<'a> Builder<'a> {
                 super::ckan::organization_name(publisher)
             ));
             self.a(&agent, term(FOAF, "Agent"));
-            self.add(&agent, term(FOAF, "name"), text(publisher, Some("bg")));
+            self.say(&agent, term(FOAF, "name"), publisher);
             self.add(&node, term(DCT, "publisher"), agent);
         }
         let contact = self.contact(&node);
@@ -328,6 +340,19 @@ impl<'a> Builder<'a> {
         if let Some(frequency) = meta.schedule.as_deref().and_then(frequency) {
             let frequency = self.controlled("frequency", frequency, DCT, "Frequency");
             self.add(&node, term(DCT, "accrualPeriodicity"), frequency);
+        }
+        let area = meta.coverage.area.as_ref().or(self.operator.area.as_ref());
+        if let Some(area) = area.cloned() {
+            for place in self.places(&area) {
+                self.add(&node, term(DCT, "spatial"), place);
+            }
+        }
+        if let Some((start, end)) = self.period(state) {
+            let period = iri(format!("{}#temporal", node.as_str()));
+            self.a(&period, term(DCT, "PeriodOfTime"));
+            self.add(&period, term(DCAT, "startDate"), date(start));
+            self.add(&period, term(DCAT, "endDate"), date(end));
+            self.add(&node, term(DCT, "temporal"), period);
         }
         let landing = iri(format!("{}/datasets/{}", self.base, segment(&meta.id)));
         self.a(&landing, term(FOAF, "Document"));
@@ -356,6 +381,64 @@ impl<'a> Builder<'a> {
             self.add(&node, term(DCAT, "distribution"), distribution);
         }
         node
+    }
+
+    /// The places of an area: its NUTS region by the EU's own IRI, and its
+    /// local administrative unit, which has none, by its code and name.
+    fn places(&mut self, area: &crate::config::Area) -> Vec<NamedNode> {
+        let mut places = Vec::new();
+        if let Some(nuts) = &area.nuts {
+            let region = iri(format!("{NUTS}{nuts}"));
+            self.a(&region, term(DCT, "Location"));
+            places.push(region);
+        }
+        if let Some(lau) = &area.lau {
+            let unit = iri(format!("{}#lau-{lau}", self.catalog_iri().as_str()));
+            self.a(&unit, term(DCT, "Location"));
+            self.add(&unit, term(DCT, "identifier"), text(lau, None));
+            self.say(&unit, term(SKOS, "prefLabel"), &area.name);
+            places.push(unit);
+        }
+        places
+    }
+
+    /// The first and last day the current version's rows are about: the
+    /// least and greatest value of the dataset's temporal field (a date, or
+    /// a year for its whole), read through the same queries as the API.
+    fn period(&self, state: &DatasetState) -> Option<(NaiveDate, NaiveDate)> {
+        let field = state.meta.coverage.temporal_field.as_ref()?;
+        let current = state.current.as_ref()?;
+        let end = |descending: bool| -> Option<Value> {
+            let query = RowQuery {
+                version: current.number,
+                filters: vec![Filter {
+                    field: field.clone(),
+                    op: FilterOp::IsNull(false),
+                }],
+                sort: vec![SortKey {
+                    field: field.clone(),
+                    descending,
+                }],
+                fields: Some(vec![field.clone()]),
+                limit: 1,
+                ..RowQuery::default()
+            };
+            let page = self.store.rows(&state.meta.id, &query).ok()?;
+            page.rows.into_iter().next()?.into_iter().next()
+        };
+        let day = |value: Value, last: bool| -> Option<NaiveDate> {
+            match value {
+                Value::Integer(year) => {
+                    let (month, day) = if last { (12, 31) } else { (1, 1) };
+                    NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)
+                }
+                Value::Date(text) | Value::Datetime(text) => {
+                    NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()
+                }
+                _ => None,
+            }
+        };
+        Some((day(end(false)?, false)?, day(end(true)?, true)?))
     }
 
     /// Each download of the current version (the further tables' CSVs
@@ -423,7 +506,7 @@ impl<'a> Builder<'a> {
                 ),
             );
             self.add(&node, term(DCAT, "accessURL"), url.clone());
-            self.add(&node, term(DCAT, "downloadURL"), url);
+            self.add(&node, term(DCAT, "downloadURL"), url.clone());
             let format = self.controlled("file-type", file_type, DCT, "MediaTypeOrExtent");
             self.add(&node, term(DCT, "format"), format);
             let media = iri(format!("{IANA}{media}"));
@@ -434,6 +517,19 @@ impl<'a> Builder<'a> {
                 term(DCAT, "byteSize"),
                 typed(size.to_string(), xsd::NON_NEGATIVE_INTEGER),
             );
+            if let Some(sha256) = self.store.file_sha256(&owner.meta.id, owner_version, name) {
+                // Named, not blank: the same catalog serialises the same.
+                let checksum = iri(format!("{}#sha256", url.as_str()));
+                self.a(&checksum, term(SPDX, "Checksum"));
+                let algorithm = term(SPDX, "checksumAlgorithm_sha256");
+                self.add(&checksum, term(SPDX, "algorithm"), algorithm);
+                self.add(
+                    &checksum,
+                    term(SPDX, "checksumValue"),
+                    typed(sha256, xsd::HEX_BINARY),
+                );
+                self.add(&node, term(SPDX, "checksum"), checksum);
+            }
             self.add(
                 &node,
                 term(DCT, "modified"),

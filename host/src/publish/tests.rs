@@ -277,6 +277,10 @@ impl Store for CountingStore {
     ) -> Option<u64> {
         self.inner.file_size(dataset, version, name, compression)
     }
+
+    fn file_sha256(&self, dataset: &str, version: &Version, name: &str) -> Option<String> {
+        self.inner.file_sha256(dataset, version, name)
+    }
 }
 
 fn field(name: &str, kind: FieldType) -> Field {
@@ -350,6 +354,7 @@ fn meta(id: &str) -> DatasetMeta {
         profile: Some("project".into()),
         schedule: Some("0 6 * * *".into()),
         plugin: "projects".into(),
+        coverage: Default::default(),
     }
 }
 
@@ -405,9 +410,17 @@ fn publish_projects(store: &CountingStore, rows: Vec<Row>) -> Version {
 /// comma) and `projects` (version 1: five rows).
 fn store() -> Arc<CountingStore> {
     let store = CountingStore::open();
-    for id in ["lines", "projects"] {
-        store.sync_dataset(&meta(id)).unwrap();
-    }
+    store.sync_dataset(&meta("projects")).unwrap();
+    let mut lines = meta("lines");
+    lines.coverage = crate::store::Coverage {
+        area: Some(crate::config::Area {
+            name: "Община Бургас / Municipality of Burgas".into(),
+            nuts: Some("BG341".into()),
+            lau: Some("BGS04".into()),
+        }),
+        temporal_field: Some("year".into()),
+    };
+    store.sync_dataset(&lines).unwrap();
     publish_projects(&store, first_projects());
     publish(
         &*store,
@@ -1689,6 +1702,31 @@ async fn the_dcat_catalog_is_one_graph_in_both_syntaxes() {
         ),
         format!(
             "<{base}/api/v1> <http://www.w3.org/ns/dcat#servesDataset> <{base}/api/v1/datasets/lines>"
+        ),
+        // Every distribution has the checksum of the bytes it serves.
+        format!(
+            "<{base}/api/v1/datasets/projects/latest/data.csv#sha256> <http://spdx.org/rdf/terms#checksumValue> \"{}\"^^<http://www.w3.org/2001/XMLSchema#hexBinary>",
+            hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+                first_projects_csv().as_bytes()
+            ))
+        ),
+        format!(
+            "<{base}/api/v1/datasets/projects/latest/data.csv#distribution> <http://spdx.org/rdf/terms#checksum> <{base}/api/v1/datasets/projects/latest/data.csv#sha256>"
+        ),
+        // Where: the NUTS region by its EU IRI, the municipality by its LAU code.
+        format!(
+            "<{base}/api/v1/datasets/lines> <http://purl.org/dc/terms/spatial> <http://data.europa.eu/nuts/code/BG341>"
+        ),
+        format!("<{base}/catalog#lau-BGS04> <http://purl.org/dc/terms/identifier> \"BGS04\""),
+        format!(
+            "<{base}/catalog#lau-BGS04> <http://www.w3.org/2004/02/skos/core#prefLabel> \"Municipality of Burgas\"@en"
+        ),
+        // When: the years its rows are about, as whole years.
+        format!(
+            "<{base}/api/v1/datasets/lines#temporal> <http://www.w3.org/ns/dcat#startDate> \"2024-01-01\"^^<http://www.w3.org/2001/XMLSchema#date>"
+        ),
+        format!(
+            "<{base}/api/v1/datasets/lines#temporal> <http://www.w3.org/ns/dcat#endDate> \"2024-12-31\"^^<http://www.w3.org/2001/XMLSchema#date>"
         ),
     ] {
         assert!(

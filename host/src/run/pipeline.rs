@@ -64,6 +64,7 @@ pub fn dataset_meta(dataset: &DatasetConfig) -> DatasetMeta {
         profile: dataset.profile.clone(),
         schedule: dataset.schedule.clone(),
         plugin: dataset.plugin.clone(),
+        coverage: dataset.coverage.clone(),
     }
 }
 

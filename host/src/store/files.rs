@@ -12,7 +12,9 @@
 //! ([`FileCache`]): a download or a byte range is a slice of the page cache
 //! handed straight to the socket writer, with no read loop, no copy, and
 //! `Content-Length` known. Open mappings are kept in a small table so a
-//! popular file is mapped once.
+//! popular file is mapped once. Every file's SHA-256 is computed as it is
+//! written and kept beside it (`data.csv.sha256`, in `sha256sum`'s format),
+//! for catalogs that publish checksums and people who check downloads.
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
@@ -21,6 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use bytes::Bytes;
+use sha2::{Digest, Sha256};
 
 use super::{StoreError, Version};
 
@@ -75,6 +78,15 @@ pub trait FileStore: Send + Sync {
 
     /// The names of the committed files of a folder, sorted.
     fn names(&self, folder: &Folder) -> Result<Vec<String>, StoreError>;
+
+    /// The file's SHA-256, in lowercase hex, as computed when it was
+    /// written; `None` when absent or written before checksums were kept.
+    fn sha256(&self, folder: &Folder, name: &str) -> Option<String>;
+}
+
+/// The name of the file holding `name`'s checksum.
+fn checksum_name(name: &str) -> String {
+    format!("{name}.sha256")
 }
 
 /// A file being written.
@@ -126,7 +138,11 @@ impl FileStore for LocalFiles {
         let tmp = dir.join(format!("{name}.tmp{}", std::process::id()));
         let file = File::create(&tmp).map_err(|source| io(&tmp, source))?;
         Ok(Box::new(LocalFile {
-            out: Some(BufWriter::with_capacity(1 << 20, file)),
+            out: Some(Hashing {
+                inner: BufWriter::with_capacity(1 << 20, file),
+                hasher: Sha256::new(),
+            }),
+            name: name.to_string(),
             tmp,
             path,
             dir,
@@ -183,18 +199,46 @@ impl FileStore for LocalFiles {
             let pending = name
                 .rsplit_once(".tmp")
                 .is_some_and(|(_, pid)| pid.bytes().all(|b| b.is_ascii_digit()));
-            if !pending && entry.path().is_file() {
+            if !pending && !name.ends_with(".sha256") && entry.path().is_file() {
                 names.push(name);
             }
         }
         names.sort();
         Ok(names)
     }
+
+    fn sha256(&self, folder: &Folder, name: &str) -> Option<String> {
+        let text = std::fs::read_to_string(self.path(folder, &checksum_name(name))).ok()?;
+        // `<hex>  <name>`; anything else (a file cut short by a crash) is
+        // no checksum rather than a wrong one.
+        let (hex, named) = text.trim_end().split_once("  ")?;
+        (named == name && hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| hex.to_ascii_lowercase())
+    }
+}
+
+/// A writer that hashes what passes through it.
+struct Hashing<W> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let written = self.inner.write(bytes)?;
+        self.hasher.update(&bytes[..written]);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// A local file being written under its temporary name.
 struct LocalFile {
-    out: Option<BufWriter<File>>,
+    out: Option<Hashing<BufWriter<File>>>,
+    name: String,
     tmp: PathBuf,
     path: PathBuf,
     dir: PathBuf,
@@ -210,14 +254,35 @@ impl NewFile for LocalFile {
 
     fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
         let out = self.out.take().expect("a file is committed once");
+        let digest = hex::encode(out.hasher.finalize());
         let file = out
+            .inner
             .into_inner()
             .map_err(|e| io(&self.tmp, e.into_error()))?;
         file.sync_all().map_err(|source| io(&self.tmp, source))?;
+        // The checksum goes first, so a file is never visible with a
+        // checksum of something else. It is not synced on its own: the
+        // folder's sync below makes both durable, and one lost to a crash
+        // before that is only a checksum not published.
+        self.write_checksum(&digest)?;
         std::fs::rename(&self.tmp, &self.path).map_err(|source| io(&self.path, source))?;
         File::open(&self.dir)
             .and_then(|d| d.sync_all())
             .map_err(|source| io(&self.dir, source))
+    }
+}
+
+impl LocalFile {
+    fn write_checksum(&self, digest: &str) -> Result<(), StoreError> {
+        let path = self.dir.join(checksum_name(&self.name));
+        let tmp = self.dir.join(format!(
+            "{}.tmp{}",
+            checksum_name(&self.name),
+            std::process::id()
+        ));
+        std::fs::write(&tmp, format!("{digest}  {}\n", self.name))
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(|source| io(&path, source))
     }
 }
 
@@ -315,5 +380,28 @@ mod tests {
         std::fs::write(&empty, b"").unwrap();
         assert!(files.open(&empty).unwrap().is_empty());
         assert!(files.open(&dir.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn a_committed_file_has_its_checksum_and_an_abandoned_one_none() {
+        let root = tempfile::tempdir().unwrap();
+        let files = LocalFiles::new(root.path());
+        let folder = Folder::new("budget", 1, "00112233445566778899");
+        let mut file = files.create(&folder, "data.csv").unwrap();
+        file.writer().write_all(b"a,b\r\n1,2\r\n").unwrap();
+        file.commit().unwrap();
+        let expected = hex::encode(Sha256::digest(b"a,b\r\n1,2\r\n"));
+        assert_eq!(files.sha256(&folder, "data.csv"), Some(expected.clone()));
+        // In `sha256sum -c`'s format, and never listed as a file.
+        let sidecar = std::fs::read_to_string(files.path(&folder, "data.csv.sha256")).unwrap();
+        assert_eq!(sidecar, format!("{expected}  data.csv\n"));
+        assert_eq!(files.names(&folder).unwrap(), ["data.csv"]);
+        let mut dropped = files.create(&folder, "data.json").unwrap();
+        dropped.writer().write_all(b"[]").unwrap();
+        drop(dropped);
+        assert_eq!(files.sha256(&folder, "data.json"), None);
+        // A checksum cut short is none, not a wrong one.
+        std::fs::write(files.path(&folder, "data.csv.sha256"), &sidecar[..20]).unwrap();
+        assert_eq!(files.sha256(&folder, "data.csv"), None);
     }
 }

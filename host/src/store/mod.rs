@@ -103,6 +103,23 @@ pub struct DatasetMeta {
     pub profile: Option<String>,
     pub schedule: Option<String>,
     pub plugin: String,
+    /// Where and when its data is about, for partner catalogs.
+    #[serde(default)]
+    pub coverage: Coverage,
+}
+
+/// Where and when a dataset's data is about (`[coverage]` of its
+/// `dataset.toml`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coverage {
+    /// The place; the operator's `[operator.area]` when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<crate::config::Area>,
+    /// The field whose earliest and latest values bound the period the
+    /// current version covers: a date, or an integer year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temporal_field: Option<String>,
 }
 
 /// A change of a dataset's schema between two versions.
@@ -789,6 +806,10 @@ pub trait Store: Send + Sync {
         name: &str,
         compression: Compression,
     ) -> Option<u64>;
+
+    /// The SHA-256 (lowercase hex) of a file of a version's folder, as
+    /// computed when it was written; `None` when there is none.
+    fn file_sha256(&self, dataset: &str, version: &Version, name: &str) -> Option<String>;
 }
 
 #[cfg(test)]

@@ -850,6 +850,11 @@ impl Store for SqliteStore {
         self.files
             .size(&folder, &exports::coded_name(name, compression))
     }
+
+    fn file_sha256(&self, dataset: &str, version: &Version, name: &str) -> Option<String> {
+        let folder = Folder::new(dataset, version.number, &version.content_hash);
+        self.files.sha256(&folder, name)
+    }
 }
 
 #[cfg(test)]

@@ -46,6 +46,7 @@ fn open() -> (tempfile::TempDir, SqliteStore) {
             profile: None,
             schedule: None,
             plugin: "test".to_string(),
+            coverage: Default::default(),
         })
         .unwrap();
     (dir, store)
