@@ -328,7 +328,7 @@ mod tests {
     );
     const PROFILE: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../host/src/validate/profiles/budget.json"
+        "/../profiles/budget.json"
     );
 
     fn read_json(path: &str) -> Value {

@@ -368,7 +368,7 @@ mod tests {
 
     use super::*;
 
-    const PROFILE: &str = include_str!("../../../host/src/validate/profiles/budget.json");
+    const PROFILE: &str = include_str!("../../../profiles/budget.json");
 
     #[test]
     fn schema_is_the_budget_profile() {

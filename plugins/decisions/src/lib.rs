@@ -169,7 +169,7 @@ impl Config {
 }
 
 /// The `decisions` stream: one row per decision, the `decision` profile
-/// (`host/src/validate/profiles/decision.json`), field for field.
+/// (`profiles/decision.json`), field for field.
 pub fn schema() -> StreamSchema {
     StreamSchema::new(STREAM, "One decision of the council, or one proposal it rejected, or an item withdrawn or postponed, with its vote.")
         .field(Field::text("id", "Stable id: the session's date and the agenda item (2024-03-26.27.2), with -2, -3 … for further decisions under the same item.").key())
@@ -240,7 +240,7 @@ mod profile_tests {
     use super::*;
     use serde_json::Value;
 
-    const PROFILE: &str = include_str!("../../../host/src/validate/profiles/decision.json");
+    const PROFILE: &str = include_str!("../../../profiles/decision.json");
 
     #[test]
     fn the_schema_is_the_decision_profile() {

@@ -215,7 +215,7 @@ impl io::Read for Body {
 }
 
 /// The `contracts` stream, field for field the `procurement` profile
-/// (`host/src/validate/profiles/procurement.json`).
+/// (`profiles/procurement.json`).
 pub fn schema() -> StreamSchema {
     StreamSchema::new(STREAM, "One contract awarded by the buyer, as registered in the national public procurement register.")
         .field(Field::text("ocid", "OCDS contracting-process id: the registered prefix, a hyphen and the УНП.").key())
@@ -253,7 +253,7 @@ mod tests {
 
     use super::*;
 
-    const PROFILE: &str = include_str!("../../../host/src/validate/profiles/procurement.json");
+    const PROFILE: &str = include_str!("../../../profiles/procurement.json");
 
     #[test]
     fn the_stream_is_the_procurement_profile_field_for_field() {

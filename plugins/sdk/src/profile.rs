@@ -6,7 +6,7 @@
 //! publishes at `/api/v1/profiles/{name}`):
 //!
 //! ```ignore
-//! const PROFILE: &str = include_str!("../../../host/src/validate/profiles/budget.json");
+//! const PROFILE: &str = include_str!("../../../profiles/budget.json");
 //! assert_eq!(vitrina_sdk::profile::mismatches(&schema(), PROFILE), Vec::<String>::new());
 //! ```
 
