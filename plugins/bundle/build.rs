@@ -23,6 +23,8 @@ const DEVELOPMENT: &[&str] = &[
     "vitrina-plugin-rows-renamed",
     "vitrina-plugin-attacker",
     "vitrina-plugin-sprawl",
+    "vitrina-plugin-legacy",
+    "vitrina-plugin-harvest",
 ];
 
 fn main() {

@@ -326,10 +326,7 @@ mod tests {
         env!("CARGO_MANIFEST_DIR"),
         "/../datasets/burgas-budget/fixtures/expected.json"
     );
-    const PROFILE: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../profiles/budget.json"
-    );
+    const PROFILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../profiles/budget.json");
 
     fn read_json(path: &str) -> Value {
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));

@@ -62,6 +62,13 @@ fn print_plugin(plugin: &vitrina::runtime::Plugin) {
         );
     }
     for stream in &info.streams {
+        if vitrina::validate::is_from_source(stream) {
+            println!(
+                "  stream {} (fields and key from the source, declared as it runs): {}",
+                stream.name, stream.description
+            );
+            continue;
+        }
         println!(
             "  stream {} (key: {}): {}",
             stream.name,

@@ -521,7 +521,10 @@ impl<'a> Builder<'a> {
                 // Named, not blank: the same catalog serialises the same.
                 let checksum = iri(format!("{}#sha256", url.as_str()));
                 self.a(&checksum, term(SPDX, "Checksum"));
-                let algorithm = term(SPDX, "checksumAlgorithm_sha256");
+                // The algorithm as DCAT-AP 3.0.1's shapes name it: under
+                // `https://spdx.org/rdf/terms`, typed as an algorithm.
+                let algorithm = iri("https://spdx.org/rdf/terms#checksumAlgorithm_sha256");
+                self.a(&algorithm, term(SPDX, "ChecksumAlgorithm"));
                 self.add(&checksum, term(SPDX, "algorithm"), algorithm);
                 self.add(
                     &checksum,

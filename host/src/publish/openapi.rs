@@ -222,7 +222,7 @@ fn schemas() -> Value {
                     "not_found", "no_version", "unknown_version", "bad_query", "bad_cursor", "bad_key",
                     "method_not_allowed", "range_not_satisfiable", "uri_too_long", "timeout", "internal",
                     "unauthorized", "forbidden", "too_many_attempts", "run_in_progress", "conflict",
-                    "invalid_config", "shutting_down", "pending"
+                    "invalid_config", "shutting_down", "pending", "bad_body", "body_too_large"
                 ] },
                 "message": { "type": "string" },
                 "valid_fields": { "type": "array", "items": { "type": "string" } }
@@ -812,7 +812,6 @@ fn webhook_item() -> Value {
             "additionalProperties": false,
             "required": ["url", "secret"],
             "properties": {
-                "name": {"type": "string", "description": "The path's name, if given."},
                 "url": {"type": "string", "format": "uri", "description": "Where events are POSTed (http or https)."},
                 "secret": {"type": "string", "pattern": "^(env:.+|file:/.*)$", "description": "Where the signing secret is read from."},
                 "datasets": {"type": "array", "items": {"type": "string"}, "description": "The datasets it is told of; none: all."},

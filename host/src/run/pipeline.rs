@@ -151,10 +151,18 @@ async fn run_and_publish_inner(
     .map_err(store_error)?;
     let plugin = collector.plugin_for(dataset).await?;
     let streams = plugin.info.streams.clone();
-    let (id, tables) = (dataset.id.clone(), streams.clone());
-    let staging = blocking(&store, move |s| s.stage_tables(&id, &tables))
-        .await
-        .map_err(store_error)?;
+    // Streams whose fields come from the source are staged once the run
+    // has declared them; the others at once, so a store that cannot stage
+    // fails the run before the plugin starts.
+    let staging = if streams.iter().any(crate::validate::is_from_source) {
+        Staged::Later(Arc::clone(&store), dataset.id.clone())
+    } else {
+        let (id, tables) = (dataset.id.clone(), streams.clone());
+        let staging = blocking(&store, move |s| s.stage_tables(&id, &tables))
+            .await
+            .map_err(store_error)?;
+        Staged::Now(staging)
+    };
     let writer = StagingWriter::start(staging, &streams);
     let mut request = request;
     let sink: Box<dyn RowSink> = match request.also.take() {
@@ -363,13 +371,24 @@ fn batch_bytes(rows: &[Row]) -> u64 {
         .sum()
 }
 
-/// A batch of rows for the staged table numbered `.0`.
-type TableBatch = (usize, Vec<Row>);
+/// What the run sends the staging thread, for the table numbered `.0`.
+enum ToStaging {
+    /// The fields of a stream that takes them from the source.
+    Declare(usize, StreamSchema),
+    Rows(usize, Vec<Row>),
+}
+
+/// A staging area, or what it takes to make one once every stream's
+/// fields are known.
+enum Staged {
+    Now(Box<dyn Staging>),
+    Later(Arc<dyn Store>, String),
+}
 
 /// Feeds rows of every stream of the plugin to its table in a staging
 /// area, on a thread of its own.
 struct StagingWriter {
-    sender: SyncSender<TableBatch>,
+    sender: SyncSender<ToStaging>,
     thread: JoinHandle<Result<Box<dyn Staging>, StoreError>>,
     /// The streams' names, in the order their tables were staged.
     streams: Arc<[String]>,
@@ -377,11 +396,12 @@ struct StagingWriter {
 }
 
 impl StagingWriter {
-    fn start(staging: Box<dyn Staging>, streams: &[StreamSchema]) -> Self {
+    fn start(staging: Staged, streams: &[StreamSchema]) -> Self {
         let (sender, receiver) = sync_channel(STAGING_QUEUE);
         let queue = Arc::new(QueueBytes::default());
         let released = Arc::clone(&queue);
-        let thread = std::thread::spawn(move || stage_all(staging, receiver, &released));
+        let schemas = streams.to_vec();
+        let thread = std::thread::spawn(move || stage_all(staging, schemas, receiver, &released));
         Self {
             sender,
             thread,
@@ -407,40 +427,91 @@ impl StagingWriter {
     }
 }
 
+/// The staging area, made now if it waited for declared streams.
+fn staging_area(
+    staged: &mut Option<Staged>,
+    schemas: &[StreamSchema],
+) -> Result<Box<dyn Staging>, StoreError> {
+    match staged.take() {
+        Some(Staged::Now(staging)) => Ok(staging),
+        Some(Staged::Later(store, dataset)) => {
+            if let Some(undeclared) = schemas.iter().find(|s| s.fields.is_empty()) {
+                return Err(StoreError::Worker(format!(
+                    "stream `{}` was never declared, so it cannot be staged",
+                    undeclared.name
+                )));
+            }
+            store.stage_tables(&dataset, schemas)
+        }
+        None => Err(StoreError::Worker("the staging area is gone".to_string())),
+    }
+}
+
 fn stage_all(
-    mut staging: Box<dyn Staging>,
-    receiver: Receiver<TableBatch>,
+    staging: Staged,
+    mut schemas: Vec<StreamSchema>,
+    receiver: Receiver<ToStaging>,
     queue: &QueueBytes,
 ) -> Result<Box<dyn Staging>, StoreError> {
+    let mut pending = Some(staging);
+    let mut area: Option<Box<dyn Staging>> = None;
     // On an error the receiver is dropped, so the next send fails and the
     // run stops with a storage error instead of writing into the void; the
     // queue is emptied so a sender waiting for room wakes up to see it.
-    let result = receiver.iter().try_for_each(|(table, rows)| {
-        let bytes = batch_bytes(&rows);
-        let written = staging.write_table(table, rows);
-        queue.release(bytes);
-        written
+    let result = receiver.iter().try_for_each(|message| match message {
+        ToStaging::Declare(table, schema) => {
+            schemas[table] = schema;
+            Ok(())
+        }
+        ToStaging::Rows(table, rows) => {
+            let bytes = batch_bytes(&rows);
+            let staging = match &mut area {
+                Some(staging) => staging,
+                None => area.insert(staging_area(&mut pending, &schemas)?),
+            };
+            let written = staging.write_table(table, rows);
+            queue.release(bytes);
+            written
+        }
     });
     queue.release(u64::MAX);
-    result.map(|()| staging)
+    result?;
+    match area {
+        Some(staging) => Ok(staging),
+        None => staging_area(&mut pending, &schemas),
+    }
 }
 
 /// The run's side of the staging channel.
 struct StagingSink {
-    sender: SyncSender<TableBatch>,
+    sender: SyncSender<ToStaging>,
     streams: Arc<[String]>,
     queue: Arc<QueueBytes>,
 }
 
+impl StagingSink {
+    fn table(&self, stream: &StreamSchema) -> Result<usize, RowSinkError> {
+        // The runtime hands on only rows of declared streams, all staged.
+        self.streams
+            .iter()
+            .position(|s| *s == stream.name)
+            .ok_or_else(|| RowSinkError::UnknownStream(stream.name.clone()))
+    }
+}
+
 impl RowSink for StagingSink {
     fn write(&mut self, stream: &StreamSchema, rows: Vec<Row>) -> Result<(), RowSinkError> {
-        // The runtime hands on only rows of declared streams, all staged.
-        let Some(table) = self.streams.iter().position(|s| *s == stream.name) else {
-            return Err(RowSinkError::UnknownStream(stream.name.clone()));
-        };
+        let table = self.table(stream)?;
         self.queue.reserve(batch_bytes(&rows));
         self.sender
-            .send((table, rows))
+            .send(ToStaging::Rows(table, rows))
+            .map_err(|_| RowSinkError::StoreStopped)
+    }
+
+    fn declare(&mut self, stream: &StreamSchema) -> Result<(), RowSinkError> {
+        let table = self.table(stream)?;
+        self.sender
+            .send(ToStaging::Declare(table, stream.clone()))
             .map_err(|_| RowSinkError::StoreStopped)
     }
 }
@@ -452,5 +523,10 @@ impl RowSink for Tee {
     fn write(&mut self, stream: &StreamSchema, rows: Vec<Row>) -> Result<(), RowSinkError> {
         self.1.write(stream, rows.clone())?;
         self.0.write(stream, rows)
+    }
+
+    fn declare(&mut self, stream: &StreamSchema) -> Result<(), RowSinkError> {
+        self.1.declare(stream)?;
+        self.0.declare(stream)
     }
 }

@@ -52,6 +52,9 @@ pub const CHECKPOINTS: u64 = 100_000;
 /// Calls of the small imports (`config.get`, `get-secret`, `state.get`,
 /// `sink.progress`) in one run: each is cheap, but not free without end.
 pub const SMALL_CALLS: u64 = 1_000_000;
+/// The longest text one `normalize` call takes: a cell, not a document
+/// (whole documents go through `normalize.decode`, within the fetch cap).
+pub const NORMALIZE_TEXT_BYTES: usize = 64 * 1024;
 
 /// Warnings a run's summary keeps, and the longest one.
 pub const WARNINGS: usize = 100;

@@ -32,21 +32,32 @@ use tokio::time::Instant;
 use url::Url;
 use wasmtime::component::Resource;
 
-use super::bindings::v0_1_0::vitrina::plugin::fetch as wit;
 use super::budget;
 use super::host::RunState;
 use super::report::{FailureKind, LogLevel, LogSource, RunFailure};
 use crate::config::{AllowRule, FetchLimits};
 
-/// Why a fetch failed, in the contract's terms.
+/// Why a fetch failed, as every contract version says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchErrorKind {
+    Denied,
+    InvalidUrl,
+    Timeout,
+    TooLarge,
+    Unreachable,
+    Protocol,
+    NotFound,
+}
+
+/// Why a fetch failed, and what to tell the plugin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchFailure {
-    pub kind: wit::FetchErrorKind,
+    pub kind: FetchErrorKind,
     pub message: String,
 }
 
 impl FetchFailure {
-    fn new(kind: wit::FetchErrorKind, message: impl Into<String>) -> Self {
+    fn new(kind: FetchErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
             message: message.into(),
@@ -54,15 +65,25 @@ impl FetchFailure {
     }
 
     fn denied(message: impl Into<String>) -> Self {
-        Self::new(wit::FetchErrorKind::Denied, message)
+        Self::new(FetchErrorKind::Denied, message)
     }
+}
 
-    fn into_wit(self) -> wit::FetchError {
-        wit::FetchError {
-            kind: self.kind,
-            message: self.message,
-        }
-    }
+/// A request a plugin makes, whatever its contract version.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Request {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+/// A response handed to a plugin: its body is a handle in the run's table.
+pub struct Response {
+    pub status: u16,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Resource<Body>,
 }
 
 /// What a dataset may fetch, and how much.
@@ -80,7 +101,7 @@ impl FetchPolicy {
     fn check_url(&self, url: &Url) -> Result<(), FetchFailure> {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(FetchFailure::new(
-                wit::FetchErrorKind::InvalidUrl,
+                FetchErrorKind::InvalidUrl,
                 format!("{url}: only http, https and file URLs can be fetched"),
             ));
         }
@@ -189,18 +210,18 @@ impl Fetcher {
         });
         client
             .as_ref()
-            .map_err(|e| FetchFailure::new(wit::FetchErrorKind::Protocol, e.clone()))
+            .map_err(|e| FetchFailure::new(FetchErrorKind::Protocol, e.clone()))
     }
 
     /// Performs `request`, following redirects; returns the response's
     /// status, final URL, headers and body.
-    pub async fn fetch(&self, request: wit::Request) -> Result<Fetched, FetchFailure> {
+    pub async fn fetch(&self, request: Request) -> Result<Fetched, FetchFailure> {
         let url = parse_url(&request.url)?;
         if url.scheme() == "file" {
             let path = open_fixture_path(self.policy.fixtures.as_deref(), &request.url, &url)?;
-            let file = tokio::fs::File::open(&path).await.map_err(|e| {
-                FetchFailure::new(wit::FetchErrorKind::NotFound, format!("{url}: {e}"))
-            })?;
+            let file = tokio::fs::File::open(&path)
+                .await
+                .map_err(|e| FetchFailure::new(FetchErrorKind::NotFound, format!("{url}: {e}")))?;
             let body = Body::File {
                 file,
                 read: 0,
@@ -218,11 +239,7 @@ impl Fetcher {
         self.fetch_http(request, url).await
     }
 
-    async fn fetch_http(
-        &self,
-        request: wit::Request,
-        mut url: Url,
-    ) -> Result<Fetched, FetchFailure> {
+    async fn fetch_http(&self, request: Request, mut url: Url) -> Result<Fetched, FetchFailure> {
         let limits = &self.policy.limits;
         let deadline = Instant::now() + limits.total_timeout();
         let mut method = parse_method(&request.method)?;
@@ -246,13 +263,13 @@ impl Fetcher {
             hops += 1;
             if hops > limits.max_redirects {
                 return Err(FetchFailure::new(
-                    wit::FetchErrorKind::Protocol,
+                    FetchErrorKind::Protocol,
                     format!("{url}: more than {} redirects", limits.max_redirects),
                 ));
             }
             let next = url.join(&location).map_err(|e| {
                 FetchFailure::new(
-                    wit::FetchErrorKind::Protocol,
+                    FetchErrorKind::Protocol,
                     format!("{url} redirects to a bad URL {location:?}: {e}"),
                 )
             })?;
@@ -292,7 +309,7 @@ impl Fetcher {
         let first_byte = (Instant::now() + self.policy.limits.first_byte_timeout()).min(deadline);
         match tokio::time::timeout_at(first_byte, builder.send()).await {
             Err(_) => Err(FetchFailure::new(
-                wit::FetchErrorKind::Timeout,
+                FetchErrorKind::Timeout,
                 format!(
                     "{url}: no response within {:?}",
                     self.policy.limits.first_byte_timeout()
@@ -374,7 +391,7 @@ impl Body {
                     *pending = match tokio::time::timeout_at(*deadline, response.chunk()).await {
                         Err(_) => {
                             return Err(FetchFailure::new(
-                                wit::FetchErrorKind::Timeout,
+                                FetchErrorKind::Timeout,
                                 format!("{url}: the body did not arrive in time"),
                             ));
                         }
@@ -395,7 +412,7 @@ impl Body {
             } => {
                 let mut buffer = vec![0; max.min(1024 * 1024)];
                 let n = file.read(&mut buffer).await.map_err(|e| {
-                    FetchFailure::new(wit::FetchErrorKind::NotFound, format!("{url}: {e}"))
+                    FetchFailure::new(FetchErrorKind::NotFound, format!("{url}: {e}"))
                 })?;
                 buffer.truncate(n);
                 count(read, *cap, n, url)?;
@@ -416,7 +433,7 @@ fn count(read: &mut u64, cap: u64, n: usize, url: &str) -> Result<(), FetchFailu
 
 fn too_large(url: &Url, size: u64, cap: u64) -> FetchFailure {
     FetchFailure::new(
-        wit::FetchErrorKind::TooLarge,
+        FetchErrorKind::TooLarge,
         format!(
             "{url}: the body is larger than the cap of {} bytes (at least {size}); raise fetch.max_response_mib in dataset.toml if the source really is that large",
             cap
@@ -427,7 +444,7 @@ fn too_large(url: &Url, size: u64, cap: u64) -> FetchFailure {
 fn parse_url(raw: &str) -> Result<Url, FetchFailure> {
     Url::parse(raw).map_err(|e| {
         FetchFailure::new(
-            wit::FetchErrorKind::InvalidUrl,
+            FetchErrorKind::InvalidUrl,
             format!("{raw:?} is not a URL: {e}"),
         )
     })
@@ -437,7 +454,7 @@ fn parse_method(method: &str) -> Result<reqwest::Method, FetchFailure> {
     let method = if method.is_empty() { "GET" } else { method };
     reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes()).map_err(|_| {
         FetchFailure::new(
-            wit::FetchErrorKind::InvalidUrl,
+            FetchErrorKind::InvalidUrl,
             format!("{method:?} is not an HTTP method"),
         )
     })
@@ -517,7 +534,7 @@ fn open_fixture_path(
     }
     let canonical = path.canonicalize().map_err(|_| {
         FetchFailure::new(
-            wit::FetchErrorKind::NotFound,
+            FetchErrorKind::NotFound,
             format!("{raw}: no such fixture file"),
         )
     })?;
@@ -528,7 +545,7 @@ fn open_fixture_path(
     }
     if !canonical.is_file() {
         return Err(FetchFailure::new(
-            wit::FetchErrorKind::NotFound,
+            FetchErrorKind::NotFound,
             format!("{raw}: not a file"),
         ));
     }
@@ -645,20 +662,20 @@ fn classify(url: &Url, e: &reqwest::Error) -> FetchFailure {
         source = err.source();
     }
     let kind = if e.is_timeout() {
-        wit::FetchErrorKind::Timeout
+        FetchErrorKind::Timeout
     } else if e.is_connect() {
-        wit::FetchErrorKind::Unreachable
+        FetchErrorKind::Unreachable
     } else {
-        wit::FetchErrorKind::Protocol
+        FetchErrorKind::Protocol
     };
     FetchFailure::new(kind, format!("{url}: {}", error_chain(e)))
 }
 
 fn classify_body(url: &str, e: &reqwest::Error) -> FetchFailure {
     let kind = if e.is_timeout() {
-        wit::FetchErrorKind::Timeout
+        FetchErrorKind::Timeout
     } else {
-        wit::FetchErrorKind::Protocol
+        FetchErrorKind::Protocol
     };
     FetchFailure::new(
         kind,
@@ -683,7 +700,7 @@ impl RunState {
     fn fetch_refusal(&mut self, raw: &str) -> Option<FetchFailure> {
         if raw.len() > budget::URL_BYTES {
             return Some(FetchFailure::new(
-                wit::FetchErrorKind::InvalidUrl,
+                FetchErrorKind::InvalidUrl,
                 format!(
                     "a URL of {} bytes; at most {} KiB can be fetched",
                     raw.len(),
@@ -751,20 +768,22 @@ impl RunState {
         );
         self.failure
             .get_or_insert_with(|| RunFailure::new(FailureKind::FetchLimit, message.clone()));
-        Err(FetchFailure::new(wit::FetchErrorKind::TooLarge, message))
+        Err(FetchFailure::new(FetchErrorKind::TooLarge, message))
     }
 }
 
-impl wit::Host for RunState {
-    async fn fetch(
+/// The `fetch` import, which each contract version's bindings call.
+impl RunState {
+    /// Performs a plugin's request under the dataset's policy and budgets.
+    pub(super) async fn fetch_for_plugin(
         &mut self,
-        request: wit::Request,
-    ) -> wasmtime::Result<Result<wit::Response, wit::FetchError>> {
+        request: Request,
+    ) -> wasmtime::Result<Result<Response, FetchFailure>> {
         self.ensure_running()?;
         if let Some(refusal) = self.fetch_refusal(&request.url) {
             let raw: String = request.url.chars().take(200).collect();
             self.record_fetch_failure(&raw, &refusal.message);
-            return Ok(Err(refusal.into_wit()));
+            return Ok(Err(refusal));
         }
         let raw = request.url.clone();
         self.fetches.requests += 1;
@@ -777,7 +796,7 @@ impl wit::Host for RunState {
                 self.record_fetch(&raw, &fetched);
                 let body = self.table.push(fetched.body)?;
                 self.fetches.open_bodies += 1;
-                Ok(Ok(wit::Response {
+                Ok(Ok(Response {
                     status: fetched.status,
                     url: fetched.url.to_string(),
                     headers: fetched.headers,
@@ -786,31 +805,30 @@ impl wit::Host for RunState {
             }
             Err(failure) => {
                 self.record_fetch_failure(&raw, &failure.message);
-                Ok(Err(failure.into_wit()))
+                Ok(Err(failure))
             }
         }
     }
-}
 
-impl wit::HostBody for RunState {
-    async fn read(
+    /// Reads up to `max_bytes` more of a response body.
+    pub(super) async fn read_body(
         &mut self,
         body: Resource<Body>,
         max_bytes: u32,
-    ) -> wasmtime::Result<Result<Vec<u8>, wit::FetchError>> {
+    ) -> wasmtime::Result<Result<Vec<u8>, FetchFailure>> {
         self.ensure_running()?;
         let start = std::time::Instant::now();
         let body = self.table.get_mut(&body)?;
         let result = body.read(max_bytes as usize).await;
         self.host_time += start.elapsed();
-        let result = match result {
+        Ok(match result {
             Ok(bytes) => self.count_body_bytes(bytes.len()).map(|()| bytes),
             Err(e) => Err(e),
-        };
-        Ok(result.map_err(FetchFailure::into_wit))
+        })
     }
 
-    async fn drop(&mut self, body: Resource<Body>) -> wasmtime::Result<()> {
+    /// Lets go of a response body.
+    pub(super) fn drop_body(&mut self, body: Resource<Body>) -> wasmtime::Result<()> {
         self.table.delete(body)?;
         self.fetches.open_bodies = self.fetches.open_bodies.saturating_sub(1);
         Ok(())
@@ -879,7 +897,7 @@ mod tests {
         let downgrade =
             carry_across_redirect(&url("https://a.bg/x"), &url("http://a.bg/x"), &mut sent());
         let refused = downgrade.unwrap_err();
-        assert_eq!(refused.kind, wit::FetchErrorKind::Denied);
+        assert_eq!(refused.kind, FetchErrorKind::Denied);
         assert!(
             refused.message.contains("from https to plain http"),
             "{}",
@@ -910,24 +928,24 @@ mod tests {
         assert_eq!(open("file:///index.html").unwrap(), root.join("index.html"));
         assert_eq!(
             open("file:///../secret.txt").unwrap_err().kind,
-            wit::FetchErrorKind::Denied
+            FetchErrorKind::Denied
         );
         let link = open("file:///link.txt").unwrap_err();
-        assert_eq!(link.kind, wit::FetchErrorKind::Denied);
+        assert_eq!(link.kind, FetchErrorKind::Denied);
         assert!(link.message.contains("symlink"), "{}", link.message);
         assert_eq!(
             open("file:///missing.html").unwrap_err().kind,
-            wit::FetchErrorKind::NotFound
+            FetchErrorKind::NotFound
         );
         assert_eq!(
             open("file://evil.example/index.html").unwrap_err().kind,
-            wit::FetchErrorKind::Denied
+            FetchErrorKind::Denied
         );
         let none = open_fixture_path(
             None,
             "file:///index.html",
             &Url::parse("file:///index.html").unwrap(),
         );
-        assert_eq!(none.unwrap_err().kind, wit::FetchErrorKind::Denied);
+        assert_eq!(none.unwrap_err().kind, FetchErrorKind::Denied);
     }
 }

@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use super::bindings::v0_1_0::vitrina::plugin::{config, sink, state, types};
 use super::budget::{self, MemoryBudget};
 use super::fetch::{FetchLedger, Fetcher};
 use super::log::{LogBook, OutputCapture};
@@ -36,6 +35,12 @@ const MAX_ROW_ERRORS: usize = 20;
 pub trait RowSink: Send {
     /// Accepts a batch of valid rows of `stream`. An error stops the run.
     fn write(&mut self, stream: &StreamSchema, rows: Vec<Row>) -> Result<(), RowSinkError>;
+
+    /// Learns the fields of a stream whose fields come from the source,
+    /// before any row of the run.
+    fn declare(&mut self, _stream: &StreamSchema) -> Result<(), RowSinkError> {
+        Ok(())
+    }
 }
 
 /// Why a row sink refused a batch: the run stops, failed with this as its
@@ -79,6 +84,16 @@ impl RunObserver for Quiet {}
 pub(super) struct StreamState {
     pub validator: RowValidator,
     pub rows: u64,
+    /// Described without fields: they come from the source, by
+    /// `sink.declare`.
+    pub from_source: bool,
+}
+
+impl StreamState {
+    /// Its fields come from the source and have not been declared yet.
+    fn undeclared(&self) -> bool {
+        self.from_source && self.validator.schema().fields.is_empty()
+    }
 }
 
 /// The data of one run's `Store`.
@@ -167,6 +182,7 @@ impl RunState {
                 .into_iter()
                 .enumerate()
                 .map(|(i, schema)| StreamState {
+                    from_source: schema.fields.is_empty(),
                     validator: match setup.profile {
                         Some(profile) if i == 0 => RowValidator::with_profile(schema, profile),
                         _ => RowValidator::new(schema),
@@ -235,8 +251,8 @@ impl RunState {
     fn write_rows(
         &mut self,
         stream: &str,
-        rows: Vec<types::Row>,
-    ) -> wasmtime::Result<Result<(), sink::SinkError>> {
+        rows: Vec<Row>,
+    ) -> wasmtime::Result<Result<(), Refusal>> {
         self.ensure_running()?;
         let Some(index) = self
             .streams
@@ -257,11 +273,15 @@ impl RunState {
                 self.refuse(RunFailure::new(FailureKind::InvalidRows, message))
             ));
         };
+        if self.streams[index].undeclared() {
+            let message = format!(
+                "stream `{stream}` takes its fields from the source: declare them (sink.declare) before writing its rows"
+            );
+            return Ok(Err(
+                self.refuse(RunFailure::new(FailureKind::InvalidRows, message))
+            ));
+        }
         self.check_row_count(rows.len())?;
-        let rows: Vec<Row> = rows
-            .into_iter()
-            .map(|row| row.into_iter().map(Value::from).collect())
-            .collect();
         self.check_sizes(&rows)?;
         self.check_no_secret(stream, &rows)?;
         let errors = self.validate(index, &rows);
@@ -283,10 +303,10 @@ impl RunState {
     }
 
     /// Records a failure the plugin is told about (it may stop cleanly).
-    pub(super) fn refuse(&mut self, failure: RunFailure) -> sink::SinkError {
+    pub(super) fn refuse(&mut self, failure: RunFailure) -> Refusal {
         let message = failure.message.clone();
         self.failure.get_or_insert(failure);
-        sink::SinkError { message }
+        Refusal { message }
     }
 
     fn check_row_count(&mut self, incoming: usize) -> wasmtime::Result<()> {
@@ -379,7 +399,7 @@ impl RunState {
         &mut self,
         stream: String,
         state: String,
-    ) -> wasmtime::Result<Result<(), sink::SinkError>> {
+    ) -> wasmtime::Result<Result<(), Refusal>> {
         self.ensure_running()?;
         self.checkpoints += 1;
         if self.checkpoints > budget::CHECKPOINTS {
@@ -470,52 +490,156 @@ impl RunState {
     }
 }
 
-impl types::Host for RunState {}
-
-impl config::Host for RunState {
-    fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+/// The imports every contract version shares, in the host's own types:
+/// each version's bindings convert and call these (see `contract`).
+impl RunState {
+    pub(super) fn config_value(&mut self, key: &str) -> wasmtime::Result<Option<String>> {
         self.count_small_call("config.get")?;
-        Ok(self.config.get(&key).cloned())
+        Ok(self.config.get(key).cloned())
     }
 
-    fn get_secret(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+    pub(super) fn secret_value(&mut self, key: &str) -> wasmtime::Result<Option<String>> {
         self.count_small_call("config.get-secret")?;
-        Ok(self.secrets.get(&key).cloned())
+        Ok(self.secrets.get(key).cloned())
     }
-}
 
-impl state::Host for RunState {
-    fn get(&mut self, stream: String) -> wasmtime::Result<Option<String>> {
+    pub(super) fn bookmark(&mut self, stream: &str) -> wasmtime::Result<Option<String>> {
         self.count_small_call("state.get")?;
-        Ok(self.bookmarks_in.get(&stream).cloned())
+        Ok(self.bookmarks_in.get(stream).cloned())
     }
-}
 
-impl sink::Host for RunState {
-    fn write(
+    pub(super) fn plugin_log(
         &mut self,
-        stream: String,
-        rows: Vec<types::Row>,
-    ) -> wasmtime::Result<Result<(), sink::SinkError>> {
+        level: LogLevel,
+        message: String,
+        fields: Vec<(String, String)>,
+    ) -> wasmtime::Result<()> {
+        self.push_log(level, LogSource::Plugin, message, fields);
+        Ok(())
+    }
+
+    pub(super) fn sink_write(
+        &mut self,
+        stream: &str,
+        rows: Vec<Row>,
+    ) -> wasmtime::Result<Result<(), Refusal>> {
         let start = Instant::now();
-        let result = self.write_rows(&stream, rows);
+        let result = self.write_rows(stream, rows);
         self.host_time += start.elapsed();
         result
     }
 
-    fn checkpoint(
+    pub(super) fn sink_checkpoint(
         &mut self,
         stream: String,
         state: String,
-    ) -> wasmtime::Result<Result<(), sink::SinkError>> {
+    ) -> wasmtime::Result<Result<(), Refusal>> {
         self.keep_bookmark(stream, state)
     }
 
-    fn progress(&mut self, done: u64, total: Option<u64>) -> wasmtime::Result<()> {
+    pub(super) fn sink_progress(&mut self, done: u64, total: Option<u64>) -> wasmtime::Result<()> {
         self.count_small_call("sink.progress")?;
         self.observer.progress(done, total);
         Ok(())
     }
+
+    /// Declares the fields of a stream described without them, before the
+    /// run's first row: checked as `describe`'s streams are, then held to.
+    pub(super) fn sink_declare(
+        &mut self,
+        schema: StreamSchema,
+    ) -> wasmtime::Result<Result<(), Refusal>> {
+        self.ensure_running()?;
+        self.count_small_call("sink.declare")?;
+        let refuse = |state: &mut Self, message: String| {
+            Ok(Err(state.refuse(RunFailure::new(
+                FailureKind::InvalidRows,
+                message,
+            ))))
+        };
+        let name = self.redactor.redact(&schema.name).into_owned();
+        let Some(index) = self
+            .streams
+            .iter()
+            .position(|s| s.validator.schema().name == schema.name)
+        else {
+            return refuse(
+                self,
+                format!("sink.declare: stream `{name}` is not described"),
+            );
+        };
+        if !self.streams[index].from_source {
+            return refuse(
+                self,
+                format!(
+                    "sink.declare: stream `{name}` has its fields in describe(); only a stream described without fields is declared"
+                ),
+            );
+        }
+        if self.rows_total > 0 {
+            return refuse(
+                self,
+                format!(
+                    "sink.declare: stream `{name}` was declared after the run's first row; declare every stream before writing"
+                ),
+            );
+        }
+        if let Err(problems) = crate::validate::check_declared_stream(&schema) {
+            return refuse(
+                self,
+                format!("sink.declare: stream `{name}`: {}", problems.join("; ")),
+            );
+        }
+        if let Err(e) = self.sink.declare(&schema) {
+            return Err(self.stop(RunFailure::new(FailureKind::Sink, e.to_string())));
+        }
+        self.streams[index].validator = RowValidator::new(schema);
+        Ok(Ok(()))
+    }
+
+    /// Checks one `normalize` call's text: a cell's worth. Not counted
+    /// among the small calls: a plugin may normalise every cell it reads,
+    /// and the time it takes is the plugin's own CPU time.
+    pub(super) fn normalize_call(&mut self, text: &str) -> wasmtime::Result<()> {
+        self.ensure_running()?;
+        if text.len() > budget::NORMALIZE_TEXT_BYTES {
+            let message = format!(
+                "the plugin passed {} bytes to one normalize call; it takes a cell, at most {} KiB",
+                text.len(),
+                budget::NORMALIZE_TEXT_BYTES / 1024
+            );
+            return Err(self.stop(RunFailure::new(FailureKind::ImportLimit, message)));
+        }
+        Ok(())
+    }
+
+    /// Checks what `normalize.decode` is given: at most a response's worth.
+    pub(super) fn normalize_call_bytes(&mut self, len: usize) -> wasmtime::Result<()> {
+        self.ensure_running()?;
+        let max = self.fetcher.limits().max_response_bytes();
+        if len as u64 > max {
+            let message = format!(
+                "the plugin passed {len} bytes to normalize.decode, more than a response may be (fetch.max_response_mib)"
+            );
+            return Err(self.stop(RunFailure::new(FailureKind::ImportLimit, message)));
+        }
+        Ok(())
+    }
+
+    /// A stream described without fields that the run never declared.
+    pub(super) fn undeclared_stream(&self) -> Option<&str> {
+        self.streams
+            .iter()
+            .find(|s| s.undeclared())
+            .map(|s| s.validator.schema().name.as_str())
+    }
+}
+
+/// Why the host refused what the plugin asked of the sink; the run has
+/// failed, and the plugin is told so it can stop cleanly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub message: String,
 }
 
 impl WasiView for RunState {

@@ -12,9 +12,8 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use super::bindings::v0_1_0::vitrina::plugin::{log, types};
 use super::budget::{self, cut_to};
-use super::host::{RunObserver, RunState};
+use super::host::RunObserver;
 use super::redact::{Redactor, escape_controls};
 use super::report::{LogLevel, LogLine, LogSource};
 
@@ -129,25 +128,6 @@ fn clean_fields(redactor: &Redactor, fields: Vec<(String, String)>) -> Vec<(Stri
 fn line_bytes(line: &LogLine) -> u64 {
     let fields: usize = line.fields.iter().map(|(k, v)| k.len() + v.len()).sum();
     (line.message.len() + fields + 32) as u64
-}
-
-impl log::Host for RunState {
-    fn log(
-        &mut self,
-        level: types::LogLevel,
-        message: String,
-        fields: Vec<(String, String)>,
-    ) -> wasmtime::Result<()> {
-        let level = match level {
-            types::LogLevel::Trace => LogLevel::Trace,
-            types::LogLevel::Debug => LogLevel::Debug,
-            types::LogLevel::Info => LogLevel::Info,
-            types::LogLevel::Warn => LogLevel::Warn,
-            types::LogLevel::Error => LogLevel::Error,
-        };
-        self.push_log(level, LogSource::Plugin, message, fields);
-        Ok(())
-    }
 }
 
 /// Passes a run's log lines on to the daemon's own log (`tracing`, target

@@ -11,7 +11,8 @@
 //!
 //! # Layout
 //! - `engine`: engine configuration, epoch ticker, compiled-component cache.
-//! - `bindings`: generated bindings per contract version, adapted to [`crate::schema`].
+//! - `contract`: generated bindings per contract version, each adapted to
+//!   [`crate::schema`] and to the one implementation of the imports.
 //! - `budget`: what one run may make the host do, and its memory as a whole.
 //! - `host`: the run's state and the `config`, `state`, `sink` imports.
 //! - `log`: the run's log, the `log` import and the captured stdout/stderr.
@@ -19,8 +20,8 @@
 //! - `redact`: secrets and control characters kept out of the records.
 //! - `report`: what a run produced, and why it failed.
 
-mod bindings;
 pub mod budget;
+mod contract;
 mod engine;
 pub mod fetch;
 mod host;
@@ -34,11 +35,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store, UpdateDeadline};
 
-pub use bindings::ContractVersion;
-use bindings::v0_1_0;
+pub use contract::ContractVersion;
+use contract::{CollectorPre, RunContext};
 pub use engine::{EPOCH_TICK, component_hash};
 pub use fetch::{FetchPolicy, FetchRecord, Fetcher};
 use host::RunState;
@@ -96,7 +97,7 @@ pub struct Plugin {
     /// Where it came from: `bundled` or a file path.
     pub origin: String,
     pub contract: ContractVersion,
-    pre: v0_1_0::CollectorPre<RunState>,
+    pre: CollectorPre,
 }
 
 /// Why a run happens.
@@ -137,8 +138,7 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(|e| RuntimeError(e.to_string()))?;
-        v0_1_0::Collector::add_to_linker::<_, HasSelf<RunState>>(&mut linker, |state| state)
-            .map_err(|e| RuntimeError(e.to_string()))?;
+        contract::add_to_linker(&mut linker).map_err(|e| RuntimeError(e.to_string()))?;
         let ticker = engine::EpochTicker::start(&engine);
         Ok(Self {
             engine,
@@ -179,7 +179,7 @@ impl Runtime {
             .linker
             .instantiate_pre(&component)
             .map_err(link_error)?;
-        let pre = v0_1_0::CollectorPre::new(instance_pre).map_err(link_error)?;
+        let pre = CollectorPre::new(contract, instance_pre).map_err(link_error)?;
         let info = self.describe(&pre, origin).await?;
         check_plugin_info(&info).map_err(|problems| PluginError::InvalidDescription {
             origin: origin.to_string(),
@@ -228,11 +228,7 @@ impl Runtime {
         self.describe(&plugin.pre, &plugin.origin).await
     }
 
-    async fn describe(
-        &self,
-        pre: &v0_1_0::CollectorPre<RunState>,
-        origin: &str,
-    ) -> Result<PluginInfo, PluginError> {
+    async fn describe(&self, pre: &CollectorPre, origin: &str) -> Result<PluginInfo, PluginError> {
         let limits = Limits {
             cpu_seconds: 5.0,
             ..Limits::default()
@@ -243,12 +239,9 @@ impl Runtime {
         };
         let setup = idle_setup(limits.clone());
         let mut store = self.new_store(RunState::new(setup), limits.cpu());
-        let call = async {
-            let instance = pre.instantiate_async(&mut store).await?;
-            instance.call_describe(&mut store).await
-        };
+        let call = pre.describe(&mut store);
         match tokio::time::timeout(Duration::from_secs(10), call).await {
-            Ok(Ok(info)) => Ok(v0_1_0::plugin_info(info)),
+            Ok(Ok(info)) => Ok(info),
             Ok(Err(e)) => Err(failed(format!("{e:#}"))),
             Err(_) => Err(failed("took longer than 10 s".to_string())),
         }
@@ -285,17 +278,14 @@ impl Runtime {
         let started = Instant::now();
         let limits = job.setup.limits.clone();
         let mut store = self.new_store(RunState::new(job.setup), limits.cpu());
-        let context = v0_1_0::vitrina::plugin::types::RunContext {
+        let context = RunContext {
             run_id: job.run_id.clone(),
             dataset: job.dataset.clone(),
-            trigger: job.trigger.into(),
+            trigger: job.trigger,
             full_refresh: job.full_refresh,
         };
         let outcome = {
-            let call = async {
-                let instance = plugin.pre.instantiate_async(&mut store).await?;
-                instance.call_collect(&mut store, &context).await
-            };
+            let call = plugin.pre.collect(&mut store, context);
             // Dropping the call drops the plugin's stack mid-flight; the
             // store (and its failure record) is read only after that.
             tokio::select! {
@@ -314,16 +304,13 @@ impl Runtime {
             ),
             Some(Err(_)) => (Some(wall_clock_failure(&mut state, &limits)), Vec::new()),
             Some(Ok(Err(trap))) => (Some(trap_failure(&mut state, &trap)), Vec::new()),
-            Some(Ok(Ok(Err(error)))) => (
-                Some(
-                    state
-                        .failure
-                        .take()
-                        .unwrap_or_else(|| plugin_failure(error)),
-                ),
-                Vec::new(),
-            ),
-            Some(Ok(Ok(Ok(summary)))) => (state.failure.take(), summary.warnings),
+            Some(Ok(Ok(Err(failure)))) => {
+                (Some(state.failure.take().unwrap_or(failure)), Vec::new())
+            }
+            Some(Ok(Ok(Ok(warnings)))) => {
+                let failure = state.failure.take().or_else(|| undeclared(&state));
+                (failure, warnings)
+            }
         };
         state.drain_output();
         let failure = failure.map(|f| clean_failure(f, &state.redactor));
@@ -363,17 +350,14 @@ impl Runtime {
     pub async fn check(&self, plugin: &Plugin, setup: RunSetup) -> Result<Vec<String>, RunFailure> {
         let limits = setup.limits.clone();
         let mut store = self.new_store(RunState::new(setup), limits.cpu());
-        let call = async {
-            let instance = plugin.pre.instantiate_async(&mut store).await?;
-            instance.call_check(&mut store).await
-        };
+        let call = plugin.pre.check(&mut store);
         let outcome = tokio::time::timeout(limits.wall_clock(), call).await;
         let mut state = store.into_data();
         let result = match outcome {
             Err(_) => Err(wall_clock_failure(&mut state, &limits)),
             Ok(Err(trap)) => Err(trap_failure(&mut state, &trap)),
-            Ok(Ok(Err(error))) => Err(plugin_failure(error)),
-            Ok(Ok(Ok(report))) => Ok(clean_warnings(report.messages, &state.redactor)),
+            Ok(Ok(Err(failure))) => Err(failure),
+            Ok(Ok(Ok(messages))) => Ok(clean_warnings(messages, &state.redactor)),
         };
         result.map_err(|f| clean_failure(f, &state.redactor))
     }
@@ -506,16 +490,17 @@ fn clean_warnings(warnings: Vec<String>, redactor: &redact::Redactor) -> Vec<Str
     kept
 }
 
-fn plugin_failure(error: v0_1_0::vitrina::plugin::types::CollectError) -> RunFailure {
-    use v0_1_0::vitrina::plugin::types::CollectError as E;
-    let (kind, message) = match error {
-        E::Config(m) => (FailureKind::Config, m),
-        E::SourceUnavailable(m) => (FailureKind::SourceUnavailable, m),
-        E::SourceChanged(m) => (FailureKind::SourceChanged, m),
-        E::Denied(m) => (FailureKind::Denied, m),
-        E::Internal(m) => (FailureKind::PluginError, m),
-    };
-    RunFailure::new(kind, message)
+/// A run that ended well but left a stream whose fields come from the
+/// source undeclared: nothing can be staged for it, so nothing is published.
+fn undeclared(state: &RunState) -> Option<RunFailure> {
+    state.undeclared_stream().map(|stream| {
+        RunFailure::new(
+            FailureKind::InvalidRows,
+            format!(
+                "stream `{stream}` takes its fields from the source and the run never declared them (sink.declare); nothing is published"
+            ),
+        )
+    })
 }
 
 impl Trigger {
@@ -526,18 +511,6 @@ impl Trigger {
             Trigger::Startup => "startup",
             Trigger::Manual => "manual",
             Trigger::Retry => "retry",
-        }
-    }
-}
-
-impl From<Trigger> for v0_1_0::vitrina::plugin::types::Trigger {
-    fn from(trigger: Trigger) -> Self {
-        use v0_1_0::vitrina::plugin::types::Trigger as T;
-        match trigger {
-            Trigger::Schedule => T::Schedule,
-            Trigger::Startup => T::Startup,
-            Trigger::Manual => T::Manual,
-            Trigger::Retry => T::Retry,
         }
     }
 }

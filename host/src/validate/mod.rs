@@ -49,11 +49,15 @@ pub fn check_plugin_info(info: &PluginInfo) -> Result<(), Vec<String>> {
         problems.push("the plugin declares no stream".to_string());
     }
     let mut names = HashSet::new();
-    for stream in &info.streams {
+    for (i, stream) in info.streams.iter().enumerate() {
         if !names.insert(stream.name.as_str()) {
             problems.push(format!("stream `{}` is declared twice", stream.name));
         }
-        problems.extend(check_stream(stream));
+        if is_from_source(stream) {
+            problems.extend(check_from_source(info, i, stream));
+        } else {
+            problems.extend(check_stream(stream));
+        }
     }
     if let Some(name) = &info.profile {
         match (profiles::get(name), info.streams.first()) {
@@ -128,6 +132,56 @@ fn short(name: &str) -> &str {
         end -= 1;
     }
     &name[..end]
+}
+
+/// A stream described with neither fields nor key: they come from the
+/// source, declared during the run (contract 0.2.0 and later).
+pub fn is_from_source(stream: &StreamSchema) -> bool {
+    stream.fields.is_empty() && stream.primary_key.is_empty()
+}
+
+/// What may be wrong with a stream whose fields come from the source.
+fn check_from_source(info: &PluginInfo, index: usize, stream: &StreamSchema) -> Vec<String> {
+    let name = &stream.name;
+    let mut problems = Vec::new();
+    if !is_machine_name(name) {
+        problems.push(format!("stream name `{name}` is not a machine name"));
+    }
+    if info.contract == "0.1.0" {
+        problems.push(format!(
+            "stream `{name}` has no fields; a stream takes its fields from the source only from contract 0.2.0 on"
+        ));
+    }
+    if index == 0 && info.profile.is_some() {
+        problems.push(format!(
+            "stream `{name}` claims a profile, so its fields are the profile's, not the source's"
+        ));
+    }
+    problems
+}
+
+/// Checks a stream declared during a run, as `describe`'s are checked.
+pub fn check_declared_stream(stream: &StreamSchema) -> Result<(), Vec<String>> {
+    let mut problems = check_stream(stream);
+    if stream.fields.len() > MAX_FIELDS {
+        problems.push(format!(
+            "declares {} fields, more than the {MAX_FIELDS} a stream may",
+            stream.fields.len()
+        ));
+    }
+    let long = std::iter::once(stream.description.as_str())
+        .chain(stream.fields.iter().map(|f| f.description.as_str()))
+        .any(|t| t.len() > MAX_DESCRIPTION_BYTES);
+    if long {
+        problems.push(format!(
+            "a description is over {MAX_DESCRIPTION_BYTES} bytes"
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
 }
 
 fn check_stream(stream: &StreamSchema) -> Vec<String> {

@@ -44,7 +44,7 @@ extern crate self as vitrina_sdk;
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/v0.1.0",
+        path: "../../wit/v0.2.0",
         world: "collector",
         pub_export_macro: true,
         export_macro_name: "__export_collector",
@@ -76,7 +76,7 @@ pub use vitrina_normalize as normalize;
 pub use vitrina_normalize::{Decimal, NaiveDate};
 
 /// The version of the WIT contract this SDK builds plugins against.
-pub const CONTRACT_VERSION: &str = "0.1.0";
+pub const CONTRACT_VERSION: &str = "0.2.0";
 
 /// Everything a plugin usually imports.
 pub mod prelude {

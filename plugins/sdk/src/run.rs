@@ -133,6 +133,24 @@ impl Run {
         Ok(())
     }
 
+    /// Declares the fields of a stream described with
+    /// [`StreamSchema::from_source`], as the source gave them this run.
+    /// Call it before emitting any row of the run; rows of the stream are
+    /// then built and checked against these fields.
+    pub fn declare(&mut self, schema: StreamSchema) -> Result<(), Error> {
+        let index = self.stream_index(&schema.name).ok_or_else(|| {
+            Error::internal(format!(
+                "stream `{}` is not described; describe it with StreamSchema::from_source",
+                schema.name
+            ))
+        })?;
+        // Rows already built go first, so the host judges them in order.
+        self.flush_all()?;
+        sink::declare(&schema.to_wit()).map_err(|e| Error::Denied(e.message))?;
+        self.streams[index].schema = Rc::new(schema);
+        Ok(())
+    }
+
     /// Saves a bookmark for `stream`, committed only if this run publishes.
     /// Rows emitted so far are sent first, so the bookmark never runs ahead
     /// of the rows it covers.

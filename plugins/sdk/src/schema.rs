@@ -114,6 +114,13 @@ pub struct StreamSchema {
 }
 
 impl StreamSchema {
+    /// A stream whose fields come from the source: described so, and
+    /// declared with [`crate::Run::declare`] during the run, before its
+    /// first row (a harvester learns a portal's columns only then).
+    pub fn from_source(name: &str, description: &str) -> Self {
+        Self::new(name, description)
+    }
+
     /// A stream with no fields yet.
     pub fn new(name: &str, description: &str) -> Self {
         Self {
@@ -144,7 +151,7 @@ impl StreamSchema {
         self.fields.iter().position(|f| f.name == name)
     }
 
-    fn to_wit(&self) -> wit::StreamSchema {
+    pub(crate) fn to_wit(&self) -> wit::StreamSchema {
         wit::StreamSchema {
             name: self.name.clone(),
             description: self.description.clone(),

@@ -9,6 +9,8 @@
 mod api;
 /// Everything a plugin can make the host do, held to its budget.
 mod containment;
+/// Contract 0.1.0 beside 0.2.0, and streams whose fields come from the source.
+mod contracts;
 /// SIGKILL in the middle of publishing never damages a version.
 mod crash;
 /// Schedules and metrics of `vitrina serve`.

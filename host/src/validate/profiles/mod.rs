@@ -33,8 +33,14 @@ use crate::schema::{FieldType, QualityMeasure, Row, StreamSchema, Value};
 /// The profiles compiled into the binary: (name, Table Schema JSON).
 const SOURCES: &[(&str, &str)] = &[
     ("budget", include_str!("../../../../profiles/budget.json")),
-    ("decision", include_str!("../../../../profiles/decision.json")),
-    ("procurement", include_str!("../../../../profiles/procurement.json")),
+    (
+        "decision",
+        include_str!("../../../../profiles/decision.json"),
+    ),
+    (
+        "procurement",
+        include_str!("../../../../profiles/procurement.json"),
+    ),
     ("project", include_str!("../../../../profiles/project.json")),
 ];
 
