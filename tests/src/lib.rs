@@ -6,6 +6,8 @@
 //! 127.0.0.1 by [`FixtureServer`], which also plays the hostile servers
 //! (one that never answers, one that redirects where it should not).
 
+pub mod portals;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -164,6 +166,11 @@ fn serve(
         file_response(root, route)
     };
     let _ = stream.write_all(&response);
+}
+
+/// The target (path and query) of the request on `stream`, its headers read.
+pub(crate) fn read_request_target(stream: &TcpStream) -> Option<String> {
+    read_request_path(stream)
 }
 
 fn read_request_path(stream: &TcpStream) -> Option<String> {
@@ -569,4 +576,70 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The componentize-py release the Python SDK is tested with.
+const COMPONENTIZE_PY: &str = "componentize-py==0.25.1";
+
+/// componentize-py for the Python plugins' tests: `VITRINA_COMPONENTIZE_PY`,
+/// else the one `.ci/run` installs in `target/python`, else one installed
+/// here once into `target/toolchains/python` (from PyPI, with the machine's
+/// python3), so `cargo test --workspace` needs nothing set up by hand.
+pub fn componentize_py() -> PathBuf {
+    static TOOL: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    TOOL.get_or_init(|| {
+        if let Some(tool) = std::env::var_os("VITRINA_COMPONENTIZE_PY") {
+            return PathBuf::from(tool);
+        }
+        let target = repo_root().join("target");
+        let ci = target.join("python/bin/componentize-py");
+        if ci.is_file() {
+            return ci;
+        }
+        let venv = target.join("toolchains/python");
+        let tool = venv.join("bin/componentize-py");
+        if !tool.is_file() {
+            let made = Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()
+                .expect("python3 makes a venv for componentize-py");
+            assert!(made.success(), "python3 -m venv {}", venv.display());
+            let installed = Command::new(venv.join("bin/pip"))
+                .args(["install", "--quiet", COMPONENTIZE_PY])
+                .status()
+                .expect("pip installs componentize-py");
+            assert!(installed.success(), "pip install {COMPONENTIZE_PY}");
+        }
+        tool
+    })
+    .clone()
+}
+
+/// A Python plugin of `plugins/<name>`, built once per test process by
+/// `vitrina plugin build` (the real command an author runs).
+pub fn python_plugin(name: &str) -> PathBuf {
+    static BUILT: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, path)) = built.iter().find(|(n, _)| n == name) {
+        return path.clone();
+    }
+    let out = repo_root().join("target/test-plugins");
+    std::fs::create_dir_all(&out).unwrap();
+    let wasm = out.join(format!("{name}.wasm"));
+    let output = Command::new(vitrina_bin())
+        .args(["plugin", "build"])
+        .arg(repo_root().join("plugins").join(name))
+        .arg("-o")
+        .arg(&wasm)
+        .env("VITRINA_COMPONENTIZE_PY", componentize_py())
+        .output()
+        .expect("vitrina plugin build runs");
+    assert!(
+        output.status.success(),
+        "vitrina plugin build plugins/{name}: {}",
+        describe(&output)
+    );
+    built.push((name.to_string(), wasm.clone()));
+    wasm
 }

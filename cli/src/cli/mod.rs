@@ -3,6 +3,7 @@
 //! Each command lives in its own module. They use `anyhow` for errors:
 //! this is the edge where a typed error becomes a message for a person.
 
+mod develop;
 mod plugins;
 mod run;
 mod runs;
@@ -52,6 +53,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Lists the plugins this binary can run, with contract version and schema.
     Plugins(plugins::PluginsArgs),
+    /// Plugin development: `vitrina plugin build <folder>`.
+    Plugin(develop::PluginArgs),
     /// Publishes every dataset over HTTP (collecting those with no version yet first).
     Serve(serve::ServeArgs),
     /// The run history: `vitrina runs [dataset]`, `vitrina runs show <run-id>`.
@@ -81,6 +84,7 @@ pub async fn main(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Run(run_args) => run::run(config, run_args).await,
         Command::Plugins(plugin_args) => plugins::plugins(config, plugin_args).await,
+        Command::Plugin(plugin_args) => develop::plugin(plugin_args),
         Command::Serve(serve_args) => serve::serve(args.config, config, serve_args).await,
         Command::Runs(runs_args) => runs::runs(config, runs_args),
         Command::Validate(validate_args) => validate::validate(config, validate_args).await,

@@ -83,60 +83,8 @@ fn fold_plain(raw: &str, out: &mut String) {
     }
 }
 
-/// `word` (lowercase) in Latin letters under the official Bulgarian
-/// system; Latin and other letters are kept.
-pub fn transliterate(word: &str) -> String {
-    let mut out = String::with_capacity(word.len());
-    // `-ия` at the end of a word is written `-ia` (`София` → `Sofia`).
-    let (body, tail) = match word.strip_suffix("ия") {
-        Some(body) => (body, "ia"),
-        None => (word, ""),
-    };
-    for c in body.chars() {
-        match latin(c) {
-            Some(l) => out.push_str(l),
-            None => out.push(c),
-        }
-    }
-    out.push_str(tail);
-    out
-}
-
-fn latin(c: char) -> Option<&'static str> {
-    Some(match c {
-        'а' => "a",
-        'б' => "b",
-        'в' => "v",
-        'г' => "g",
-        'д' => "d",
-        'е' => "e",
-        'ж' => "zh",
-        'з' => "z",
-        'и' | 'ѝ' => "i",
-        'й' => "y",
-        'к' => "k",
-        'л' => "l",
-        'м' => "m",
-        'н' => "n",
-        'о' => "o",
-        'п' => "p",
-        'р' => "r",
-        'с' => "s",
-        'т' => "t",
-        'у' => "u",
-        'ф' => "f",
-        'х' => "h",
-        'ц' => "ts",
-        'ч' => "ch",
-        'ш' => "sh",
-        'щ' => "sht",
-        'ъ' => "a",
-        'ь' => "y",
-        'ю' => "yu",
-        'я' => "ya",
-        _ => return None,
-    })
-}
+use vitrina_normalize::text::latin;
+pub use vitrina_normalize::text::transliterate;
 
 /// Endings stripped from a transliterated word, longest first: Bulgarian
 /// plurals and definite articles, then English plurals and verb forms.
@@ -163,18 +111,6 @@ pub fn stem(word: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn transliteration_follows_the_official_system() {
-        assert_eq!(transliterate("бюджет"), "byudzhet");
-        assert_eq!(transliterate("бургас"), "burgas");
-        assert_eq!(transliterate("щастие"), "shtastie");
-        assert_eq!(transliterate("община"), "obshtina");
-        assert_eq!(transliterate("поръчки"), "porachki");
-        assert_eq!(transliterate("софия"), "sofia");
-        assert_eq!(transliterate("цъфтящ"), "tsaftyasht");
-        assert_eq!(transliterate("ghent"), "ghent");
-    }
 
     #[test]
     fn a_word_and_its_transliteration_meet() {

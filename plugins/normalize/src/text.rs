@@ -171,9 +171,115 @@ fn strip_enumeration_marker(s: &str) -> Option<&str> {
     letter.is_alphabetic().then_some(after)
 }
 
+/// `word` (lowercase) in Latin letters under the official Bulgarian
+/// system; Latin and other letters are kept.
+pub fn transliterate(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    // `-ия` at the end of a word is written `-ia` (`София` → `Sofia`).
+    let (body, tail) = match word.strip_suffix("ия") {
+        Some(body) => (body, "ia"),
+        None => (word, ""),
+    };
+    for c in body.chars() {
+        match latin(c) {
+            Some(l) => out.push_str(l),
+            None => out.push(c),
+        }
+    }
+    out.push_str(tail);
+    out
+}
+
+/// A lowercase Cyrillic letter in Latin letters under the official
+/// Bulgarian system; `None` for any other character.
+pub fn latin(c: char) -> Option<&'static str> {
+    Some(match c {
+        'а' => "a",
+        'б' => "b",
+        'в' => "v",
+        'г' => "g",
+        'д' => "d",
+        'е' => "e",
+        'ж' => "zh",
+        'з' => "z",
+        'и' | 'ѝ' => "i",
+        'й' => "y",
+        'к' => "k",
+        'л' => "l",
+        'м' => "m",
+        'н' => "n",
+        'о' => "o",
+        'п' => "p",
+        'р' => "r",
+        'с' => "s",
+        'т' => "t",
+        'у' => "u",
+        'ф' => "f",
+        'х' => "h",
+        'ц' => "ts",
+        'ч' => "ch",
+        'ш' => "sh",
+        'щ' => "sht",
+        'ъ' => "a",
+        'ь' => "y",
+        'ю' => "yu",
+        'я' => "ya",
+        _ => return None,
+    })
+}
+
+/// A column title as a field name: lowercase ASCII letters, digits and
+/// `_`, starting with a letter, at most 64 bytes; Cyrillic by the official
+/// transliteration (`Сума (лв.)` → `suma_lv`), every other run of
+/// characters a `_`. What a harvester names a portal's columns by, so the
+/// published schema is the same whichever language the plugin is in.
+pub fn machine_name(title: &str) -> String {
+    let latin = transliterate(&clean(title).to_lowercase());
+    let mut name = String::with_capacity(latin.len());
+    for c in latin.chars() {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            name.push(c);
+        } else if !name.ends_with('_') {
+            name.push('_');
+        }
+    }
+    let mut name = name.trim_matches('_').to_string();
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        name.insert_str(0, "f_");
+    }
+    name.truncate(64);
+    name.trim_end_matches('_').to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transliteration_follows_the_official_system() {
+        assert_eq!(transliterate("бюджет"), "byudzhet");
+        assert_eq!(transliterate("бургас"), "burgas");
+        assert_eq!(transliterate("щастие"), "shtastie");
+        assert_eq!(transliterate("община"), "obshtina");
+        assert_eq!(transliterate("поръчки"), "porachki");
+        assert_eq!(transliterate("софия"), "sofia");
+        assert_eq!(transliterate("цъфтящ"), "tsaftyasht");
+        assert_eq!(transliterate("ghent"), "ghent");
+    }
+
+    #[test]
+    fn column_titles_become_machine_names() {
+        assert_eq!(machine_name("Сума (лв.)"), "suma_lv");
+        assert_eq!(
+            machine_name("  Име на\u{a0}читалище "),
+            "ime_na_chitalishte"
+        );
+        assert_eq!(machine_name("_id"), "id");
+        assert_eq!(machine_name("2024 г."), "f_2024_g");
+        assert_eq!(machine_name("€"), "f");
+        assert_eq!(machine_name("Amount EUR"), "amount_eur");
+        assert!(machine_name(&"дълго име ".repeat(20)).len() <= 64);
+    }
 
     #[test]
     fn clean_collapses_every_whitespace_form() {

@@ -15,6 +15,8 @@ mod contracts;
 mod crash;
 /// Schedules and metrics of `vitrina serve`.
 mod daemon;
+/// The harvesters against portals on loopback that answer as the real ones.
+mod harvesters;
 /// The bundled Burgas datasets against their expected rows and standards.
 mod municipal;
 /// The admin API, reloads, retries, shutdown and politeness.

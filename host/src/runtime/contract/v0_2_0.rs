@@ -58,6 +58,11 @@ impl normalize::Host for RunState {
         Ok(vitrina_normalize::text::clean(&text))
     }
 
+    fn machine_name(&mut self, title: String) -> wasmtime::Result<String> {
+        self.normalize_call(&title)?;
+        Ok(vitrina_normalize::text::machine_name(&title))
+    }
+
     fn parse_number(&mut self, text: String) -> wasmtime::Result<Result<Option<String>, String>> {
         self.normalize_call(&text)?;
         Ok(vitrina_normalize::number::parse_number(&text)

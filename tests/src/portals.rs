@@ -1,0 +1,234 @@
+//! Open-data portals on loopback that answer as the real ones do, for the
+//! harvesters' tests: a CKAN Action API (`package_show`, `datastore_search`
+//! with `limit`, `offset` and `sort`, a resource's file), with the faults a
+//! real portal has: a server error, a slow page, a field list that changes
+//! between runs. Tests change the portal's state between runs through
+//! [`CkanPortal::state`].
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+/// What the portal holds, and how it misbehaves.
+#[derive(Debug, Clone, Default)]
+pub struct CkanState {
+    /// The dataset (`package_show`'s result); its resources name files
+    /// under `/files/` and the DataStore resource's id.
+    pub package: Value,
+    /// The DataStore's columns, `(id, type)`, `_id` first.
+    pub fields: Vec<(String, String)>,
+    /// The DataStore's records, each with its `_id`.
+    pub records: Vec<Value>,
+    /// Files served under `/files/NAME`.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// How many of the next requests answer 500.
+    pub failures: usize,
+    /// A DataStore page (by its offset) that takes this long.
+    pub slow_page: Option<(usize, Duration)>,
+}
+
+/// A CKAN portal on a free loopback port, until dropped.
+pub struct CkanPortal {
+    addr: SocketAddr,
+    state: Arc<Mutex<CkanState>>,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl CkanPortal {
+    pub fn start(state: CkanState) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let addr = listener.local_addr().expect("bound address");
+        let state = Arc::new(Mutex::new(state));
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let (shared, log) = (Arc::clone(&state), Arc::clone(&requests));
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (shared, log) = (Arc::clone(&shared), Arc::clone(&log));
+                std::thread::spawn(move || answer(stream, &shared, &log));
+            }
+        });
+        Self {
+            addr,
+            state,
+            requests,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The portal's state, to change between runs.
+    pub fn state(&self) -> std::sync::MutexGuard<'_, CkanState> {
+        self.state.lock().unwrap()
+    }
+
+    /// The paths and queries asked so far, in order.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+/// A DataStore resource's entry in `package_show`.
+pub fn datastore_resource(id: &str, name: &str, modified: &str) -> Value {
+    json!({
+        "id": id, "name": name, "format": "CSV", "datastore_active": true,
+        "url": format!("/datastore/dump/{id}"), "last_modified": modified,
+    })
+}
+
+/// A file resource's entry in `package_show`, served by `portal`.
+pub fn file_resource(portal: &str, id: &str, file: &str, modified: &str) -> Value {
+    json!({
+        "id": id, "name": file, "format": "CSV", "datastore_active": false,
+        "url": format!("{portal}/files/{file}"), "last_modified": modified,
+    })
+}
+
+fn answer(mut stream: TcpStream, state: &Mutex<CkanState>, log: &Mutex<Vec<String>>) {
+    let Some(target) = crate::read_request_target(&stream) else {
+        return;
+    };
+    log.lock().unwrap().push(target.clone());
+    let url = url::Url::parse(&format!("http://portal{target}")).expect("a request target");
+    let query: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    let (status, content_type, body, wait) = {
+        let mut state = state.lock().unwrap();
+        if state.failures > 0 {
+            state.failures -= 1;
+            (
+                500,
+                "text/html",
+                b"<h1>Internal Server Error</h1>".to_vec(),
+                None,
+            )
+        } else {
+            route(&state, url.path(), &query)
+        }
+    };
+    if let Some(wait) = wait {
+        std::thread::sleep(wait);
+    }
+    let head = format!(
+        "HTTP/1.1 {status} Status\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(&body);
+}
+
+type Answer = (u16, &'static str, Vec<u8>, Option<Duration>);
+
+fn action(result: Value) -> Answer {
+    let body = json!({ "help": "http://portal/api/3/action/help_show", "success": true, "result": result });
+    (
+        200,
+        "application/json;charset=utf-8",
+        body.to_string().into_bytes(),
+        None,
+    )
+}
+
+fn not_found(message: &str) -> Answer {
+    let body =
+        json!({ "success": false, "error": { "__type": "Not Found Error", "message": message } });
+    (
+        404,
+        "application/json;charset=utf-8",
+        body.to_string().into_bytes(),
+        None,
+    )
+}
+
+fn route(
+    state: &CkanState,
+    path: &str,
+    query: &std::collections::HashMap<String, String>,
+) -> Answer {
+    match path {
+        "/api/3/action/package_show" => {
+            let id = query.get("id").map(String::as_str).unwrap_or_default();
+            if state.package["name"] == id || state.package["id"] == id {
+                action(state.package.clone())
+            } else {
+                not_found("Not found")
+            }
+        }
+        "/api/3/action/datastore_search" => datastore_search(state, query),
+        _ => match path.strip_prefix("/files/") {
+            Some(name) => match state.files.iter().find(|(n, _)| n == name) {
+                Some((_, bytes)) => (200, "text/csv", bytes.clone(), None),
+                None => (404, "text/html", b"not found".to_vec(), None),
+            },
+            None => not_found("no such action"),
+        },
+    }
+}
+
+fn datastore_search(
+    state: &CkanState,
+    query: &std::collections::HashMap<String, String>,
+) -> Answer {
+    let resource = query.get("resource_id").cloned().unwrap_or_default();
+    let known = state.package["resources"].as_array().is_some_and(|r| {
+        r.iter()
+            .any(|r| r["id"] == resource.as_str() && r["datastore_active"] == true)
+    });
+    if !known {
+        return not_found(&format!("Resource \"{resource}\" was not found."));
+    }
+    let limit: usize = query
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(100);
+    let offset: usize = query
+        .get("offset")
+        .and_then(|o| o.parse().ok())
+        .unwrap_or(0);
+    let mut records = state.records.clone();
+    if let Some(sort) = query.get("sort") {
+        let (field, direction) = sort.split_once(' ').unwrap_or((sort.as_str(), "asc"));
+        records.sort_by(|a, b| compare(&a[field], &b[field]));
+        if direction.eq_ignore_ascii_case("desc") {
+            records.reverse();
+        }
+    }
+    let page: Vec<Value> = records.iter().skip(offset).take(limit).cloned().collect();
+    let fields: Vec<Value> = state
+        .fields
+        .iter()
+        .map(|(id, kind)| json!({ "id": id, "type": kind }))
+        .collect();
+    let wait = state
+        .slow_page
+        .filter(|(at, _)| *at == offset)
+        .map(|(_, wait)| wait);
+    let mut answer = action(json!({
+        "resource_id": resource,
+        "fields": fields,
+        "records": page,
+        "total": records.len(),
+        "limit": limit,
+        "offset": offset,
+        "_links": {
+            "start": format!("/api/3/action/datastore_search?resource_id={resource}&limit={limit}"),
+            "next": format!("/api/3/action/datastore_search?resource_id={resource}&limit={limit}&offset={}", offset + limit),
+        },
+    }));
+    answer.3 = wait;
+    answer
+}
+
+fn compare(a: &Value, b: &Value) -> std::cmp::Ordering {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        _ => a
+            .as_str()
+            .unwrap_or_default()
+            .cmp(b.as_str().unwrap_or_default()),
+    }
+}

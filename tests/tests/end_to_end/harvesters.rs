@@ -1,0 +1,252 @@
+//! The harvesters through the real binary, against portals on loopback
+//! that answer as the real ones do: `ckan` (Python, built by `vitrina
+//! plugin build` with componentize-py) reading a CKAN DataStore page by
+//! page and a CSV resource, its fields declared from the portal's.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use vitrina_tests::portals::{CkanPortal, CkanState, datastore_resource, file_resource};
+use vitrina_tests::{Install, Server, describe, get, python_plugin};
+
+/// An installation with the `ckan` plugin and one dataset over `portal`.
+fn install(portal: &CkanPortal, config: &str, publish: &str) -> Install {
+    let install = Install::with_rows_plugin("");
+    std::fs::copy(
+        python_plugin("ckan"),
+        install.path().join("plugins/ckan.wasm"),
+    )
+    .unwrap();
+    let host = portal.url();
+    install.add_dataset(
+        "grants",
+        &format!(
+            "title = \"Grants\"\ndescription = \"Harvested from a CKAN portal\"\nplugin = \"ckan\"\n\
+             publish = \"{publish}\"\n\
+             [fetch]\nallow = [\"{host}\"]\n\
+             [config]\nportal = \"{host}\"\ndataset = \"grants\"\n{config}"
+        ),
+    );
+    install
+}
+
+/// `n` grants, `_id` from 1.
+fn grants(n: usize) -> Vec<Value> {
+    (1..=n)
+        .map(|i| {
+            json!({
+                "_id": i,
+                "name": format!("Читалище {i}"),
+                "amount": format!("{i}.50"),
+                "opened": format!("2024-{:02}-{:02}", i % 12 + 1, i % 28 + 1),
+                "modified": format!("2024-01-01T00:{:02}:{:02}", i / 60 % 60, i % 60),
+            })
+        })
+        .collect()
+}
+
+fn datastore(records: Vec<Value>) -> CkanState {
+    CkanState {
+        package: json!({
+            "id": "9f1c", "name": "grants", "title": "Grants of the city",
+            "resources": [datastore_resource("res-1", "grants", "2024-02-01T10:00:00")],
+        }),
+        fields: [
+            ("_id", "int"),
+            ("name", "text"),
+            ("amount", "numeric"),
+            ("opened", "date"),
+            ("modified", "timestamp"),
+        ]
+        .iter()
+        .map(|(i, t)| (i.to_string(), t.to_string()))
+        .collect(),
+        records,
+        ..CkanState::default()
+    }
+}
+
+fn run(install: &Install) -> std::process::Output {
+    install.vitrina(&["run", "grants"])
+}
+
+fn run_ok(install: &Install) {
+    let output = run(install);
+    assert!(output.status.success(), "{}", describe(&output));
+}
+
+fn json_at(server: &Server, path: &str) -> Value {
+    let response = get(&server.addr, path);
+    assert_eq!(response.status, 200, "{path}: {}", response.text());
+    response.json()
+}
+
+fn field_types(schema: &Value) -> Vec<(String, String)> {
+    schema["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_string(),
+                f["type"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn ckan_reads_a_datastore_page_by_page_with_its_types_and_follows_a_new_column() {
+    let portal = CkanPortal::start(CkanState {
+        slow_page: Some((1000, Duration::from_millis(1500))),
+        ..datastore(grants(2500))
+    });
+    let install = install(&portal, "page_size = \"1000\"\n", "snapshot");
+    run_ok(&install);
+    let pages: Vec<String> = portal
+        .requests()
+        .into_iter()
+        .filter(|r| r.contains("datastore_search"))
+        .collect();
+    assert_eq!(pages.len(), 3, "three pages of 1000: {pages:#?}");
+    assert!(pages[2].contains("offset=2000"), "{pages:#?}");
+
+    // The portal grows a column.
+    {
+        let mut state = portal.state();
+        state.fields.push(("district".into(), "text".into()));
+        for record in &mut state.records {
+            record["district"] = json!("Изгрев");
+        }
+    }
+    run_ok(&install);
+
+    let server = Server::start(&install, &["--no-initial-runs"]);
+    let first = json_at(&server, "/api/v1/datasets/grants/versions/1");
+    assert_eq!(first["row_count"], 2500);
+    assert_eq!(first["contract"], "0.2.0");
+    assert_eq!(
+        field_types(&first["schema"]),
+        [
+            ("id", "integer"),
+            ("name", "text"),
+            ("amount", "decimal"),
+            ("opened", "date"),
+            ("modified", "text"),
+        ]
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+    );
+    assert_eq!(first["schema"]["primary_key"], json!(["id"]));
+    let second = json_at(&server, "/api/v1/datasets/grants/versions/2");
+    assert_eq!(
+        second["schema_changes"],
+        json!([{ "change": "field_added", "field": "district", "type": "text" }])
+    );
+    let row = json_at(&server, "/api/v1/datasets/grants/rows/7")["row"].clone();
+    assert_eq!(row["name"], "Читалище 7");
+    assert_eq!(row["amount"], "7.50", "exact, as the portal wrote it");
+    assert_eq!(row["district"], "Изгрев");
+}
+
+#[test]
+fn ckan_fails_cleanly_when_the_portal_errs_and_the_next_run_recovers() {
+    let portal = CkanPortal::start(CkanState {
+        failures: 1,
+        ..datastore(grants(10))
+    });
+    let install = install(&portal, "", "snapshot");
+    let failed = run(&install);
+    assert!(!failed.status.success(), "{}", describe(&failed));
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        stderr.contains("source_unavailable") || stderr.contains("answered 500"),
+        "{stderr}"
+    );
+    run_ok(&install);
+    // A dataset the portal does not have: the operator's configuration.
+    let toml = install.path().join("datasets/grants/dataset.toml");
+    let config = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(
+        &toml,
+        config.replace("dataset = \"grants\"", "dataset = \"nope\""),
+    )
+    .unwrap();
+    let wrong = run(&install);
+    assert!(!wrong.status.success());
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("check `dataset` and `resource`"),
+        "{}",
+        describe(&wrong)
+    );
+}
+
+#[test]
+fn ckan_reads_only_what_changed_since_its_bookmark() {
+    let portal = CkanPortal::start(datastore(grants(30)));
+    let install = install(
+        &portal,
+        "page_size = \"10\"\nmodified_field = \"modified\"\n",
+        "merge",
+    );
+    run_ok(&install);
+    let before = portal.requests().len();
+    {
+        let mut state = portal.state();
+        state.records[4]["amount"] = json!("999.99");
+        state.records[4]["modified"] = json!("2024-06-01T00:00:00");
+        let mut new = grants(31).pop().unwrap();
+        new["modified"] = json!("2024-06-02T00:00:00");
+        state.records.push(new);
+    }
+    run_ok(&install);
+    let pages: Vec<String> = portal.requests()[before..]
+        .iter()
+        .filter(|r| r.contains("datastore_search"))
+        .cloned()
+        .collect();
+    assert_eq!(pages.len(), 1, "one page holds what changed: {pages:#?}");
+    let server = Server::start(&install, &["--no-initial-runs"]);
+    let second = json_at(&server, "/api/v1/datasets/grants/versions/2");
+    assert_eq!(second["row_count"], 31);
+    assert_eq!(
+        second["row_changes"],
+        json!({"added": 1, "removed": 0, "changed": 1})
+    );
+    assert_eq!(
+        json_at(&server, "/api/v1/datasets/grants/rows/5")["row"]["amount"],
+        "999.99"
+    );
+}
+
+#[test]
+fn ckan_reads_a_csv_resource_in_windows_1251() {
+    let portal = CkanPortal::start(CkanState::default());
+    let (csv, _, _) = encoding_rs::WINDOWS_1251
+        .encode("Име;Сума\r\nЧиталище „Възраждане“;1 200,50\r\nКлуб;980\r\n");
+    let package = json!({
+        "id": "77aa", "name": "grants", "title": "Grants",
+        "resources": [file_resource(&portal.url(), "res-csv", "grants.csv", "2024-02-01T10:00:00")],
+    });
+    {
+        let mut state = portal.state();
+        state.package = package;
+        state.files = vec![("grants.csv".into(), csv.into_owned())];
+    }
+    let install = install(&portal, "", "snapshot");
+    run_ok(&install);
+    let server = Server::start(&install, &["--no-initial-runs"]);
+    let version = json_at(&server, "/api/v1/datasets/grants/versions/1");
+    // Cyrillic titles by the official transliteration; the row number is
+    // the key, as the file has none.
+    assert_eq!(
+        field_types(&version["schema"]),
+        [("row", "integer"), ("ime", "text"), ("suma", "text")]
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .to_vec()
+    );
+    assert_eq!(version["schema"]["primary_key"], json!(["row"]));
+    let rows = json_at(&server, "/api/v1/datasets/grants/rows?sort=row");
+    assert_eq!(rows["rows"][0]["ime"], "Читалище „Възраждане“");
+    assert_eq!(rows["rows"][0]["suma"], "1 200,50");
+    assert_eq!(rows["rows"][1]["ime"], "Клуб");
+}
