@@ -616,9 +616,54 @@ pub fn componentize_py() -> PathBuf {
     .clone()
 }
 
+/// componentize-js for the JavaScript plugins' tests:
+/// `VITRINA_COMPONENTIZE_JS`, else the one installed once into
+/// `target/toolchains/js` by `npm ci` from `plugins/sdk-js`'s lock (the
+/// machine's Node.js and npm), so `cargo test --workspace` needs nothing set
+/// up by hand.
+pub fn componentize_js() -> PathBuf {
+    static TOOL: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    TOOL.get_or_init(|| {
+        if let Some(tool) = std::env::var_os("VITRINA_COMPONENTIZE_JS") {
+            return PathBuf::from(tool);
+        }
+        let dir = repo_root().join("target/toolchains/js");
+        let tool = dir.join("node_modules/.bin/componentize-js");
+        if !tool.exists() {
+            std::fs::create_dir_all(&dir).unwrap();
+            for file in ["package.json", "package-lock.json"] {
+                std::fs::copy(
+                    repo_root().join("plugins/sdk-js").join(file),
+                    dir.join(file),
+                )
+                .unwrap();
+            }
+            let installed = Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                .current_dir(&dir)
+                .status()
+                .expect("npm installs componentize-js");
+            assert!(installed.success(), "npm ci in {}", dir.display());
+        }
+        tool
+    })
+    .clone()
+}
+
 /// A Python plugin of `plugins/<name>`, built once per test process by
 /// `vitrina plugin build` (the real command an author runs).
 pub fn python_plugin(name: &str) -> PathBuf {
+    language_plugin(name)
+}
+
+/// A JavaScript plugin of `plugins/<name>`, built the same way.
+pub fn js_plugin(name: &str) -> PathBuf {
+    language_plugin(name)
+}
+
+/// A plugin of `plugins/<name>` in Python or JavaScript, built once per
+/// test process by `vitrina plugin build`.
+fn language_plugin(name: &str) -> PathBuf {
     static BUILT: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
     if let Some((_, path)) = built.iter().find(|(n, _)| n == name) {
@@ -627,14 +672,20 @@ pub fn python_plugin(name: &str) -> PathBuf {
     let out = repo_root().join("target/test-plugins");
     std::fs::create_dir_all(&out).unwrap();
     let wasm = out.join(format!("{name}.wasm"));
-    let output = Command::new(vitrina_bin())
+    let folder = repo_root().join("plugins").join(name);
+    let mut command = Command::new(vitrina_bin());
+    command
         .args(["plugin", "build"])
-        .arg(repo_root().join("plugins").join(name))
+        .arg(&folder)
         .arg("-o")
-        .arg(&wasm)
-        .env("VITRINA_COMPONENTIZE_PY", componentize_py())
-        .output()
-        .expect("vitrina plugin build runs");
+        .arg(&wasm);
+    // Only the toolchain the plugin's language needs.
+    if folder.join("app.py").is_file() {
+        command.env("VITRINA_COMPONENTIZE_PY", componentize_py());
+    } else {
+        command.env("VITRINA_COMPONENTIZE_JS", componentize_js());
+    }
+    let output = command.output().expect("vitrina plugin build runs");
     assert!(
         output.status.success(),
         "vitrina plugin build plugins/{name}: {}",

@@ -232,3 +232,208 @@ fn compare(a: &Value, b: &Value) -> std::cmp::Ordering {
             .cmp(b.as_str().unwrap_or_default()),
     }
 }
+
+/// What an OpenDataSoft portal holds, and how it misbehaves.
+#[derive(Debug, Clone, Default)]
+pub struct OdsState {
+    /// The dataset's identifier.
+    pub dataset: String,
+    /// Its title (`metas.default.title`).
+    pub title: String,
+    /// Its fields, `(name, type, label)`.
+    pub fields: Vec<(String, String, String)>,
+    /// Its records, objects keyed by field name.
+    pub records: Vec<Value>,
+    /// How many of the next requests answer 500.
+    pub failures: usize,
+    /// A records page (by its offset) that takes this long.
+    pub slow_page: Option<(usize, Duration)>,
+}
+
+/// An OpenDataSoft portal (Explore API v2.1) on a free loopback port:
+/// the dataset's catalog entry, its records (`limit` at most 100, `offset`,
+/// the first 10,000 only, `order_by`, a `where` of the form
+/// `field > "value"`) and its JSON Lines export.
+pub struct OdsPortal {
+    addr: SocketAddr,
+    state: Arc<Mutex<OdsState>>,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl OdsPortal {
+    pub fn start(state: OdsState) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let addr = listener.local_addr().expect("bound address");
+        let state = Arc::new(Mutex::new(state));
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let (shared, log) = (Arc::clone(&state), Arc::clone(&requests));
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (shared, log) = (Arc::clone(&shared), Arc::clone(&log));
+                std::thread::spawn(move || answer_ods(stream, &shared, &log));
+            }
+        });
+        Self {
+            addr,
+            state,
+            requests,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn state(&self) -> std::sync::MutexGuard<'_, OdsState> {
+        self.state.lock().unwrap()
+    }
+
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+fn answer_ods(mut stream: TcpStream, state: &Mutex<OdsState>, log: &Mutex<Vec<String>>) {
+    let Some(target) = crate::read_request_target(&stream) else {
+        return;
+    };
+    log.lock().unwrap().push(target.clone());
+    let url = url::Url::parse(&format!("http://portal{target}")).expect("a request target");
+    let query: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    let (status, content_type, body, wait) = {
+        let mut state = state.lock().unwrap();
+        if state.failures > 0 {
+            state.failures -= 1;
+            (
+                500,
+                "text/html",
+                b"<h1>Internal Server Error</h1>".to_vec(),
+                None,
+            )
+        } else {
+            ods_route(&state, url.path(), &query)
+        }
+    };
+    if let Some(wait) = wait {
+        std::thread::sleep(wait);
+    }
+    let head = format!(
+        "HTTP/1.1 {status} Status\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(&body);
+}
+
+fn ods_error(status: u16, code: &str, message: &str) -> Answer {
+    let body = json!({ "error_code": code, "message": message });
+    (
+        status,
+        "application/json; charset=utf-8",
+        body.to_string().into_bytes(),
+        None,
+    )
+}
+
+/// The records a `where` of the form `field > "value"` keeps.
+fn ods_where(records: &[Value], clause: Option<&String>) -> Result<Vec<Value>, String> {
+    let Some(clause) = clause else {
+        return Ok(records.to_vec());
+    };
+    let (field, value) = clause
+        .split_once('>')
+        .ok_or_else(|| format!("unsupported where: {clause}"))?;
+    let (field, value) = (
+        field.trim(),
+        value.trim().trim_matches('"').trim_matches('\''),
+    );
+    Ok(records
+        .iter()
+        .filter(|r| r[field].as_str().is_some_and(|v| v > value))
+        .cloned()
+        .collect())
+}
+
+fn ods_route(
+    state: &OdsState,
+    path: &str,
+    query: &std::collections::HashMap<String, String>,
+) -> Answer {
+    let Some(rest) = path.strip_prefix("/api/explore/v2.1/catalog/datasets/") else {
+        return ods_error(404, "NotFound", "no such path");
+    };
+    let (id, what) = rest.split_once('/').unwrap_or((rest, ""));
+    if id != state.dataset {
+        return ods_error(404, "DatasetNotFound", &format!("Unknown dataset: {id}"));
+    }
+    let records = match ods_where(&state.records, query.get("where")) {
+        Ok(records) => records,
+        Err(message) => return ods_error(400, "ODSQLError", &message),
+    };
+    let json_type = "application/json; charset=utf-8";
+    match what {
+        "" => {
+            let fields: Vec<Value> = state
+                .fields
+                .iter()
+                .map(|(name, kind, label)| json!({ "name": name, "type": kind, "label": label, "description": null }))
+                .collect();
+            let body = json!({
+                "dataset_id": state.dataset,
+                "metas": { "default": { "title": state.title, "modified": "2024-02-01T10:00:00+00:00" } },
+                "fields": fields,
+            });
+            (200, json_type, body.to_string().into_bytes(), None)
+        }
+        "exports/jsonl" => {
+            let mut body = String::new();
+            for record in &records {
+                body.push_str(&record.to_string());
+                body.push('\n');
+            }
+            (200, "application/jsonl", body.into_bytes(), None)
+        }
+        "records" => {
+            let limit: usize = query
+                .get("limit")
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(10);
+            let offset: usize = query
+                .get("offset")
+                .and_then(|o| o.parse().ok())
+                .unwrap_or(0);
+            if limit > 100 {
+                return ods_error(
+                    400,
+                    "InvalidRESTParameterError",
+                    "Invalid value for limit API parameter: 101 was found but -1 <= limit <= 100 is expected.",
+                );
+            }
+            if offset + limit > 10000 {
+                return ods_error(
+                    400,
+                    "InvalidRESTParameterError",
+                    "Invalid value for offset API parameter: offset + limit must be lower or equal to 10000.",
+                );
+            }
+            let mut records = records;
+            if let Some(order) = query.get("order_by") {
+                let field = order
+                    .split(',')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string();
+                records.sort_by(|a, b| compare(&a[&field], &b[&field]));
+            }
+            let page: Vec<Value> = records.iter().skip(offset).take(limit).cloned().collect();
+            let wait = state
+                .slow_page
+                .filter(|(at, _)| *at == offset)
+                .map(|(_, w)| w);
+            let body = json!({ "total_count": records.len(), "results": page });
+            (200, json_type, body.to_string().into_bytes(), wait)
+        }
+        _ => ods_error(404, "NotFound", "no such path"),
+    }
+}

@@ -1,11 +1,12 @@
 //! `vitrina plugin build`: a plugin's source folder turned into a
 //! component, in whichever language it is written.
 //!
-//! The contract's WIT and the Python SDK are compiled into this binary, so
-//! an author needs only the language's own tool, not a checkout of the
-//! repository: `componentize-py` (PyPI) for Python, `cargo` with the
+//! The contract's WIT and the Python and JavaScript SDKs are compiled into
+//! this binary, so an author needs only the language's own tool, not a
+//! checkout of the repository: `componentize-py` (PyPI) for Python,
+//! `componentize-js` (npm) for JavaScript, `cargo` with the
 //! `wasm32-wasip2` target for Rust. The language is told by the folder's
-//! files: `app.py` is Python, `Cargo.toml` Rust.
+//! files: `app.py` is Python, `app.js` JavaScript, `Cargo.toml` Rust.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -56,6 +57,12 @@ const SDK_PYTHON: &[(&str, &str)] = &[
     ),
 ];
 
+/// The JavaScript SDK: one module, copied beside the plugin's `app.js`.
+const SDK_JS: &str = include_str!("../../../plugins/sdk-js/vitrina_sdk/index.js");
+
+/// The componentize-js release the JavaScript SDK is tested with.
+pub const COMPONENTIZE_JS: &str = "@bytecodealliance/componentize-js@0.23.0";
+
 /// The componentize-py release the Python SDK is tested with.
 pub const COMPONENTIZE_PY: &str = "componentize-py==0.25.1";
 
@@ -105,11 +112,13 @@ fn folder_name(folder: &Path) -> String {
 fn build_plugin(folder: &Path, output: &Path) -> anyhow::Result<()> {
     if folder.join("app.py").is_file() {
         build_python(folder, output)
+    } else if folder.join("app.js").is_file() {
+        build_js(folder, output)
     } else if folder.join("Cargo.toml").is_file() {
         build_rust(folder, output)
     } else {
         bail!(
-            "{}: no app.py (Python) or Cargo.toml (Rust); which plugin is this?",
+            "{}: no app.py (Python), app.js (JavaScript) or Cargo.toml (Rust); which plugin is this?",
             folder.display()
         )
     }
@@ -151,6 +160,68 @@ fn build_python(folder: &Path, output: &Path) -> anyhow::Result<()> {
         })?;
     if !status.success() {
         bail!("componentize-py failed ({status}); its output is above");
+    }
+    Ok(())
+}
+
+/// componentize-js: `VITRINA_COMPONENTIZE_JS`, else on the PATH.
+fn componentize_js() -> PathBuf {
+    std::env::var_os("VITRINA_COMPONENTIZE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("componentize-js"))
+}
+
+/// Copies `from`'s `.js` and `.json` files into `to`, folders included
+/// (but not `node_modules`): what a plugin's module imports.
+fn copy_sources(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+        let entry = entry?;
+        let path = entry.path();
+        let name = entry.file_name();
+        if path.is_dir() {
+            if name != "node_modules" && name != "vitrina_sdk" {
+                copy_sources(&path, &to.join(&name))?;
+            }
+        } else if path
+            .extension()
+            .is_some_and(|e| e == "js" || e == "mjs" || e == "json")
+        {
+            std::fs::copy(&path, to.join(&name))?;
+        }
+    }
+    Ok(())
+}
+
+fn build_js(folder: &Path, output: &Path) -> anyhow::Result<()> {
+    let work = tempfile::tempdir().context("a temporary folder for the build")?;
+    // componentize-js reads what it is given relative to where it runs.
+    let wit = work.path().join("wit");
+    std::fs::create_dir_all(&wit)?;
+    std::fs::write(wit.join("vitrina.wit"), WIT)?;
+    let source = work.path().join("src");
+    copy_sources(folder, &source)?;
+    std::fs::create_dir_all(source.join("vitrina_sdk"))?;
+    std::fs::write(source.join("vitrina_sdk").join("index.js"), SDK_JS)?;
+    let output = std::path::absolute(output)?;
+    let tool = componentize_js();
+    // The plugin reaches HTTP through the contract's `fetch`, never WASI's.
+    let status = Command::new(&tool)
+        .arg("src/app.js")
+        .args(["--wit", "wit", "--world-name", "collector"])
+        .args(["--disable", "http", "fetch-event"])
+        .arg("-o")
+        .arg(&output)
+        .current_dir(work.path())
+        .status()
+        .with_context(|| {
+            format!(
+                "cannot run {}: install it with `npm install {COMPONENTIZE_JS}` (it needs Node.js), or name it in VITRINA_COMPONENTIZE_JS",
+                tool.display()
+            )
+        })?;
+    if !status.success() {
+        bail!("componentize-js failed ({status}); its output is above");
     }
     Ok(())
 }

@@ -250,3 +250,191 @@ fn ckan_reads_a_csv_resource_in_windows_1251() {
     assert_eq!(rows["rows"][0]["suma"], "1 200,50");
     assert_eq!(rows["rows"][1]["ime"], "Клуб");
 }
+
+// ---------------------------------------------------------------- opendatasoft
+
+use vitrina_tests::js_plugin;
+use vitrina_tests::portals::{OdsPortal, OdsState};
+
+/// Ghent's playgrounds, as its portal publishes them.
+fn playgrounds(n: usize) -> OdsState {
+    OdsState {
+        dataset: "speelterreinen-gent".into(),
+        title: "Speelterreinen Gent".into(),
+        fields: [
+            ("id", "text", "ID"),
+            ("naam", "text", "Naam"),
+            ("oppervlakte", "double", "Oppervlakte (m²)"),
+            ("toestellen", "int", "Aantal toestellen"),
+            ("geopend", "date", "Geopend sinds"),
+            ("bijgewerkt", "datetime", "Laatst bijgewerkt"),
+            ("geo_point_2d", "geo_point_2d", "Locatie"),
+        ]
+        .iter()
+        .map(|(n, t, l)| (n.to_string(), t.to_string(), l.to_string()))
+        .collect(),
+        records: (1..=n)
+            .map(|i| {
+                json!({
+                    "id": format!("SP-{i:04}"),
+                    "naam": format!("Speelplein {i}"),
+                    "oppervlakte": 100.5 + i as f64,
+                    "toestellen": i % 9,
+                    "geopend": format!("20{:02}-05-{:02}", 10 + i % 10, i % 28 + 1),
+                    "bijgewerkt": format!("2024-01-{:02}T08:00:00+00:00", i % 28 + 1),
+                    "geo_point_2d": { "lon": 3.72, "lat": 51.05 },
+                })
+            })
+            .collect(),
+        ..OdsState::default()
+    }
+}
+
+fn ods_install(portal: &OdsPortal, config: &str, publish: &str) -> Install {
+    let install = Install::with_rows_plugin("");
+    std::fs::copy(
+        js_plugin("opendatasoft"),
+        install.path().join("plugins/opendatasoft.wasm"),
+    )
+    .unwrap();
+    let host = portal.url();
+    install.add_dataset(
+        "ghent-playgrounds",
+        &format!(
+            "title = \"Speelterreinen / Playgrounds of Ghent\"\ndescription = \"From Ghent's portal\"\n\
+             plugin = \"opendatasoft\"\npublish = \"{publish}\"\n\
+             [fetch]\nallow = [\"{host}\"]\n\
+             [config]\nportal = \"{host}\"\ndataset = \"speelterreinen-gent\"\nkey = \"id\"\n{config}"
+        ),
+    );
+    install
+}
+
+fn run_ods(install: &Install) {
+    let output = install.vitrina(&["run", "ghent-playgrounds"]);
+    assert!(output.status.success(), "{}", describe(&output));
+}
+
+#[test]
+fn opendatasoft_reads_the_export_with_the_catalogs_types_and_follows_a_new_field() {
+    let portal = OdsPortal::start(playgrounds(250));
+    let install = ods_install(&portal, "", "snapshot");
+    run_ods(&install);
+    assert_eq!(
+        portal
+            .requests()
+            .iter()
+            .filter(|r| r.contains("exports/jsonl"))
+            .count(),
+        1,
+        "the whole dataset in one export"
+    );
+    {
+        let mut state = portal.state();
+        state
+            .fields
+            .push(("wijk".into(), "text".into(), "Wijk".into()));
+        for record in &mut state.records {
+            record["wijk"] = json!("Sint-Amandsberg");
+        }
+    }
+    run_ods(&install);
+
+    let server = Server::start(&install, &["--no-initial-runs"]);
+    let first = json_at(&server, "/api/v1/datasets/ghent-playgrounds/versions/1");
+    assert_eq!(first["row_count"], 250);
+    assert_eq!(
+        field_types(&first["schema"]),
+        [
+            ("id", "text"),
+            ("naam", "text"),
+            ("oppervlakte", "float"),
+            ("toestellen", "integer"),
+            ("geopend", "date"),
+            ("bijgewerkt", "datetime"),
+            ("geo_point_2d", "json"),
+        ]
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+    );
+    assert_eq!(first["schema"]["primary_key"], json!(["id"]));
+    let second = json_at(&server, "/api/v1/datasets/ghent-playgrounds/versions/2");
+    assert_eq!(
+        second["schema_changes"],
+        json!([{ "change": "field_added", "field": "wijk", "type": "text" }])
+    );
+    let row = json_at(&server, "/api/v1/datasets/ghent-playgrounds/rows/SP-0007")["row"].clone();
+    assert_eq!(row["naam"], "Speelplein 7");
+    assert_eq!(row["toestellen"], 7);
+    assert_eq!(row["wijk"], "Sint-Amandsberg");
+}
+
+#[test]
+fn opendatasoft_pages_the_records_api_through_a_slow_page_and_reads_only_what_changed() {
+    let portal = OdsPortal::start(OdsState {
+        slow_page: Some((100, Duration::from_millis(1500))),
+        ..playgrounds(230)
+    });
+    let install = ods_install(
+        &portal,
+        "method = \"records\"\nmodified_field = \"bijgewerkt\"\n",
+        "merge",
+    );
+    run_ods(&install);
+    let pages = |from: usize| -> Vec<String> {
+        portal.requests()[from..]
+            .iter()
+            .filter(|r| r.contains("/records"))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(pages(0).len(), 3, "pages of 100: {:#?}", pages(0));
+    let before = portal.requests().len();
+    {
+        let mut state = portal.state();
+        state.records[2]["naam"] = json!("Speelplein De Drie");
+        state.records[2]["bijgewerkt"] = json!("2024-03-01T08:00:00+00:00");
+    }
+    run_ods(&install);
+    let later = pages(before);
+    assert_eq!(later.len(), 1, "{later:#?}");
+    assert!(
+        later[0].contains("where="),
+        "asks only for what changed: {later:#?}"
+    );
+    let server = Server::start(&install, &["--no-initial-runs"]);
+    let second = json_at(&server, "/api/v1/datasets/ghent-playgrounds/versions/2");
+    assert_eq!(second["row_count"], 230);
+    assert_eq!(
+        second["row_changes"],
+        json!({"added": 0, "removed": 0, "changed": 1})
+    );
+}
+
+#[test]
+fn opendatasoft_fails_cleanly_on_a_server_error_and_an_unknown_dataset() {
+    let portal = OdsPortal::start(OdsState {
+        failures: 1,
+        ..playgrounds(5)
+    });
+    let install = ods_install(&portal, "", "snapshot");
+    let failed = install.vitrina(&["run", "ghent-playgrounds"]);
+    assert!(!failed.status.success());
+    assert!(
+        String::from_utf8_lossy(&failed.stderr).contains("answered 500"),
+        "{}",
+        describe(&failed)
+    );
+    run_ods(&install);
+    let toml = install
+        .path()
+        .join("datasets/ghent-playgrounds/dataset.toml");
+    let config = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, config.replace("speelterreinen-gent", "nope")).unwrap();
+    let wrong = install.vitrina(&["run", "ghent-playgrounds"]);
+    assert!(!wrong.status.success());
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("check `dataset`"),
+        "{}",
+        describe(&wrong)
+    );
+}
