@@ -14,6 +14,7 @@ const BUNDLED: &[&str] = &[
     "vitrina-plugin-budget",
     "vitrina-plugin-decisions",
     "vitrina-plugin-procurement",
+    "vitrina-plugin-egov",
 ];
 
 /// Plugin packages for tests and benchmarks, never shipped.

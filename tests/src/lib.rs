@@ -173,6 +173,29 @@ pub(crate) fn read_request_target(stream: &TcpStream) -> Option<String> {
     read_request_path(stream)
 }
 
+/// The method, target and body of the request on `stream`.
+pub(crate) fn read_request(stream: &TcpStream) -> Option<(String, String, Vec<u8>)> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line).ok()?;
+    let mut length = 0usize;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).ok()? == 0 || header == "\r\n" {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':')
+            && name.trim().eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().ok()?;
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    let mut parts = request_line.split_whitespace();
+    Some((parts.next()?.to_string(), parts.next()?.to_string(), body))
+}
+
 fn read_request_path(stream: &TcpStream) -> Option<String> {
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut request_line = String::new();

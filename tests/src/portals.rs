@@ -437,3 +437,108 @@ fn ods_route(
         _ => ods_error(404, "NotFound", "no such path"),
     }
 }
+
+/// What Bulgaria's national portal (data.egov.bg) holds for the tests:
+/// resources by URI, each the `data` that `getResourceData` answers.
+#[derive(Debug, Clone, Default)]
+pub struct EgovState {
+    pub resources: Vec<(String, Value)>,
+    /// How many of the next requests answer 500.
+    pub failures: usize,
+    /// How long every answer takes.
+    pub delay: Option<Duration>,
+}
+
+/// data.egov.bg's JSON-over-POST API on a free loopback port:
+/// `POST /api/getResourceData` with `{"resource_uri": ...}`.
+pub struct EgovPortal {
+    addr: SocketAddr,
+    state: Arc<Mutex<EgovState>>,
+    requests: Arc<Mutex<Vec<(String, String, Value)>>>,
+}
+
+impl EgovPortal {
+    pub fn start(state: EgovState) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let addr = listener.local_addr().expect("bound address");
+        let state = Arc::new(Mutex::new(state));
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let (shared, log) = (Arc::clone(&state), Arc::clone(&requests));
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (shared, log) = (Arc::clone(&shared), Arc::clone(&log));
+                std::thread::spawn(move || answer_egov(stream, &shared, &log));
+            }
+        });
+        Self {
+            addr,
+            state,
+            requests,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn state(&self) -> std::sync::MutexGuard<'_, EgovState> {
+        self.state.lock().unwrap()
+    }
+
+    /// Each request: method, target and its JSON body.
+    pub fn requests(&self) -> Vec<(String, String, Value)> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+fn answer_egov(
+    mut stream: TcpStream,
+    state: &Mutex<EgovState>,
+    log: &Mutex<Vec<(String, String, Value)>>,
+) {
+    let Some((method, target, body)) = crate::read_request(&stream) else {
+        return;
+    };
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    log.lock()
+        .unwrap()
+        .push((method.clone(), target.clone(), body.clone()));
+    let (status, answer, delay) = {
+        let mut state = state.lock().unwrap();
+        let delay = state.delay;
+        if state.failures > 0 {
+            state.failures -= 1;
+            (
+                500,
+                json!({ "success": false, "error": { "type": "General", "message": "Internal error" } }),
+                delay,
+            )
+        } else if method != "POST" || target != "/api/getResourceData" {
+            (
+                404,
+                json!({ "success": false, "error": { "type": "General", "message": "Not found" } }),
+                delay,
+            )
+        } else {
+            let uri = body["resource_uri"].as_str().unwrap_or_default();
+            match state.resources.iter().find(|(u, _)| u == uri) {
+                Some((_, data)) => (200, json!({ "success": true, "data": data }), delay),
+                None => (
+                    200,
+                    json!({ "success": false, "error": { "type": "General", "message": "Resource not found" } }),
+                    delay,
+                ),
+            }
+        }
+    };
+    if let Some(delay) = delay {
+        std::thread::sleep(delay);
+    }
+    let text = answer.to_string();
+    let head = format!(
+        "HTTP/1.1 {status} Status\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        text.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(text.as_bytes());
+}

@@ -234,7 +234,9 @@ pub fn latin(c: char) -> Option<&'static str> {
 /// characters a `_`. What a harvester names a portal's columns by, so the
 /// published schema is the same whichever language the plugin is in.
 pub fn machine_name(title: &str) -> String {
-    let latin = transliterate(&clean(title).to_lowercase());
+    // `№` (`№ по ред`) is a number sign: `no`.
+    let title = clean(title).replace('№', " no ");
+    let latin = transliterate(&title.to_lowercase());
     let mut name = String::with_capacity(latin.len());
     for c in latin.chars() {
         if c.is_ascii_lowercase() || c.is_ascii_digit() {
@@ -277,6 +279,7 @@ mod tests {
         assert_eq!(machine_name("_id"), "id");
         assert_eq!(machine_name("2024 г."), "f_2024_g");
         assert_eq!(machine_name("€"), "f");
+        assert_eq!(machine_name("№ по ред"), "no_po_red");
         assert_eq!(machine_name("Amount EUR"), "amount_eur");
         assert!(machine_name(&"дълго име ".repeat(20)).len() <= 64);
     }

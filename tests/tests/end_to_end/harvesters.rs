@@ -438,3 +438,125 @@ fn opendatasoft_fails_cleanly_on_a_server_error_and_an_unknown_dataset() {
         describe(&wrong)
     );
 }
+
+// ---------------------------------------------------------------- egov
+
+use vitrina_tests::portals::{EgovPortal, EgovState};
+use vitrina_tests::{copy_dir, repo_root};
+
+#[test]
+fn egov_demo_dataset_publishes_its_expected_rows() {
+    let install = Install::new();
+    copy_dir(
+        &repo_root().join("datasets/burgas-schools"),
+        &install.path().join("datasets/burgas-schools"),
+    );
+    let output = install.vitrina(&["run", "burgas-schools", "--output", "json"]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let rows: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            repo_root().join("datasets/burgas-schools/fixtures/expected.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(rows, expected);
+}
+
+fn egov_install(portal: &EgovPortal) -> Install {
+    let install = Install::new();
+    let host = portal.url();
+    install.add_dataset(
+        "kindergartens",
+        &format!(
+            "title = \"Детски градини\"\ndescription = \"From data.egov.bg\"\nplugin = \"egov\"\n\
+             [fetch]\nallow = [\"{host}\"]\n\
+             [config]\nportal = \"{host}\"\nresource = \"a1b2-c3\"\nkey = \"Код\"\n"
+        ),
+    );
+    install
+}
+
+#[test]
+fn egov_posts_for_a_resource_declares_its_header_and_follows_a_new_column() {
+    let table = |extra: bool| {
+        let mut header = vec!["Код", "Наименование", "Адрес"];
+        if extra {
+            header.push("Капацитет");
+        }
+        let mut rows = vec![json!(header)];
+        for i in 1..=3 {
+            let mut row = vec![
+                json!(format!("DG-{i}")),
+                json!(format!("ДГ „Звездица {i}“")),
+                json!(format!("ул. „Шейново“ {i}")),
+            ];
+            if extra {
+                row.push(json!(100 + i));
+            }
+            rows.push(json!(row));
+        }
+        json!(rows)
+    };
+    let portal = EgovPortal::start(EgovState {
+        resources: vec![("a1b2-c3".into(), table(false))],
+        delay: Some(Duration::from_millis(800)),
+        ..EgovState::default()
+    });
+    let install = egov_install(&portal);
+    let output = install.vitrina(&["run", "kindergartens"]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let (method, target, body) = portal.requests()[0].clone();
+    assert_eq!(
+        (method.as_str(), target.as_str()),
+        ("POST", "/api/getResourceData")
+    );
+    assert_eq!(body, json!({ "resource_uri": "a1b2-c3" }));
+    portal.state().resources[0].1 = table(true);
+    let output = install.vitrina(&["run", "kindergartens"]);
+    assert!(output.status.success(), "{}", describe(&output));
+
+    let server = Server::start(&install, &["--no-initial-runs"]);
+    let first = json_at(&server, "/api/v1/datasets/kindergartens/versions/1");
+    assert_eq!(
+        field_types(&first["schema"]),
+        [("kod", "text"), ("naimenovanie", "text"), ("adres", "text")]
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+    );
+    assert_eq!(first["schema"]["primary_key"], json!(["kod"]));
+    let second = json_at(&server, "/api/v1/datasets/kindergartens/versions/2");
+    assert_eq!(
+        second["schema_changes"],
+        json!([{ "change": "field_added", "field": "kapatsitet", "type": "text" }])
+    );
+    let row = json_at(&server, "/api/v1/datasets/kindergartens/rows/DG-2")["row"].clone();
+    assert_eq!(row["naimenovanie"], "ДГ „Звездица 2“");
+    assert_eq!(
+        row["kapatsitet"], "102",
+        "numbers the portal sends are kept as text"
+    );
+}
+
+#[test]
+fn egov_tells_a_portal_error_from_an_unknown_resource() {
+    let portal = EgovPortal::start(EgovState {
+        failures: 1,
+        ..EgovState::default()
+    });
+    let install = egov_install(&portal);
+    let down = install.vitrina(&["run", "kindergartens"]);
+    assert!(!down.status.success());
+    assert!(
+        String::from_utf8_lossy(&down.stderr).contains("answered 500"),
+        "{}",
+        describe(&down)
+    );
+    let unknown = install.vitrina(&["run", "kindergartens"]);
+    assert!(!unknown.status.success());
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        stderr.contains("Resource not found") && stderr.contains("check `resource`"),
+        "{stderr}"
+    );
+}
