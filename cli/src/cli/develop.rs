@@ -1,5 +1,6 @@
-//! `vitrina plugin build`: a plugin's source folder turned into a
-//! component, in whichever language it is written.
+//! `vitrina plugin new|build|test`: a plugin's source folder written,
+//! turned into a component, and run on its sample, in whichever language it
+//! is written.
 //!
 //! The contract's WIT and the Python and JavaScript SDKs are compiled into
 //! this binary, so an author needs only the language's own tool, not a
@@ -74,8 +75,39 @@ pub struct PluginArgs {
 
 #[derive(Debug, Subcommand)]
 enum PluginCommand {
+    /// Writes a working plugin: source, a sample dataset and its expected rows.
+    New(NewArgs),
     /// Builds a plugin's source folder into a component (`<folder>/<name>.wasm`).
     Build(BuildArgs),
+    /// Builds a plugin and runs it on its sample (`<folder>/dataset/`),
+    /// comparing the rows with `dataset/fixtures/expected.json`.
+    Test(TestArgs),
+}
+
+/// The languages a plugin can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Lang {
+    Rust,
+    Python,
+    Js,
+}
+
+#[derive(Debug, Args)]
+struct NewArgs {
+    /// The plugin's id and folder: lowercase letters, digits and `_`.
+    name: String,
+    #[arg(long, value_enum)]
+    lang: Lang,
+    /// For Rust: the SDK's folder (`plugins/sdk` of a checkout); found
+    /// above the current folder when omitted, else taken from the forge.
+    #[arg(long)]
+    sdk: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct TestArgs {
+    /// The plugin's folder.
+    folder: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -89,6 +121,15 @@ struct BuildArgs {
 
 pub fn plugin(args: PluginArgs) -> anyhow::Result<ExitCode> {
     match args.command {
+        PluginCommand::New(new) => {
+            write_skeleton(&new)?;
+            eprintln!(
+                "wrote {0}/; next: vitrina plugin build {0} && vitrina plugin test {0}",
+                new.name
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        PluginCommand::Test(test) => test_plugin(&test.folder),
         PluginCommand::Build(build) => {
             let output = build.output.clone().unwrap_or_else(|| {
                 let name = folder_name(&build.folder);
@@ -99,6 +140,173 @@ pub fn plugin(args: PluginArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The skeleton's files, with `NAME` (and, for Rust, `SDK`) filled in.
+mod skeleton {
+    pub const README: &str = include_str!("skeleton/README.md");
+    pub const DATASET: &str = include_str!("skeleton/dataset.toml");
+    pub const SAMPLE: &str = include_str!("skeleton/sample.csv");
+    pub const EXPECTED: &str = include_str!("skeleton/expected.json");
+    pub const PYTHON: &str = include_str!("skeleton/app.py");
+    pub const JS: &str = include_str!("skeleton/app.js");
+    pub const RUST_LIB: &str = include_str!("skeleton/lib.rs");
+    pub const RUST_CARGO: &str = include_str!("skeleton/Cargo.toml");
+}
+
+fn write_skeleton(new: &NewArgs) -> anyhow::Result<()> {
+    if !vitrina::validate::is_machine_name(&new.name) {
+        bail!(
+            "{:?}: a plugin's name is lowercase letters, digits and `_`, starting with a letter",
+            new.name
+        );
+    }
+    let folder = PathBuf::from(&new.name);
+    if folder.exists() {
+        bail!("{} exists already; choose another name", folder.display());
+    }
+    let fill = |text: &str| text.replace("NAME", &new.name);
+    let (language, sources): (&str, Vec<(PathBuf, String)>) = match new.lang {
+        Lang::Python => ("Python", vec![("app.py".into(), fill(skeleton::PYTHON))]),
+        Lang::Js => ("JavaScript", vec![("app.js".into(), fill(skeleton::JS))]),
+        Lang::Rust => {
+            let cargo = fill(skeleton::RUST_CARGO).replace("SDK", &rust_sdk(new.sdk.as_deref())?);
+            (
+                "Rust",
+                vec![
+                    ("Cargo.toml".into(), cargo),
+                    ("src/lib.rs".into(), fill(skeleton::RUST_LIB)),
+                ],
+            )
+        }
+    };
+    let files = sources.into_iter().chain([
+        (
+            "README.md".into(),
+            fill(skeleton::README).replace("LANGUAGE", language),
+        ),
+        ("dataset/dataset.toml".into(), fill(skeleton::DATASET)),
+        (
+            "dataset/fixtures/sample.csv".into(),
+            skeleton::SAMPLE.to_string(),
+        ),
+        (
+            "dataset/fixtures/expected.json".into(),
+            skeleton::EXPECTED.to_string(),
+        ),
+    ]);
+    for (path, text) in files {
+        let path = folder.join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// The Rust SDK as a Cargo dependency: `--sdk`, else a checkout's
+/// `plugins/sdk` above the current folder, else the forge.
+fn rust_sdk(given: Option<&Path>) -> anyhow::Result<String> {
+    let found = match given {
+        Some(path) => Some(path.to_path_buf()),
+        None => std::env::current_dir()?
+            .ancestors()
+            .map(|dir| dir.join("plugins/sdk"))
+            .find(|sdk| sdk.join("Cargo.toml").is_file()),
+    };
+    Ok(match found {
+        Some(path) => {
+            let path = path
+                .canonicalize()
+                .with_context(|| format!("the SDK at {}", path.display()))?;
+            format!("{{ path = {:?} }}", path.display().to_string())
+        }
+        None => format!("{{ git = {:?} }}", env!("CARGO_PKG_REPOSITORY").to_string()),
+    })
+}
+
+/// Builds the plugin, runs it on `dataset/` in a throw-away installation
+/// and compares its rows with `dataset/fixtures/expected.json`.
+fn test_plugin(folder: &Path) -> anyhow::Result<ExitCode> {
+    let name = folder_name(folder);
+    let dataset = folder.join("dataset");
+    let expected_path = dataset.join("fixtures/expected.json");
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&expected_path)
+            .with_context(|| format!("reading {}", expected_path.display()))?,
+    )
+    .with_context(|| format!("{} is not JSON", expected_path.display()))?;
+    let work = tempfile::tempdir().context("a temporary installation")?;
+    std::fs::create_dir_all(work.path().join("plugins"))?;
+    build_plugin(
+        folder,
+        &work.path().join("plugins").join(format!("{name}.wasm")),
+    )?;
+    std::fs::write(
+        work.path().join("vitrina.toml"),
+        "plugins_dir = \"plugins\"\n",
+    )?;
+    // Dataset ids take `-` where plugin ids take `_`.
+    let id = name.replace('_', "-");
+    copy_tree(&dataset, &work.path().join("datasets").join(&id))?;
+    let output = Command::new(std::env::current_exe()?)
+        .arg("--config")
+        .arg(work.path().join("vitrina.toml"))
+        .args(["run", &id, "--output", "json"])
+        .output()
+        .context("running the plugin")?;
+    if !output.status.success() {
+        eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "the run on {} failed; its report is above",
+            dataset.display()
+        );
+    }
+    let rows: serde_json::Value =
+        serde_json::from_slice(&output.stdout).context("the run's rows are not JSON")?;
+    if rows == expected {
+        eprintln!(
+            "ok: {} rows as {} expects",
+            rows.as_array().map_or(0, Vec::len),
+            expected_path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (got, want) = (as_rows(&rows), as_rows(&expected));
+    let first = (0..got.len().max(want.len()))
+        .find(|&i| got.get(i) != want.get(i))
+        .unwrap_or(0);
+    eprintln!(
+        "the rows differ from {} (got {}, expected {}); first at row {}:\n  got      {}\n  expected {}",
+        expected_path.display(),
+        got.len(),
+        want.len(),
+        first + 1,
+        got.get(first)
+            .map_or("(none)".to_string(), |r| r.to_string()),
+        want.get(first)
+            .map_or("(none)".to_string(), |r| r.to_string()),
+    );
+    Ok(ExitCode::FAILURE)
+}
+
+fn as_rows(value: &serde_json::Value) -> Vec<serde_json::Value> {
+    value.as_array().cloned().unwrap_or_default()
+}
+
+fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
 }
 
 fn folder_name(folder: &Path) -> String {

@@ -143,7 +143,7 @@ fn a_stream_takes_its_fields_from_the_source_and_a_new_column_is_a_schema_change
     // Decoded, cleaned and read as Bulgarian numbers by the host.
     let rows = json_at(&server, "/api/v1/datasets/grants/rows?sort=id");
     assert_eq!(rows["rows"][0]["name"], "Читалище");
-    assert_eq!(rows["rows"][0]["amount"], "1234.5");
+    assert_eq!(rows["rows"][0]["amount"], "1234.50");
     assert_eq!(rows["rows"][1]["district"], "Изгрев");
 }
 

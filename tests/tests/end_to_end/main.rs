@@ -7,6 +7,8 @@
 
 /// The open-data API: versions, pages, filters, downloads, validators.
 mod api;
+/// `vitrina plugin new` and `plugin test`, in each language.
+mod authoring;
 /// Everything a plugin can make the host do, held to its budget.
 mod containment;
 /// Contract 0.1.0 beside 0.2.0, and streams whose fields come from the source.

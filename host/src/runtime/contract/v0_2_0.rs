@@ -66,7 +66,9 @@ impl normalize::Host for RunState {
     fn parse_number(&mut self, text: String) -> wasmtime::Result<Result<Option<String>, String>> {
         self.normalize_call(&text)?;
         Ok(vitrina_normalize::number::parse_number(&text)
-            .map(|n| n.map(|n| n.normalize().to_string()))
+            // The scale the source wrote (`1 234,50` is `1234.50`), as the
+            // Rust SDK's own call of the same function gives it.
+            .map(|n| n.map(|n| n.to_string()))
             .map_err(|e| e.to_string()))
     }
 

@@ -12,8 +12,8 @@ declare module 'vitrina:plugin/normalize@0.2.0' {
   export function machineName(title: string): string;
   /**
    * A number as Bulgarian sources write it (`1 234,56`, `1.234,56`,
-   * `12,5 %`, `-`), as an exact decimal (`1234.56`); none for an empty
-   * cell or a dash.
+   * `12,5 %`, `-`), as an exact decimal with the digits the source
+   * wrote (`1 234,50` is `1234.50`); none for an empty cell or a dash.
    */
   export function parseNumber(text: string): string | undefined;
   /**
