@@ -5,6 +5,8 @@
 //! with the `dev-plugins` feature and only referenced by path.
 
 use std::fmt::Write;
+
+use vitrina_wasm_build::Language;
 use std::path::PathBuf;
 
 /// Plugin packages shipped inside the binary; the id is the part after
@@ -28,6 +30,30 @@ const DEVELOPMENT: &[&str] = &[
     "vitrina-plugin-harvest",
 ];
 
+/// Plugins written in Python or JavaScript: bundled when this machine has
+/// the tool that builds them, left out (with a warning) when it has not, so
+/// that building Vitrina needs only Rust. `vitrina serve` names what a
+/// dataset of a left-out plugin needs.
+const LANGUAGE_PLUGINS: &[(&str, Language)] = &[
+    ("ckan", Language::Python),
+    ("opendatasoft", Language::JavaScript),
+];
+
+fn language_plugins(workspace: &std::path::Path) -> Vec<vitrina_wasm_build::Artifact> {
+    let mut built = Vec::new();
+    for (id, language) in LANGUAGE_PLUGINS {
+        match vitrina_wasm_build::language_tool(workspace, *language) {
+            Some(tool) => built.push(vitrina_wasm_build::build_language_component(
+                workspace, id, *language, &tool,
+            )),
+            None => println!(
+                "cargo:warning=plugin `{id}` is not bundled: its {language:?} toolchain is not installed (see docs/first-plugin.md)"
+            ),
+        }
+    }
+    built
+}
+
 fn main() {
     let manifest_dir =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
@@ -47,16 +73,20 @@ fn main() {
         &[]
     };
     let packages: Vec<&str> = BUNDLED.iter().chain(development).copied().collect();
-    let artifacts = vitrina_wasm_build::build_components(workspace, &packages);
+    let mut artifacts = vitrina_wasm_build::build_components(workspace, &packages);
+    artifacts.extend(language_plugins(workspace));
     let id = |package: &str| package.trim_start_matches("vitrina-plugin-").to_string();
 
     let mut code = String::from(
         "/// Plugins compiled into this binary: (id, component bytes).\npub const BUNDLED: &[(&str, &[u8])] = &[\n",
     );
-    for artifact in artifacts
-        .iter()
-        .filter(|a| BUNDLED.contains(&a.package.as_str()))
-    {
+    let bundled = |package: &str| {
+        BUNDLED.contains(&package)
+            || LANGUAGE_PLUGINS
+                .iter()
+                .any(|(id, _)| package == format!("vitrina-plugin-{id}"))
+    };
+    for artifact in artifacts.iter().filter(|a| bundled(&a.package)) {
         let path = artifact.path.display().to_string();
         writeln!(
             code,

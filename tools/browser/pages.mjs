@@ -16,7 +16,7 @@
 //   SCREENSHOTS  where the screenshots go
 
 import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -48,11 +48,13 @@ async function serve() {
   let log = "";
   server.stderr.on("data", (chunk) => { log += chunk; });
   const base = `http://127.0.0.1:${port}`;
-  // Serve answers once the first runs have published every dataset.
+  // Serve answers once the first runs have published every dataset (the
+  // CI build bundles the Python and JavaScript plugins too).
+  const expected = readdirSync(join(repo, "datasets")).length;
   for (let i = 0; i < 600; i++) {
     try {
       const answer = await (await fetch(`${base}/api/v1/datasets`)).json();
-      if (answer.total === 4 && answer.datasets.every((d) => d.version)) {
+      if (answer.total === expected && answer.datasets.every((d) => d.version)) {
         return { base, server, work };
       }
     } catch (_) { /* not listening yet */ }

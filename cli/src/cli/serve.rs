@@ -197,9 +197,27 @@ async fn collect_missing(
     datasets: &[DatasetConfig],
     stop: &CancellationToken,
 ) {
+    let available: Vec<String> = collector
+        .catalog()
+        .available()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
     for dataset in datasets {
         if stop.is_cancelled() {
             return;
+        }
+        if !available.contains(&dataset.plugin) {
+            // A plugin in Python or JavaScript is bundled only when the
+            // build had its toolchain: say what the dataset needs.
+            tracing::warn!(
+                dataset = %dataset.id,
+                plugin = %dataset.plugin,
+                "not collected: this build has no plugin `{}`; build it with `vitrina plugin build plugins/{}` into plugins_dir (docs/first-plugin.md)",
+                dataset.plugin,
+                dataset.plugin
+            );
+            continue;
         }
         let id = dataset.id.clone();
         let has_version = blocking(store, move |s| s.dataset(&id))

@@ -543,6 +543,19 @@ fn open_fixture_path(
             "{raw}: the path leads out of the fixtures/ folder (through a symlink); refused"
         )));
     }
+    if canonical.is_dir() {
+        // A folder answers with its index, as a web server's does: an API
+        // whose `/datasets/x` and `/datasets/x/export` are both fixtures
+        // keeps the first as `datasets/x/index.json`.
+        for index in ["index.json", "index.html"] {
+            let Ok(file) = canonical.join(index).canonicalize() else {
+                continue;
+            };
+            if file.starts_with(root) && file.is_file() {
+                return Ok(file);
+            }
+        }
+    }
     if !canonical.is_file() {
         return Err(FetchFailure::new(
             FetchErrorKind::NotFound,
@@ -940,6 +953,21 @@ mod tests {
         assert_eq!(
             open("file://evil.example/index.html").unwrap_err().kind,
             FetchErrorKind::Denied
+        );
+        // A folder answers with its index.json; one whose index leads out
+        // through a symlink does not.
+        std::fs::create_dir_all(root.join("datasets/x/exports")).unwrap();
+        std::fs::write(root.join("datasets/x/index.json"), "{}").unwrap();
+        assert_eq!(
+            open("file:///datasets/x").unwrap(),
+            root.join("datasets/x/index.json")
+        );
+        std::fs::create_dir(root.join("out")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("secret.txt"), root.join("out/index.json"))
+            .unwrap();
+        assert_eq!(
+            open("file:///out").unwrap_err().kind,
+            FetchErrorKind::NotFound
         );
         let none = open_fixture_path(
             None,

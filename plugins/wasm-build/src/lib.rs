@@ -108,3 +108,122 @@ fn ensure_target_installed() {
          Install it with: rustup target add {TARGET}"
     );
 }
+
+/// A bundled plugin written in Python or JavaScript, in `plugins/<id>/`.
+#[derive(Debug, Clone, Copy)]
+pub enum Language {
+    /// `app.py`, built with componentize-py and the Python SDK.
+    Python,
+    /// `app.js`, built with componentize-js and the JavaScript SDK.
+    JavaScript,
+}
+
+/// The tool that builds `language`, if this machine has it: the variable
+/// `VITRINA_COMPONENTIZE_PY` / `_JS`, else where `.ci/run` and the tests
+/// install it under `target/`, else the `PATH`.
+pub fn language_tool(workspace_root: &Path, language: Language) -> Option<PathBuf> {
+    let (variable, name, installed): (&str, &str, &[&str]) = match language {
+        Language::Python => (
+            "VITRINA_COMPONENTIZE_PY",
+            "componentize-py",
+            &["target/python/bin/componentize-py", "target/toolchains/python/bin/componentize-py"],
+        ),
+        Language::JavaScript => (
+            "VITRINA_COMPONENTIZE_JS",
+            "componentize-js",
+            &["target/toolchains/js/node_modules/.bin/componentize-js"],
+        ),
+    };
+    println!("cargo:rerun-if-env-changed={variable}");
+    // A toolchain installed later bundles the plugin at the next build.
+    for path in installed {
+        println!(
+            "cargo:rerun-if-changed={}",
+            workspace_root.join(path).display()
+        );
+    }
+    if let Some(tool) = env::var_os(variable) {
+        return Some(PathBuf::from(tool));
+    }
+    installed
+        .iter()
+        .map(|path| workspace_root.join(path))
+        .chain(env::split_paths(&env::var_os("PATH").unwrap_or_default()).map(|dir| dir.join(name)))
+        .find(|path| path.is_file())
+}
+
+/// Builds the Python or JavaScript plugin `plugins/<id>` into
+/// `target/wasm-plugins/languages/<id>.wasm` with `tool`, the way `vitrina
+/// plugin build` does (the WIT and SDK taken from the workspace). Panics
+/// with the tool's output when it fails.
+pub fn build_language_component(
+    workspace_root: &Path,
+    id: &str,
+    language: Language,
+    tool: &Path,
+) -> Artifact {
+    let out = workspace_root.join("target/wasm-plugins/languages");
+    std::fs::create_dir_all(&out).expect("create target/wasm-plugins/languages");
+    let path = out.join(format!("{id}.wasm"));
+    let source = workspace_root.join("plugins").join(id);
+    let mut cmd = Command::new(tool);
+    match language {
+        Language::Python => {
+            cmd.arg("-d")
+                .arg(workspace_root.join("wit/v0.2.0"))
+                .args(["-w", "collector", "componentize", "app", "-p"])
+                .arg(&source)
+                .arg("-p")
+                .arg(workspace_root.join("plugins/sdk-python"))
+                .arg("-o")
+                .arg(&path);
+        }
+        Language::JavaScript => {
+            // componentize-js reads relative paths: a work folder holding the
+            // plugin's module, the SDK beside it, and the WIT.
+            let work = out.join(format!("{id}-src"));
+            let _ = std::fs::remove_dir_all(&work);
+            copy_js(&source, &work.join("src"));
+            copy_js(
+                &workspace_root.join("plugins/sdk-js/vitrina_sdk"),
+                &work.join("src/vitrina_sdk"),
+            );
+            std::fs::create_dir_all(work.join("wit")).expect("create the WIT folder");
+            std::fs::copy(
+                workspace_root.join("wit/v0.2.0/vitrina.wit"),
+                work.join("wit/vitrina.wit"),
+            )
+            .expect("copy the WIT");
+            cmd.current_dir(&work)
+                .arg("src/app.js")
+                .args(["--wit", "wit", "--world-name", "collector"])
+                .args(["--disable", "http", "fetch-event", "-o"])
+                .arg(&path);
+        }
+    }
+    let output = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", tool.display()));
+    assert!(
+        output.status.success(),
+        "building plugins/{id} with {} failed:\n{}{}",
+        tool.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Artifact {
+        package: format!("vitrina-plugin-{id}"),
+        path,
+    }
+}
+
+/// Copies the `.js` files of `from` into `to`.
+fn copy_js(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create a source folder");
+    for entry in std::fs::read_dir(from).expect("read a plugin's folder").flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "js") {
+            std::fs::copy(&path, to.join(entry.file_name())).expect("copy a module");
+        }
+    }
+}
