@@ -6,8 +6,8 @@
 
 use std::fmt::Write;
 
-use vitrina_wasm_build::Language;
 use std::path::PathBuf;
+use vitrina_wasm_build::Language;
 
 /// Plugin packages shipped inside the binary; the id is the part after
 /// `vitrina-plugin-`.

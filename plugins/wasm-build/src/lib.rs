@@ -126,7 +126,10 @@ pub fn language_tool(workspace_root: &Path, language: Language) -> Option<PathBu
         Language::Python => (
             "VITRINA_COMPONENTIZE_PY",
             "componentize-py",
-            &["target/python/bin/componentize-py", "target/toolchains/python/bin/componentize-py"],
+            &[
+                "target/python/bin/componentize-py",
+                "target/toolchains/python/bin/componentize-py",
+            ],
         ),
         Language::JavaScript => (
             "VITRINA_COMPONENTIZE_JS",
@@ -220,7 +223,10 @@ pub fn build_language_component(
 /// Copies the `.js` files of `from` into `to`.
 fn copy_js(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create a source folder");
-    for entry in std::fs::read_dir(from).expect("read a plugin's folder").flatten() {
+    for entry in std::fs::read_dir(from)
+        .expect("read a plugin's folder")
+        .flatten()
+    {
         let path = entry.path();
         if path.extension().is_some_and(|e| e == "js") {
             std::fs::copy(&path, to.join(entry.file_name())).expect("copy a module");
