@@ -14,6 +14,7 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
+use vitrina_wasm_build::Language;
 
 /// The contract plugins are built against.
 const WIT: &str = include_str!("../../../wit/v0.2.0/vitrina.wit");
@@ -332,6 +333,14 @@ fn build_plugin(folder: &Path, output: &Path) -> anyhow::Result<()> {
     }
 }
 
+/// The SDK's `profiles` module: the profiles this binary holds plugins to.
+fn profiles_module(language: Language) -> String {
+    let profiles: Vec<(String, String)> = vitrina::validate::profiles::all()
+        .map(|p| (p.name.clone(), p.schema.to_string()))
+        .collect();
+    vitrina_wasm_build::profiles_module(&profiles, language)
+}
+
 /// componentize-py: `VITRINA_COMPONENTIZE_PY`, else on the PATH.
 fn componentize_py() -> PathBuf {
     std::env::var_os("VITRINA_COMPONENTIZE_PY")
@@ -349,6 +358,7 @@ fn build_python(folder: &Path, output: &Path) -> anyhow::Result<()> {
     for (name, text) in SDK_PYTHON {
         std::fs::write(sdk.join(name), text)?;
     }
+    std::fs::write(sdk.join("profiles.py"), profiles_module(Language::Python))?;
     let tool = componentize_py();
     let status = Command::new(&tool)
         .arg("-d")
@@ -411,6 +421,10 @@ fn build_js(folder: &Path, output: &Path) -> anyhow::Result<()> {
     copy_sources(folder, &source)?;
     std::fs::create_dir_all(source.join("vitrina_sdk"))?;
     std::fs::write(source.join("vitrina_sdk").join("index.js"), SDK_JS)?;
+    std::fs::write(
+        source.join("vitrina_sdk").join("profiles.js"),
+        profiles_module(Language::JavaScript),
+    )?;
     let output = std::path::absolute(output)?;
     let tool = componentize_js();
     // The plugin reaches HTTP through the contract's `fetch`, never WASI's.

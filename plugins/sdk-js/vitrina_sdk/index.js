@@ -28,6 +28,7 @@ import * as hostLog from "vitrina:plugin/log@0.2.0";
 import * as hostNormalize from "vitrina:plugin/normalize@0.2.0";
 import * as sink from "vitrina:plugin/sink@0.2.0";
 import * as state from "vitrina:plugin/state@0.2.0";
+import { PROFILES } from "./profiles.js";
 
 export const CONTRACT_VERSION = "0.2.0";
 
@@ -71,6 +72,12 @@ function refusal(e) {
 
 const TYPES = ["boolean", "integer", "decimal", "float", "text", "date", "datetime", "json"];
 
+// A Table Schema type as the host maps it.
+const PROFILE_TYPES = {
+  string: "text", integer: "integer", number: "decimal", boolean: "boolean",
+  date: "date", datetime: "datetime", array: "json", object: "json",
+};
+
 /** One column: a machine name, a type, what it means. */
 export class Field {
   constructor(name, type, description) {
@@ -101,6 +108,24 @@ export class Stream {
     this.name = name;
     this.description = description;
     this.fields = [];
+  }
+  /**
+   * The stream of a canonical profile (`budget`, `decision`, `procurement`,
+   * `project`): its fields in order, typed, required ones not nullable, its
+   * key; the profile files the host holds plugins to, built in.
+   */
+  static fromProfile(name, profile) {
+    const schema = PROFILES[profile];
+    if (!schema) throw new PluginError(`no profile \`${profile}\`; the profiles are ${Object.keys(PROFILES).join(", ")}`);
+    const stream = new Stream(name, schema.description || "");
+    const key = schema.primaryKey || [];
+    for (const spec of schema.fields) {
+      const field = new Field(spec.name, PROFILE_TYPES[spec.type] || "text", spec.description || spec.title || spec.name);
+      if (key.includes(spec.name)) field.key();
+      else if (!(spec.constraints && spec.constraints.required)) field.optional();
+      stream.field(field);
+    }
+    return stream;
   }
   /** Fields from the source, declared with `run.declare` before the run's first row. */
   static fromSource(name, description) { return new Stream(name, description); }

@@ -3,7 +3,23 @@
 from dataclasses import dataclass, field as dataclass_field
 from typing import List, Optional
 
+# Written beside the SDK by `vitrina plugin build` from the profiles the
+# host holds plugins to.
+from .profiles import PROFILES
+
 TYPES = ("boolean", "integer", "decimal", "float", "text", "date", "datetime", "json")
+
+# A Table Schema type as the host maps it.
+PROFILE_TYPES = {
+    "string": "text",
+    "integer": "integer",
+    "number": "decimal",
+    "boolean": "boolean",
+    "date": "date",
+    "datetime": "datetime",
+    "array": "json",
+    "object": "json",
+}
 
 
 @dataclass
@@ -76,6 +92,28 @@ class Stream:
     name: str
     description: str
     fields: List[Field] = dataclass_field(default_factory=list)
+
+    @classmethod
+    def from_profile(cls, name: str, profile: str) -> "Stream":
+        """The stream of a canonical profile (``budget``, ``decision``,
+        ``procurement``, ``project``): its fields in order, typed, required
+        ones not nullable, its key; the profile files the host holds
+        plugins to (``profiles/`` of the repository, built in)."""
+        schema = PROFILES.get(profile)
+        if schema is None:
+            raise ValueError(f"no profile `{profile}`; the profiles are {', '.join(sorted(PROFILES))}")
+        stream = cls(name, schema.get("description", ""))
+        key = schema.get("primaryKey") or []
+        for spec in schema["fields"]:
+            kind = PROFILE_TYPES.get(spec["type"], "text")
+            required = (spec.get("constraints") or {}).get("required", False)
+            f = Field(spec["name"], kind, spec.get("description") or spec.get("title") or spec["name"])
+            if spec["name"] in key:
+                f.key()
+            elif not required:
+                f.optional()
+            stream.field(f)
+        return stream
 
     @classmethod
     def from_source(cls, name: str, description: str) -> "Stream":

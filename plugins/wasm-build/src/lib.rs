@@ -32,7 +32,7 @@ pub struct Artifact {
 /// build fails: this runs inside a build script, where a panic is the way to
 /// report.
 pub fn build_components(workspace_root: &Path, packages: &[&str]) -> Vec<Artifact> {
-    for dir in ["wit", "plugins"] {
+    for dir in ["wit", "plugins", "profiles"] {
         println!(
             "cargo:rerun-if-changed={}",
             workspace_root.join(dir).display()
@@ -172,12 +172,25 @@ pub fn build_language_component(
     let mut cmd = Command::new(tool);
     match language {
         Language::Python => {
+            // The SDK with its profiles module beside the plugin's source.
+            let sdk = out.join(format!("{id}-sdk"));
+            let _ = std::fs::remove_dir_all(&sdk);
+            copy_with_extension(
+                &workspace_root.join("plugins/sdk-python/vitrina_sdk"),
+                &sdk.join("vitrina_sdk"),
+                "py",
+            );
+            std::fs::write(
+                sdk.join("vitrina_sdk/profiles.py"),
+                profiles_module(&workspace_profiles(workspace_root), Language::Python),
+            )
+            .expect("write the profiles module");
             cmd.arg("-d")
                 .arg(workspace_root.join("wit/v0.2.0"))
                 .args(["-w", "collector", "componentize", "app", "-p"])
                 .arg(&source)
                 .arg("-p")
-                .arg(workspace_root.join("plugins/sdk-python"))
+                .arg(&sdk)
                 .arg("-o")
                 .arg(&path);
         }
@@ -186,11 +199,17 @@ pub fn build_language_component(
             // plugin's module, the SDK beside it, and the WIT.
             let work = out.join(format!("{id}-src"));
             let _ = std::fs::remove_dir_all(&work);
-            copy_js(&source, &work.join("src"));
-            copy_js(
+            copy_with_extension(&source, &work.join("src"), "js");
+            copy_with_extension(
                 &workspace_root.join("plugins/sdk-js/vitrina_sdk"),
                 &work.join("src/vitrina_sdk"),
+                "js",
             );
+            std::fs::write(
+                work.join("src/vitrina_sdk/profiles.js"),
+                profiles_module(&workspace_profiles(workspace_root), Language::JavaScript),
+            )
+            .expect("write the profiles module");
             std::fs::create_dir_all(work.join("wit")).expect("create the WIT folder");
             std::fs::copy(
                 workspace_root.join("wit/v0.2.0/vitrina.wit"),
@@ -220,16 +239,83 @@ pub fn build_language_component(
     }
 }
 
-/// Copies the `.js` files of `from` into `to`.
-fn copy_js(from: &Path, to: &Path) {
+/// Copies the files of `from` with `extension` into `to`.
+fn copy_with_extension(from: &Path, to: &Path, extension: &str) {
     std::fs::create_dir_all(to).expect("create a source folder");
     for entry in std::fs::read_dir(from)
         .expect("read a plugin's folder")
         .flatten()
     {
         let path = entry.path();
-        if path.extension().is_some_and(|e| e == "js") {
+        if path.extension().is_some_and(|e| e == extension) {
             std::fs::copy(&path, to.join(entry.file_name())).expect("copy a module");
         }
     }
+}
+
+/// The profiles of `profiles/` in the workspace: (name, Table Schema JSON),
+/// by name.
+pub fn workspace_profiles(workspace_root: &Path) -> Vec<(String, String)> {
+    let dir = workspace_root.join("profiles");
+    let mut profiles: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .expect("read profiles/")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|p| {
+            let name = p
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            (name, std::fs::read_to_string(&p).expect("read a profile"))
+        })
+        .collect();
+    profiles.sort();
+    profiles
+}
+
+/// The SDK's `profiles` module for `language`: the profiles' Table Schemas,
+/// which `Stream.from_profile` / `Stream.fromProfile` build streams from.
+pub fn profiles_module(profiles: &[(String, String)], language: Language) -> String {
+    let mut module = String::new();
+    match language {
+        Language::Python => {
+            module.push_str("\"\"\"The profiles built into the plugin (profiles/ of Vitrina).\"\"\"\n\nimport json\n\nPROFILES = {\n");
+            for (name, json) in profiles {
+                // A JSON string literal is a Python string literal too.
+                module.push_str(&format!(
+                    "    {name:?}: json.loads({}),\n",
+                    json_string(json)
+                ));
+            }
+            module.push_str("}\n");
+        }
+        Language::JavaScript => {
+            module.push_str("// The profiles built into the plugin (profiles/ of Vitrina).\nexport const PROFILES = {\n");
+            for (name, json) in profiles {
+                module.push_str(&format!("  {name:?}: {},\n", json.trim()));
+            }
+            module.push_str("};\n");
+        }
+    }
+    module
+}
+
+/// `text` as a JSON string literal.
+fn json_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }

@@ -68,3 +68,62 @@ fn a_new_plugin_in_each_language_builds_and_passes_its_own_test() {
             .success()
     );
 }
+
+#[test]
+fn python_and_javascript_plugins_build_a_profiles_stream_the_host_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let python = dir.path().join("profiled_py");
+    std::fs::create_dir_all(&python).unwrap();
+    std::fs::write(
+        python.join("app.py"),
+        "from vitrina_sdk import Plugin, PluginInfo, Stream, export\n\n\
+         class Projects(Plugin):\n\
+         \x20   def describe(self):\n\
+         \x20       return PluginInfo('profiled_py', '0.1.0', 'Projects.').claims('project')\
+         .stream(Stream.from_profile('projects', 'project'))\n\n\
+         \x20   def collect(self, run):\n\
+         \x20       pass\n\n\
+         WitWorld = export(Projects)\n",
+    )
+    .unwrap();
+    let js = dir.path().join("profiled_js");
+    std::fs::create_dir_all(&js).unwrap();
+    std::fs::write(
+        js.join("app.js"),
+        "import { Plugin, PluginInfo, Stream, exportPlugin } from './vitrina_sdk/index.js';\n\
+         class Budget extends Plugin {\n\
+         \x20 describe() { return new PluginInfo('profiled_js', '0.1.0', 'Budget.').claims('budget')\
+         .stream(Stream.fromProfile('budget_lines', 'budget')); }\n\
+         \x20 collect(_run) {}\n\
+         }\n\
+         export const { describe, check, collect } = exportPlugin(Budget);\n",
+    )
+    .unwrap();
+    let plugins = dir.path().join("plugins");
+    std::fs::create_dir_all(&plugins).unwrap();
+    for name in ["profiled_py", "profiled_js"] {
+        let wasm = plugins.join(format!("{name}.wasm"));
+        let built = vitrina(
+            dir.path(),
+            &["plugin", "build", name, "-o", wasm.to_str().unwrap()],
+        );
+        assert!(built.status.success(), "{name}: {}", describe(&built));
+    }
+    std::fs::write(
+        dir.path().join("vitrina.toml"),
+        "plugins_dir = \"plugins\"\n",
+    )
+    .unwrap();
+    // The host loads each only if its first stream is the profile's.
+    let listed = vitrina(dir.path(), &["plugins"]);
+    assert!(listed.status.success(), "{}", describe(&listed));
+    let stdout = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        stdout.contains("stream projects (key: id)") && stdout.contains("profile: project"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("stream budget_lines (key: fiscal_year, phase"),
+        "{stdout}"
+    );
+}
