@@ -29,7 +29,7 @@ pub fn descriptor(publication: &Publication, table_schema: Value, row_count: u64
         "resources": [ csv_resource(&publication.dataset, CSV_PATH, table_schema, row_count) ],
     });
     if !publication.license.is_empty() {
-        package["licenses"] = json!([ { "name": publication.license } ]);
+        package["licenses"] = json!([crate::licences::data_package_entry(&publication.license)]);
     }
     package
 }
@@ -100,6 +100,14 @@ mod tests {
         assert_eq!(package["version"], "3.0.0");
         assert_eq!(package["created"], "2026-03-29T01:30:00Z");
         assert_eq!(package["licenses"][0]["name"], "CC-BY-4.0");
+        assert_eq!(
+            package["licenses"][0]["path"],
+            "https://creativecommons.org/licenses/by/4.0/"
+        );
+        assert_eq!(
+            package["licenses"][0]["title"],
+            "Creative Commons Attribution 4.0 International"
+        );
         let resource = &package["resources"][0];
         assert_eq!(resource["path"], "data.csv");
         assert_eq!(resource["schema"], schema);

@@ -169,7 +169,7 @@ fn resource(publication: &Publication, profile: &Value, fields: Vec<Value>) -> V
 /// `CC-BY-4.0` → its SPDX page; the name is also the Open Definition id
 /// for the common open licences.
 fn license(spdx: &str) -> Value {
-    json!({"name": spdx, "path": format!("https://spdx.org/licenses/{spdx}.html")})
+    crate::licences::data_package_entry(spdx)
 }
 
 fn measures(summary: &FiscalSummary, has: &dyn Fn(&str) -> bool) -> Value {

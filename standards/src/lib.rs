@@ -12,6 +12,7 @@
 
 pub mod datapackage;
 pub mod fdp;
+pub mod licences;
 pub mod ocds;
 pub mod popolo;
 

@@ -260,20 +260,12 @@ fn weekday_index(text: &str) -> Option<usize> {
     }
 }
 
-/// A licence's name and where to read it.
+/// A licence's name and where to read it (the one licence table of
+/// `vitrina_standards::licences`).
 fn license(id: Option<&str>) -> Option<(String, Option<String>)> {
     let id = id?;
-    let url = match id {
-        "CC-BY-4.0" => Some("https://creativecommons.org/licenses/by/4.0/"),
-        "CC-BY-SA-4.0" => Some("https://creativecommons.org/licenses/by-sa/4.0/"),
-        "CC0-1.0" => Some("https://creativecommons.org/publicdomain/zero/1.0/"),
-        "ODbL-1.0" => Some("https://opendatacommons.org/licenses/odbl/1-0/"),
-        "OGL-UK-3.0" => {
-            Some("https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/")
-        }
-        _ => None,
-    };
-    Some((id.to_string(), url.map(str::to_string)))
+    let (_, url) = vitrina_standards::licences::describe(id);
+    Some((id.to_string(), Some(url)))
 }
 
 fn timestamp(lang: Lang, text: Option<&str>) -> Option<String> {
