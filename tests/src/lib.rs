@@ -168,11 +168,6 @@ fn serve(
     let _ = stream.write_all(&response);
 }
 
-/// The target (path and query) of the request on `stream`, its headers read.
-pub(crate) fn read_request_target(stream: &TcpStream) -> Option<String> {
-    read_request_path(stream)
-}
-
 /// The method, target and body of the request on `stream`.
 pub(crate) fn read_request(stream: &TcpStream) -> Option<(String, String, Vec<u8>)> {
     let mut reader = BufReader::new(stream.try_clone().ok()?);

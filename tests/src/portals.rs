@@ -2,9 +2,12 @@
 //! harvesters' tests: a CKAN Action API (`package_show`, `datastore_search`
 //! with `limit`, `offset` and `sort`, a resource's file), with the faults a
 //! real portal has: a server error, a slow page, a field list that changes
-//! between runs. Tests change the portal's state between runs through
-//! [`CkanPortal::state`].
+//! between runs; an OpenDataSoft Explore API; data.egov.bg's JSON over
+//! POST. One [`Portal`] serves them all, each answering from its state
+//! ([`PortalState`]), which tests change between runs through
+//! [`Portal::state`].
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
@@ -30,15 +33,82 @@ pub struct CkanState {
     pub slow_page: Option<(usize, Duration)>,
 }
 
-/// A CKAN portal on a free loopback port, until dropped.
-pub struct CkanPortal {
-    addr: SocketAddr,
-    state: Arc<Mutex<CkanState>>,
-    requests: Arc<Mutex<Vec<String>>>,
+/// A DataStore resource's entry in `package_show`.
+pub fn datastore_resource(id: &str, name: &str, modified: &str) -> Value {
+    json!({
+        "id": id, "name": name, "format": "CSV", "datastore_active": true,
+        "url": format!("/datastore/dump/{id}"), "last_modified": modified,
+    })
 }
 
-impl CkanPortal {
-    pub fn start(state: CkanState) -> Self {
+/// A file resource's entry in `package_show`, served by `portal`.
+pub fn file_resource(portal: &str, id: &str, file: &str, modified: &str) -> Value {
+    json!({
+        "id": id, "name": file, "format": "CSV", "datastore_active": false,
+        "url": format!("{portal}/files/{file}"), "last_modified": modified,
+    })
+}
+
+/// What a portal answers: status, content type, body, and how long it
+/// waits before answering.
+pub type Answer = (u16, &'static str, Vec<u8>, Option<Duration>);
+
+/// A request a portal got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub method: String,
+    /// Path and query.
+    pub target: String,
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    /// The target's path, and its query's parameters.
+    fn parts(&self) -> (String, HashMap<String, String>) {
+        let url = url::Url::parse(&format!("http://portal{}", self.target)).expect("a target");
+        (
+            url.path().to_string(),
+            url.query_pairs().into_owned().collect(),
+        )
+    }
+}
+
+/// What a portal holds decides how it answers.
+pub trait PortalState: Send + 'static {
+    /// How many of the next requests answer 500.
+    fn failures(&mut self) -> &mut usize;
+
+    /// The answer to a request the portal does not fail.
+    fn answer(&self, request: &Received) -> Answer;
+
+    /// The answer of a failing request: a server error page.
+    fn failure(&self) -> Answer {
+        (
+            500,
+            "text/html",
+            b"<h1>Internal Server Error</h1>".to_vec(),
+            None,
+        )
+    }
+}
+
+/// A portal on a free loopback port, answering from its state, which tests
+/// change between runs; every request is kept.
+pub struct Portal<S> {
+    addr: SocketAddr,
+    state: Arc<Mutex<S>>,
+    requests: Arc<Mutex<Vec<Received>>>,
+}
+
+/// A CKAN portal.
+pub type CkanPortal = Portal<CkanState>;
+/// An OpenDataSoft portal.
+pub type OdsPortal = Portal<OdsState>;
+/// Bulgaria's national portal.
+pub type EgovPortal = Portal<EgovState>;
+
+impl<S: PortalState> Portal<S> {
+    pub fn start(state: S) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let addr = listener.local_addr().expect("bound address");
         let state = Arc::new(Mutex::new(state));
@@ -63,51 +133,39 @@ impl CkanPortal {
     }
 
     /// The portal's state, to change between runs.
-    pub fn state(&self) -> std::sync::MutexGuard<'_, CkanState> {
+    pub fn state(&self) -> std::sync::MutexGuard<'_, S> {
         self.state.lock().unwrap()
     }
 
-    /// The paths and queries asked so far, in order.
-    pub fn requests(&self) -> Vec<String> {
+    /// The requests so far, in order.
+    pub fn requests(&self) -> Vec<Received> {
         self.requests.lock().unwrap().clone()
+    }
+
+    /// The paths and queries asked so far, in order.
+    pub fn targets(&self) -> Vec<String> {
+        self.requests().into_iter().map(|r| r.target).collect()
     }
 }
 
-/// A DataStore resource's entry in `package_show`.
-pub fn datastore_resource(id: &str, name: &str, modified: &str) -> Value {
-    json!({
-        "id": id, "name": name, "format": "CSV", "datastore_active": true,
-        "url": format!("/datastore/dump/{id}"), "last_modified": modified,
-    })
-}
-
-/// A file resource's entry in `package_show`, served by `portal`.
-pub fn file_resource(portal: &str, id: &str, file: &str, modified: &str) -> Value {
-    json!({
-        "id": id, "name": file, "format": "CSV", "datastore_active": false,
-        "url": format!("{portal}/files/{file}"), "last_modified": modified,
-    })
-}
-
-fn answer(mut stream: TcpStream, state: &Mutex<CkanState>, log: &Mutex<Vec<String>>) {
-    let Some(target) = crate::read_request_target(&stream) else {
+fn answer<S: PortalState>(mut stream: TcpStream, state: &Mutex<S>, log: &Mutex<Vec<Received>>) {
+    let Some((method, target, body)) = crate::read_request(&stream) else {
         return;
     };
-    log.lock().unwrap().push(target.clone());
-    let url = url::Url::parse(&format!("http://portal{target}")).expect("a request target");
-    let query: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    let request = Received {
+        method,
+        target,
+        body,
+    };
+    log.lock().unwrap().push(request.clone());
     let (status, content_type, body, wait) = {
         let mut state = state.lock().unwrap();
-        if state.failures > 0 {
-            state.failures -= 1;
-            (
-                500,
-                "text/html",
-                b"<h1>Internal Server Error</h1>".to_vec(),
-                None,
-            )
+        let failures = state.failures();
+        if *failures > 0 {
+            *failures -= 1;
+            state.failure()
         } else {
-            route(&state, url.path(), &query)
+            state.answer(&request)
         }
     };
     if let Some(wait) = wait {
@@ -121,7 +179,73 @@ fn answer(mut stream: TcpStream, state: &Mutex<CkanState>, log: &Mutex<Vec<Strin
     let _ = stream.write_all(&body);
 }
 
-type Answer = (u16, &'static str, Vec<u8>, Option<Duration>);
+impl PortalState for CkanState {
+    fn failures(&mut self) -> &mut usize {
+        &mut self.failures
+    }
+
+    fn answer(&self, request: &Received) -> Answer {
+        let (path, query) = request.parts();
+        route(self, &path, &query)
+    }
+}
+
+impl PortalState for OdsState {
+    fn failures(&mut self) -> &mut usize {
+        &mut self.failures
+    }
+
+    fn answer(&self, request: &Received) -> Answer {
+        let (path, query) = request.parts();
+        ods_route(self, &path, &query)
+    }
+}
+
+impl PortalState for EgovState {
+    fn failures(&mut self) -> &mut usize {
+        &mut self.failures
+    }
+
+    fn failure(&self) -> Answer {
+        egov_answer(
+            500,
+            json!({ "success": false, "error": { "type": "General", "message": "Internal error" } }),
+            self.delay,
+        )
+    }
+
+    /// `POST /api/getResourceData` with `{"resource_uri": ...}`.
+    fn answer(&self, request: &Received) -> Answer {
+        if request.method != "POST" || request.target != "/api/getResourceData" {
+            return egov_answer(
+                404,
+                json!({ "success": false, "error": { "type": "General", "message": "Not found" } }),
+                self.delay,
+            );
+        }
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+        let uri = body["resource_uri"].as_str().unwrap_or_default();
+        match self.resources.iter().find(|(u, _)| u == uri) {
+            Some((_, data)) => {
+                egov_answer(200, json!({ "success": true, "data": data }), self.delay)
+            }
+            None => egov_answer(
+                200,
+                json!({ "success": false, "error": { "type": "General", "message": "Resource not found" } }),
+                self.delay,
+            ),
+        }
+    }
+}
+
+fn egov_answer(status: u16, body: Value, wait: Option<Duration>) -> Answer {
+    (
+        status,
+        "application/json",
+        body.to_string().into_bytes(),
+        wait,
+    )
+}
 
 fn action(result: Value) -> Answer {
     let body = json!({ "help": "http://portal/api/3/action/help_show", "success": true, "result": result });
@@ -144,11 +268,7 @@ fn not_found(message: &str) -> Answer {
     )
 }
 
-fn route(
-    state: &CkanState,
-    path: &str,
-    query: &std::collections::HashMap<String, String>,
-) -> Answer {
+fn route(state: &CkanState, path: &str, query: &HashMap<String, String>) -> Answer {
     match path {
         "/api/3/action/package_show" => {
             let id = query.get("id").map(String::as_str).unwrap_or_default();
@@ -169,10 +289,7 @@ fn route(
     }
 }
 
-fn datastore_search(
-    state: &CkanState,
-    query: &std::collections::HashMap<String, String>,
-) -> Answer {
+fn datastore_search(state: &CkanState, query: &HashMap<String, String>) -> Answer {
     let resource = query.get("resource_id").cloned().unwrap_or_default();
     let known = state.package["resources"].as_array().is_some_and(|r| {
         r.iter()
@@ -250,81 +367,6 @@ pub struct OdsState {
     pub slow_page: Option<(usize, Duration)>,
 }
 
-/// An OpenDataSoft portal (Explore API v2.1) on a free loopback port:
-/// the dataset's catalog entry, its records (`limit` at most 100, `offset`,
-/// the first 10,000 only, `order_by`, a `where` of the form
-/// `field > "value"`) and its JSON Lines export.
-pub struct OdsPortal {
-    addr: SocketAddr,
-    state: Arc<Mutex<OdsState>>,
-    requests: Arc<Mutex<Vec<String>>>,
-}
-
-impl OdsPortal {
-    pub fn start(state: OdsState) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        let addr = listener.local_addr().expect("bound address");
-        let state = Arc::new(Mutex::new(state));
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let (shared, log) = (Arc::clone(&state), Arc::clone(&requests));
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (shared, log) = (Arc::clone(&shared), Arc::clone(&log));
-                std::thread::spawn(move || answer_ods(stream, &shared, &log));
-            }
-        });
-        Self {
-            addr,
-            state,
-            requests,
-        }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    pub fn state(&self) -> std::sync::MutexGuard<'_, OdsState> {
-        self.state.lock().unwrap()
-    }
-
-    pub fn requests(&self) -> Vec<String> {
-        self.requests.lock().unwrap().clone()
-    }
-}
-
-fn answer_ods(mut stream: TcpStream, state: &Mutex<OdsState>, log: &Mutex<Vec<String>>) {
-    let Some(target) = crate::read_request_target(&stream) else {
-        return;
-    };
-    log.lock().unwrap().push(target.clone());
-    let url = url::Url::parse(&format!("http://portal{target}")).expect("a request target");
-    let query: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
-    let (status, content_type, body, wait) = {
-        let mut state = state.lock().unwrap();
-        if state.failures > 0 {
-            state.failures -= 1;
-            (
-                500,
-                "text/html",
-                b"<h1>Internal Server Error</h1>".to_vec(),
-                None,
-            )
-        } else {
-            ods_route(&state, url.path(), &query)
-        }
-    };
-    if let Some(wait) = wait {
-        std::thread::sleep(wait);
-    }
-    let head = format!(
-        "HTTP/1.1 {status} Status\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(&body);
-}
-
 fn ods_error(status: u16, code: &str, message: &str) -> Answer {
     let body = json!({ "error_code": code, "message": message });
     (
@@ -354,11 +396,7 @@ fn ods_where(records: &[Value], clause: Option<&String>) -> Result<Vec<Value>, S
         .collect())
 }
 
-fn ods_route(
-    state: &OdsState,
-    path: &str,
-    query: &std::collections::HashMap<String, String>,
-) -> Answer {
+fn ods_route(state: &OdsState, path: &str, query: &HashMap<String, String>) -> Answer {
     let Some(rest) = path.strip_prefix("/api/explore/v2.1/catalog/datasets/") else {
         return ods_error(404, "NotFound", "no such path");
     };
@@ -447,98 +485,4 @@ pub struct EgovState {
     pub failures: usize,
     /// How long every answer takes.
     pub delay: Option<Duration>,
-}
-
-/// data.egov.bg's JSON-over-POST API on a free loopback port:
-/// `POST /api/getResourceData` with `{"resource_uri": ...}`.
-pub struct EgovPortal {
-    addr: SocketAddr,
-    state: Arc<Mutex<EgovState>>,
-    requests: Arc<Mutex<Vec<(String, String, Value)>>>,
-}
-
-impl EgovPortal {
-    pub fn start(state: EgovState) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        let addr = listener.local_addr().expect("bound address");
-        let state = Arc::new(Mutex::new(state));
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let (shared, log) = (Arc::clone(&state), Arc::clone(&requests));
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (shared, log) = (Arc::clone(&shared), Arc::clone(&log));
-                std::thread::spawn(move || answer_egov(stream, &shared, &log));
-            }
-        });
-        Self {
-            addr,
-            state,
-            requests,
-        }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    pub fn state(&self) -> std::sync::MutexGuard<'_, EgovState> {
-        self.state.lock().unwrap()
-    }
-
-    /// Each request: method, target and its JSON body.
-    pub fn requests(&self) -> Vec<(String, String, Value)> {
-        self.requests.lock().unwrap().clone()
-    }
-}
-
-fn answer_egov(
-    mut stream: TcpStream,
-    state: &Mutex<EgovState>,
-    log: &Mutex<Vec<(String, String, Value)>>,
-) {
-    let Some((method, target, body)) = crate::read_request(&stream) else {
-        return;
-    };
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    log.lock()
-        .unwrap()
-        .push((method.clone(), target.clone(), body.clone()));
-    let (status, answer, delay) = {
-        let mut state = state.lock().unwrap();
-        let delay = state.delay;
-        if state.failures > 0 {
-            state.failures -= 1;
-            (
-                500,
-                json!({ "success": false, "error": { "type": "General", "message": "Internal error" } }),
-                delay,
-            )
-        } else if method != "POST" || target != "/api/getResourceData" {
-            (
-                404,
-                json!({ "success": false, "error": { "type": "General", "message": "Not found" } }),
-                delay,
-            )
-        } else {
-            let uri = body["resource_uri"].as_str().unwrap_or_default();
-            match state.resources.iter().find(|(u, _)| u == uri) {
-                Some((_, data)) => (200, json!({ "success": true, "data": data }), delay),
-                None => (
-                    200,
-                    json!({ "success": false, "error": { "type": "General", "message": "Resource not found" } }),
-                    delay,
-                ),
-            }
-        }
-    };
-    if let Some(delay) = delay {
-        std::thread::sleep(delay);
-    }
-    let text = answer.to_string();
-    let head = format!(
-        "HTTP/1.1 {status} Status\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        text.len()
-    );
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(text.as_bytes());
 }

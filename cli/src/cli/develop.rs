@@ -320,9 +320,26 @@ fn folder_name(folder: &Path) -> String {
 
 fn build_plugin(folder: &Path, output: &Path) -> anyhow::Result<()> {
     if folder.join("app.py").is_file() {
-        build_python(folder, output)
+        let install = format!("pip install {COMPONENTIZE_PY}");
+        build_language(
+            folder,
+            output,
+            Language::Python,
+            &componentize_py(),
+            SDK_PYTHON,
+            &install,
+        )
     } else if folder.join("app.js").is_file() {
-        build_js(folder, output)
+        let install = format!("npm install {COMPONENTIZE_JS}");
+        let sdk = [("index.js", SDK_JS)];
+        build_language(
+            folder,
+            output,
+            Language::JavaScript,
+            &componentize_js(),
+            &sdk,
+            &install,
+        )
     } else if folder.join("Cargo.toml").is_file() {
         build_rust(folder, output)
     } else {
@@ -333,53 +350,11 @@ fn build_plugin(folder: &Path, output: &Path) -> anyhow::Result<()> {
     }
 }
 
-/// The SDK's `profiles` module: the profiles this binary holds plugins to.
-fn profiles_module(language: Language) -> String {
-    let profiles: Vec<(String, String)> = vitrina::validate::profiles::all()
-        .map(|p| (p.name.clone(), p.schema.to_string()))
-        .collect();
-    vitrina_wasm_build::profiles_module(&profiles, language)
-}
-
 /// componentize-py: `VITRINA_COMPONENTIZE_PY`, else on the PATH.
 fn componentize_py() -> PathBuf {
     std::env::var_os("VITRINA_COMPONENTIZE_PY")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("componentize-py"))
-}
-
-fn build_python(folder: &Path, output: &Path) -> anyhow::Result<()> {
-    let work = tempfile::tempdir().context("a temporary folder for the build")?;
-    let wit = work.path().join("wit");
-    std::fs::create_dir_all(&wit)?;
-    std::fs::write(wit.join("vitrina.wit"), WIT)?;
-    let sdk = work.path().join("sdk").join("vitrina_sdk");
-    std::fs::create_dir_all(&sdk)?;
-    for (name, text) in SDK_PYTHON {
-        std::fs::write(sdk.join(name), text)?;
-    }
-    std::fs::write(sdk.join("profiles.py"), profiles_module(Language::Python))?;
-    let tool = componentize_py();
-    let status = Command::new(&tool)
-        .arg("-d")
-        .arg(&wit)
-        .args(["-w", "collector", "componentize", "app", "-p"])
-        .arg(folder)
-        .arg("-p")
-        .arg(work.path().join("sdk"))
-        .arg("-o")
-        .arg(output)
-        .status()
-        .with_context(|| {
-            format!(
-                "cannot run {}: install it with `pip install {COMPONENTIZE_PY}`, or name it in VITRINA_COMPONENTIZE_PY",
-                tool.display()
-            )
-        })?;
-    if !status.success() {
-        bail!("componentize-py failed ({status}); its output is above");
-    }
-    Ok(())
 }
 
 /// componentize-js: `VITRINA_COMPONENTIZE_JS`, else on the PATH.
@@ -389,63 +364,47 @@ fn componentize_js() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("componentize-js"))
 }
 
-/// Copies `from`'s `.js` and `.json` files into `to`, folders included
-/// (but not `node_modules`): what a plugin's module imports.
-fn copy_sources(from: &Path, to: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
-        let entry = entry?;
-        let path = entry.path();
-        let name = entry.file_name();
-        if path.is_dir() {
-            if name != "node_modules" && name != "vitrina_sdk" {
-                copy_sources(&path, &to.join(&name))?;
-            }
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "js" || e == "mjs" || e == "json")
-        {
-            std::fs::copy(&path, to.join(&name))?;
-        }
-    }
-    Ok(())
-}
-
-fn build_js(folder: &Path, output: &Path) -> anyhow::Result<()> {
+/// Builds a Python or JavaScript plugin with the WIT, SDK and profiles
+/// this binary carries.
+fn build_language(
+    folder: &Path,
+    output: &Path,
+    language: Language,
+    tool: &Path,
+    sdk: &[(&str, &str)],
+    install: &str,
+) -> anyhow::Result<()> {
     let work = tempfile::tempdir().context("a temporary folder for the build")?;
-    // componentize-js reads what it is given relative to where it runs.
-    let wit = work.path().join("wit");
-    std::fs::create_dir_all(&wit)?;
-    std::fs::write(wit.join("vitrina.wit"), WIT)?;
-    let source = work.path().join("src");
-    copy_sources(folder, &source)?;
-    std::fs::create_dir_all(source.join("vitrina_sdk"))?;
-    std::fs::write(source.join("vitrina_sdk").join("index.js"), SDK_JS)?;
-    std::fs::write(
-        source.join("vitrina_sdk").join("profiles.js"),
-        profiles_module(Language::JavaScript),
-    )?;
-    let output = std::path::absolute(output)?;
-    let tool = componentize_js();
-    // The plugin reaches HTTP through the contract's `fetch`, never WASI's.
-    let status = Command::new(&tool)
-        .arg("src/app.js")
-        .args(["--wit", "wit", "--world-name", "collector"])
-        .args(["--disable", "http", "fetch-event"])
-        .arg("-o")
-        .arg(&output)
-        .current_dir(work.path())
-        .status()
-        .with_context(|| {
-            format!(
-                "cannot run {}: install it with `npm install {COMPONENTIZE_JS}` (it needs Node.js), or name it in VITRINA_COMPONENTIZE_JS",
-                tool.display()
-            )
-        })?;
-    if !status.success() {
-        bail!("componentize-js failed ({status}); its output is above");
+    let sdk: Vec<(String, String)> = sdk
+        .iter()
+        .map(|(name, text)| (name.to_string(), text.to_string()))
+        .collect();
+    let profiles: Vec<(String, String)> = vitrina::validate::profiles::all()
+        .map(|p| (p.name.clone(), p.schema.to_string()))
+        .collect();
+    let built = vitrina_wasm_build::componentize(&vitrina_wasm_build::LanguageBuild {
+        language,
+        tool,
+        source: folder,
+        wit: WIT,
+        sdk: &sdk,
+        profiles: &profiles,
+        work: &work.path().join("build"),
+        output,
+    });
+    match built {
+        Ok(()) => Ok(()),
+        Err(vitrina_wasm_build::BuildError::Tool(e)) => bail!(
+            "cannot run {}: {e}; install it with `{install}`, or name it in VITRINA_COMPONENTIZE_{}",
+            tool.display(),
+            if matches!(language, Language::Python) {
+                "PY"
+            } else {
+                "JS"
+            }
+        ),
+        Err(error) => bail!("{}: {error}", folder.display()),
     }
-    Ok(())
 }
 
 fn build_rust(folder: &Path, output: &Path) -> anyhow::Result<()> {

@@ -220,6 +220,19 @@ function cellSize(c) {
 
 // ---------------------------------------------------------------- run
 
+function configValue(key, fallback) {
+  const value = config.get(key);
+  return value === undefined ? fallback : value;
+}
+
+function requiredValue(key) {
+  const value = config.get(key);
+  if (value === undefined || value.trim() === "") {
+    throw new ConfigError(`\`${key}\` is not set in [config] of the dataset's dataset.toml`);
+  }
+  return value;
+}
+
 /** A row of one stream, every field null until set. */
 export class Row {
   constructor(stream) {
@@ -260,17 +273,8 @@ export class Run {
   get dataset() { return this.context.dataset; }
   get runId() { return this.context.runId; }
   get fullRefresh() { return this.context.fullRefresh; }
-  config(key, fallback = undefined) {
-    const value = config.get(key);
-    return value === undefined ? fallback : value;
-  }
-  require(key) {
-    const value = config.get(key);
-    if (value === undefined || value.trim() === "") {
-      throw new ConfigError(`\`${key}\` is not set in [config] of the dataset's dataset.toml`);
-    }
-    return value;
-  }
+  config(key, fallback = undefined) { return configValue(key, fallback); }
+  require(key) { return requiredValue(key); }
   secret(key) { return config.getSecret(key); }
   /** The bookmark the last published run saved, unless a full refresh. */
   state(stream) { return this.fullRefresh ? undefined : state.get(stream); }
@@ -338,17 +342,8 @@ export class Check {
     this.keys = keys;
     this.messages = [];
   }
-  config(key, fallback = undefined) {
-    const value = config.get(key);
-    return value === undefined ? fallback : value;
-  }
-  require(key) {
-    const value = config.get(key);
-    if (value === undefined || value.trim() === "") {
-      throw new ConfigError(`\`${key}\` is not set in [config] of the dataset's dataset.toml`);
-    }
-    return value;
-  }
+  config(key, fallback = undefined) { return configValue(key, fallback); }
+  require(key) { return requiredValue(key); }
   note(message) { this.messages.push(message); }
   requireConfig() { this.keys.filter((k) => k.required).forEach((k) => this.require(k.name)); }
 }

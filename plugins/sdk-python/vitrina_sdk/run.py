@@ -22,6 +22,18 @@ def _denied(error):
     return Denied(getattr(value, "message", str(value)))
 
 
+def _config(key, default):
+    value = wit.config.get(key)
+    return default if value is None else value
+
+
+def _require(key):
+    value = wit.config.get(key)
+    if value is None or not value.strip():
+        raise ConfigError(f"`{key}` is not set in [config] of the dataset's dataset.toml")
+    return value
+
+
 class Row:
     """A row of one stream, every field null until set."""
 
@@ -85,15 +97,11 @@ class Run:
 
     def config(self, key, default=None):
         """A configuration value of ``[config]``, or ``default``."""
-        value = wit.config.get(key)
-        return default if value is None else value
+        return _config(key, default)
 
     def require(self, key):
         """A configuration value that must be set."""
-        value = wit.config.get(key)
-        if value is None or not value.strip():
-            raise ConfigError(f"`{key}` is not set in [config] of the dataset's dataset.toml")
-        return value
+        return _require(key)
 
     def secret(self, key):
         """A secret configuration value; never log it."""
@@ -178,14 +186,10 @@ class Check:
         self.messages = []
 
     def config(self, key, default=None):
-        value = wit.config.get(key)
-        return default if value is None else value
+        return _config(key, default)
 
     def require(self, key):
-        value = wit.config.get(key)
-        if value is None or not value.strip():
-            raise ConfigError(f"`{key}` is not set in [config] of the dataset's dataset.toml")
-        return value
+        return _require(key)
 
     def note(self, message):
         self.messages.append(message)

@@ -155,9 +155,147 @@ pub fn language_tool(workspace_root: &Path, language: Language) -> Option<PathBu
         .find(|path| path.is_file())
 }
 
+/// What a Python or JavaScript plugin is built from: the one way both the
+/// build script and `vitrina plugin build` lay a build out and run the tool.
+pub struct LanguageBuild<'a> {
+    pub language: Language,
+    /// componentize-py or componentize-js.
+    pub tool: &'a Path,
+    /// The plugin's folder: `app.py` or `app.js`, and what it imports.
+    pub source: &'a Path,
+    /// The contract's WIT.
+    pub wit: &'a str,
+    /// The SDK's files, (name, text), written as the `vitrina_sdk` package.
+    pub sdk: &'a [(String, String)],
+    /// The profiles, (name, Table Schema JSON), for `from_profile`.
+    pub profiles: &'a [(String, String)],
+    /// A folder to lay the build out in; emptied first.
+    pub work: &'a Path,
+    /// Where the component goes.
+    pub output: &'a Path,
+}
+
+/// Why a Python or JavaScript plugin did not build.
+#[derive(Debug)]
+pub enum BuildError {
+    /// The tool could not be started (not installed, most likely).
+    Tool(std::io::Error),
+    /// The tool ran and failed: its output.
+    Failed(String),
+    /// The build's folder could not be written.
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BuildError::Tool(e) => write!(f, "cannot run the tool: {e}"),
+            BuildError::Failed(output) => write!(f, "the tool failed:\n{output}"),
+            BuildError::Io(e) => write!(f, "cannot lay out the build: {e}"),
+        }
+    }
+}
+
+/// Builds a Python or JavaScript plugin into a component: the WIT, the SDK
+/// with its profiles module beside the plugin's source, then the tool.
+pub fn componentize(build: &LanguageBuild) -> Result<(), BuildError> {
+    let work = build.work;
+    let _ = std::fs::remove_dir_all(work);
+    let wit = work.join("wit");
+    std::fs::create_dir_all(&wit).map_err(BuildError::Io)?;
+    std::fs::write(wit.join("vitrina.wit"), build.wit).map_err(BuildError::Io)?;
+    let output = std::path::absolute(build.output).map_err(BuildError::Io)?;
+    let mut cmd = Command::new(build.tool);
+    // componentize-js reads relative paths: the plugin's modules go into
+    // the work folder, with the SDK beside them; componentize-py takes
+    // search paths, so the plugin stays where it is.
+    let (sdk, profiles) = match build.language {
+        Language::Python => {
+            cmd.arg("-d")
+                .arg(&wit)
+                .args(["-w", "collector", "componentize", "app", "-p"])
+                .arg(build.source)
+                .arg("-p")
+                .arg(work.join("sdk"))
+                .arg("-o")
+                .arg(&output);
+            (work.join("sdk/vitrina_sdk"), "profiles.py")
+        }
+        Language::JavaScript => {
+            copy_sources(build.source, &work.join("src")).map_err(BuildError::Io)?;
+            // The plugin reaches HTTP through the contract's `fetch`, never WASI's.
+            cmd.current_dir(work)
+                .arg("src/app.js")
+                .args(["--wit", "wit", "--world-name", "collector"])
+                .args(["--disable", "http", "fetch-event", "-o"])
+                .arg(&output);
+            (work.join("src/vitrina_sdk"), "profiles.js")
+        }
+    };
+    std::fs::create_dir_all(&sdk).map_err(BuildError::Io)?;
+    for (name, text) in build.sdk {
+        std::fs::write(sdk.join(name), text).map_err(BuildError::Io)?;
+    }
+    std::fs::write(
+        sdk.join(profiles),
+        profiles_module(build.profiles, build.language),
+    )
+    .map_err(BuildError::Io)?;
+    let done = cmd.output().map_err(BuildError::Tool)?;
+    if !done.status.success() {
+        return Err(BuildError::Failed(format!(
+            "{}{}",
+            String::from_utf8_lossy(&done.stdout),
+            String::from_utf8_lossy(&done.stderr)
+        )));
+    }
+    Ok(())
+}
+
+/// Copies a JavaScript plugin's modules (`.js`, `.mjs`, `.json`, folders
+/// included, but not `node_modules` nor an SDK copy) from `from` into `to`.
+fn copy_sources(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let (path, name) = (entry.path(), entry.file_name());
+        if path.is_dir() {
+            if name != "node_modules" && name != "vitrina_sdk" {
+                copy_sources(&path, &to.join(&name))?;
+            }
+        } else if path
+            .extension()
+            .is_some_and(|e| e == "js" || e == "mjs" || e == "json")
+        {
+            std::fs::copy(&path, to.join(&name))?;
+        }
+    }
+    Ok(())
+}
+
+/// The files of a folder with `extension`: (name, text), by name.
+fn files_with_extension(dir: &Path, extension: &str) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == extension))
+        .map(|p| {
+            let name = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            (name, std::fs::read_to_string(&p).expect("read an SDK file"))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
 /// Builds the Python or JavaScript plugin `plugins/<id>` into
-/// `target/wasm-plugins/languages/<id>.wasm` with `tool`, the way `vitrina
-/// plugin build` does (the WIT and SDK taken from the workspace). Panics
+/// `target/wasm-plugins/languages/<id>.wasm` with `tool`, as `vitrina
+/// plugin build` does, from the workspace's WIT, SDK and profiles. Panics
 /// with the tool's output when it fails.
 pub fn build_language_component(
     workspace_root: &Path,
@@ -166,90 +304,29 @@ pub fn build_language_component(
     tool: &Path,
 ) -> Artifact {
     let out = workspace_root.join("target/wasm-plugins/languages");
-    std::fs::create_dir_all(&out).expect("create target/wasm-plugins/languages");
     let path = out.join(format!("{id}.wasm"));
-    let source = workspace_root.join("plugins").join(id);
-    let mut cmd = Command::new(tool);
-    match language {
-        Language::Python => {
-            // The SDK with its profiles module beside the plugin's source.
-            let sdk = out.join(format!("{id}-sdk"));
-            let _ = std::fs::remove_dir_all(&sdk);
-            copy_with_extension(
-                &workspace_root.join("plugins/sdk-python/vitrina_sdk"),
-                &sdk.join("vitrina_sdk"),
-                "py",
-            );
-            std::fs::write(
-                sdk.join("vitrina_sdk/profiles.py"),
-                profiles_module(&workspace_profiles(workspace_root), Language::Python),
-            )
-            .expect("write the profiles module");
-            cmd.arg("-d")
-                .arg(workspace_root.join("wit/v0.2.0"))
-                .args(["-w", "collector", "componentize", "app", "-p"])
-                .arg(&source)
-                .arg("-p")
-                .arg(&sdk)
-                .arg("-o")
-                .arg(&path);
-        }
-        Language::JavaScript => {
-            // componentize-js reads relative paths: a work folder holding the
-            // plugin's module, the SDK beside it, and the WIT.
-            let work = out.join(format!("{id}-src"));
-            let _ = std::fs::remove_dir_all(&work);
-            copy_with_extension(&source, &work.join("src"), "js");
-            copy_with_extension(
-                &workspace_root.join("plugins/sdk-js/vitrina_sdk"),
-                &work.join("src/vitrina_sdk"),
-                "js",
-            );
-            std::fs::write(
-                work.join("src/vitrina_sdk/profiles.js"),
-                profiles_module(&workspace_profiles(workspace_root), Language::JavaScript),
-            )
-            .expect("write the profiles module");
-            std::fs::create_dir_all(work.join("wit")).expect("create the WIT folder");
-            std::fs::copy(
-                workspace_root.join("wit/v0.2.0/vitrina.wit"),
-                work.join("wit/vitrina.wit"),
-            )
-            .expect("copy the WIT");
-            cmd.current_dir(&work)
-                .arg("src/app.js")
-                .args(["--wit", "wit", "--world-name", "collector"])
-                .args(["--disable", "http", "fetch-event", "-o"])
-                .arg(&path);
-        }
+    let (sdk, extension) = match language {
+        Language::Python => ("plugins/sdk-python/vitrina_sdk", "py"),
+        Language::JavaScript => ("plugins/sdk-js/vitrina_sdk", "js"),
+    };
+    let wit = std::fs::read_to_string(workspace_root.join("wit/v0.2.0/vitrina.wit"))
+        .expect("read wit/v0.2.0");
+    let built = componentize(&LanguageBuild {
+        language,
+        tool,
+        source: &workspace_root.join("plugins").join(id),
+        wit: &wit,
+        sdk: &files_with_extension(&workspace_root.join(sdk), extension),
+        profiles: &workspace_profiles(workspace_root),
+        work: &out.join(format!("{id}-build")),
+        output: &path,
+    });
+    if let Err(error) = built {
+        panic!("building plugins/{id} with {}: {error}", tool.display());
     }
-    let output = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", tool.display()));
-    assert!(
-        output.status.success(),
-        "building plugins/{id} with {} failed:\n{}{}",
-        tool.display(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
     Artifact {
         package: format!("vitrina-plugin-{id}"),
         path,
-    }
-}
-
-/// Copies the files of `from` with `extension` into `to`.
-fn copy_with_extension(from: &Path, to: &Path, extension: &str) {
-    std::fs::create_dir_all(to).expect("create a source folder");
-    for entry in std::fs::read_dir(from)
-        .expect("read a plugin's folder")
-        .flatten()
-    {
-        let path = entry.path();
-        if path.extension().is_some_and(|e| e == extension) {
-            std::fs::copy(&path, to.join(entry.file_name())).expect("copy a module");
-        }
     }
 }
 

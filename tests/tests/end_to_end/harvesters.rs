@@ -104,7 +104,7 @@ fn ckan_reads_a_datastore_page_by_page_with_its_types_and_follows_a_new_column()
     let install = install(&portal, "page_size = \"1000\"\n", "snapshot");
     run_ok(&install);
     let pages: Vec<String> = portal
-        .requests()
+        .targets()
         .into_iter()
         .filter(|r| r.contains("datastore_search"))
         .collect();
@@ -189,7 +189,7 @@ fn ckan_reads_only_what_changed_since_its_bookmark() {
         "merge",
     );
     run_ok(&install);
-    let before = portal.requests().len();
+    let before = portal.targets().len();
     {
         let mut state = portal.state();
         state.records[4]["amount"] = json!("999.99");
@@ -199,7 +199,7 @@ fn ckan_reads_only_what_changed_since_its_bookmark() {
         state.records.push(new);
     }
     run_ok(&install);
-    let pages: Vec<String> = portal.requests()[before..]
+    let pages: Vec<String> = portal.targets()[before..]
         .iter()
         .filter(|r| r.contains("datastore_search"))
         .cloned()
@@ -322,7 +322,7 @@ fn opendatasoft_reads_the_export_with_the_catalogs_types_and_follows_a_new_field
     run_ods(&install);
     assert_eq!(
         portal
-            .requests()
+            .targets()
             .iter()
             .filter(|r| r.contains("exports/jsonl"))
             .count(),
@@ -381,14 +381,14 @@ fn opendatasoft_pages_the_records_api_through_a_slow_page_and_reads_only_what_ch
     );
     run_ods(&install);
     let pages = |from: usize| -> Vec<String> {
-        portal.requests()[from..]
+        portal.targets()[from..]
             .iter()
             .filter(|r| r.contains("/records"))
             .cloned()
             .collect()
     };
     assert_eq!(pages(0).len(), 3, "pages of 100: {:#?}", pages(0));
-    let before = portal.requests().len();
+    let before = portal.targets().len();
     {
         let mut state = portal.state();
         state.records[2]["naam"] = json!("Speelplein De Drie");
@@ -507,11 +507,12 @@ fn egov_posts_for_a_resource_declares_its_header_and_follows_a_new_column() {
     let install = egov_install(&portal);
     let output = install.vitrina(&["run", "kindergartens"]);
     assert!(output.status.success(), "{}", describe(&output));
-    let (method, target, body) = portal.requests()[0].clone();
+    let request = portal.requests()[0].clone();
     assert_eq!(
-        (method.as_str(), target.as_str()),
+        (request.method.as_str(), request.target.as_str()),
         ("POST", "/api/getResourceData")
     );
+    let body: Value = serde_json::from_slice(&request.body).unwrap();
     assert_eq!(body, json!({ "resource_uri": "a1b2-c3" }));
     portal.state().resources[0].1 = table(true);
     let output = install.vitrina(&["run", "kindergartens"]);
