@@ -17,6 +17,7 @@ use std::sync::mpsc::sync_channel;
 
 use serde_json::{Map, Value as Json, json};
 use vitrina_standards::Publication;
+use vitrina_standards::ocds::PackageInfo;
 
 use crate::config::DatasetConfig;
 use crate::schema::{FieldType, Row, StreamSchema, Value};
@@ -35,8 +36,12 @@ pub const POPOLO: &str = "popolo.json";
 /// The OCDS release package of a `procurement` version.
 pub const OCDS: &str = vitrina_standards::ocds::FILE_NAME;
 
+/// The OCDS record package of a `procurement` version: each procurement's
+/// releases compiled into its current state.
+pub const OCDS_RECORDS: &str = vitrina_standards::ocds::RECORDS_FILE_NAME;
+
 /// Every name a derived file may have, for routing downloads.
-const NAMES: &[&str] = &[DATAPACKAGE, FISCAL_DATAPACKAGE, POPOLO, OCDS];
+const NAMES: &[&str] = &[DATAPACKAGE, FISCAL_DATAPACKAGE, POPOLO, OCDS, OCDS_RECORDS];
 
 /// Whether `file` names a derived file.
 pub fn is_derived(file: &str) -> bool {
@@ -59,22 +64,33 @@ pub fn for_dataset(
     let Some(profile) = profile else {
         return files;
     };
-    let rendering = match profile.name.as_str() {
-        "budget" => Rendering::new(
+    match profile.name.as_str() {
+        "budget" => files.push(Arc::new(Rendering::new(
             FISCAL_DATAPACKAGE,
             about,
             profile,
             render_fiscal_data_package,
-        ),
-        "decision" => Rendering::new(POPOLO, about, profile, render_popolo),
-        "procurement" => Rendering {
-            // A release package must hold a release: an empty version has none.
-            wanted: |version| version.row_count > 0,
-            ..Rendering::new(OCDS, about, profile, render_ocds)
-        },
-        _ => return files,
-    };
-    files.push(Arc::new(rendering));
+        ))),
+        "decision" => files.push(Arc::new(Rendering::new(
+            POPOLO,
+            about,
+            profile,
+            render_popolo,
+        ))),
+        "procurement" => {
+            // A package must hold a release: an empty version has none.
+            let wanted = |version: &VersionFacts| version.row_count > 0;
+            files.push(Arc::new(Rendering {
+                wanted,
+                ..Rendering::new(OCDS, about.clone(), profile, render_ocds)
+            }));
+            files.push(Arc::new(Rendering {
+                wanted,
+                ..Rendering::new(OCDS_RECORDS, about, profile, render_ocds_records)
+            }));
+        }
+        _ => {}
+    }
     files
 }
 
@@ -97,6 +113,7 @@ struct About {
     description: String,
     publisher: String,
     license: String,
+    ocds: crate::config::OcdsSettings,
     /// `{base}/api/v1/datasets/{id}/versions/`
     versions_url: String,
 }
@@ -109,6 +126,7 @@ impl About {
             description: dataset.description.clone(),
             publisher: dataset.publisher.clone().unwrap_or_default(),
             license: dataset.license.clone().unwrap_or_default(),
+            ocds: dataset.ocds.clone(),
             versions_url: format!(
                 "{}/api/v1/datasets/{}/versions/",
                 base_url.trim_end_matches('/'),
@@ -127,6 +145,18 @@ impl About {
             version: version.number,
             published_at: version.published_at,
             version_url: format!("{}{}/", self.versions_url, version.number),
+        }
+    }
+
+    /// What an OCDS package of `version` says about itself.
+    fn ocds_package(&self, version: &VersionFacts, file: &str) -> PackageInfo {
+        PackageInfo {
+            uri: format!("{}{}/{file}", self.versions_url, version.number),
+            published_date: version.published_at,
+            publisher_name: self.publisher.clone(),
+            publisher_eik: self.ocds.publisher_eik.clone(),
+            license: self.license.clone(),
+            publication_policy: self.ocds.publication_policy.clone(),
         }
     }
 }
@@ -188,10 +218,19 @@ impl DerivedFile for DataPackage {
 /// publication, the profile's Table Schema and the rows as JSON objects.
 type Render = fn(
     &mut (dyn Write + Send),
-    &Publication,
-    &Json,
+    &Rendered,
     &mut dyn Iterator<Item = Map<String, Json>>,
 ) -> std::io::Result<()>;
+
+/// What a rendering knows of the version beside its rows.
+struct Rendered {
+    publication: Publication,
+    /// The profile's Table Schema.
+    profile: Json,
+    /// The OCDS packages' own descriptions of themselves.
+    releases: PackageInfo,
+    records: PackageInfo,
+}
 
 /// A standard file rendered from every row of a version: OCDS, a Fiscal
 /// Data Package, Popolo.
@@ -232,10 +271,15 @@ impl DerivedFile for Rendering {
         schema: &StreamSchema,
         rows: &mut RowSource<'_>,
     ) -> Result<(), StoreError> {
-        let publication = self.about.publication(version);
-        let (render, profile) = (self.render, &self.profile.schema);
+        let rendered = Rendered {
+            publication: self.about.publication(version),
+            profile: self.profile.schema.clone(),
+            releases: self.about.ocds_package(version, OCDS),
+            records: self.about.ocds_package(version, OCDS_RECORDS),
+        };
+        let render = self.render;
         json_rows(schema, rows, out, move |out, rows| {
-            render(out, &publication, profile, rows)
+            render(out, &rendered, rows)
         })
     }
 }
@@ -244,12 +288,15 @@ impl DerivedFile for Rendering {
 /// (measures and dimensions) budget tools read.
 fn render_fiscal_data_package(
     out: &mut (dyn Write + Send),
-    publication: &Publication,
-    profile: &Json,
+    rendered: &Rendered,
     rows: &mut dyn Iterator<Item = Map<String, Json>>,
 ) -> std::io::Result<()> {
     let summary = vitrina_standards::fdp::FiscalSummary::from_rows(rows);
-    let package = vitrina_standards::fdp::fiscal_data_package(publication, profile, &summary);
+    let package = vitrina_standards::fdp::fiscal_data_package(
+        &rendered.publication,
+        &rendered.profile,
+        &summary,
+    );
     serde_json::to_writer_pretty(&mut *out, &package)?;
     out.write_all(b"\n")
 }
@@ -258,22 +305,36 @@ fn render_fiscal_data_package(
 /// for parliamentary-monitoring tools.
 fn render_popolo(
     mut out: &mut (dyn Write + Send),
-    publication: &Publication,
-    _profile: &Json,
+    rendered: &Rendered,
     rows: &mut dyn Iterator<Item = Map<String, Json>>,
 ) -> std::io::Result<()> {
-    vitrina_standards::popolo::write_popolo(&mut out, publication, rows)
+    vitrina_standards::popolo::write_popolo(&mut out, &rendered.publication, rows)
 }
 
 /// `ocds.json`: an OCDS 1.1 release package, one release per contract,
 /// for procurement portals and the Open Contracting tools.
 fn render_ocds(
     mut out: &mut (dyn Write + Send),
-    publication: &Publication,
-    _profile: &Json,
+    rendered: &Rendered,
     rows: &mut dyn Iterator<Item = Map<String, Json>>,
 ) -> std::io::Result<()> {
-    vitrina_standards::ocds::write_release_package(&mut out, publication, rows)
+    vitrina_standards::ocds::write_release_package(&mut out, &rendered.releases, rows)
+}
+
+/// `ocds-records.json`: the record package, each procurement's releases
+/// and their compiled release. The store reads rows in primary-key order,
+/// which the `procurement` profile starts with the ocid.
+fn render_ocds_records(
+    mut out: &mut (dyn Write + Send),
+    rendered: &Rendered,
+    rows: &mut dyn Iterator<Item = Map<String, Json>>,
+) -> std::io::Result<()> {
+    vitrina_standards::ocds::write_record_package(
+        &mut out,
+        &rendered.records,
+        &rendered.releases.uri,
+        rows,
+    )
 }
 
 /// The Table Schema of a stream: the profile's own description of each of

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Validates an OCDS 1.1 release package against the official schemas, offline.
+"""Validates an OCDS 1.1 release or record package against the official schemas, offline.
 
 Usage: python3 tools/validate/ocds.py PACKAGE.json [SCHEMA_DIR]
 
-SCHEMA_DIR holds release-package-schema.json and release-schema.json (tag
-1__1__5); it defaults to the repository's own copy in
-standards/schemas/ocds-1.1.5 (found from this script's location).
+A package with `records` is checked against record-package-schema.json,
+any other against release-package-schema.json. SCHEMA_DIR holds those and
+release-schema.json (tag 1__1__5); it defaults to the repository's own
+copy in standards/schemas/ocds-1.1.5 (found from this script's location).
+Records carry no versioned release, so the versioned-release schema the
+record package schema names is not kept: an empty schema stands in.
 The package schema refers to the release schema by its absolute URL; that
 URL is resolved to the local file, so nothing is fetched. Formats
 (date-time, uri) are checked too, without extra packages.
@@ -61,11 +64,15 @@ def load(path):
         return json.load(f)
 
 
-def validator(schema_dir):
-    package_schema = load(schema_dir / "release-package-schema.json")
+def validator(schema_dir, records):
+    name = "record-package-schema.json" if records else "release-package-schema.json"
+    package_schema = load(schema_dir / name)
     registry = Registry().with_resources(
         (BASE + name, Resource(contents=load(schema_dir / name), specification=DRAFT4))
-        for name in ("release-schema.json", "release-package-schema.json")
+        for name in ("release-schema.json", "release-package-schema.json", "record-package-schema.json")
+    ).with_resource(
+        BASE + "versioned-release-validation-schema.json",
+        Resource(contents={}, specification=DRAFT4),
     )
     return Draft4Validator(package_schema, registry=registry, format_checker=formats)
 
@@ -77,7 +84,8 @@ def main(argv):
     schema_dir = Path(argv[2]) if len(argv) == 3 else DEFAULT_SCHEMAS
     try:
         package = load(argv[1])
-        check = validator(schema_dir)
+        records = isinstance(package, dict) and "records" in package
+        check = validator(schema_dir, records)
     except (OSError, ValueError) as e:
         print(f"cannot read: {e}", file=sys.stderr)
         return 2
@@ -85,12 +93,13 @@ def main(argv):
     for error in errors:
         path = "/" + "/".join(str(p) for p in error.absolute_path)
         print(f"{argv[1]}: {path}: {error.message}")
-    releases = package.get("releases") if isinstance(package, dict) else None
-    count = len(releases) if isinstance(releases, list) else 0
+    kind = "records" if records else "releases"
+    items = package.get(kind) if isinstance(package, dict) else None
+    count = len(items) if isinstance(items, list) else 0
     if errors:
-        print(f"invalid: {len(errors)} errors in {count} releases", file=sys.stderr)
+        print(f"invalid: {len(errors)} errors in {count} {kind}", file=sys.stderr)
         return 1
-    print(f"valid OCDS 1.1.5 release package: {count} releases")
+    print(f"valid OCDS 1.1.5 {kind[:-1]} package: {count} {kind}")
     return 0
 
 

@@ -4,11 +4,12 @@
 # `frictionless validate` on every datapackage.json (the CSV against its
 # Table Schema), and the OCDS release package, Fiscal Data Package and
 # Popolo file against their standards' official schemas, the copies kept
-# in standards/schemas/ (see its README.md).
+# in standards/schemas/ (see its README.md), and the OCDS record package
+# against the Open Contracting Partnership's own compile (ocdskit).
 #
 # Usage: tools/validate/published.sh
 #   VITRINA  the binary to use (default: target/debug/vitrina)
-#   PYTHON   a Python with jsonschema, frictionless and datapackage
+#   PYTHON   a Python with jsonschema, frictionless, datapackage and ocdskit
 #            (default: python3); .ci/run makes one in target/python.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -46,13 +47,17 @@ for dataset in datasets/*/; do
     }
     for version in data/exports/"$id"/*/; do
         check "$version datapackage.json" "$frictionless" validate "$version/datapackage.json"
-        for standard in ocds.json:ocds.py fiscal-datapackage.json:fdp.py popolo.json:popolo.py; do
+        for standard in ocds.json:ocds.py ocds-records.json:ocds.py fiscal-datapackage.json:fdp.py popolo.json:popolo.py; do
             file="${standard%%:*}"
             validator="${standard##*:}"
             if [ -f "$version/$file" ]; then
                 check "$version $file" "$python" "$repo/tools/validate/$validator" "$version/$file"
             fi
         done
+        if [ -f "$version/ocds.json" ] && [ -f "$version/ocds-records.json" ]; then
+            check "$version records against ocdskit's compile" "$python" \
+                "$repo/tools/validate/ocds_compile.py" "$version/ocds.json" "$version/ocds-records.json"
+        fi
     done
 done
 

@@ -54,6 +54,9 @@ pub async fn serve(
     );
     let datasets = config.datasets()?;
     for dataset in &datasets {
+        for advice in dataset.advice() {
+            tracing::warn!(dataset = %dataset.id, "{advice}");
+        }
         let meta = dataset_meta(dataset);
         blocking(&store, move |s| s.sync_dataset(&meta)).await?;
     }

@@ -67,8 +67,25 @@ pub struct DatasetConfig {
     pub fetch: FetchOverrides,
     /// Where and when its data is about.
     pub coverage: crate::store::Coverage,
+    /// How its OCDS packages name their publisher (procurement datasets).
+    pub ocds: OcdsSettings,
     /// The dataset's folder.
     pub dir: PathBuf,
+}
+
+/// `[ocds]` of a procurement dataset: what its OCDS packages say about
+/// their publisher, and whether its ocid prefix is a registered one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OcdsSettings {
+    /// The publisher's ЕИК: the packages' `publisher` under `BG-EIK`.
+    pub publisher_eik: Option<String>,
+    /// Where the publisher explains what it publishes, how and how often.
+    pub publication_policy: Option<String>,
+    /// Whether the plugin's `ocid_prefix` is the one the OCDS Helpdesk
+    /// registered for the publisher; until it is, every start warns.
+    #[serde(default)]
+    pub prefix_registered: bool,
 }
 
 /// How a run's rows become a version.
@@ -130,6 +147,8 @@ struct RawDataset {
     limits: LimitOverrides,
     #[serde(default)]
     coverage: crate::store::Coverage,
+    #[serde(default)]
+    ocds: OcdsSettings,
 }
 
 #[derive(Deserialize, Default)]
@@ -242,8 +261,29 @@ impl DatasetConfig {
             limits: raw.limits,
             fetch: raw.fetch.caps(),
             coverage: raw.coverage,
+            ocds: raw.ocds,
             dir,
         })
+    }
+
+    /// What the operator should fix before the data goes public, said at
+    /// every start: an OCDS publisher still on an unregistered ocid prefix
+    /// mints ids that may collide with another publisher's.
+    pub fn advice(&self) -> Vec<String> {
+        let mut advice = Vec::new();
+        if self.profile.as_deref() == Some("procurement") && !self.ocds.prefix_registered {
+            let prefix = self
+                .config
+                .get("ocid_prefix")
+                .map_or("(none)", String::as_str);
+            advice.push(format!(
+                "its OCDS ids use the ocid prefix `{prefix}`, which is not marked as registered: \
+                 register a prefix with the OCDS Helpdesk (https://standard.open-contracting.org/latest/en/guidance/publish/#register-an-ocid-prefix), \
+                 set it as `ocid_prefix` under [config] and `prefix_registered = true` under [ocds] in {}",
+                self.dir.join("dataset.toml").display()
+            ));
+        }
+        advice
     }
 
     /// The folder `file:` URLs read from.

@@ -567,7 +567,11 @@ pub fn document(base_url: &str) -> Value {
         ),
         (
             "ocds.json",
-            "OCDS 1.1 release package, one release per contract (procurement datasets).",
+            "OCDS 1.1 release package, one release per contract, with the Lots and Bids extensions (procurement datasets). A release keeps its id while its contract is unchanged.",
+        ),
+        (
+            "ocds-records.json",
+            "OCDS 1.1 record package: each procurement's releases and the compiled release they merge into (procurement datasets).",
         ),
         (
             "fiscal-datapackage.json",
@@ -613,6 +617,16 @@ pub fn document(base_url: &str) -> Value {
             "The current version's OCDS 1.1 release package (procurement datasets), at the address OCDS harvesters look for; the same as latest/ocds.json.",
             vec![dataset_id()],
             json_ok("An OCDS release package.", json!({"type": "object"})),
+            true,
+        ),
+    );
+    add(
+        "/api/v1/datasets/{id}/ocds/records.json",
+        file_path(
+            "OCDS record package",
+            "The current version's OCDS 1.1 record package (procurement datasets): each procurement's releases compiled into its current state; the same as latest/ocds-records.json.",
+            vec![dataset_id()],
+            json_ok("An OCDS record package.", json!({"type": "object"})),
             true,
         ),
     );

@@ -37,11 +37,21 @@ pub enum Column {
     EuFunded,
     Bids,
     DurationDays,
+    LotEstimatedValue,
+    AwardDate,
+    ContractEndDate,
+    ContractStatus,
+    AmendmentsCount,
+    AmendedValue,
+    EuProgramme,
+    ProcedureUrl,
+    Ocid,
+    Modified,
 }
 
 impl Column {
     /// Every column, in the order of [`Column::index`].
-    pub const ALL: [Column; 22] = [
+    pub const ALL: [Column; 32] = [
         Column::NoticeNumber,
         Column::Published,
         Column::Unp,
@@ -64,6 +74,16 @@ impl Column {
         Column::EuFunded,
         Column::Bids,
         Column::DurationDays,
+        Column::LotEstimatedValue,
+        Column::AwardDate,
+        Column::ContractEndDate,
+        Column::ContractStatus,
+        Column::AmendmentsCount,
+        Column::AmendedValue,
+        Column::EuProgramme,
+        Column::ProcedureUrl,
+        Column::Ocid,
+        Column::Modified,
     ];
 
     /// Position in [`Column::ALL`], for array-indexed lookups.
@@ -124,6 +144,35 @@ impl Column {
             ],
             Column::Bids => &["Брой оферти", "Брой получени оферти"],
             Column::DurationDays => &["Срок на договора в дни", "Срок в дни"],
+            Column::LotEstimatedValue => &[
+                "Прогнозна стойност на обособената позиция",
+                "Прогнозна стойност на обособена позиция",
+            ],
+            Column::AwardDate => &[
+                "Дата на решението за определяне на изпълнител",
+                "Дата на решение за определяне на изпълнител",
+                "Дата на решението за класиране",
+            ],
+            Column::ContractEndDate => &[
+                "Дата на приключване на договора",
+                "Дата на приключване",
+                "Срок на изпълнение до",
+            ],
+            Column::ContractStatus => &["Статус на договора", "Състояние на договора"],
+            Column::AmendmentsCount => &["Брой анекси", "Брой изменения на договора"],
+            Column::AmendedValue => &[
+                "Стойност след изменения",
+                "Стойност след анекси",
+                "Актуална стойност на договора",
+            ],
+            Column::EuProgramme => &[
+                "Програма на ЕС",
+                "Наименование на програмата",
+                "Оперативна програма",
+            ],
+            Column::ProcedureUrl => &["Връзка към поръчката", "Връзка към преписката"],
+            Column::Ocid => &["OCID", "OCDS идентификатор"],
+            Column::Modified => &["Последна промяна", "Дата на последна промяна"],
         }
     }
 
@@ -248,7 +297,8 @@ mod tests {
     fn the_sample_header_maps_every_column() {
         let header = "Пореден номер,Номер на документ,Дата на публикуване,Уникален номер на поръчката,ID на поръчката,Вид на поръчката,Предмет на поръчката,Основен CPV код,Обект на поръчката,Прогнозна стойност,Валута на поръчката,Възложител,ЕИК на възложителя,Идентификатор на обособена позиция,Номер на договор,Дата на договор,Стойност при сключване,Валута,ЕИК на изпълнителя,Изпълнител,EU финансиране,Брой оферти,Срок на договора в дни";
         let map = HeaderMap::new(header.split(','));
-        assert_eq!(map.known(), Column::ALL.len());
+        // The sample predates the columns on lots, annexes and status.
+        assert_eq!(map.known(), 22);
         assert_eq!(map.get(Column::Unp), Some(3));
         assert_eq!(map.get(Column::RegisterId), Some(4));
         assert_eq!(map.get(Column::DurationDays), Some(22));

@@ -11,7 +11,7 @@
 
 use std::fmt;
 
-use vitrina_sdk::normalize::money::Currency;
+use vitrina_sdk::normalize::money::{Currency, to_eur};
 use vitrina_sdk::normalize::text::match_key;
 use vitrina_sdk::{Decimal, NaiveDate, Value};
 
@@ -95,6 +95,43 @@ impl Category {
     }
 }
 
+/// Where a contract stands, as the register says (`Статус на договора`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContractStatus {
+    /// `В изпълнение`: signed and running.
+    Active,
+    /// `Изпълнен`, `Приключил`: carried out to its end.
+    Completed,
+    /// `Прекратен`: ended early.
+    Terminated,
+}
+
+impl ContractStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            ContractStatus::Active => "active",
+            ContractStatus::Completed => "completed",
+            ContractStatus::Terminated => "terminated",
+        }
+    }
+
+    /// The status a register label names.
+    pub fn from_label(label: &str) -> Option<ContractStatus> {
+        match match_key(label).as_str() {
+            "в изпълнение" | "действащ" | "активен" | "active" => {
+                Some(ContractStatus::Active)
+            }
+            "изпълнен" | "приключил" | "приключен" | "completed" => {
+                Some(ContractStatus::Completed)
+            }
+            "прекратен" | "прекратен предсрочно" | "развален" | "terminated" => {
+                Some(ContractStatus::Terminated)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// The supplier's ЕИК as published and as checked.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SupplierEik {
@@ -121,22 +158,34 @@ pub struct Contract {
     pub buyer_name: String,
     pub buyer_eik: String,
     pub lot: Option<String>,
+    pub lot_title: Option<String>,
+    pub lot_estimated_value: Option<Decimal>,
+    pub award_date: Option<NaiveDate>,
     pub contract_number: Option<String>,
     pub contract_date: NaiveDate,
     pub value: Decimal,
     pub currency: Currency,
     pub value_eur: Decimal,
+    pub contract_end_date: Option<NaiveDate>,
+    pub contract_status: Option<ContractStatus>,
+    pub amendments_count: Option<i64>,
+    /// The value after the annexes less the value at signature.
+    pub amendments_value_change: Option<Decimal>,
     pub supplier_name: Option<String>,
     pub supplier_eik: SupplierEik,
     pub bids_count: Option<i64>,
     pub eu_funded: Option<bool>,
+    pub eu_programme: Option<String>,
     pub duration_days: Option<i64>,
     pub published: Option<NaiveDate>,
+    /// When the register last changed the notice, RFC 3339.
+    pub modified: Option<String>,
+    pub procedure_url: Option<String>,
     pub source_url: String,
 }
 
 /// The names of the profile's fields, in the stream's order.
-pub const FIELDS: [&str; 28] = [
+pub const FIELDS: [&str; 40] = [
     "ocid",
     "contract_id",
     "unp",
@@ -148,33 +197,52 @@ pub const FIELDS: [&str; 28] = [
     "cpv",
     "estimated_value",
     "estimated_currency",
+    "estimated_value_eur",
     "buyer_name",
     "buyer_eik",
     "lot",
+    "lot_title",
+    "lot_estimated_value",
+    "lot_estimated_value_eur",
+    "award_date",
     "contract_number",
     "contract_date",
     "value",
     "currency",
     "value_eur",
+    "contract_end_date",
+    "contract_status",
+    "amendments_count",
+    "amendments_value_change",
     "supplier_name",
     "supplier_eik",
     "supplier_eik_published",
     "supplier_eik_valid",
     "bids_count",
     "eu_funded",
+    "eu_programme",
     "duration_days",
     "published",
+    "modified",
+    "procedure_url",
     "source_url",
 ];
 
 impl Contract {
     /// The cells of the row, in the order of [`FIELDS`].
-    pub fn into_values(self) -> [Value; 28] {
+    pub fn into_values(self) -> [Value; 40] {
         let eik_valid = self
             .supplier_eik
             .published
             .as_ref()
             .map(|_| self.supplier_eik.valid.is_some());
+        let in_eur = |amount: Option<Decimal>| {
+            amount
+                .zip(self.estimated_currency)
+                .map(|(amount, currency)| to_eur(amount, currency))
+        };
+        let estimated_value_eur = in_eur(self.estimated_value);
+        let lot_estimated_value_eur = in_eur(self.lot_estimated_value);
         [
             self.ocid.into(),
             self.contract_id.into(),
@@ -187,22 +255,34 @@ impl Contract {
             self.cpv.into(),
             self.estimated_value.into(),
             self.estimated_currency.map(Currency::code).into(),
+            estimated_value_eur.into(),
             self.buyer_name.into(),
             self.buyer_eik.into(),
             self.lot.into(),
+            self.lot_title.into(),
+            self.lot_estimated_value.into(),
+            lot_estimated_value_eur.into(),
+            self.award_date.into(),
             self.contract_number.into(),
             self.contract_date.into(),
             self.value.into(),
             self.currency.code().into(),
             self.value_eur.into(),
+            self.contract_end_date.into(),
+            self.contract_status.map(ContractStatus::code).into(),
+            self.amendments_count.into(),
+            self.amendments_value_change.into(),
             self.supplier_name.into(),
             self.supplier_eik.valid.into(),
             self.supplier_eik.published.into(),
             eik_valid.into(),
             self.bids_count.into(),
             self.eu_funded.into(),
+            self.eu_programme.into(),
             self.duration_days.into(),
             self.published.into(),
+            self.modified.map(Value::Datetime).unwrap_or(Value::Null),
+            self.procedure_url.into(),
             self.source_url.into(),
         ]
     }

@@ -60,10 +60,16 @@ pub struct Notice {
 
 impl Record for Notice {
     fn text(&self, column: Column) -> Option<Cow<'_, str>> {
-        self.cells
+        let cell = self
+            .cells
             .iter()
             .find(|(c, _)| *c == column)
-            .map(|(_, text)| Cow::Borrowed(text.as_str()))
+            .map(|(_, text)| Cow::Borrowed(text.as_str()));
+        // The listing says when the notice last changed beside its fields.
+        match (cell, column) {
+            (None, Column::Modified) => Some(Cow::Owned(self.modified.to_rfc3339())),
+            (cell, _) => cell,
+        }
     }
 }
 

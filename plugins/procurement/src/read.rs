@@ -20,7 +20,9 @@ use vitrina_sdk::normalize::money::{Currency, Money, currency_on, parse_money, t
 use vitrina_sdk::{Decimal, NaiveDate};
 
 use crate::columns::Column;
-use crate::contract::{Category, Contract, Method, Note, NoteKind, RowError, SupplierEik};
+use crate::contract::{
+    Category, Contract, ContractStatus, Method, Note, NoteKind, RowError, SupplierEik,
+};
 use crate::fast::{Memo, plain_amount, plain_count, plain_date, tidy};
 
 /// A source record that can say what it holds in each column.
@@ -96,12 +98,16 @@ pub fn read_contract(
     let notice_number = optional(record, Column::NoticeNumber);
     let contract_id = contract_id(&contract_number, &lot, &notice_number)?;
     let (estimated_value, estimated_currency) = read_estimate(record, currency, &mut notes);
+    let (title, lot_title) = split_lot_title(&required(record, Column::Title)?);
+    let amendments_count = read_count(record, Column::AmendmentsCount, &mut notes);
+    let amendments_value_change =
+        read_amended_value(record, &mut notes).map(|amended| amended - value);
     let contract = Contract {
-        ocid: format!("{}-{unp}", context.ocid_prefix),
+        ocid: read_ocid(record).unwrap_or_else(|| format!("{}-{unp}", context.ocid_prefix)),
         contract_id,
         unp,
         notice_number,
-        title: required(record, Column::Title)?,
+        title,
         procedure_type,
         method,
         category: read_category(record, context, &mut notes),
@@ -110,27 +116,153 @@ pub fn read_contract(
         estimated_currency,
         buyer_name: required(record, Column::BuyerName)?,
         buyer_eik: read_buyer_eik(record, context)?,
+        lot_estimated_value: lot
+            .as_ref()
+            .and_then(|_| read_amount(record, Column::LotEstimatedValue, &mut notes)),
         lot,
+        lot_title,
+        award_date: read_optional_date(record, Column::AwardDate, &mut notes),
         contract_number,
         contract_date,
         value,
         currency,
         value_eur: to_eur(value, currency),
+        contract_end_date: read_optional_date(record, Column::ContractEndDate, &mut notes),
+        contract_status: read_status(record, &mut notes),
+        // An annex that changed nothing is still an annex; a change without
+        // a count says at least one.
+        amendments_count: amendments_count.or(amendments_value_change.map(|_| 1)),
+        amendments_value_change: amendments_value_change.filter(|_| amendments_count != Some(0)),
         supplier_name: optional(record, Column::SupplierName),
         supplier_eik: read_supplier_eik(record, context, &mut notes),
         bids_count: read_count(record, Column::Bids, &mut notes),
         eu_funded: read_flag(record, Column::EuFunded, &mut notes),
+        eu_programme: optional(record, Column::EuProgramme),
         duration_days: read_count(record, Column::DurationDays, &mut notes),
-        published: read_date(record, Column::Published).unwrap_or_else(|e| {
-            notes.push(Note {
-                kind: NoteKind::UnreadableDetail,
-                message: e.to_string(),
-            });
-            None
-        }),
+        published: read_optional_date(record, Column::Published, &mut notes),
+        modified: read_modified(record, &mut notes),
+        procedure_url: read_url(record, Column::ProcedureUrl, &mut notes),
         source_url,
     };
     Ok(Reading { contract, notes })
+}
+
+/// The procurement's subject and the lot's title, from a title that names
+/// its lot the way the register's titles do: `Доставка на хранителни
+/// продукти по обособена позиция 1 „Месо и месни продукти“` is the subject
+/// `Доставка на хранителни продукти` and the lot `Месо и месни продукти`.
+/// Every lot of a procurement then has the same subject.
+pub fn split_lot_title(title: &str) -> (String, Option<String>) {
+    const MARKERS: [&str; 2] = [" по обособена позиция", " по Обособена позиция"];
+    let Some(at) = MARKERS.iter().filter_map(|m| title.find(m)).min() else {
+        return (title.to_string(), None);
+    };
+    let subject = title[..at].trim_end_matches([' ', ',', '-', '–']);
+    if subject.is_empty() {
+        return (title.to_string(), None);
+    }
+    let rest = title[at..]
+        .split_once("позиция")
+        .map_or("", |(_, rest)| rest)
+        .trim_start_matches(|c: char| c == '№' || c.is_whitespace())
+        .trim_start_matches(|c: char| c.is_ascii_alphanumeric())
+        .trim_start_matches([' ', ':', '-', '–', '.']);
+    let name = strip_quotes(rest.trim());
+    (
+        subject.to_string(),
+        (!name.is_empty()).then(|| name.to_string()),
+    )
+}
+
+/// `„Месо“`, `"Месо"` or `«Месо»` without the outer quotes.
+fn strip_quotes(text: &str) -> &str {
+    for (open, close) in [('„', '“'), ('"', '"'), ('«', '»'), ('“', '”')] {
+        if let Some(inner) = text.strip_prefix(open).and_then(|t| t.strip_suffix(close)) {
+            return inner.trim();
+        }
+    }
+    text
+}
+
+/// The register's own ocid, when the source gives one.
+fn read_ocid(record: &impl Record) -> Option<String> {
+    let text = cell(record, Column::Ocid)?;
+    let well_formed = text
+        .strip_prefix("ocds-")
+        .and_then(|rest| rest.split_once('-'))
+        .is_some_and(|(prefix, id)| {
+            !prefix.is_empty()
+                && prefix.bytes().all(|b| b.is_ascii_alphanumeric())
+                && !id.is_empty()
+        });
+    well_formed.then(|| text.into_owned())
+}
+
+/// An optional non-negative amount in cents; unreadable text is noted.
+fn read_amount(record: &impl Record, column: Column, notes: &mut Vec<Note>) -> Option<Decimal> {
+    let text = cell(record, column)?;
+    match read_money(&text) {
+        Ok(Some(m)) if !m.amount.is_sign_negative() || m.amount.is_zero() => {
+            in_cents(m.amount, column, &text, notes).ok()
+        }
+        Ok(None) => None,
+        _ => {
+            notes.push(unreadable(column, &text));
+            None
+        }
+    }
+}
+
+/// The contract's value after its annexes, when the register gives it.
+fn read_amended_value(record: &impl Record, notes: &mut Vec<Note>) -> Option<Decimal> {
+    read_amount(record, Column::AmendedValue, notes)
+}
+
+/// A date that may be missing or unreadable without losing the contract.
+fn read_optional_date(
+    record: &impl Record,
+    column: Column,
+    notes: &mut Vec<Note>,
+) -> Option<NaiveDate> {
+    read_date(record, column).unwrap_or_else(|e| {
+        notes.push(Note {
+            kind: NoteKind::UnreadableDetail,
+            message: e.to_string(),
+        });
+        None
+    })
+}
+
+fn read_status(record: &impl Record, notes: &mut Vec<Note>) -> Option<ContractStatus> {
+    let text = cell(record, Column::ContractStatus)?;
+    let status = ContractStatus::from_label(&text);
+    if status.is_none() {
+        notes.push(unreadable(Column::ContractStatus, &text));
+    }
+    status
+}
+
+/// When the notice last changed, as RFC 3339.
+fn read_modified(record: &impl Record, notes: &mut Vec<Note>) -> Option<String> {
+    let text = cell(record, Column::Modified)?;
+    match chrono::DateTime::parse_from_rfc3339(&text) {
+        Ok(time) => Some(time.to_rfc3339()),
+        Err(_) => {
+            notes.push(unreadable(Column::Modified, &text));
+            None
+        }
+    }
+}
+
+/// An `http(s)` link; anything else is noted and dropped.
+fn read_url(record: &impl Record, column: Column, notes: &mut Vec<Note>) -> Option<String> {
+    let text = cell(record, column)?;
+    if (text.starts_with("https://") || text.starts_with("http://")) && !text.contains(' ') {
+        Some(text.into_owned())
+    } else {
+        notes.push(unreadable(column, &text));
+        None
+    }
 }
 
 fn row_error(column: Column, reason: impl fmt::Display) -> RowError {

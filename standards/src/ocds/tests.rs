@@ -15,17 +15,15 @@ const EXPECTED: &str = concat!(
 /// The official schemas, kept in the repository (`schemas/README.md`).
 const SCHEMAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/ocds-1.1.5");
 
-fn publication() -> Publication {
-    Publication {
-        dataset: "burgas-procurements".into(),
-        title: "Обществени поръчки на Община Бургас".into(),
-        description: "Contracts of the Municipality of Burgas".into(),
-        publisher: "Община Бургас / Municipality of Burgas".into(),
-        license: "CC-BY-4.0".into(),
-        version: 3,
-        published_at: Utc.with_ymd_and_hms(2026, 2, 15, 5, 30, 0).unwrap(),
-        version_url: "https://data.burgas.bg/api/v1/datasets/burgas-procurements/versions/3/"
+fn info() -> PackageInfo {
+    PackageInfo {
+        uri: "https://data.burgas.bg/api/v1/datasets/burgas-procurements/versions/3/ocds.json"
             .into(),
+        published_date: Utc.with_ymd_and_hms(2026, 2, 15, 5, 30, 0).unwrap(),
+        publisher_name: "Община Бургас / Municipality of Burgas".into(),
+        publisher_eik: Some("000056814".into()),
+        license: "CC-BY-4.0".into(),
+        publication_policy: Some("https://data.burgas.bg/publication-policy".into()),
     }
 }
 
@@ -42,7 +40,7 @@ fn rows() -> Vec<Row> {
 
 fn package_text(rows: Vec<Row>) -> String {
     let mut out = Vec::new();
-    write_release_package(&mut out, &publication(), rows.into_iter()).expect("package written");
+    write_release_package(&mut out, &info(), rows.into_iter()).expect("package written");
     String::from_utf8(out).expect("UTF-8")
 }
 
@@ -122,9 +120,14 @@ fn the_package_names_its_version_publisher_and_license() {
     assert_eq!(package["version"], "1.1");
     assert_eq!(package["publishedDate"], "2026-02-15T05:30:00Z");
     assert_eq!(
-        package["publisher"]["name"],
-        "Община Бургас / Municipality of Burgas"
+        package["publisher"],
+        json!({"name": "Община Бургас / Municipality of Burgas", "scheme": "BG-EIK", "uid": "000056814"})
     );
+    assert_eq!(
+        package["publicationPolicy"],
+        "https://data.burgas.bg/publication-policy"
+    );
+    assert_eq!(package["extensions"], json!(EXTENSIONS));
     assert_eq!(
         package["license"],
         "https://creativecommons.org/licenses/by/4.0/"
@@ -148,7 +151,22 @@ fn each_contract_is_a_release_with_a_linked_award() {
             release["tender"]["procurementMethodDetails"],
             row["procedure_type"]
         );
-        assert_eq!(release["tender"]["numberOfTenderers"], row["bids_count"]);
+        if row["lot"].is_null() {
+            assert_eq!(release["tender"]["numberOfTenderers"], row["bids_count"]);
+            assert!(release.get("bids").is_none());
+        } else {
+            // Offers are counted per lot, never as the whole tender's.
+            assert!(release["tender"].get("numberOfTenderers").is_none());
+            if !row["bids_count"].is_null() {
+                let statistic = &release["bids"]["statistics"][0];
+                assert_eq!(statistic["value"], row["bids_count"]);
+                assert_eq!(statistic["relatedLot"], row["lot"]);
+            }
+            assert_eq!(award["relatedLots"], json!([row["lot"]]));
+            assert_eq!(release["tender"]["lots"][0]["id"], row["lot"]);
+            assert_eq!(release["tender"]["items"][0]["relatedLot"], row["lot"]);
+        }
+        assert_eq!(release["tender"]["title"], row["title"]);
         let roles = |id: &Value| -> Vec<Value> {
             release["parties"]
                 .as_array()
@@ -239,10 +257,14 @@ fn dates_are_sofia_midnight_with_the_offset_of_the_season() {
             assert_eq!(offset, "+02:00", "{signed}");
         }
         let date = release["date"].as_str().unwrap();
-        assert!(
-            date.starts_with(row["published"].as_str().unwrap()),
-            "{date}"
-        );
+        match row["modified"].as_str() {
+            // A notice of the listing is dated by its last change.
+            Some(modified) => assert_eq!(date, modified),
+            None => assert!(
+                date.starts_with(row["published"].as_str().unwrap()),
+                "{date}"
+            ),
+        }
     }
 }
 
@@ -279,7 +301,7 @@ fn a_row_without_a_required_field_is_named() {
     rows.truncate(2);
     rows[1].remove("contract_id");
     let mut out = Vec::new();
-    let err = write_release_package(&mut out, &publication(), rows.into_iter()).unwrap_err();
+    let err = write_release_package(&mut out, &info(), rows.into_iter()).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::InvalidData);
     assert_eq!(err.to_string(), "row 2: field `contract_id` is missing");
 }
@@ -294,4 +316,233 @@ fn licenses_are_linked_by_their_canonical_url() {
         license_url("OGL-UK-3.0"),
         "https://spdx.org/licenses/OGL-UK-3.0.html"
     );
+}
+
+fn record_package(rows: Vec<Row>) -> Value {
+    let mut out = Vec::new();
+    write_record_package(
+        &mut out,
+        &info(),
+        "https://data.burgas.bg/api/v1/datasets/burgas-procurements/versions/3/ocds.json",
+        rows.into_iter(),
+    )
+    .expect("records written");
+    serde_json::from_slice(&out).expect("the record package is JSON")
+}
+
+/// Rows sorted as the store serves them: by the primary key.
+fn rows_in_key_order() -> Vec<Row> {
+    let mut rows = rows();
+    rows.sort_by(|a, b| {
+        let key = |r: &Row| {
+            (
+                r["ocid"].as_str().map(str::to_string),
+                r["contract_id"].as_str().map(str::to_string),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    rows
+}
+
+#[test]
+fn the_record_package_is_valid_ocds_1_1_5() {
+    let package = record_package(rows_in_key_order());
+    if let Some(path) = std::env::var_os("VITRINA_OCDS_RECORDS_OUT") {
+        let text = serde_json::to_string_pretty(&package).unwrap();
+        std::fs::write(path, text).expect("VITRINA_OCDS_RECORDS_OUT is writable");
+    }
+    let registry = jsonschema::Registry::new()
+        .add(
+            "https://standard.open-contracting.org/schema/1__1__5/release-schema.json",
+            schema("release-schema.json"),
+        )
+        .expect("release schema registers")
+        // Records here carry no versioned release, and its schema is not
+        // kept (schemas/ocds-1.1.5/README.md): an empty schema stands in.
+        .add(
+            "https://standard.open-contracting.org/schema/1__1__5/versioned-release-validation-schema.json",
+            json!({}),
+        )
+        .expect("the stand-in registers")
+        .prepare()
+        .expect("registry");
+    let validator = jsonschema::draft4::options()
+        .with_registry(&registry)
+        .should_validate_formats(true)
+        .build(&schema("record-package-schema.json"))
+        .expect("the record package schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&package)
+        .take(20)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let ocids: std::collections::BTreeSet<&str> = rows()
+        .iter()
+        .filter_map(|r| r["ocid"].as_str())
+        .map(|s| s.to_owned().leak() as &str)
+        .collect();
+    assert_eq!(package["records"].as_array().unwrap().len(), ocids.len());
+}
+
+#[test]
+fn a_procurement_with_lots_compiles_into_one_tender_with_every_lot() {
+    let rows = rows_in_key_order();
+    // The fixtures' food supplies for kindergartens: four lots.
+    let ocid = rows
+        .iter()
+        .filter(|r| r["lot"] == "4" && r["title"].as_str().unwrap().contains("хранителни"))
+        .map(|r| r["ocid"].as_str().unwrap())
+        .next()
+        .expect("a food supply with four lots");
+    let lots: Vec<&Row> = rows.iter().filter(|r| r["ocid"] == ocid).collect();
+    assert_eq!(lots.len(), 4, "{ocid}");
+    let package = record_package(rows.clone());
+    let record = package["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ocid"] == ocid)
+        .expect("its record");
+    assert_eq!(record["releases"].as_array().unwrap().len(), 4);
+    let compiled = &record["compiledRelease"];
+    assert_eq!(compiled["tag"], json!(["compiled"]));
+    let ids = |path: &Value| -> Vec<String> {
+        let mut ids: Vec<String> = path
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&compiled["tender"]["lots"]), ["1", "2", "3", "4"]);
+    assert_eq!(
+        ids(&compiled["tender"]["items"]),
+        ["lot-1", "lot-2", "lot-3", "lot-4"]
+    );
+    assert_eq!(compiled["awards"].as_array().unwrap().len(), 4);
+    assert_eq!(compiled["contracts"].as_array().unwrap().len(), 4);
+    assert_eq!(compiled["bids"]["statistics"].as_array().unwrap().len(), 4);
+    // The subject without any lot's name, and the procedure's estimate.
+    assert_eq!(
+        compiled["tender"]["title"],
+        "Доставка на хранителни продукти за детските градини на територията на Община Бургас"
+    );
+    let estimate: f64 = lots[0]["estimated_value"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        compiled["tender"]["value"]["amount"].as_f64(),
+        Some(estimate)
+    );
+    let titles: Vec<&str> = compiled["tender"]["lots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["title"].as_str())
+        .collect();
+    assert!(titles.contains(&"Месо и месни продукти"), "{titles:?}");
+}
+
+#[test]
+fn a_release_keeps_its_id_until_its_contract_changes() {
+    let rows = rows();
+    let first = package(rows.clone());
+    let again = package(rows.clone());
+    assert_eq!(first["releases"], again["releases"]);
+    let ids: std::collections::BTreeSet<&str> = first["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), rows.len(), "release ids are unique");
+
+    let mut changed = rows.clone();
+    changed[5].insert("bids_count".into(), json!(9));
+    let after = package(changed);
+    for (i, (before, after)) in first["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(after["releases"].as_array().unwrap())
+        .enumerate()
+    {
+        if i == 5 {
+            assert_ne!(before["id"], after["id"]);
+            assert!(
+                after["id"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(rows[5]["contract_id"].as_str().unwrap())
+            );
+        } else {
+            assert_eq!(before["id"], after["id"]);
+        }
+    }
+}
+
+#[test]
+fn tags_say_what_a_release_reports() {
+    let rows = rows();
+    let package = package(rows.clone());
+    let mut amended = 0;
+    for (row, release) in rows.iter().zip(package["releases"].as_array().unwrap()) {
+        let annexes = row["amendments_count"].as_i64().unwrap_or(0);
+        if annexes > 0 {
+            amended += 1;
+            assert_eq!(
+                release["tag"],
+                json!(["award", "contract", "contractAmendment"])
+            );
+            let contract = &release["contracts"][0];
+            assert_eq!(contract["amendments"].as_array().unwrap().len(), 1);
+            let description = contract["amendments"][0]["description"].as_str().unwrap();
+            assert!(
+                description.contains(&format!("Анекси: {annexes}")),
+                "{description}"
+            );
+        } else {
+            assert_eq!(release["tag"], json!(["award", "contract"]));
+        }
+    }
+    assert!(amended > 5, "the fixtures have contracts with annexes");
+}
+
+#[test]
+fn the_value_in_force_adds_the_annexes_change_to_the_cent() {
+    let mut row = rows().remove(0);
+    row.insert("value".into(), json!("1000.10"));
+    row.insert("amendments_count".into(), json!(1));
+    row.insert("amendments_value_change".into(), json!("-250.15"));
+    row.insert("contract_status".into(), json!("terminated"));
+    row.insert("contract_end_date".into(), json!("2025-01-31"));
+    let package = package(vec![row]);
+    let contract = &package["releases"][0]["contracts"][0];
+    assert_eq!(contract["value"]["amount"].to_string(), "749.95");
+    assert_eq!(contract["status"], "terminated");
+    assert_eq!(contract["period"]["endDate"], "2025-01-31T00:00:00+02:00");
+    assert_eq!(add_cents("0.05", "-0.10").unwrap().get(), "-0.05");
+    assert!(add_cents("1.005", "0").is_none());
+}
+
+#[test]
+fn records_need_the_rows_in_ocid_order() {
+    let mut rows = rows_in_key_order();
+    rows.reverse();
+    let mut out = Vec::new();
+    let err = write_record_package(
+        &mut out,
+        &info(),
+        "https://x.example/ocds.json",
+        rows.into_iter(),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+    assert!(err.to_string().contains("ocid order"), "{err}");
 }

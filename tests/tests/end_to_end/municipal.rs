@@ -148,6 +148,35 @@ fn serve_on_a_fresh_install_publishes_every_dataset_with_its_standard_files() {
         "{:?}",
         ocds.header("content-location")
     );
+    assert_eq!(
+        package["publisher"],
+        serde_json::json!({"name": "Община Бургас / Municipality of Burgas", "scheme": "BG-EIK", "uid": "000056814"})
+    );
+    // Each procurement's releases compiled into one record.
+    let records = get(
+        &server.addr,
+        "/api/v1/datasets/burgas-procurements/ocds/records.json",
+    );
+    assert_eq!(records.status, 200, "{}", records.text());
+    let records = records.json();
+    let ocids: std::collections::BTreeSet<&str> = package["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["ocid"].as_str())
+        .collect();
+    assert_eq!(records["records"].as_array().unwrap().len(), ocids.len());
+    assert_eq!(records["packages"][0], package["uri"]);
+    // The demo's ocid prefix is a placeholder, and every start says so.
+    assert!(
+        server
+            .log()
+            .iter()
+            .any(|line| line.contains("burgas-procurements")
+                && line.contains("ocid prefix `ocds-bgbu01`")),
+        "{:#?}",
+        server.log()
+    );
 
     check_standard_files_compressed(&server.addr);
 

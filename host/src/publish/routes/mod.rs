@@ -401,6 +401,9 @@ fn route(path: &str) -> Option<Route<'_>> {
         ["datasets", id, "ocds", "releases.json"] => {
             Route::Download(Target::dataset(id), None, crate::derived::OCDS)
         }
+        ["datasets", id, "ocds", "records.json"] => {
+            Route::Download(Target::dataset(id), None, crate::derived::OCDS_RECORDS)
+        }
         ["datasets", id, file] if file.starts_with("dcat.") => {
             let syntax = rdf::Syntax::from_extension(&file["dcat.".len()..])?;
             Route::Dcat(Some(id), Some(syntax))

@@ -254,7 +254,7 @@ fn an_invalid_supplier_eik_is_kept_and_noted() {
     assert_eq!(read.notes.len(), 1);
     assert_eq!(read.notes[0].kind, NoteKind::InvalidSupplierEik);
     let values = read.contract.into_values();
-    assert_eq!(values[22], Value::Boolean(false));
+    assert_eq!(values[31], Value::Boolean(false));
 }
 
 #[test]
@@ -342,4 +342,135 @@ fn unp_shape() {
     assert!(!is_unp("00123-2024-007"));
     assert!(!is_unp("00123–2024–0007"));
     assert!(!is_unp("0012३-2024-0007"));
+}
+
+#[test]
+fn a_title_that_names_its_lot_splits_into_subject_and_lot() {
+    let cases = [
+        (
+            "Доставка на хранителни продукти по обособена позиция 1 „Месо и месни продукти“",
+            "Доставка на хранителни продукти",
+            Some("Месо и месни продукти"),
+        ),
+        (
+            "Сметосъбиране по обособена позиция № 2: „ОП 2 – Южна зона“",
+            "Сметосъбиране",
+            Some("ОП 2 – Южна зона"),
+        ),
+        ("Ремонт, по обособена позиция 3", "Ремонт", None),
+        (
+            "Текущ ремонт на улична мрежа",
+            "Текущ ремонт на улична мрежа",
+            None,
+        ),
+        // Nothing before the marker: the title stays whole.
+        (
+            " по обособена позиция 1 „Хляб“",
+            " по обособена позиция 1 „Хляб“",
+            None,
+        ),
+    ];
+    for (title, subject, lot) in cases {
+        let (got_subject, got_lot) = split_lot_title(title);
+        assert_eq!(got_subject, subject, "{title}");
+        assert_eq!(got_lot.as_deref(), lot, "{title}");
+    }
+}
+
+#[test]
+fn the_current_layout_reads_lots_annexes_status_and_links() {
+    let cells = with(
+        with(
+            with(
+                with(
+                    with(
+                        with(sample(), Column::LotEstimatedValue, "620 000,00"),
+                        Column::ContractStatus,
+                        "Прекратен",
+                    ),
+                    Column::AmendmentsCount,
+                    "2",
+                ),
+                Column::AmendedValue,
+                "1 250 000,50",
+            ),
+            Column::ProcedureUrl,
+            "https://app.eop.bg/today/401233",
+        ),
+        Column::ContractEndDate,
+        "10.03.2025",
+    );
+    let contract = read(&cells).unwrap().contract;
+    assert_eq!(
+        contract.lot_estimated_value,
+        Some(Decimal::new(62000000, 2))
+    );
+    assert_eq!(contract.estimated_value, Some(Decimal::new(125000000, 2)));
+    assert_eq!(contract.contract_status, Some(ContractStatus::Terminated));
+    assert_eq!(contract.amendments_count, Some(2));
+    assert_eq!(
+        contract.amendments_value_change,
+        Some(Decimal::new(5155050, 2))
+    );
+    assert_eq!(
+        contract.contract_end_date,
+        NaiveDate::from_ymd_opt(2025, 3, 10)
+    );
+    assert_eq!(
+        contract.procedure_url.as_deref(),
+        Some("https://app.eop.bg/today/401233")
+    );
+}
+
+#[test]
+fn odd_details_of_the_current_layout_are_null_with_a_note() {
+    let cells = with(
+        with(
+            with(sample(), Column::ContractStatus, "Спрян"),
+            Column::ProcedureUrl,
+            "javascript:alert(1)",
+        ),
+        Column::AmendedValue,
+        "по анекс",
+    );
+    let read = read(&cells).unwrap();
+    assert_eq!(read.contract.contract_status, None);
+    assert_eq!(read.contract.procedure_url, None);
+    assert_eq!(read.contract.amendments_value_change, None);
+    assert_eq!(read.notes.len(), 3, "{:?}", read.notes);
+    assert!(
+        read.notes
+            .iter()
+            .all(|n| n.kind == NoteKind::UnreadableDetail)
+    );
+}
+
+#[test]
+fn a_register_ocid_is_kept_and_a_malformed_one_ignored() {
+    let given = with(sample(), Column::Ocid, "ocds-h6vhtk-00123-2024-0007");
+    assert_eq!(
+        read(&given).unwrap().contract.ocid,
+        "ocds-h6vhtk-00123-2024-0007"
+    );
+    let malformed = with(sample(), Column::Ocid, "00123-2024-0007");
+    assert_eq!(
+        read(&malformed).unwrap().contract.ocid,
+        "ocds-abc123-00123-2024-0007"
+    );
+}
+
+#[test]
+fn a_value_after_annexes_without_a_count_counts_one_annex() {
+    let cells = with(sample(), Column::AmendedValue, "1198450,00");
+    let contract = read(&cells).unwrap().contract;
+    assert_eq!(contract.amendments_count, Some(1));
+    assert_eq!(contract.amendments_value_change, Some(Decimal::ZERO));
+    let none = with(
+        with(sample(), Column::AmendmentsCount, "0"),
+        Column::AmendedValue,
+        "1198450,00",
+    );
+    let contract = read(&none).unwrap().contract;
+    assert_eq!(contract.amendments_count, Some(0));
+    assert_eq!(contract.amendments_value_change, None);
 }
