@@ -5,7 +5,9 @@
 //! The descriptor is a tabular data package with one resource, the
 //! version's `data.csv`, referenced by a relative path: the descriptor and
 //! the CSV are published in the same folder, so the pair stays valid
-//! wherever it is copied or mirrored.
+//! wherever it is copied or mirrored. Nothing in it names the portal's own
+//! address: the file is stored once and served for years, and a portal that
+//! moves (a new `public_url`) must not leave it pointing at the old one.
 
 use serde_json::{Value, json};
 
@@ -24,7 +26,6 @@ pub fn descriptor(publication: &Publication, table_schema: Value, row_count: u64
         "description": publication.description,
         "version": format!("{}.0.0", publication.version),
         "created": publication.published_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "homepage": publication.version_url,
         "contributors": [ { "title": publication.publisher, "role": "publisher" } ],
         "resources": [ csv_resource(&publication.dataset, CSV_PATH, table_schema, row_count) ],
     });
@@ -112,6 +113,14 @@ mod tests {
         assert_eq!(resource["path"], "data.csv");
         assert_eq!(resource["schema"], schema);
         assert_eq!(resource["stats"]["rows"], 8);
+    }
+
+    #[test]
+    fn the_portals_address_is_not_stored() {
+        let package = descriptor(&publication(), json!({"fields": []}), 0);
+        let text = package.to_string();
+        assert!(!text.contains("data.burgas.bg"), "{text}");
+        assert!(package.get("homepage").is_none());
     }
 
     #[test]

@@ -1,36 +1,77 @@
-//! Fiscal Data Package descriptors for published versions of `budget`
-//! datasets.
+//! Fiscal Data Packages for published versions of `budget` datasets.
 //!
-//! Budget tools (OpenSpending and the tools built on the Fiscal Data Package
-//! specification) read a tabular data package plus a `model` that says which
-//! columns are money (*measures*, each with a currency, and with a budget
-//! phase and a direction when they have one) and which describe it
-//! (*dimensions*, typed as datetime, classification, fact …). The data is
-//! the version's CSV exactly as the host publishes it, with the `budget`
-//! profile's columns; this module only writes the `datapackage.json` that
-//! describes it, so it is small metadata computed once per version.
+//! Budget tools (OpenSpending and the tools built on the Fiscal Data
+//! Package specification) read a tabular data package plus a `model` that
+//! says which columns are money (*measures*, each with a currency, a budget
+//! phase and a direction) and which describe it (*dimensions*: datetime,
+//! classification …). The first thing they show is the *default
+//! aggregate*: every measure summed over every row. The version's own
+//! `data.csv` is in long format (one row per amount, with `phase` and
+//! `direction` as columns), so a measure over it would add approved to
+//! executed amounts and revenue to expenditure. Budget tools therefore get
+//! a table of their own, `fiscal.csv`, written by [`write_fiscal_table`]:
 //!
-//! The CSV is in long format: one row per amount, with `phase` and
-//! `direction` as columns. A measure of the FDP model is a column with one
-//! currency, phase and direction, so `amount_eur` (always EUR) is the
-//! measure that every version has; `amount` is a second measure only when
-//! the version holds one currency (a dataset spanning 2025 and 2026 mixes
-//! BGN and EUR, and then `amount` and `currency` form a `fact` dimension).
-//! Phase and direction are set on the measures when the version holds only
-//! one of each, and are dimensions in every case. The descriptor validates
-//! against the `fiscal-data-package` profile bundled with the `datapackage`
-//! Python package (1.15.4), which requires `"profile":
-//! "tabular-data-package"`; `tools/validate/fdp.py` checks it.
+//! - one row per budget line: fiscal year, report date, direction, fund,
+//!   function, activity, paragraph group and paragraph with their names,
+//!   and whether the line is capital expenditure;
+//! - one euro column per direction and phase the version holds
+//!   (`expenditure_approved_eur`, `revenue_executed_eur` …): the line's
+//!   `amount_eur` in that phase, empty when the line has none.
+//!
+//! Each measure has one direction, one phase and one currency, so its
+//! default aggregate is a total worth showing: the sum of `amount_eur` over
+//! the long rows of that direction and phase (`tools/validate/fdp.py` loads
+//! the package with the `datapackage` library, as a partner would, and
+//! checks exactly that). The total still spans every fiscal year and report
+//! date of the version: a version holding a half-year and a closing report
+//! of one year adds both, and budget tools filter on the `report_date` and
+//! `fiscal_year` dimensions for a single report.
+//!
+//! Only euro amounts are measures, because a measure has one currency and
+//! a version spanning 2025 and 2026 holds amounts in BGN and in EUR. The
+//! original amounts, and the file, sheet and row of every amount, stay in
+//! `data.csv`: each cell of `fiscal.csv` is one row there, found by the
+//! line's key and the measure's direction and phase.
+//!
+//! [`fiscal_data_package`] writes the descriptor, stored as
+//! `fiscal-datapackage.json` beside `fiscal.csv` in the version's folder.
+//! It refers to the table by a relative path and names no address of the
+//! portal, so the folder stays valid wherever it is served or mirrored. Its
+//! model keys paragraphs by direction and code (revenue and expenditure
+//! reuse paragraph numbers with other meanings) and declares the ЕБК
+//! hierarchies as the specification does, by `parent` attributes within a
+//! dimension (function → activity; direction → paragraph group →
+//! paragraph): the profile has no `hierarchies` property. The descriptor
+//! validates against the `fiscal-data-package` profile bundled with the
+//! `datapackage` Python package (1.15.4), which requires `"profile":
+//! "tabular-data-package"`.
+//!
+//! The table is pivoted in memory, in a `BTreeMap` keyed by budget line
+//! (which also sorts the output, so the same rows always give the same
+//! bytes): a municipal budget has thousands of lines, not millions, so
+//! this holds a few megabytes at most. Amounts are summed in whole cents,
+//! exactly.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
 
 use serde_json::{Map, Value, json};
 
 use crate::{Publication, Row};
 
+/// The fiscal table's file name, relative to the descriptor: both are
+/// published in the version's folder.
+pub const FISCAL_TABLE: &str = "fiscal.csv";
+
+/// The fiscal table's resource name, which the model's sources default to.
+const RESOURCE: &str = "fiscal";
+
 /// The `budget` profile classifies by the Bulgarian ЕБК, so its data is
 /// Bulgarian.
 const COUNTRY: &str = "BG";
+
+/// The currency of every measure: the rows' `amount_eur`.
+const CURRENCY: &str = "EUR";
 
 /// Table Schema constraint keywords; a profile's own extensions (such as
 /// `checksum`) are left out of the published schema.
@@ -45,13 +86,151 @@ const TABLE_SCHEMA_CONSTRAINTS: &[&str] = &[
     "maxLength",
 ];
 
+/// The columns that describe a budget line, in table order, with their
+/// Table Schema types (for a profile that lacks one of them).
+const LINE_COLUMNS: &[(&str, &str)] = &[
+    ("fiscal_year", "integer"),
+    ("report_date", "date"),
+    ("direction", "string"),
+    ("fund", "string"),
+    ("function", "string"),
+    ("function_name", "string"),
+    ("activity", "string"),
+    ("activity_name", "string"),
+    ("paragraph_group", "string"),
+    ("paragraph", "string"),
+    ("paragraph_name", "string"),
+    ("capital", "boolean"),
+];
+
+/// What identifies a budget line: the `budget` profile's key without the
+/// phase, which the measures carry.
+const LINE_KEY: &[&str] = &[
+    "fiscal_year",
+    "report_date",
+    "direction",
+    "fund",
+    "activity",
+    "paragraph",
+];
+
+/// Money coming in or going out, in the order the table's columns follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Direction {
+    Expenditure,
+    Revenue,
+}
+
+impl Direction {
+    pub const ALL: [Direction; 2] = [Direction::Expenditure, Direction::Revenue];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Expenditure => "expenditure",
+            Direction::Revenue => "revenue",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+/// The budget phases of the Fiscal Data Package, in the order of a
+/// budget's year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    Proposed,
+    Approved,
+    Adjusted,
+    Executed,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 4] = [
+        Phase::Proposed,
+        Phase::Approved,
+        Phase::Adjusted,
+        Phase::Executed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Proposed => "proposed",
+            Phase::Approved => "approved",
+            Phase::Adjusted => "adjusted",
+            Phase::Executed => "executed",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// What the phase's amounts are, for the column's description.
+    fn meaning(self) -> &'static str {
+        match self {
+            Phase::Proposed => "as proposed to the council (проектобюджет)",
+            Phase::Approved => {
+                "as approved: the budget as adopted, or the plan column of a report (план, закон)"
+            }
+            Phase::Adjusted => "in the plan as amended during the year (уточнен план)",
+            Phase::Executed => "as executed up to the report date (отчет, изпълнение)",
+        }
+    }
+}
+
+/// One measure of the fiscal table: the euro amounts of one direction in
+/// one phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Measure {
+    pub direction: Direction,
+    pub phase: Phase,
+}
+
+impl Measure {
+    /// Every measure a version can have, in column order.
+    pub fn all() -> impl Iterator<Item = Measure> {
+        Direction::ALL.into_iter().flat_map(|direction| {
+            Phase::ALL
+                .into_iter()
+                .map(move |phase| Measure { direction, phase })
+        })
+    }
+
+    /// The measure a row's amount belongs to; `None` when its direction or
+    /// phase is not one the profile allows.
+    pub fn of(row: &Row) -> Option<Measure> {
+        Some(Measure {
+            direction: Direction::parse(text(row, "direction")?)?,
+            phase: Phase::parse(text(row, "phase")?)?,
+        })
+    }
+
+    /// Its column in the fiscal table (`expenditure_executed_eur`).
+    pub fn column(self) -> String {
+        format!("{}_{}_eur", self.direction.as_str(), self.phase.as_str())
+    }
+}
+
+/// The measures of a version whose rows hold `present`: those, in column
+/// order. A version without rows has all of them, since none can be ruled
+/// out and a Fiscal Data Package must have a measure. The descriptor and
+/// the table both use this, so they always agree.
+fn measure_columns(present: &BTreeSet<Measure>) -> Vec<Measure> {
+    if present.is_empty() {
+        Measure::all().collect()
+    } else {
+        present.iter().copied().collect()
+    }
+}
+
 /// What a descriptor needs to know about a version's rows: collected in one
-/// pass over the rows, holding only a few sets whatever their number.
+/// pass over the rows, holding only a few values whatever their number.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FiscalSummary {
-    pub currencies: BTreeSet<String>,
-    pub phases: BTreeSet<String>,
-    pub directions: BTreeSet<String>,
+    /// The directions and phases the rows hold: the table's measures.
+    pub measures: BTreeSet<Measure>,
     pub first_year: Option<i64>,
     pub last_year: Option<i64>,
 }
@@ -68,66 +247,76 @@ impl FiscalSummary {
 
     /// Adds one row.
     pub fn add(&mut self, row: &Row) {
-        let text = |field: &str| row.get(field).and_then(Value::as_str).map(str::to_string);
-        self.currencies.extend(text("currency"));
-        self.phases.extend(text("phase"));
-        self.directions.extend(text("direction"));
+        self.measures.extend(Measure::of(row));
         if let Some(year) = row.get("fiscal_year").and_then(Value::as_i64) {
             self.first_year = Some(self.first_year.map_or(year, |y| y.min(year)));
             self.last_year = Some(self.last_year.map_or(year, |y| y.max(year)));
         }
     }
-
-    fn only(set: &BTreeSet<String>) -> Option<&str> {
-        match set.len() {
-            1 => set.iter().next().map(String::as_str),
-            _ => None,
-        }
-    }
 }
 
-/// The `datapackage.json` of a version of a `budget` dataset. `profile` is
-/// the profile's Table Schema (`budget.json`): its fields and primary key
-/// become the resource's schema, and the model refers only to fields it
-/// has.
+/// The Fiscal Data Package descriptor of a version of a `budget` dataset,
+/// describing its [`FISCAL_TABLE`] as written by [`write_fiscal_table`]
+/// from the same rows. `profile` is the profile's Table Schema
+/// (`budget.json`): the line columns take their titles, descriptions and
+/// constraints from it.
 pub fn fiscal_data_package(
     publication: &Publication,
     profile: &Value,
     summary: &FiscalSummary,
 ) -> Value {
-    let fields = profile_fields(profile);
-    let has = |name: &str| fields.iter().any(|f| f["name"] == name);
+    let measures = measure_columns(&summary.measures);
     let mut package = json!({
         "profile": "tabular-data-package",
         "name": publication.dataset,
-        "id": publication.version_url,
         "title": publication.title,
         "description": publication.description,
-        "homepage": publication.version_url,
-        "created": publication.published_at.to_rfc3339(),
+        "version": format!("{}.0.0", publication.version),
+        "created": publication.published_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "contributors": [{"title": publication.publisher, "role": "publisher"}],
-        "licenses": [license(&publication.license)],
         "countryCode": COUNTRY,
         "granularity": "aggregated",
-        "resources": [resource(publication, profile, fields.clone())],
+        "resources": [resource(profile, &measures)],
         "model": {
-            "measures": measures(summary, &has),
-            "dimensions": dimensions(summary, &has),
+            "measures": model_measures(&measures),
+            "dimensions": dimensions(),
         },
     });
+    if !publication.license.is_empty() {
+        package["licenses"] = json!([crate::licences::data_package_entry(&publication.license)]);
+    }
     if let Some(period) = fiscal_period(summary) {
         package["fiscalPeriod"] = period;
     }
     package
 }
 
-/// The profile's fields as Table Schema fields.
-fn profile_fields(profile: &Value) -> Vec<Value> {
-    let fields = profile["fields"]
+fn resource(profile: &Value, measures: &[Measure]) -> Value {
+    let documented: BTreeMap<&str, &Value> = profile["fields"]
         .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    fields.iter().map(table_schema_field).collect()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| Some((f.get("name")?.as_str()?, f)))
+        .collect();
+    let line_fields = LINE_COLUMNS
+        .iter()
+        .map(|&(name, kind)| match documented.get(name) {
+            Some(field) => table_schema_field(field),
+            None => json!({"name": name, "type": kind}),
+        });
+    let fields: Vec<Value> = line_fields
+        .chain(measures.iter().map(|&m| measure_field(m)))
+        .collect();
+    json!({
+        "profile": "tabular-data-resource",
+        "name": RESOURCE,
+        "path": FISCAL_TABLE,
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "dialect": {"delimiter": ",", "doubleQuote": true, "header": true},
+        "schema": {"fields": fields, "primaryKey": LINE_KEY, "missingValues": [""]},
+    })
 }
 
 fn table_schema_field(field: &Value) -> Value {
@@ -150,163 +339,84 @@ fn table_schema_field(field: &Value) -> Value {
     Value::Object(out)
 }
 
-fn resource(publication: &Publication, profile: &Value, fields: Vec<Value>) -> Value {
-    let mut schema = json!({"fields": fields, "missingValues": [""]});
-    if let Some(key) = profile.get("primaryKey") {
-        schema["primaryKey"] = key.clone();
-    }
+fn measure_field(m: Measure) -> Value {
+    let direction = m.direction.as_str();
+    let phase = m.phase.as_str();
+    let mut title = direction.to_string();
+    title[..1].make_ascii_uppercase();
     json!({
-        "profile": "tabular-data-resource",
-        "name": publication.dataset,
-        "path": format!("{}data.csv", publication.version_url),
-        "format": "csv",
-        "mediatype": "text/csv",
-        "encoding": "utf-8",
-        "schema": schema,
+        "name": m.column(),
+        "type": "number",
+        "title": format!("{title}, {phase} (EUR)"),
+        "description": format!(
+            "The line's {direction} {} in euro: amount_eur of its row in data.csv with \
+             direction {direction} and phase {phase}; empty when the line has none. One \
+             direction and one phase, so the column's total is a meaningful sum.",
+            m.phase.meaning()
+        ),
     })
 }
 
-/// `CC-BY-4.0` → its SPDX page; the name is also the Open Definition id
-/// for the common open licences.
-fn license(spdx: &str) -> Value {
-    crate::licences::data_package_entry(spdx)
-}
-
-fn measures(summary: &FiscalSummary, has: &dyn Fn(&str) -> bool) -> Value {
-    let mut measures = Map::new();
-    let mut measure = |name: &str, currency: &str| {
-        let mut m = json!({"source": name, "currency": currency});
-        if let Some(phase) = FiscalSummary::only(&summary.phases) {
-            m["phase"] = json!(phase);
-        }
-        if let Some(direction) = FiscalSummary::only(&summary.directions) {
-            m["direction"] = json!(direction);
-        }
-        measures.insert(name.to_string(), m);
-    };
-    if has("amount_eur") {
-        measure("amount_eur", "EUR");
-    }
-    if has("amount")
-        && let Some(currency) = FiscalSummary::only(&summary.currencies)
-    {
-        measure("amount", currency);
-    }
-    Value::Object(measures)
-}
-
-/// A dimension over `attributes`; the first is its key, and `label` (when
-/// present) is the name that labels it.
-struct Dimension<'a> {
-    name: &'a str,
-    kind: &'a str,
-    classification: Option<&'a str>,
-    attributes: &'a [&'a str],
-    label: Option<&'a str>,
-}
-
-fn dimensions(summary: &FiscalSummary, has: &dyn Fn(&str) -> bool) -> Value {
-    let mut list = vec![
-        dimension("fiscal_year", "datetime", None, &["fiscal_year"], None),
-        dimension("phase", "other", None, &["phase"], None),
-        dimension("direction", "other", None, &["direction"], None),
-        dimension("fund", "classification", None, &["fund"], None),
-        dimension(
-            "function",
-            "classification",
-            Some("functional"),
-            &["function", "function_name"],
-            Some("function_name"),
-        ),
-        dimension(
-            "activity",
-            "classification",
-            Some("functional"),
-            &["activity", "activity_name"],
-            Some("activity_name"),
-        ),
-        dimension(
-            "paragraph",
-            "classification",
-            Some("economic"),
-            &["paragraph", "paragraph_name"],
-            Some("paragraph_name"),
-        ),
-        dimension("report_date", "datetime", None, &["report_date"], None),
-        dimension(
-            "source",
-            "other",
-            None,
-            &["source_url", "source_sheet", "source_row"],
-            None,
-        ),
-    ];
-    // With one currency `amount` is a measure; otherwise the original
-    // amount and its currency are facts of each row.
-    if summary.currencies.len() != 1 {
-        list.push(dimension(
-            "original_amount",
-            "fact",
-            None,
-            &["amount", "currency"],
-            None,
-        ));
-    }
-    let mut dimensions = Map::new();
-    for d in list {
-        if let Some(value) = dimension_json(&d, has) {
-            dimensions.insert(d.name.to_string(), value);
-        }
-    }
-    Value::Object(dimensions)
-}
-
-fn dimension<'a>(
-    name: &'a str,
-    kind: &'a str,
-    classification: Option<&'a str>,
-    attributes: &'a [&'a str],
-    label: Option<&'a str>,
-) -> Dimension<'a> {
-    Dimension {
-        name,
-        kind,
-        classification,
-        attributes,
-        label,
-    }
-}
-
-/// The dimension's JSON, or `None` when the profile lacks its key field.
-fn dimension_json(d: &Dimension<'_>, has: &dyn Fn(&str) -> bool) -> Option<Value> {
-    let key = *d.attributes.first()?;
-    if !has(key) {
-        return None;
-    }
-    let mut attributes = Map::new();
-    for &name in d.attributes.iter().filter(|&&name| has(name)) {
-        let mut attribute = json!({"source": name});
-        if Some(name) == d.label {
-            attribute["labelfor"] = json!(key);
-        }
-        attributes.insert(name.to_string(), attribute);
-    }
-    // Labels describe a member; they do not identify it.
-    let primary_key: Vec<&str> = d
-        .attributes
-        .iter()
-        .copied()
-        .filter(|&name| has(name) && Some(name) != d.label)
-        .collect();
-    let mut value = json!({
-        "dimensionType": d.kind,
-        "attributes": attributes,
-        "primaryKey": if primary_key.len() == 1 { json!(key) } else { json!(primary_key) },
+/// The model's measures: each with its currency, direction and phase.
+fn model_measures(measures: &[Measure]) -> Value {
+    let entries = measures.iter().map(|&m| {
+        let measure = json!({
+            "source": m.column(),
+            "currency": CURRENCY,
+            "direction": m.direction.as_str(),
+            "phase": m.phase.as_str(),
+        });
+        (m.column(), measure)
     });
-    if let Some(classification) = d.classification {
-        value["classificationType"] = json!(classification);
-    }
-    Some(value)
+    Value::Object(entries.collect())
+}
+
+/// The dimensions, over the line columns. Hierarchies are `parent`
+/// attributes within a dimension, and labels name the attribute they label
+/// (`labelfor`), as the specification defines them.
+fn dimensions() -> Value {
+    let single = |kind: &str, name: &str| {
+        json!({
+            "dimensionType": kind,
+            "attributes": {name: {"source": name}},
+            "primaryKey": name,
+        })
+    };
+    let mut capital = single("classification", "capital");
+    capital["classificationType"] = json!("economic");
+    json!({
+        "fiscal_year": single("datetime", "fiscal_year"),
+        "report_date": single("datetime", "report_date"),
+        "fund": single("classification", "fund"),
+        // Function → activity. A line with a function but no activity has
+        // activity 000, so the function is part of the key.
+        "functional_classification": {
+            "dimensionType": "classification",
+            "classificationType": "functional",
+            "attributes": {
+                "function": {"source": "function"},
+                "function_name": {"source": "function_name", "labelfor": "function"},
+                "activity": {"source": "activity", "parent": "function"},
+                "activity_name": {"source": "activity_name", "labelfor": "activity"},
+            },
+            "primaryKey": ["function", "activity"],
+        },
+        // Direction → paragraph group → paragraph: revenue and expenditure
+        // are two classifications that reuse numbers, so a paragraph is
+        // keyed by its direction and code.
+        "economic_classification": {
+            "dimensionType": "classification",
+            "classificationType": "economic",
+            "attributes": {
+                "direction": {"source": "direction"},
+                "paragraph_group": {"source": "paragraph_group", "parent": "direction"},
+                "paragraph": {"source": "paragraph", "parent": "paragraph_group"},
+                "paragraph_name": {"source": "paragraph_name", "labelfor": "paragraph"},
+            },
+            "primaryKey": ["direction", "paragraph"],
+        },
+        "capital": capital,
+    })
 }
 
 /// From the first day of the first fiscal year to the last day of the last.
@@ -317,200 +427,174 @@ fn fiscal_period(summary: &FiscalSummary) -> Option<Value> {
     }))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
+/// The key a budget line is sorted and merged by: [`LINE_KEY`]'s values.
+type LineKey = (
+    Option<i64>,
+    Option<String>,
+    Direction,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
-    const EXPECTED: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../datasets/burgas-budget/fixtures/expected.json"
-    );
-    const PROFILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../profiles/budget.json");
+/// One row of the fiscal table, as it is being pivoted.
+struct Line {
+    /// The values of [`LINE_COLUMNS`].
+    columns: Vec<Value>,
+    /// Each measure's amount, in cents.
+    amounts: BTreeMap<Measure, i128>,
+}
 
-    fn read_json(path: &str) -> Value {
-        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
-    }
-
-    /// The rows of the demo dataset, as the rows API serves them.
-    fn rows() -> Vec<Row> {
-        let Value::Array(rows) = read_json(EXPECTED) else {
-            panic!("expected.json is a list of rows");
+/// Writes the fiscal table of a version from its rows (in any order): a
+/// CSV with a header row, one row per budget line sorted by its key, the
+/// columns [`fiscal_data_package`] declares for the same rows. Fails with
+/// `InvalidData` on a row the `budget` profile would have refused (an
+/// unknown direction or phase, an amount that is not a decimal with at
+/// most two places), rather than leaving its amount out of the totals.
+pub fn write_fiscal_table<W: Write>(
+    out: &mut W,
+    rows: impl Iterator<Item = Row>,
+) -> io::Result<()> {
+    let mut lines: BTreeMap<LineKey, Line> = BTreeMap::new();
+    let mut present = BTreeSet::new();
+    for (index, row) in rows.enumerate() {
+        let invalid = |what: &str| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("fiscal table: row {}: {what}", index + 1),
+            )
         };
-        rows.into_iter()
-            .map(|row| match row {
-                Value::Object(map) => map,
-                other => panic!("a row is an object, not {other}"),
-            })
-            .collect()
-    }
-
-    fn publication() -> Publication {
-        Publication {
-            dataset: "burgas-budget".into(),
-            title: "Бюджет и изпълнение на бюджета / Budget and budget execution".into(),
-            description: "The budget of the Municipality of Burgas and its execution.".into(),
-            publisher: "Община Бургас / Municipality of Burgas".into(),
-            license: "CC-BY-4.0".into(),
-            version: 3,
-            published_at: chrono::Utc.with_ymd_and_hms(2026, 3, 2, 4, 30, 0).unwrap(),
-            version_url: "https://data.burgas.bg/api/v1/datasets/burgas-budget/versions/3/".into(),
+        let measure =
+            Measure::of(&row).ok_or_else(|| invalid("direction or phase is not the profile's"))?;
+        let cents = row
+            .get("amount_eur")
+            .and_then(cents)
+            .ok_or_else(|| invalid("amount_eur is not a decimal with two places"))?;
+        present.insert(measure);
+        let line = lines
+            .entry(line_key(&row, measure.direction))
+            .or_insert_with(|| Line {
+                columns: vec![Value::Null; LINE_COLUMNS.len()],
+                amounts: BTreeMap::new(),
+            });
+        // A line's phases come from one row of a report, so they share
+        // names; a name one source left out is taken from another.
+        for (cell, &(name, _)) in line.columns.iter_mut().zip(LINE_COLUMNS) {
+            if cell.is_null()
+                && let Some(value) = row.get(name)
+            {
+                *cell = value.clone();
+            }
         }
+        // The profile's key makes each cell one row; were two rows to meet
+        // in a cell, adding them keeps every total equal to the long sum.
+        let amount = line.amounts.entry(measure).or_insert(0);
+        *amount = amount
+            .checked_add(cents)
+            .ok_or_else(|| invalid("amounts too large to add"))?;
     }
 
-    fn descriptor(rows: Vec<Row>) -> Value {
-        fiscal_data_package(
-            &publication(),
-            &read_json(PROFILE),
-            &FiscalSummary::from_rows(rows),
-        )
-    }
-
-    #[test]
-    fn the_demo_dataset_as_a_fiscal_data_package() {
-        let package = descriptor(rows());
-        // The file CI validates with tools/validate/fdp.py.
-        if let Some(path) = std::env::var_os("VITRINA_FDP_OUT") {
-            let text = serde_json::to_string_pretty(&package).unwrap();
-            std::fs::write(path, text).expect("VITRINA_FDP_OUT is writable");
-        }
-        assert_eq!(package["profile"], "tabular-data-package");
-        assert_eq!(package["countryCode"], "BG");
-        assert_eq!(
-            package["fiscalPeriod"],
-            json!({"start": "2024-01-01", "end": "2026-12-31"})
-        );
-        let resource = &package["resources"][0];
-        assert_eq!(
-            resource["path"],
-            "https://data.burgas.bg/api/v1/datasets/burgas-budget/versions/3/data.csv"
-        );
-        let profile = read_json(PROFILE);
-        let names = |fields: &Value| -> Vec<Value> {
-            fields
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|f| f["name"].clone())
-                .collect()
-        };
-        assert_eq!(
-            names(&resource["schema"]["fields"]),
-            names(&profile["fields"])
-        );
-        assert_eq!(resource["schema"]["primaryKey"], profile["primaryKey"]);
-
-        let model = &package["model"];
-        // 2024-2025 in BGN and 2026 in EUR: only the euro column is one
-        // currency; the original amount is a fact.
-        assert_eq!(
-            model["measures"],
-            json!({"amount_eur": {"source": "amount_eur", "currency": "EUR"}})
-        );
-        assert_eq!(
-            model["dimensions"]["original_amount"]["dimensionType"],
-            "fact"
-        );
-        let activity = &model["dimensions"]["activity"];
-        assert_eq!(activity["classificationType"], "functional");
-        assert_eq!(activity["primaryKey"], "activity");
-        assert_eq!(
-            activity["attributes"]["activity_name"]["labelfor"],
-            "activity"
-        );
-        assert_eq!(
-            model["dimensions"]["paragraph"]["classificationType"],
-            "economic"
-        );
-        assert_eq!(
-            model["dimensions"]["fiscal_year"]["dimensionType"],
-            "datetime"
-        );
-        assert_eq!(
-            model["dimensions"]["fund"]["dimensionType"],
-            "classification"
-        );
-    }
-
-    #[test]
-    fn every_model_source_is_a_column_of_the_resource() {
-        let package = descriptor(rows());
-        let fields: BTreeSet<&str> = package["resources"][0]["schema"]["fields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|f| f["name"].as_str())
-            .collect();
-        let model = &package["model"];
-        let mut sources: Vec<&str> = model["measures"]
-            .as_object()
-            .unwrap()
-            .values()
-            .filter_map(|m| m["source"].as_str())
-            .collect();
-        for dimension in model["dimensions"].as_object().unwrap().values() {
-            assert!(dimension["dimensionType"].is_string(), "{dimension}");
-            sources.extend(
-                dimension["attributes"]
-                    .as_object()
-                    .unwrap()
-                    .values()
-                    .filter_map(|a| a["source"].as_str()),
-            );
-        }
-        for source in sources {
-            assert!(fields.contains(source), "{source} is not a column");
-        }
-    }
-
-    #[test]
-    fn one_currency_phase_and_direction_go_onto_the_measures() {
-        let executed_2024_spending = rows().into_iter().filter(|r| {
-            r["fiscal_year"] == 2024 && r["phase"] == "executed" && r["direction"] == "expenditure"
+    let measures = measure_columns(&present);
+    let header = LINE_COLUMNS
+        .iter()
+        .map(|&(name, _)| name.to_string())
+        .chain(measures.iter().map(|m| m.column()));
+    write_record(out, header.map(|name| csv_text(&name)))?;
+    for line in lines.values() {
+        let columns = line.columns.iter().map(csv_value);
+        let amounts = measures.iter().map(|m| {
+            line.amounts
+                .get(m)
+                .map_or_else(String::new, |&c| format_cents(c))
         });
-        let package = descriptor(executed_2024_spending.collect());
-        let amount = &package["model"]["measures"]["amount"];
-        assert_eq!(
-            *amount,
-            json!({"source": "amount", "currency": "BGN", "phase": "executed", "direction": "expenditure"})
-        );
-        assert_eq!(
-            package["model"]["measures"]["amount_eur"]["currency"],
-            "EUR"
-        );
-        assert!(
-            package["model"]["dimensions"]
-                .get("original_amount")
-                .is_none()
-        );
-        assert_eq!(
-            package["fiscalPeriod"],
-            json!({"start": "2024-01-01", "end": "2024-12-31"})
-        );
+        write_record(out, columns.chain(amounts))?;
     }
+    Ok(())
+}
 
-    #[test]
-    fn profile_extensions_stay_out_of_the_table_schema() {
-        let field = json!({
-            "name": "supplier_eik", "type": "string",
-            "constraints": {"pattern": "^[0-9]{9}$", "required": true},
-            "checksum": "bg-eik"
-        });
-        assert_eq!(
-            table_schema_field(&field),
-            json!({"name": "supplier_eik", "type": "string",
-                   "constraints": {"pattern": "^[0-9]{9}$", "required": true}})
-        );
-    }
+fn text<'a>(row: &'a Row, field: &str) -> Option<&'a str> {
+    row.get(field).and_then(Value::as_str)
+}
 
-    #[test]
-    fn an_empty_version_has_no_fiscal_period() {
-        let package = descriptor(Vec::new());
-        assert!(package.get("fiscalPeriod").is_none());
-        assert_eq!(
-            package["model"]["measures"]["amount_eur"]["currency"],
-            "EUR"
-        );
+fn line_key(row: &Row, direction: Direction) -> LineKey {
+    let owned = |field| text(row, field).map(str::to_string);
+    (
+        row.get("fiscal_year").and_then(Value::as_i64),
+        owned("report_date"),
+        direction,
+        owned("fund"),
+        owned("activity"),
+        owned("paragraph"),
+    )
+}
+
+/// An amount as the rows API serves decimals (`"1234.50"`, `"-0.05"`), in
+/// cents. Money carries exactly two decimals (the profile's
+/// `decimalPlaces`); fewer are read as they are, more are refused rather
+/// than rounded, since rounding would make the totals differ from the long
+/// table's.
+fn cents(value: &Value) -> Option<i128> {
+    match value {
+        Value::String(s) => parse_cents(s),
+        Value::Number(n) => parse_cents(&n.to_string()),
+        _ => None,
     }
 }
+
+fn parse_cents(text: &str) -> Option<i128> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (units, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if units.is_empty() || !all_digits(units) || fraction.len() > 2 || !all_digits(fraction) {
+        return None;
+    }
+    let units: i128 = units.parse().ok()?;
+    let fraction: i128 = format!("{fraction:0<2}").parse().ok()?;
+    let value = units.checked_mul(100)?.checked_add(fraction)?;
+    Some(if negative { -value } else { value })
+}
+
+fn format_cents(cents: i128) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+/// One CSV record as `data.csv` writes them: comma-separated, CRLF-ended.
+fn write_record<W: Write>(out: &mut W, cells: impl Iterator<Item = String>) -> io::Result<()> {
+    for (i, cell) in cells.enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(cell.as_bytes())?;
+    }
+    out.write_all(b"\r\n")
+}
+
+/// A cell: null is empty (the schema's missing value), an empty text is
+/// `""`, booleans are `true`/`false`.
+fn csv_value(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) if s.is_empty() => "\"\"".to_string(),
+        Value::String(s) => csv_text(s),
+        other => csv_text(&other.to_string()),
+    }
+}
+
+/// Text quoted when it holds a separator, a quote or a line break (RFC 4180).
+fn csv_text(s: &str) -> String {
+    if s.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Publishes every bundled dataset from its fixtures into a throw-away
 # folder, then validates what partner networks read from each version:
-# `frictionless validate` on every datapackage.json (the CSV against its
-# Table Schema), and the OCDS release package, Fiscal Data Package and
-# Popolo file against their standards' official schemas, the copies kept
-# in standards/schemas/ (see its README.md), and the OCDS record package
-# against the Open Contracting Partnership's own compile (ocdskit).
+# `frictionless validate` on every datapackage.json and
+# fiscal-datapackage.json (each CSV against its Table Schema), and the OCDS
+# release and record packages, Fiscal Data Package and Popolo file against
+# their standards' official schemas, the copies kept in standards/schemas/
+# (see its README.md); fdp.py also loads the Fiscal Data Package with the
+# `datapackage` library and checks its totals against data.csv, and
+# ocds_compile.py checks the record package against the Open Contracting
+# Partnership's own compile (ocdskit).
 #
 # Usage: tools/validate/published.sh
 #   VITRINA  the binary to use (default: target/debug/vitrina)
@@ -47,6 +50,10 @@ for dataset in datasets/*/; do
     }
     for version in data/exports/"$id"/*/; do
         check "$version datapackage.json" "$frictionless" validate "$version/datapackage.json"
+        # The Fiscal Data Package's own table (fiscal.csv) against its schema.
+        if [ -f "$version/fiscal-datapackage.json" ]; then
+            check "$version fiscal-datapackage.json (table)" "$frictionless" validate "$version/fiscal-datapackage.json"
+        fi
         for standard in ocds.json:ocds.py ocds-records.json:ocds.py fiscal-datapackage.json:fdp.py popolo.json:popolo.py; do
             file="${standard%%:*}"
             validator="${standard##*:}"

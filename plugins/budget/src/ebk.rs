@@ -188,6 +188,27 @@ impl Paragraph {
     pub fn is_whole(self) -> bool {
         self.item == 0
     }
+
+    /// The whole paragraph a subparagraph belongs to (`10-16` → `10-00`):
+    /// the level budgets are compared at, since sources differ in which
+    /// subparagraphs they print.
+    pub fn whole(self) -> Paragraph {
+        Paragraph {
+            group: self.group,
+            item: 0,
+        }
+    }
+}
+
+/// The expenditure paragraphs of ЕБК's capital expenditure (капиталови
+/// разходи): 51 основен ремонт на ДМА, 52 придобиване на ДМА, 53
+/// придобиване на НМА, 54 придобиване на земя, 55 капиталови трансфери.
+pub const CAPITAL_PARAGRAPHS: std::ops::RangeInclusive<u8> = 51..=55;
+
+/// Whether a line is capital expenditure. Revenue paragraphs reuse these
+/// numbers with other meanings, so revenue is never capital expenditure.
+pub fn is_capital(direction: Direction, paragraph: Paragraph) -> bool {
+    direction == Direction::Expenditure && CAPITAL_PARAGRAPHS.contains(&paragraph.group)
 }
 
 impl fmt::Display for Paragraph {
@@ -439,6 +460,27 @@ mod tests {
         assert_eq!(paragraph("100"), "01-00", "Excel ate the leading zero");
         assert_eq!(paragraph("51"), "51-00");
         assert_eq!(paragraph("1-1"), "01-01");
+    }
+
+    #[test]
+    fn subparagraphs_belong_to_their_whole_paragraph() {
+        let whole = |s: &str| parse_paragraph(s).unwrap().whole().to_string();
+        assert_eq!(whole("10-16"), "10-00");
+        assert_eq!(whole("10-00"), "10-00");
+        assert_eq!(whole("100"), "01-00");
+    }
+
+    #[test]
+    fn capital_expenditure_is_paragraphs_51_to_55_of_expenditure() {
+        let capital = |direction, code: &str| is_capital(direction, parse_paragraph(code).unwrap());
+        for code in ["51-00", "52-06", "53-01", "54-00", "55-01"] {
+            assert!(capital(Direction::Expenditure, code), "{code}");
+        }
+        for code in ["10-16", "50-00", "56-00", "01-00"] {
+            assert!(!capital(Direction::Expenditure, code), "{code}");
+        }
+        // A revenue paragraph with a capital number is not spending.
+        assert!(!capital(Direction::Revenue, "52-00"));
     }
 
     #[test]

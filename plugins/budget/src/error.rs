@@ -123,7 +123,8 @@ pub enum ParseError {
         if .first.file == .second.file {
             "the report lists it twice"
         } else {
-            "list each year's report or budget once in sources"
+            "list each report or budget once in sources, and give a report whose title \
+             has no date its date with #date="
         }
     )]
     DuplicateLine {
@@ -188,7 +189,11 @@ mod tests {
         };
         let across = twice(at("a.csv", 5), at("b.csv", 7));
         assert!(across.is_config());
-        assert!(across.to_string().contains("list each year's report"));
+        assert!(
+            across
+                .to_string()
+                .contains("list each report or budget once")
+        );
         let within = twice(at("a.csv", 5), at("a.csv", 9));
         assert!(!within.is_config());
         assert!(within.to_string().contains("the report lists it twice"));

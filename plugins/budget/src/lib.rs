@@ -4,10 +4,13 @@
 //! The plugin reads the files listed in `sources` (Windows-1251 or UTF-8
 //! CSV, XLSX, XLS or ODS annexes), finds the budget table in each, and
 //! emits one row per amount under the `budget` profile: fiscal year, phase,
-//! direction, fund, function, activity and paragraph, the amount as printed
+//! direction, fund, function, activity, paragraph and its whole paragraph,
+//! whether it is capital expenditure, the amount as printed
 //! (multiplied out of `хил. лв.`, two decimals, digits below the cent
 //! rounded half-up with a warning), its currency, its euro value by the
-//! statutory rule, and the file and row it came from. Parsing lives in
+//! statutory rule, the date the amount stands at (a report's date, part
+//! of the key so that reports of one year stay apart), and the file and
+//! row it came from. Parsing lives in
 //! pure modules tested on the fixtures natively; this file is the glue to
 //! the SDK: configuration, fetching, warnings and mapping lines to rows.
 //!
@@ -51,15 +54,17 @@ impl Plugin for Budget {
             "budget",
             env!("CARGO_PKG_VERSION"),
             "A municipality's budgets and budget execution reports (CSV, XLSX, XLS, ODS), as \
-             budget lines by fiscal year, phase, direction, fund, activity and paragraph of the \
-             Bulgarian budget classification (ЕБК), in the original currency and in euro.",
+             budget lines by fiscal year, report date, phase, direction, fund, activity and \
+             paragraph of the Bulgarian budget classification (ЕБК), in the original currency \
+             and in euro.",
         )
         .profile("budget")
         .config(ConfigKey::optional(
             "sources",
             "The report and budget files to read, separated by commas or line breaks: http(s) \
              URLs, or file:///… for fixtures. Each may end in options for what its title does \
-             not say: #year=2024, #direction=revenue|expenditure, \
+             not say: #year=2024, #date=2025-06-30 (the date a report is made up to), \
+             #direction=revenue|expenditure, \
              #phase=proposed|approved|adjusted|executed (for amount columns that name only a \
              fund), #sheet=Name (read one worksheet only; by default every sheet with a budget \
              table is read). Example: \"https://example.org/otchet-2024.csv, \
@@ -267,6 +272,10 @@ pub fn schema() -> StreamSchema {
         )
         .nullable(),
     )
+    .field(Field::text(
+        "paragraph_group",
+        "The whole paragraph the paragraph belongs to, NN-00 (10-16 → 10-00).",
+    ))
     .field(
         Field::text(
             "paragraph",
@@ -282,6 +291,11 @@ pub fn schema() -> StreamSchema {
         )
         .nullable(),
     )
+    .field(Field::boolean(
+        "capital",
+        "Capital expenditure: expenditure under ЕБК paragraphs 51 to 55 (major repairs, \
+         fixed and intangible assets, land, capital transfers). False for revenue.",
+    ))
     .field(Field::decimal(
         "amount",
         "The amount in currency, in units with two decimals (a report in thousands is \
@@ -304,9 +318,11 @@ pub fn schema() -> StreamSchema {
     .field(
         Field::date(
             "report_date",
-            "The date a report is made up to (към 31.12.2024); null for budgets as adopted.",
+            "The date the amount stands at: the date a report is made up to (към 31.12.2024, \
+             or #date=); for a budget as proposed or adopted, 1 January of its year; for a \
+             report whose title gives no date, 31 December, with a warning.",
         )
-        .nullable(),
+        .key(),
     )
     .field(Field::text(
         "source_url",
@@ -336,7 +352,7 @@ fn line_row(run: &Run, line: &Line) -> Row {
 
 /// A line's values by field name, in schema order: the row the plugin
 /// emits, and what the fixture test compares with `expected.json`.
-pub fn line_values(line: &Line) -> [(&'static str, Value); 17] {
+pub fn line_values(line: &Line) -> [(&'static str, Value); 19] {
     [
         ("fiscal_year", line.fiscal_year.into()),
         ("phase", line.phase.as_str().into()),
@@ -346,8 +362,10 @@ pub fn line_values(line: &Line) -> [(&'static str, Value); 17] {
         ("function_name", line.function_name().into()),
         ("activity", line.activity_code().into()),
         ("activity_name", line.activity_name.clone().into()),
+        ("paragraph_group", line.paragraph_group().to_string().into()),
         ("paragraph", line.paragraph.to_string().into()),
         ("paragraph_name", line.paragraph_name.clone().into()),
+        ("capital", line.capital().into()),
         ("amount", line.amount.into()),
         ("currency", line.currency.code().into()),
         ("amount_eur", line.amount_eur.into()),
@@ -398,7 +416,7 @@ mod tests {
             amount: Decimal::new(10_000, 2),
             currency: vitrina_sdk::normalize::money::Currency::Bgn,
             amount_eur: Decimal::new(5113, 2),
-            report_date: None,
+            report_date: NaiveDate::from_ymd_opt(2024, 12, 31).unwrap(),
             source: error::Location {
                 file: "file:///a.csv".into(),
                 sheet: None,

@@ -5,8 +5,8 @@
 //! ([`header`]), the title above it read for the year, unit and currency
 //! ([`title`]), and the body read into lines with its totals checked
 //! ([`table`]). This module puts the pieces together, applies the year's
-//! currency and the euro rule, and makes sure no budget line is published
-//! twice. It does no I/O: the plugin fetches, this parses, so the fixtures
+//! currency, the euro rule and the date the amounts stand at, and makes
+//! sure no budget line is published twice. It does no I/O: the plugin fetches, this parses, so the fixtures
 //! test every step natively.
 
 use std::collections::HashMap;
@@ -23,7 +23,7 @@ use crate::table::{self, Setup, TableLine};
 use crate::title;
 
 /// One published budget line: one amount of one classification in one
-/// phase of one fiscal year.
+/// phase of one fiscal year, as a budget or report of one date gives it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {
     pub fiscal_year: i32,
@@ -41,7 +41,8 @@ pub struct Line {
     pub amount: Decimal,
     pub currency: Currency,
     pub amount_eur: Decimal,
-    pub report_date: Option<NaiveDate>,
+    /// The date the amount stands at; see [`report_date`].
+    pub report_date: NaiveDate,
     pub source: Location,
 }
 
@@ -64,8 +65,30 @@ impl Line {
             .map_or_else(|| NO_ACTIVITY.to_string(), |a| a.to_string())
     }
 
-    /// The primary key: what makes a line unique in the dataset.
-    pub fn key(&self) -> (i32, Phase, Direction, Fund, Option<Activity>, Paragraph) {
+    /// The whole paragraph the line's paragraph belongs to (`10-00`).
+    pub fn paragraph_group(&self) -> Paragraph {
+        self.paragraph.whole()
+    }
+
+    /// Whether the line is capital expenditure (paragraphs 51 to 55).
+    pub fn capital(&self) -> bool {
+        ebk::is_capital(self.direction, self.paragraph)
+    }
+
+    /// The primary key: what makes a line unique in the dataset. The date
+    /// is part of it, so the reports of one year made up to different
+    /// dates (30.06 and 31.12) stay apart.
+    pub fn key(
+        &self,
+    ) -> (
+        i32,
+        Phase,
+        Direction,
+        Fund,
+        Option<Activity>,
+        Paragraph,
+        NaiveDate,
+    ) {
         (
             self.fiscal_year,
             self.phase,
@@ -73,18 +96,20 @@ impl Line {
             self.fund,
             self.activity,
             self.paragraph,
+            self.report_date,
         )
     }
 
     fn key_text(&self) -> String {
         format!(
-            "{} {} {} fund {} activity {} paragraph {}",
+            "{} {} {} fund {} activity {} paragraph {} as of {}",
             self.fiscal_year,
             self.phase.as_str(),
             self.direction.as_str(),
             self.fund.as_str(),
             self.activity_code(),
-            self.paragraph
+            self.paragraph,
+            self.report_date
         )
     }
 }
@@ -202,7 +227,14 @@ fn read_sheet(
     };
     let table = table::read(sheet, header, &setup)?;
     parsed.warnings.extend(table.warnings);
-    let report_date = title.report_date;
+    let report_date = match source.date.or(title.report_date) {
+        Some(date) => date,
+        None => {
+            let (date, warning) = report_date(&table.lines, year, &setup.place);
+            parsed.warnings.extend(warning);
+            date
+        }
+    };
     parsed.lines.extend(
         table
             .lines
@@ -212,11 +244,37 @@ fn read_sheet(
     Ok(())
 }
 
+/// The date the amounts of a table stand at when neither its title nor
+/// `#date=` gives one. It is part of the key, so every line needs one. A
+/// budget (only proposed or approved amounts) stands at the first day of
+/// its fiscal year, when it takes effect. A report (adjusted or executed
+/// amounts) is taken for the year's closing report, made up to 31
+/// December, with a warning: a report of part of the year must not pass
+/// for the whole year unnoticed.
+fn report_date(lines: &[TableLine], year: i32, place: &Place) -> (NaiveDate, Option<String>) {
+    // `year` comes from `#year=` or a plausible year (1990 to 2100) in the
+    // title or a name, so both days exist.
+    let day = |month, day| NaiveDate::from_ymd_opt(year, month, day).unwrap_or_default();
+    let is_report = lines
+        .iter()
+        .any(|l| matches!(l.phase, Phase::Adjusted | Phase::Executed));
+    if !is_report {
+        return (day(1, 1), None);
+    }
+    let date = day(12, 31);
+    let warning = format!(
+        "{place}: the title gives no report date (към 30.06.{year}); its amounts are published \
+         as of {date}, the year's closing report: add #date= to the source URL if the report \
+         covers part of the year"
+    );
+    (date, Some(warning))
+}
+
 fn to_line(
     line: TableLine,
     fiscal_year: i32,
     currency: Currency,
-    report_date: Option<NaiveDate>,
+    report_date: NaiveDate,
     place: &Place,
 ) -> Line {
     Line {

@@ -3,11 +3,13 @@
 //!
 //! `sources` is one string (dataset `[config]` values are strings): URLs
 //! separated by commas or line breaks. Each URL may end in a fragment of
-//! options, `#year=2024&direction=revenue&phase=approved&sheet=Разходи`.
+//! options, `#year=2024&date=2024-06-30&direction=revenue&phase=approved&sheet=Разходи`.
 //! A fragment is never sent to the server, so the options ride along with
 //! the URL they belong to without changing what is fetched.
 
 use url::Url;
+use vitrina_sdk::NaiveDate;
+use vitrina_sdk::normalize::date;
 
 use crate::ebk::{Direction, Phase};
 
@@ -20,6 +22,9 @@ pub struct Source {
     pub file_name: String,
     /// `#year=`: the fiscal year, when the title rows do not give it.
     pub year: Option<i32>,
+    /// `#date=`: the date a report is made up to, when its title does not
+    /// say it (`2025-06-30` or `30.06.2025`).
+    pub date: Option<NaiveDate>,
     /// `#direction=`: revenue or expenditure, beating headings and title.
     pub direction: Option<Direction>,
     /// `#phase=`: for amount columns whose header names no phase.
@@ -80,6 +85,7 @@ pub fn parse_one(entry: &str) -> Result<Source, SourceError> {
         url: url.to_string(),
         file_name,
         year: None,
+        date: None,
         direction: None,
         phase: None,
         sheet: None,
@@ -125,6 +131,10 @@ impl Source {
                 let year = value.parse().ok().filter(|y| (1990..=2100).contains(y));
                 self.year = Some(year.ok_or_else(|| bad("a year"))?);
             }
+            "date" => {
+                let date = date::parse_date(value).ok();
+                self.date = Some(date.ok_or_else(|| bad("a date (2025-06-30 or 30.06.2025)"))?);
+            }
             "direction" => {
                 let direction = Direction::from_name(value);
                 self.direction = Some(direction.ok_or_else(|| bad("revenue or expenditure"))?);
@@ -138,7 +148,7 @@ impl Source {
             "sheet" => return Err(bad("a sheet name")),
             other => {
                 return Err(SourceError(format!(
-                    "{entry:?}: unknown option #{other}= (known: year, direction, phase, sheet)"
+                    "{entry:?}: unknown option #{other}= (known: year, date, direction, phase, sheet)"
                 )));
             }
         }
@@ -153,13 +163,14 @@ mod tests {
     #[test]
     fn a_list_of_files_with_options() {
         let sources = parse(
-            "file:///2024/otchet.csv,\n  file:///2026/byudzhet.xlsx#year=2026&phase=approved, \
+            "file:///2024/otchet.csv#date=30.06.2024,\n  file:///2026/byudzhet.xlsx#year=2026&phase=approved, \
              https://www.burgas.bg/uploads/%D0%BE%D1%82%D1%87%D0%B5%D1%82.xls#sheet=%D0%A0%D0%B0%D0%B7%D1%85%D0%BE%D0%B4%D0%B8&direction=expenditure",
         )
         .unwrap();
         assert_eq!(sources.len(), 3);
         assert_eq!(sources[0].url, "file:///2024/otchet.csv");
         assert_eq!(sources[0].file_name, "otchet.csv");
+        assert_eq!(sources[0].date, NaiveDate::from_ymd_opt(2024, 6, 30));
         assert_eq!(sources[1].url, "file:///2026/byudzhet.xlsx");
         assert_eq!(
             (sources[1].year, sources[1].phase),
@@ -177,6 +188,12 @@ mod tests {
         assert_eq!(
             err.0,
             "\"file:///a.csv#year=24\": year=\"24\" is not a year"
+        );
+        let err = parse("file:///a.csv#date=2024-06").unwrap_err();
+        assert_eq!(
+            err.0,
+            "\"file:///a.csv#date=2024-06\": date=\"2024-06\" is not a date (2025-06-30 or \
+             30.06.2025)"
         );
         let err = parse("file:///a.csv#fund=local").unwrap_err();
         assert!(err.0.contains("unknown option #fund="), "{err}");

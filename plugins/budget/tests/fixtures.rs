@@ -57,6 +57,7 @@ fn row_json(line: &Line) -> Json {
         .map(|(name, value)| {
             let json = match value {
                 Value::Null => Json::Null,
+                Value::Boolean(b) => json!(b),
                 Value::Integer(i) => json!(i),
                 Value::Decimal(d) => json!(d.to_string()),
                 Value::Text(s) => json!(s),

@@ -152,8 +152,67 @@ fn a_line_printed_twice_is_refused_with_both_rows() {
     assert_eq!(
         err.to_string(),
         "file:///2024.csv, row 5 and file:///2024.csv, row 6 are the same budget line (2024 \
-         adjusted expenditure fund all activity 122 paragraph 01-00); the report lists it twice"
+         adjusted expenditure fund all activity 122 paragraph 01-00 as of 2024-12-31); the report \
+         lists it twice"
     );
+}
+
+#[test]
+fn reports_of_one_year_made_up_to_different_dates_stay_apart() {
+    let line = "1;1122;01-00;Заплати;100,00;40,00\n";
+    let half = format!("ОТЧЕТ КЪМ 30.06.2024 г.\n(в лева)\n{HEADER}{line}");
+    let year = format!("{TITLE}{HEADER}{line}");
+    let mut lines = parse("file:///half.csv", &half).unwrap().lines;
+    lines.extend(parse("file:///year.csv", &year).unwrap().lines);
+    report::ensure_unique(&lines).expect("two dates, two keys");
+    let dates: Vec<String> = lines.iter().map(|l| l.report_date.to_string()).collect();
+    assert_eq!(
+        dates,
+        ["2024-06-30", "2024-06-30", "2024-12-31", "2024-12-31"]
+    );
+
+    // The same report listed twice is still one report too many.
+    let mut twice = parse("file:///year.csv", &year).unwrap().lines;
+    twice.extend(parse("file:///copy.csv", &year).unwrap().lines);
+    let err = report::ensure_unique(&twice).unwrap_err();
+    assert!(err.is_config(), "{err}");
+    assert!(err.to_string().contains("as of 2024-12-31"), "{err}");
+}
+
+#[test]
+fn an_undated_report_is_the_years_closing_report_unless_the_url_says_otherwise() {
+    let csv = format!("ОТЧЕТ 2024 г.\n(в лева)\n{HEADER}1;1122;01-00;Заплати;100,00;40,00\n");
+    let parsed = parse("file:///otchet.csv", &csv).unwrap();
+    assert!(
+        parsed
+            .lines
+            .iter()
+            .all(|l| l.report_date.to_string() == "2024-12-31")
+    );
+    assert_eq!(
+        parsed.warnings,
+        [
+            "file:///otchet.csv: the title gives no report date (към 30.06.2024); its amounts are \
+             published as of 2024-12-31, the year's closing report: add #date= to the source URL \
+             if the report covers part of the year"
+        ]
+    );
+    let dated = parse("file:///otchet.csv#date=30.06.2024", &csv).unwrap();
+    assert_eq!(dated.lines[0].report_date.to_string(), "2024-06-30");
+    assert!(dated.warnings.is_empty(), "{:?}", dated.warnings);
+}
+
+#[test]
+fn a_budget_as_adopted_stands_at_the_first_day_of_its_year() {
+    let csv = "БЮДЖЕТ 2026 г.\n(в евро)\nФункция;Дейност;§§;Наименование;План\n\
+               6;606;51-00;Основен ремонт;6 200 000,00\n\
+               6;606;52-06;Изграждане на инфраструктурни обекти;3 000 000,00\n";
+    let parsed = parse("file:///byudzhet.csv", csv).unwrap();
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+    let line = &parsed.lines[1];
+    assert_eq!(line.report_date.to_string(), "2026-01-01");
+    assert_eq!(line.paragraph_group().to_string(), "52-00");
+    assert!(line.capital(), "52-06 is an acquisition of fixed assets");
 }
 
 #[test]

@@ -100,8 +100,14 @@ fn serve_on_a_fresh_install_publishes_every_dataset_with_its_standard_files() {
         budget.header("cache-control"),
         Some("public, max-age=31536000, immutable")
     );
-    let model = &budget.json()["model"];
-    assert_eq!(model["measures"]["amount_eur"]["currency"], "EUR");
+    let budget = budget.json();
+    // The fiscal table beside it, by a path that survives a new public_url.
+    assert_eq!(budget["resources"][0]["path"], "fiscal.csv");
+    let model = &budget["model"];
+    let executed = &model["measures"]["expenditure_executed_eur"];
+    assert_eq!(executed["currency"], "EUR");
+    assert_eq!(executed["direction"], "expenditure");
+    assert_eq!(executed["phase"], "executed");
     assert!(
         model["dimensions"]
             .as_object()
