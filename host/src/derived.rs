@@ -1,7 +1,9 @@
 //! Files derived from every version for partner networks: a Frictionless
 //! `datapackage.json` for every dataset, and the standard a dataset's
-//! profile maps to (OCDS for procurement, a Fiscal Data Package for
-//! budgets, Popolo for council decisions).
+//! profile maps to (OCDS release and record packages for procurement, a
+//! Fiscal Data Package and the fiscal table it describes for budgets,
+//! Popolo for council decisions). None holds the portal's own address
+//! except the OCDS packages' `uri`, which the standard requires absolute.
 //!
 //! They are written with the version's downloads, before the version
 //! becomes visible, so a harvester that sees version N finds all of N's
@@ -30,6 +32,10 @@ pub const DATAPACKAGE: &str = "datapackage.json";
 /// The Fiscal Data Package of a `budget` version.
 pub const FISCAL_DATAPACKAGE: &str = "fiscal-datapackage.json";
 
+/// The fiscal table that package describes: one row per budget line, a
+/// euro measure per direction and phase.
+pub const FISCAL_TABLE: &str = vitrina_standards::fdp::FISCAL_TABLE;
+
 /// The Popolo motions and vote events of a `decision` version.
 pub const POPOLO: &str = "popolo.json";
 
@@ -41,7 +47,14 @@ pub const OCDS: &str = vitrina_standards::ocds::FILE_NAME;
 pub const OCDS_RECORDS: &str = vitrina_standards::ocds::RECORDS_FILE_NAME;
 
 /// Every name a derived file may have, for routing downloads.
-const NAMES: &[&str] = &[DATAPACKAGE, FISCAL_DATAPACKAGE, POPOLO, OCDS, OCDS_RECORDS];
+const NAMES: &[&str] = &[
+    DATAPACKAGE,
+    FISCAL_DATAPACKAGE,
+    FISCAL_TABLE,
+    POPOLO,
+    OCDS,
+    OCDS_RECORDS,
+];
 
 /// Whether `file` names a derived file.
 pub fn is_derived(file: &str) -> bool {
@@ -65,12 +78,20 @@ pub fn for_dataset(
         return files;
     };
     match profile.name.as_str() {
-        "budget" => files.push(Arc::new(Rendering::new(
-            FISCAL_DATAPACKAGE,
-            about,
-            profile,
-            render_fiscal_data_package,
-        ))),
+        "budget" => {
+            files.push(Arc::new(Rendering::new(
+                FISCAL_DATAPACKAGE,
+                about.clone(),
+                profile,
+                render_fiscal_data_package,
+            )));
+            files.push(Arc::new(Rendering::new(
+                FISCAL_TABLE,
+                about,
+                profile,
+                render_fiscal_table,
+            )));
+        }
         "decision" => files.push(Arc::new(Rendering::new(
             POPOLO,
             about,
@@ -299,6 +320,16 @@ fn render_fiscal_data_package(
     );
     serde_json::to_writer_pretty(&mut *out, &package)?;
     out.write_all(b"\n")
+}
+
+/// `fiscal.csv`: the budget lines pivoted to one euro measure per
+/// direction and phase, the table `fiscal-datapackage.json` describes.
+fn render_fiscal_table(
+    mut out: &mut (dyn Write + Send),
+    _rendered: &Rendered,
+    rows: &mut dyn Iterator<Item = Map<String, Json>>,
+) -> std::io::Result<()> {
+    vitrina_standards::fdp::write_fiscal_table(&mut out, rows)
 }
 
 /// `popolo.json`: each decision as a Popolo motion with its vote event,

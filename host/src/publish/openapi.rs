@@ -575,7 +575,11 @@ pub fn document(base_url: &str) -> Value {
         ),
         (
             "fiscal-datapackage.json",
-            "Fiscal Data Package: the version's CSV with measures and dimensions (budget datasets).",
+            "Fiscal Data Package describing fiscal.csv, with a euro measure per direction and phase, its dimensions and their hierarchies (budget datasets).",
+        ),
+        (
+            "fiscal.csv",
+            "The fiscal table the Fiscal Data Package describes: one row per budget line, one euro column per direction and phase (budget datasets).",
         ),
         (
             "popolo.json",
@@ -604,7 +608,11 @@ pub fn document(base_url: &str) -> Value {
                         "{what} Written with the version, before it became visible; precompressed like the downloads (br, gzip) and served with Range. {cache} 404 when the dataset's profile has no such rendering."
                     ),
                     parameters,
-                    json_ok("The document.", json!({"type": "object"})),
+                    if file.ends_with(".csv") {
+                        json!({ "description": "The table.", "content": { "text/csv": { "schema": { "type": "string" } } } })
+                    } else {
+                        json_ok("The document.", json!({"type": "object"}))
+                    },
                     !versioned,
                 ),
             );

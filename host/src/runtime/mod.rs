@@ -314,6 +314,13 @@ impl Runtime {
         };
         state.drain_output();
         let failure = failure.map(|f| clean_failure(f, &state.redactor));
+        let mut warnings = warnings;
+        warnings.extend(
+            state
+                .streams
+                .iter()
+                .flat_map(|s| s.validator.future_date_warnings()),
+        );
         let warnings = clean_warnings(warnings, &state.redactor);
         let cpu_time = state.plugin_time();
         let (logs, logs_dropped) = state.log.finish();

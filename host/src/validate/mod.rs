@@ -10,7 +10,7 @@
 
 pub mod profiles;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 
@@ -246,6 +246,23 @@ pub struct RowValidator {
     rows_seen: u64,
     /// The constraints of the profile the stream follows, if any.
     profile: Option<profiles::RowChecks>,
+    /// Dates of the profile's fields that lie after the run's day.
+    future: FutureDates,
+}
+
+/// Counts, per field, the dates that lie after the day of the run. A
+/// budget report dated next year or a decision voted next month is almost
+/// always a typo in the source: the row is published as the source says,
+/// and the run warns, naming the field, the count and the first row.
+#[derive(Debug, Default)]
+struct FutureDates {
+    /// The positions and names of the date fields to watch.
+    fields: Vec<(usize, String)>,
+    /// The latest date that is not in the future, `YYYY-MM-DD`: tomorrow in
+    /// UTC, since the sources' calendar day (Sofia's) runs ahead of UTC.
+    latest: String,
+    /// Field → how many rows, and the first row's key and date.
+    found: BTreeMap<String, (u64, String)>,
 }
 
 impl RowValidator {
@@ -258,16 +275,62 @@ impl RowValidator {
             keys_seen: HashSet::default(),
             rows_seen: 0,
             profile: None,
+            future: FutureDates::default(),
         }
     }
 
-    /// A validator that also holds rows to `profile`'s constraints.
+    /// A validator that also holds rows to `profile`'s constraints, and
+    /// notes its dates that lie after the run's day.
     pub fn with_profile(schema: StreamSchema, profile: &'static profiles::Profile) -> Self {
         let checks = profile.row_checks(&schema);
+        let tomorrow = chrono::Utc::now().date_naive() + chrono::Days::new(1);
+        Self::with_profile_on(schema, profile, tomorrow).with_checks(checks)
+    }
+
+    /// [`RowValidator::with_profile`] with the latest date that is not in
+    /// the future given.
+    fn with_profile_on(
+        schema: StreamSchema,
+        profile: &'static profiles::Profile,
+        latest: chrono::NaiveDate,
+    ) -> Self {
+        let fields = profile
+            .fields
+            .iter()
+            .filter(|f| matches!(f.kind, FieldType::Date | FieldType::Datetime) && !f.may_be_future)
+            .filter_map(|f| Some((schema.position(&f.name)?, f.name.clone())))
+            .collect();
         Self {
-            profile: Some(checks),
+            future: FutureDates {
+                fields,
+                latest: latest.format("%Y-%m-%d").to_string(),
+                found: BTreeMap::new(),
+            },
             ..Self::new(schema)
         }
+    }
+
+    fn with_checks(mut self, checks: profiles::RowChecks) -> Self {
+        self.profile = Some(checks);
+        self
+    }
+
+    /// One warning per field whose dates lie after the run's day.
+    pub fn future_date_warnings(&self) -> Vec<String> {
+        self.future
+            .found
+            .iter()
+            .map(|(field, (count, first))| {
+                format!(
+                    "{count} row{} of `{}` {} `{field}` later than {}, the day after the run \
+                     (the first: {first}): a date in the future is usually a typo in the source; check it there",
+                    if *count == 1 { "" } else { "s" },
+                    self.schema.name,
+                    if *count == 1 { "has" } else { "have" },
+                    self.future.latest,
+                )
+            })
+            .collect()
     }
 
     /// The stream's schema.
@@ -303,7 +366,34 @@ impl RowValidator {
         {
             return Err(self.error(Some(&field), format!("{message} (profile constraint)")));
         }
-        self.check_key(row)
+        self.check_key(row)?;
+        self.note_future_dates(row);
+        Ok(())
+    }
+
+    fn note_future_dates(&mut self, row: &Row) {
+        let ahead: Vec<(String, &str)> = self
+            .future
+            .fields
+            .iter()
+            .filter_map(|(position, name)| match &row[*position] {
+                Value::Date(text) | Value::Datetime(text)
+                    if text.get(..10).unwrap_or(text) > self.future.latest.as_str() =>
+                {
+                    Some((name.clone(), text.as_str()))
+                }
+                _ => None,
+            })
+            .collect();
+        for (name, text) in ahead {
+            match self.future.found.get_mut(&name) {
+                Some((count, _)) => *count += 1,
+                None => {
+                    let first = format!("{} = {text}", self.describe_key(row));
+                    self.future.found.insert(name, (1, first));
+                }
+            }
+        }
     }
 
     fn check_key(&mut self, row: &Row) -> Result<(), RowError> {
@@ -689,5 +779,63 @@ mod tests {
         };
         let problems = check_plugin_info(&info).unwrap_err();
         assert_eq!(problems.len(), 3, "{problems:?}");
+    }
+
+    #[test]
+    fn dates_after_the_run_are_counted_per_field_and_named_once() {
+        let stream = project_stream();
+        let profile = profiles::get("project").unwrap();
+        let row = |id: &str, published: &str| -> Row {
+            stream
+                .fields
+                .iter()
+                .map(|f| match (f.name.as_str(), f.kind) {
+                    ("id", _) => text(id),
+                    ("published", _) => Value::Date(published.into()),
+                    ("status", _) => text("ongoing"),
+                    (_, FieldType::Json) => Value::Json("[]".into()),
+                    (_, FieldType::Text) if !f.nullable => text("x"),
+                    _ => Value::Null,
+                })
+                .collect()
+        };
+        let latest = chrono::NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        let mut v = RowValidator::with_profile_on(stream.clone(), profile, latest)
+            .with_checks(profile.row_checks(&stream));
+        // The day of the run and the day after (time zones) are not ahead.
+        for (id, day) in [
+            ("a", "2026-12-04"),
+            ("b", "2026-12-05"),
+            ("c", "2027-03-01"),
+            ("d", "2031-01-01"),
+        ] {
+            assert_eq!(v.check(&row(id, day)), Ok(()), "{id}");
+        }
+        let warnings = v.future_date_warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        let warning = &warnings[0];
+        assert!(
+            warning.starts_with("2 rows of `projects` have `published` later than 2026-12-05"),
+            "{warning}"
+        );
+        assert!(
+            warning.contains("2027-03-01"),
+            "the first one is named: {warning}"
+        );
+
+        // A field the profile allows ahead is never counted.
+        let procurement = profiles::get("procurement").unwrap();
+        assert!(
+            procurement
+                .fields
+                .iter()
+                .any(|f| f.name == "contract_end_date" && f.may_be_future)
+        );
+        assert!(
+            procurement
+                .fields
+                .iter()
+                .any(|f| f.name == "contract_date" && !f.may_be_future)
+        );
     }
 }

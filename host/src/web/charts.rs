@@ -113,6 +113,29 @@ impl Reader<'_> {
         }
     }
 
+    /// The largest value of a text or date field among the rows `filters`
+    /// pass.
+    fn max_text(&self, field: &str, filters: Vec<Filter>) -> Result<Option<String>, StoreError> {
+        let page = self.store.rows(
+            &self.version.dataset,
+            &RowQuery {
+                version: self.version.number,
+                filters,
+                sort: vec![SortKey {
+                    field: field.to_string(),
+                    descending: true,
+                }],
+                fields: Some(vec![field.to_string()]),
+                limit: 1,
+                ..RowQuery::default()
+            },
+        )?;
+        Ok(page.rows.first().and_then(|r| match r.first() {
+            Some(Value::Text(s) | Value::Date(s)) => Some(s.clone()),
+            _ => None,
+        }))
+    }
+
     /// The largest value of an integer field among the rows `filters` pass.
     fn max_integer(&self, field: &str, filters: Vec<Filter>) -> Result<Option<i64>, StoreError> {
         let page = self.store.rows(
@@ -302,26 +325,33 @@ fn budget(reader: &Reader<'_>, lang: Lang) -> Result<Option<Chart>, StoreError> 
         word(lang, "Изпълнение", "Executed"),
     ];
     let mut bars = Bars::new(names.clone());
-    let complete = reader.each(
-        &["phase", "function", "function_name", "amount_eur"],
-        vec![
+    let mut complete = true;
+    for (series, phase) in [(0, "adjusted"), (1, "executed")] {
+        let mut filters = vec![
             equals("fiscal_year", &year.to_string()),
             equals("direction", "expenditure"),
-        ],
-        |row| {
-            let series = match text(&row[0]) {
-                Some("adjusted") => 0,
-                Some("executed") => 1,
-                _ => return,
-            };
-            let Some(label) = function_label(&row[1], &row[2]) else {
-                return;
-            };
-            if let Some(amount) = number(&row[3]) {
-                bars.add(&label, series, amount);
-            }
-        },
-    )?;
+            equals("phase", phase),
+        ];
+        // Several reports of one year are kept apart by their date: the
+        // chart shows the latest, never their sum.
+        if reader.has(&["report_date"])
+            && let Some(latest) = reader.max_text("report_date", filters.clone())?
+        {
+            filters.push(equals("report_date", &latest));
+        }
+        complete &= reader.each(
+            &["function", "function_name", "amount_eur"],
+            filters,
+            |row| {
+                let Some(label) = function_label(&row[0], &row[1]) else {
+                    return;
+                };
+                if let Some(amount) = number(&row[2]) {
+                    bars.add(&label, series, amount);
+                }
+            },
+        )?;
+    }
     // A year with an approved budget only has neither series: show the
     // approved amounts instead.
     if bars.sums.is_empty() {

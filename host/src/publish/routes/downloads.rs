@@ -34,7 +34,12 @@ impl Ctx<'_> {
                 disk_name: file.to_string(),
                 url_name: file.to_string(),
                 tag: file.replace('.', "-"),
-                content_type: JSON_TYPE,
+                // The fiscal table is CSV; every other standard file JSON.
+                content_type: if file.ends_with(".csv") {
+                    Format::Csv.content_type()
+                } else {
+                    JSON_TYPE
+                },
                 attachment: None,
                 missing: Missing::NotFound,
             };

@@ -65,6 +65,9 @@ pub struct ProfileField {
     pub name: String,
     pub kind: FieldType,
     pub required: bool,
+    /// A date this field holds may lie ahead of the run (a contract's end);
+    /// in any other date field that is a typo worth a warning.
+    pub may_be_future: bool,
     constraints: Constraints,
 }
 
@@ -112,6 +115,8 @@ struct RawField {
     checksum: Option<String>,
     #[serde(rename = "decimalPlaces")]
     decimal_places: Option<usize>,
+    #[serde(rename = "mayBeFuture", default)]
+    may_be_future: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -251,6 +256,7 @@ fn compile_field(raw: RawField) -> Result<ProfileField, String> {
     Ok(ProfileField {
         kind,
         required: c.required,
+        may_be_future: raw.may_be_future,
         constraints: Constraints {
             allowed: c.allowed,
             pattern,
