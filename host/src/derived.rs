@@ -135,6 +135,10 @@ struct About {
     publisher: String,
     license: String,
     ocds: crate::config::OcdsSettings,
+    /// The source systems, as (title, path).
+    sources: Vec<(String, Option<String>)>,
+    /// Read from bundled sample files, not the live source.
+    sample: bool,
     /// `{base}/api/v1/datasets/{id}/versions/`
     versions_url: String,
 }
@@ -148,6 +152,12 @@ impl About {
             publisher: dataset.publisher.clone().unwrap_or_default(),
             license: dataset.license.clone().unwrap_or_default(),
             ocds: dataset.ocds.clone(),
+            sources: dataset
+                .sources
+                .iter()
+                .map(|s| (s.title.clone(), s.path.clone()))
+                .collect(),
+            sample: dataset.reads_bundled_files(),
             versions_url: format!(
                 "{}/api/v1/datasets/{}/versions/",
                 base_url.trim_end_matches('/'),
@@ -207,10 +217,30 @@ impl DerivedFile for DataPackage {
         schema: &StreamSchema,
         _rows: &mut RowSource<'_>,
     ) -> Result<(), StoreError> {
+        let publication = self.about.publication(version);
+        let described = table_schema(schema, self.profile);
         let mut descriptor = vitrina_standards::datapackage::descriptor(
-            &self.about.publication(version),
-            table_schema(schema, self.profile),
+            &publication,
+            described.clone(),
             version.row_count,
+        );
+        let decimals: Vec<&str> = schema
+            .fields
+            .iter()
+            .filter(|f| f.kind == FieldType::Decimal)
+            .map(|f| f.name.as_str())
+            .collect();
+        vitrina_standards::datapackage::add_json_rows(
+            &mut descriptor,
+            &publication.dataset,
+            described,
+            &decimals,
+            version.row_count,
+        );
+        vitrina_standards::datapackage::add_provenance(
+            &mut descriptor,
+            &self.about.sources,
+            self.about.sample,
         );
         // Each further table's CSV sits in the version's folder as the
         // tables routes serve it, so the paths stay relative.

@@ -69,6 +69,8 @@ pub struct DatasetConfig {
     pub coverage: crate::store::Coverage,
     /// How its OCDS packages name their publisher (procurement datasets).
     pub ocds: OcdsSettings,
+    /// The source systems the data is read from, named for people.
+    pub sources: Vec<crate::store::SourceSystem>,
     /// The dataset's folder.
     pub dir: PathBuf,
 }
@@ -149,6 +151,8 @@ struct RawDataset {
     coverage: crate::store::Coverage,
     #[serde(default)]
     ocds: OcdsSettings,
+    #[serde(default)]
+    sources: Vec<crate::store::SourceSystem>,
 }
 
 #[derive(Deserialize, Default)]
@@ -262,8 +266,15 @@ impl DatasetConfig {
             fetch: raw.fetch.caps(),
             coverage: raw.coverage,
             ocds: raw.ocds,
+            sources: raw.sources,
             dir,
         })
+    }
+
+    /// Whether its plugin reads files bundled with the installation
+    /// (`file:` URLs in its configuration) rather than the live source.
+    pub fn reads_bundled_files(&self) -> bool {
+        self.config.values().any(|value| value.contains("file:"))
     }
 
     /// What the operator should fix before the data goes public, said at
@@ -271,6 +282,13 @@ impl DatasetConfig {
     /// mints ids that may collide with another publisher's.
     pub fn advice(&self) -> Vec<String> {
         let mut advice = Vec::new();
+        if self.reads_bundled_files() {
+            advice.push(format!(
+                "it reads bundled sample files (`file:` URLs in [config]), and is published marked as sample data: \
+                 point its sources at the live system in {} before going public",
+                self.dir.join("dataset.toml").display()
+            ));
+        }
         if self.profile.as_deref() == Some("procurement") && !self.ocds.prefix_registered {
             let prefix = self
                 .config

@@ -681,6 +681,8 @@ fn catalog_entry(links: &Links<'_>, meta: &DatasetMeta, current: Option<&Version
         "keywords": meta.keywords,
         "publisher": meta.publisher,
         "license": meta.license,
+        "sources": meta.sources,
+        "sample": meta.sample,
         "profile": meta.profile,
         "schedule": meta.schedule,
         "version": current.map(|v| v.number),

@@ -237,6 +237,9 @@ fn schemas() -> Value {
                 "keywords": { "type": "array", "items": { "type": "string" } },
                 "formats": { "type": "array", "items": { "type": "string" }, "description": "The download formats of the current version." },
                 "publisher": { "type": ["string", "null"] }, "license": { "type": ["string", "null"] },
+                "sources": { "type": "array", "description": "The source systems the data is read from.", "items": { "type": "object", "required": ["title"], "properties": {
+                    "title": { "type": "string" }, "path": { "type": "string", "format": "uri" } } } },
+                "sample": { "type": "boolean", "description": "True when the dataset is read from sample files bundled with the installation (`file:` URLs), not from its live source: its `source_url` values point nowhere public." },
                 "profile": { "type": ["string", "null"] }, "schedule": { "type": ["string", "null"] },
                 "version": { "type": ["integer", "null"], "description": "The current version." },
                 "row_count": { "type": ["integer", "null"] },

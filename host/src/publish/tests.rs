@@ -355,6 +355,8 @@ fn meta(id: &str) -> DatasetMeta {
         schedule: Some("0 6 * * *".into()),
         plugin: "projects".into(),
         coverage: Default::default(),
+        sources: Vec::new(),
+        sample: false,
     }
 }
 

@@ -65,6 +65,8 @@ pub fn dataset_meta(dataset: &DatasetConfig) -> DatasetMeta {
         schedule: dataset.schedule.clone(),
         plugin: dataset.plugin.clone(),
         coverage: dataset.coverage.clone(),
+        sources: dataset.sources.clone(),
+        sample: dataset.reads_bundled_files(),
     }
 }
 

@@ -173,6 +173,18 @@ fn serve_on_a_fresh_install_publishes_every_dataset_with_its_standard_files() {
         .collect();
     assert_eq!(records["records"].as_array().unwrap().len(), ocids.len());
     assert_eq!(records["packages"][0], package["uri"]);
+    // The demo reads bundled files, and says so wherever it is described.
+    let about = get(&server.addr, "/api/v1/datasets/burgas-procurements").json();
+    assert_eq!(about["sample"], true, "{about}");
+    assert_eq!(about["sources"][0]["path"], "https://app.eop.bg", "{about}");
+    let descriptor = get(
+        &server.addr,
+        "/api/v1/datasets/burgas-procurements/latest/datapackage.json",
+    )
+    .json();
+    assert_eq!(descriptor["sample"], true);
+    assert_eq!(descriptor["sources"], about["sources"]);
+    assert_eq!(descriptor["resources"][1]["path"], "data.json");
     // The demo's ocid prefix is a placeholder, and every start says so.
     assert!(
         server

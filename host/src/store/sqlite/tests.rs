@@ -47,6 +47,8 @@ fn open() -> (tempfile::TempDir, SqliteStore) {
             schedule: None,
             plugin: "test".to_string(),
             coverage: Default::default(),
+            sources: Vec::new(),
+            sample: false,
         })
         .unwrap();
     (dir, store)
