@@ -16,6 +16,7 @@ use vitrina_sdk::normalize::encoding;
 use crate::html::content_lines;
 use crate::index::{SessionLink, parse_index};
 use crate::session::{Decision, ParseError, Session, parse_session};
+use crate::words::read_proposer;
 use crate::{roll_call, schema};
 
 /// `file:///` is the fixtures folder, as the host resolves it.
@@ -68,6 +69,7 @@ fn sessions() -> Vec<Session> {
 /// The row as the host serves it (`expected.json`'s shape), built from the
 /// same values `decision_row` sets.
 fn row(s: &Session, d: &Decision) -> Value {
+    let proposer = d.proposer.as_deref().map(read_proposer);
     json!({
         "id": d.id,
         "session_date": s.date.to_string(),
@@ -88,6 +90,9 @@ fn row(s: &Session, d: &Decision) -> Value {
         "votes_abstained": d.counts.abstain,
         "roll_call": roll_call(d),
         "source_url": s.url,
+        "proposer_type": proposer.as_ref().map(|p| p.kind.as_str()),
+        "proposer_group": proposer.as_ref().and_then(|p| p.group.clone()),
+        "proposer_person": proposer.and_then(|p| p.person),
     })
 }
 
@@ -174,6 +179,14 @@ fn the_fixtures_cover_what_real_pages_vary_in() {
         decisions.iter().any(|d| d.id.ends_with("-2")),
         "two decisions under one point"
     );
+    let kinds: HashSet<&str> = decisions
+        .iter()
+        .filter_map(|d| d.proposer.as_deref())
+        .map(|p| read_proposer(p).kind.as_str())
+        .collect();
+    for kind in ["mayor", "council_chair", "group", "councillors"] {
+        assert!(kinds.contains(kind), "a proposal by {kind}");
+    }
     let raw_pages: String = crawl("index.html").iter().map(|l| fetch(&l.url)).collect();
     for form in [
         "– няма",

@@ -191,10 +191,14 @@ pub fn schema() -> StreamSchema {
         .field(Field::integer("votes_abstained", "Abstentions (въздържали се); null when the page does not say.").unit("votes").nullable())
         .field(Field::json("roll_call", "Each councillor's vote when the page lists them: a JSON list of {\"name\", \"option\"}, option one of yes, no, abstain, not_voting, absent; null otherwise.").nullable())
         .field(Field::text("source_url", "The session page the decision was read from."))
+        .field(Field::text("proposer_type", "Who brought it, normalised: mayor, deputy_mayor, local_mayor, council_chair, committee, group, councillors or other; null without a proposer.").nullable())
+        .field(Field::text("proposer_group", "The political group that brought it (ПГ „Възход“ gives Възход), for group and councillors.").nullable())
+        .field(Field::text("proposer_person", "The councillor who brought it, when one is named.").nullable())
 }
 
 /// The row for one decision of `session`.
 pub fn decision_row(run: &Run, session: &Session, d: &Decision) -> Row {
+    let proposer = d.proposer.as_deref().map(words::read_proposer);
     run.row(STREAM)
         .set("id", d.id.as_str())
         .set("session_date", session.date)
@@ -215,6 +219,12 @@ pub fn decision_row(run: &Run, session: &Session, d: &Decision) -> Row {
         .set("votes_abstained", d.counts.abstain)
         .set("roll_call", roll_call(d))
         .set("source_url", session.url.as_str())
+        .set("proposer_type", proposer.as_ref().map(|p| p.kind.as_str()))
+        .set(
+            "proposer_group",
+            proposer.as_ref().and_then(|p| p.group.clone()),
+        )
+        .set("proposer_person", proposer.and_then(|p| p.person))
 }
 
 /// The roll call as the `roll_call` field stores it.
@@ -296,5 +306,10 @@ mod profile_tests {
         .map(|v| v.as_str().to_string())
         .collect();
         assert_eq!(field_enum("vote_type"), vote_types);
+        let kinds: Vec<String> = words::ProposerKind::ALL
+            .iter()
+            .map(|k| k.as_str().to_string())
+            .collect();
+        assert_eq!(field_enum("proposer_type"), kinds);
     }
 }
