@@ -179,6 +179,12 @@ fn the_fixtures_cover_what_real_pages_vary_in() {
         decisions.iter().any(|d| d.id.ends_with("-2")),
         "two decisions under one point"
     );
+    assert!(
+        decisions
+            .iter()
+            .any(|d| d.votes.iter().any(|v| v.group.is_some())),
+        "a roll call that gives councillors' groups"
+    );
     let kinds: HashSet<&str> = decisions
         .iter()
         .filter_map(|d| d.proposer.as_deref())

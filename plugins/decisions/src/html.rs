@@ -10,7 +10,7 @@
 //! table (`За | Против | Въздържали се` over `41 | 2 | 3`) becomes one line
 //! `за – 41, против – 2, въздържали се – 3`, and a roll-call table (`№ |
 //! Общински съветник | Гласувал`) becomes one `Име – за` line per
-//! councillor.
+//! councillor (`Име (Група) – вот` when the table has a group column).
 //!
 //! The walk uses an explicit stack: pages are untrusted, and recursion over
 //! a deeply nested document could overflow the stack.
@@ -249,7 +249,8 @@ fn grid_down(rows: &[Vec<String>]) -> Option<Grid<'_>> {
 }
 
 /// A table with a name column and a vote column, whose data rows record
-/// individual votes. Returns `Име – вот` lines.
+/// individual votes, and perhaps a group column. Returns `Име – вот` lines,
+/// `Име (Група) – вот` where a row gives a group.
 fn roll_call(rows: &[Vec<String>]) -> Option<Vec<String>> {
     let (header, data) = rows.split_first()?;
     let column = |words: &[&str]| {
@@ -260,10 +261,25 @@ fn roll_call(rows: &[Vec<String>]) -> Option<Vec<String>> {
     };
     let name_at = column(&["съветник", "име", "трите имена"])?;
     let vote_at = column(&["гласувал", "глас", "вот"])?;
+    let group_at = header.iter().position(|cell| {
+        let key = text::match_key(cell);
+        let key = key.trim_matches(|c: char| !c.is_alphabetic());
+        key == "пг"
+            || ["група", "партия", "коалиция"]
+                .iter()
+                .any(|w| key.contains(w))
+    });
     let lines: Vec<String> = data
         .iter()
         .filter_map(|row| {
-            let line = format!("{} – {}", row.get(name_at)?, row.get(vote_at)?);
+            let name = row.get(name_at)?;
+            let group = group_at
+                .and_then(|at| row.get(at))
+                .filter(|g| g.chars().any(char::is_alphanumeric));
+            let line = match group {
+                Some(group) => format!("{name} ({group}) – {}", row.get(vote_at)?),
+                None => format!("{name} – {}", row.get(vote_at)?),
+            };
             tally::read_individual_vote(&line).map(|_| line)
         })
         .collect();
@@ -341,6 +357,21 @@ mod tests {
         assert_eq!(
             content_lines(page),
             vec!["Иван Петров Иванов – за", "Мария Колева – против"]
+        );
+    }
+
+    #[test]
+    fn a_group_column_goes_in_brackets_after_the_name() {
+        let page = r#"<main><table>
+            <tr><th>№</th><th>Общински съветник</th><th>ПГ</th><th>Гласувал</th></tr>
+            <tr><td>1</td><td>Иван Петров Иванов</td><td>„Възход“</td><td>за</td></tr>
+            <tr><td>2</td><td>Мария Колева</td><td></td><td>против</td></tr></table></main>"#;
+        assert_eq!(
+            content_lines(page),
+            vec![
+                "Иван Петров Иванов („Възход“) – за",
+                "Мария Колева – против"
+            ]
         );
     }
 

@@ -227,12 +227,19 @@ pub fn decision_row(run: &Run, session: &Session, d: &Decision) -> Row {
         .set("proposer_person", proposer.and_then(|p| p.person))
 }
 
-/// The roll call as the `roll_call` field stores it.
+/// The roll call as the `roll_call` field stores it: `group` only where
+/// the page gives one.
 pub fn roll_call(d: &Decision) -> Option<serde_json::Value> {
     (!d.votes.is_empty()).then(|| {
         d.votes
             .iter()
-            .map(|v| json!({"name": v.name, "option": v.option.as_str()}))
+            .map(|v| {
+                let mut vote = json!({"name": v.name, "option": v.option.as_str()});
+                if let Some(group) = &v.group {
+                    vote["group"] = json!(group);
+                }
+                vote
+            })
             .collect()
     })
 }
