@@ -194,6 +194,9 @@ pub fn schema() -> StreamSchema {
         .field(Field::text("proposer_type", "Who brought it, normalised: mayor, deputy_mayor, local_mayor, council_chair, committee, group, councillors or other; null without a proposer.").nullable())
         .field(Field::text("proposer_group", "The political group that brought it (ПГ „Възход“ gives Възход), for group and councillors.").nullable())
         .field(Field::text("proposer_person", "The councillor who brought it, when one is named.").nullable())
+        .field(Field::text("protocol_url", "The session's protocol, where the page or its index entry links it.").nullable())
+        .field(Field::text("report_url", "The item's report (докладна записка), where the page links it.").nullable())
+        .field(Field::json("attachments", "The item's other documents the page links: a JSON list of {\"title\", \"url\"}; null when it links none.").nullable())
 }
 
 /// The row for one decision of `session`.
@@ -225,6 +228,9 @@ pub fn decision_row(run: &Run, session: &Session, d: &Decision) -> Row {
             proposer.as_ref().and_then(|p| p.group.clone()),
         )
         .set("proposer_person", proposer.and_then(|p| p.person))
+        .set("protocol_url", session.protocol_url.clone())
+        .set("report_url", d.report_url.clone())
+        .set("attachments", attachments(d))
 }
 
 /// The roll call as the `roll_call` field stores it: `group` only where
@@ -240,6 +246,16 @@ pub fn roll_call(d: &Decision) -> Option<serde_json::Value> {
                 }
                 vote
             })
+            .collect()
+    })
+}
+
+/// The item's documents as the `attachments` field stores them.
+pub fn attachments(d: &Decision) -> Option<serde_json::Value> {
+    (!d.attachments.is_empty()).then(|| {
+        d.attachments
+            .iter()
+            .map(|a| json!({"title": a.title, "url": a.url}))
             .collect()
     })
 }

@@ -22,6 +22,10 @@
 //! after it carry that day as their date, while their ids keep the first
 //! day, the session's date.
 //!
+//! The page's links give the session's protocol and each item's report
+//! and attachments ([`links`]); every decision of an item shares the
+//! item's.
+//!
 //! Parsing is all or nothing: a page that cannot be read completely (no
 //! session date, an item with no decision) is a [`ParseError`] naming the
 //! page and the item, and yields no decisions at all, so a half-read
@@ -38,13 +42,17 @@ use vitrina_sdk::normalize::NaiveDate;
 
 mod decision;
 mod item;
+mod links;
 mod pieces;
 mod segment;
+
+pub use links::Attachment;
 
 use decision::{ItemContext, lacks_text};
 use item::read_item;
 use segment::{ItemLines, segment};
 
+use crate::html::PageLink;
 use crate::tally::{Counts, IndividualVote, TallyError, VoteType};
 use crate::words;
 
@@ -61,6 +69,10 @@ pub struct Session {
     pub date: NaiveDate,
     /// The second day, for sessions held over two days.
     pub end_date: Option<NaiveDate>,
+    /// The session's protocol, where the page links it outside its items;
+    /// [`crate::crawl::read_page`] falls back on the one the index links
+    /// beside the session.
+    pub protocol_url: Option<String>,
     pub decisions: Vec<Decision>,
     /// Inconsistencies that did not stop the page from being read (a roll
     /// call whose names do not add up to the printed tally, a vote or
@@ -102,6 +114,10 @@ pub struct Decision {
     pub counts: Counts,
     /// Councillors' votes by name, when the page lists them.
     pub votes: Vec<IndividualVote>,
+    /// The item's report (докладна записка), where the page links it.
+    pub report_url: Option<String>,
+    /// The item's other documents the page links, in page order.
+    pub attachments: Vec<Attachment>,
     /// Why the vote or the result is published `unknown`, when it is.
     pub unread: Option<Unread>,
 }
@@ -217,21 +233,28 @@ pub enum ParseError {
     EmptyText { url: String, item: String },
 }
 
-/// Reads a session page's lines.
-pub fn parse_session(lines: &[String], url: &str) -> Result<Session, ParseError> {
+/// Reads a session page's lines, and the links among them
+/// ([`crate::html::content`]).
+pub fn parse_session(
+    lines: &[String],
+    links: &[PageLink],
+    url: &str,
+) -> Result<Session, ParseError> {
     let page = segment(lines, url)?;
+    let in_item = |line| page.items.iter().any(|i| i.line_numbers.contains(&line));
     let mut session = Session {
         url: url.into(),
         number: page.heading.number,
         protocol: page.heading.protocol.clone(),
         date: page.heading.first_day,
         end_date: page.heading.second_day,
+        protocol_url: links::protocol(links, in_item, url),
         decisions: Vec::new(),
         warnings: Vec::new(),
     };
     let mut per_point: HashMap<String, u32> = HashMap::new();
     for item in &page.items {
-        read_decisions(&mut session, item, &mut per_point)?;
+        read_decisions(&mut session, item, links, &mut per_point)?;
     }
     Ok(session)
 }
@@ -241,6 +264,7 @@ pub fn parse_session(lines: &[String], url: &str) -> Result<Session, ParseError>
 fn read_decisions(
     session: &mut Session,
     item: &ItemLines,
+    links: &[PageLink],
     per_point: &mut HashMap<String, u32>,
 ) -> Result<(), ParseError> {
     let read = read_item(&item.lines);
@@ -269,11 +293,13 @@ fn read_decisions(
             item: item.point.clone(),
         });
     }
+    let documents = links::item_documents(links, &item.line_numbers, &url);
     let cx = ItemContext {
         url: &url,
         point: &item.point,
         title: &title,
         preamble: &read.preamble,
+        documents: &documents,
     };
     for mut draft in read.drafts {
         let seq = per_point.entry(item.point.clone()).or_insert(0);
