@@ -27,7 +27,9 @@
 //!   the day, not the time. Popolo's schemas type `date` and `start_date`
 //!   as `date-time` but accept partial ISO 8601 dates elsewhere
 //!   (`event.json`'s pattern); the tests validate against that pattern.
-//! - `sources`: the session page, then the published version it came from.
+//! - `sources`: the council's page of the session. Nothing in the file
+//!   points at the portal that serves it: a version's file is the same
+//!   whichever host published it.
 //!
 //! A motion without a recorded vote (withdrawn, or adopted with no tally on
 //! the page) has no vote events. The writer streams: one motion is in
@@ -79,7 +81,7 @@ fn motion(publication: &Publication, row: &Row) -> Result<Value, &'static str> {
     let title = text(row, "title").ok_or("title")?;
     let motion_id = format!("{}/{id}", publication.dataset);
     let date = text(row, "decision_date").or_else(|| text(row, "session_date"));
-    let sources = sources(publication, row);
+    let sources = sources(row);
     let mut motion = Map::new();
     motion.insert("id".into(), json!(motion_id));
     put(&mut motion, "identifier", identifier(row));
@@ -193,21 +195,11 @@ fn votes(row: &Row) -> Option<Vec<Value>> {
     Some(votes)
 }
 
-fn sources(publication: &Publication, row: &Row) -> Vec<Value> {
-    let page = text(row, "source_url")
-        .map(|url| json!({"url": url, "note": "The council's page of the session's decisions"}));
-    let version = json!({
-        "url": publication.version_url,
-        "note": format!(
-            "{}, version {} ({}), published by {} under {}",
-            publication.title,
-            publication.version,
-            publication.published_at.format("%Y-%m-%d"),
-            publication.publisher,
-            publication.license
-        ),
-    });
-    page.into_iter().chain([version]).collect()
+fn sources(row: &Row) -> Vec<Value> {
+    text(row, "source_url")
+        .map(|url| json!({"url": url, "note": "The council's page of the session's decisions"}))
+        .into_iter()
+        .collect()
 }
 
 #[cfg(test)]

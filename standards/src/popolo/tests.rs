@@ -235,10 +235,22 @@ fn an_adopted_decision_with_its_counts() {
             {"option": "abstain", "value": 3}
         ])
     );
-    assert_eq!(m["sources"][0]["url"], "file:///node/781");
     assert_eq!(
-        m["sources"][1]["url"],
-        "https://data.burgas.bg/api/v1/datasets/burgas-council-decisions/versions/4/"
+        m["sources"],
+        json!([{"url": "file:///node/781", "note": "The council's page of the session's decisions"}])
+    );
+}
+
+#[test]
+fn the_file_names_no_url_of_the_portal() {
+    let text = serde_json::to_string(&popolo(rows())).expect("serializes");
+    let portal = publication().version_url;
+    assert!(!text.contains(&portal), "{portal}");
+    assert!(!text.contains("data.burgas.bg"));
+    assert!(!text.contains("/api/v1/"));
+    assert!(
+        text.contains("file:///node/781"),
+        "the council's pages stay"
     );
 }
 
