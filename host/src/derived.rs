@@ -255,14 +255,17 @@ fn render_fiscal_data_package(
 }
 
 /// `popolo.json`: each decision as a Popolo motion with its vote event,
-/// for parliamentary-monitoring tools.
+/// and the council, its sessions, groups and councillors, for
+/// parliamentary-monitoring tools. The council is the one the dataset's
+/// publisher names.
 fn render_popolo(
     mut out: &mut (dyn Write + Send),
     publication: &Publication,
     _profile: &Json,
     rows: &mut dyn Iterator<Item = Map<String, Json>>,
 ) -> std::io::Result<()> {
-    vitrina_standards::popolo::write_popolo(&mut out, publication, rows)
+    let council = vitrina_standards::popolo::Council::from_publication(publication);
+    vitrina_standards::popolo::write_popolo(&mut out, publication, &council, rows)
 }
 
 /// `ocds.json`: an OCDS 1.1 release package, one release per contract,

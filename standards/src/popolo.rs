@@ -1,9 +1,14 @@
-//! Popolo motions and vote events for a version of a `decision` dataset.
+//! Popolo for a version of a `decision` dataset: the council's motions and
+//! vote events, and the council, its sessions, political groups and
+//! councillors they name, so that votes can be analysed by councillor and
+//! by group.
 //!
 //! Parliamentary-monitoring tools (and the Open Civic Data ecosystem built
 //! on Popolo) read a council's record as motions, each with the vote events
-//! that decided it and the counts per option. One row of the `decision`
-//! profile becomes one motion:
+//! that decided it. The file is
+//! `{"motions": […], "events": […], "organizations": […], "persons": […],
+//! "memberships": […]}`. One row of the `decision` profile becomes one
+//! motion:
 //!
 //! - `id`: the dataset and the row's id (`burgas-council-decisions/2024-03-26.2`),
 //!   unique when several councils' files are merged; the vote event's id adds
@@ -11,6 +16,14 @@
 //! - `identifier`: how the council cites the decision: its number where it
 //!   numbers them (`Решение № 275`), else agenda point and protocol in the
 //!   Burgas form (`т. 27.2, Протокол № 9/26.03.2024`).
+//! - `organization_id` (the council), `legislative_session_id` (the
+//!   session, an event of classification `legislative session`), on the
+//!   motion and on its vote event.
+//! - `creator_id`: the councillor (`proposer_person`) or else the group
+//!   (`proposer_group`) that brought the proposal; absent when it came from
+//!   an office (the mayor, the chair, a committee). `proposer` (a Popolo
+//!   extension) keeps the kind and the wording: `{"classification":
+//!   "mayor", "name": "Кмета на Община Бургас"}`.
 //! - `text`: the text the council resolved, or the subject (`относно`) when
 //!   nothing was resolved; `title` (a Popolo extension) always holds the
 //!   subject.
@@ -20,20 +33,31 @@
 //! - `classification`: `decision` (a council decision, not a parliamentary
 //!   motion type); the vote event's is the vote type: `open`, `roll-call`,
 //!   `secret`.
-//! - `counts`: Open Civic Data options `yes`, `no`, `abstain`, for the counts
-//!   the page states; `votes` name each councillor when the council voted by
-//!   roll call (options `yes`, `no`, `abstain`, `not voting`, `absent`).
 //! - Dates are ISO 8601 calendar dates (`2024-03-26`): council pages give
 //!   the day, not the time. Popolo's schemas type `date` and `start_date`
 //!   as `date-time` but accept partial ISO 8601 dates elsewhere
 //!   (`event.json`'s pattern); the tests validate against that pattern.
-//! - `sources`: the council's page of the session. Nothing in the file
-//!   points at the portal that serves it: a version's file is the same
-//!   whichever host published it.
+//! - `sources`: the council's own pages and documents: the session page,
+//!   the protocol, the report (докладна записка) and the attachments where
+//!   the row links them. Nothing in the file points at the portal that
+//!   serves it: a version's file is the same whichever host published it.
 //!
 //! A motion without a recorded vote (withdrawn, or adopted with no tally on
-//! the page) has no vote events. The writer streams: one motion is in
-//! memory at a time.
+//! the page) has no vote events.
+//!
+//! Counts use Popolo's options: `yes`, `no`, `abstain` as the page states
+//! them. When the council voted by roll call, each councillor's vote names
+//! its `voter_id` (and `group_id` where the page gives the group), options
+//! `yes`, `no`, `abstain`, `absent`, `not voting`, and the counts add the
+//! listed `absent` and `not voting`, so they agree with the votes. Where
+//! the page's stated counts and its list of names disagree, the counts
+//! stay the page's (what the chair announced and the result rests on), and
+//! the vote event says so: `listed_counts` counts the listed votes and
+//! `counts_note` explains.
+//!
+//! The writer streams: one motion is in memory at a time; what the
+//! directory lists after the motions is bounded by the council
+//! ([`directory`]).
 
 use std::io::{self, Write};
 
@@ -41,20 +65,48 @@ use serde_json::{Map, Value, json};
 
 use crate::{Publication, Row};
 
-/// Writes `{"motions": [...]}` for the rows of one version of a `decision`
+mod directory;
+
+use directory::Directory;
+
+/// The council whose decisions a dataset holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Council {
+    /// `Общински съвет – Бургас`.
+    pub name: String,
+}
+
+impl Council {
+    /// The council as the dataset's publisher names it: the publisher's
+    /// first name where it gives several (`Общински съвет – Бургас /
+    /// Municipal Council of Burgas`), else the dataset's title's, else its
+    /// id.
+    pub fn from_publication(publication: &Publication) -> Self {
+        let first = |s: &str| s.split(" / ").next().unwrap_or_default().trim().to_string();
+        let name = [first(&publication.publisher), first(&publication.title)]
+            .into_iter()
+            .find(|n| !n.is_empty())
+            .unwrap_or_else(|| publication.dataset.clone());
+        Self { name }
+    }
+}
+
+/// Writes the Popolo file for the rows of one version of a `decision`
 /// dataset. A row without `id` or `title` is refused with `InvalidData`
 /// naming the row.
 pub fn write_popolo<W: Write>(
     out: &mut W,
     publication: &Publication,
+    council: &Council,
     rows: impl Iterator<Item = Row>,
 ) -> io::Result<()> {
+    let mut directory = Directory::new(&publication.dataset, &council.name);
     out.write_all(b"{\"motions\":[")?;
     for (n, row) in rows.enumerate() {
         if n > 0 {
             out.write_all(b",")?;
         }
-        let motion = motion(publication, &row).map_err(|missing| {
+        let motion = motion(publication, &mut directory, &row).map_err(|missing| {
             io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(
@@ -66,7 +118,9 @@ pub fn write_popolo<W: Write>(
         })?;
         serde_json::to_writer(&mut *out, &motion)?;
     }
-    out.write_all(b"]}")?;
+    out.write_all(b"]")?;
+    directory.write_to(out)?;
+    out.write_all(b"}")?;
     Ok(())
 }
 
@@ -76,12 +130,26 @@ fn text<'a>(row: &'a Row, field: &str) -> Option<&'a str> {
 }
 
 /// The motion for one row; `Err` names a missing required field.
-fn motion(publication: &Publication, row: &Row) -> Result<Value, &'static str> {
+fn motion(
+    publication: &Publication,
+    directory: &mut Directory,
+    row: &Row,
+) -> Result<Value, &'static str> {
     let id = text(row, "id").ok_or("id")?;
     let title = text(row, "title").ok_or("title")?;
     let motion_id = format!("{}/{id}", publication.dataset);
     let date = text(row, "decision_date").or_else(|| text(row, "session_date"));
-    let sources = sources(row);
+    let council = directory.council();
+    let session = text(row, "session_date").map(|day| {
+        directory.session(
+            day,
+            date,
+            row.get("session_number").and_then(Value::as_i64),
+            text(row, "protocol_number"),
+            text(row, "source_url"),
+            text(row, "protocol_url"),
+        )
+    });
     let mut motion = Map::new();
     motion.insert("id".into(), json!(motion_id));
     put(&mut motion, "identifier", identifier(row));
@@ -94,11 +162,28 @@ fn motion(publication: &Publication, row: &Row) -> Result<Value, &'static str> {
         "result",
         motion_result(text(row, "result")).map(str::to_string),
     );
-    let events: Vec<Value> = vote_event(&motion_id, date, row, &sources)
-        .into_iter()
-        .collect();
+    motion.insert("organization_id".into(), json!(council));
+    put(&mut motion, "legislative_session_id", session.clone());
+    put(&mut motion, "creator_id", creator(directory, row));
+    if let Some(name) = text(row, "proposer") {
+        let mut proposer = Map::new();
+        put(
+            &mut proposer,
+            "classification",
+            text(row, "proposer_type").map(str::to_string),
+        );
+        proposer.insert("name".into(), json!(name));
+        motion.insert("proposer".into(), Value::Object(proposer));
+    }
+    let event = VoteEvent {
+        motion_id: &motion_id,
+        organization_id: &council,
+        session: session.as_deref(),
+        date,
+    };
+    let events: Vec<Value> = event.render(directory, row).into_iter().collect();
     motion.insert("vote_events".into(), Value::Array(events));
-    motion.insert("sources".into(), Value::Array(sources));
+    motion.insert("sources".into(), Value::Array(motion_sources(row)));
     Ok(Value::Object(motion))
 }
 
@@ -136,50 +221,87 @@ fn motion_result(result: Option<&str>) -> Option<&'static str> {
     }
 }
 
-/// The vote that decided the motion, if the page records one.
-fn vote_event(motion_id: &str, date: Option<&str>, row: &Row, sources: &[Value]) -> Option<Value> {
-    let classification = match text(row, "vote_type")? {
-        "open" => "open",
-        "roll_call" => "roll-call",
-        "secret" => "secret",
-        _ => return None,
-    };
-    let mut event = Map::new();
-    event.insert("id".into(), json!(format!("{motion_id}/vote")));
-    event.insert("motion_id".into(), json!(motion_id));
-    event.insert("classification".into(), json!(classification));
-    put(&mut event, "start_date", date.map(str::to_string));
-    let result = match text(row, "result") {
-        Some("adopted" | "postponed") => Some("pass"),
-        Some("rejected") => Some("fail"),
-        _ => None,
-    };
-    put(&mut event, "result", result.map(str::to_string));
-    event.insert("counts".into(), Value::Array(counts(row)));
-    if let Some(votes) = votes(row) {
-        event.insert("votes".into(), Value::Array(votes));
+/// Who brought the proposal, as an id the file lists: the councillor,
+/// else the group.
+fn creator(directory: &mut Directory, row: &Row) -> Option<String> {
+    let group = text(row, "proposer_group").and_then(|g| directory.group(g));
+    match text(row, "proposer_person") {
+        Some(person) => directory.councillor(person, group.as_deref()).or(group),
+        None => group,
     }
-    event.insert("sources".into(), Value::Array(sources.to_vec()));
-    Some(Value::Object(event))
 }
 
-/// `[{"option": "yes", "value": 41}, …]` for the counts the row states.
-fn counts(row: &Row) -> Vec<Value> {
-    [
-        ("yes", "votes_for"),
-        ("no", "votes_against"),
-        ("abstain", "votes_abstained"),
-    ]
-    .iter()
-    .filter_map(|(option, field)| {
-        let value = row.get(*field).and_then(Value::as_i64)?;
-        Some(json!({"option": option, "value": value}))
-    })
-    .collect()
+/// What a motion's vote event shares with the motion.
+struct VoteEvent<'a> {
+    motion_id: &'a str,
+    organization_id: &'a str,
+    session: Option<&'a str>,
+    date: Option<&'a str>,
 }
 
-/// Each councillor's vote from the row's `roll_call`.
-fn votes(row: &Row) -> Option<Vec<Value>> {
+impl VoteEvent<'_> {
+    /// The vote that decided the motion, if the page records one.
+    fn render(&self, directory: &mut Directory, row: &Row) -> Option<Value> {
+        let classification = match text(row, "vote_type")? {
+            "open" => "open",
+            "roll_call" => "roll-call",
+            "secret" => "secret",
+            _ => return None,
+        };
+        let mut event = Map::new();
+        event.insert("id".into(), json!(format!("{}/vote", self.motion_id)));
+        event.insert("motion_id".into(), json!(self.motion_id));
+        event.insert("organization_id".into(), json!(self.organization_id));
+        put(
+            &mut event,
+            "legislative_session_id",
+            self.session.map(str::to_string),
+        );
+        event.insert("classification".into(), json!(classification));
+        put(&mut event, "start_date", self.date.map(str::to_string));
+        let result = match text(row, "result") {
+            Some("adopted" | "postponed") => Some("pass"),
+            Some("rejected") => Some("fail"),
+            _ => None,
+        };
+        put(&mut event, "result", result.map(str::to_string));
+        let votes = votes(directory, row);
+        let tally = Tally::of(row, votes.as_deref());
+        event.insert("counts".into(), Value::Array(tally.counts));
+        if let Some((listed, note)) = tally.disagreement {
+            event.insert("listed_counts".into(), Value::Array(listed));
+            event.insert("counts_note".into(), json!(note));
+        }
+        if let Some(votes) = votes {
+            let votes = votes.into_iter().map(|v| v.render()).collect();
+            event.insert("votes".into(), Value::Array(votes));
+        }
+        let sources = page_and_protocol(text(row, "source_url"), text(row, "protocol_url"));
+        event.insert("sources".into(), Value::Array(sources));
+        Some(Value::Object(event))
+    }
+}
+
+/// One councillor's vote in a roll call.
+struct Vote {
+    voter_id: String,
+    option: String,
+    group_id: Option<String>,
+}
+
+impl Vote {
+    fn render(self) -> Value {
+        let mut vote = Map::new();
+        vote.insert("voter_id".into(), json!(self.voter_id));
+        vote.insert("option".into(), json!(self.option));
+        put(&mut vote, "group_id", self.group_id);
+        Value::Object(vote)
+    }
+}
+
+/// Each councillor's vote from the row's `roll_call`, with the options
+/// spelled as Popolo does; entries without a name are left out.
+fn votes(directory: &mut Directory, row: &Row) -> Option<Vec<Vote>> {
     let list = row.get("roll_call")?.as_array()?;
     let votes = list
         .iter()
@@ -189,17 +311,129 @@ fn votes(row: &Row) -> Option<Vec<Value>> {
                 "not_voting" => "not voting",
                 other => other,
             };
-            Some(json!({"voter": {"name": name}, "option": option}))
+            let group_id = vote
+                .get("group")
+                .and_then(Value::as_str)
+                .and_then(|g| directory.group(g));
+            let voter_id = directory.councillor(name, group_id.as_deref())?;
+            Some(Vote {
+                voter_id,
+                option: option.to_string(),
+                group_id,
+            })
         })
         .collect();
     Some(votes)
 }
 
-fn sources(row: &Row) -> Vec<Value> {
-    text(row, "source_url")
-        .map(|url| json!({"url": url, "note": "The council's page of the session's decisions"}))
-        .into_iter()
-        .collect()
+/// The options a page states counts for, and the rows' fields for them.
+const STATED: [(&str, &str); 3] = [
+    ("yes", "votes_for"),
+    ("no", "votes_against"),
+    ("abstain", "votes_abstained"),
+];
+
+/// Options only a roll call's names give.
+const LISTED_ONLY: [&str; 2] = ["absent", "not voting"];
+
+/// A vote event's counts, and how they differ from the names listed.
+struct Tally {
+    counts: Vec<Value>,
+    /// `listed_counts` and `counts_note`, when the page's counts and its
+    /// roll call disagree.
+    disagreement: Option<(Vec<Value>, String)>,
+}
+
+impl Tally {
+    fn of(row: &Row, votes: Option<&[Vote]>) -> Self {
+        let stated = |field: &str| row.get(field).and_then(Value::as_i64);
+        let Some(votes) = votes else {
+            let counts = STATED
+                .iter()
+                .filter_map(|(option, field)| {
+                    Some(json!({"option": option, "value": stated(field)?}))
+                })
+                .collect();
+            return Tally {
+                counts,
+                disagreement: None,
+            };
+        };
+        let listed = |option: &str| {
+            let n = votes.iter().filter(|v| v.option == option).count();
+            i64::try_from(n).unwrap_or(i64::MAX)
+        };
+        let mut counts = Vec::new();
+        let mut differs = Vec::new();
+        for (option, field) in STATED {
+            let listed = listed(option);
+            let value = match stated(field) {
+                Some(stated) if stated != listed => {
+                    differs.push((option, stated, listed));
+                    stated
+                }
+                Some(stated) => stated,
+                None => listed,
+            };
+            counts.push(json!({"option": option, "value": value}));
+        }
+        for option in LISTED_ONLY {
+            let n = listed(option);
+            if n > 0 {
+                counts.push(json!({"option": option, "value": n}));
+            }
+        }
+        let disagreement = (!differs.is_empty()).then(|| {
+            let listed_counts = STATED
+                .iter()
+                .map(|(o, _)| *o)
+                .chain(LISTED_ONLY)
+                .map(|o| json!({"option": o, "value": listed(o)}))
+                .collect();
+            let said: Vec<String> = differs
+                .iter()
+                .map(|(o, stated, listed)| format!("{o}: {stated} stated, {listed} listed"))
+                .collect();
+            let note = format!(
+                "The page's counts and its roll call by name disagree ({}); `counts` are the page's, `listed_counts` count the votes listed.",
+                said.join("; ")
+            );
+            (listed_counts, note)
+        });
+        Tally {
+            counts,
+            disagreement,
+        }
+    }
+}
+
+/// The session page, then the protocol: what a session and its votes are
+/// read from.
+fn page_and_protocol(page: Option<&str>, protocol: Option<&str>) -> Vec<Value> {
+    let page = page
+        .map(|url| json!({"url": url, "note": "The council's page of the session's decisions"}));
+    let protocol = protocol.map(|url| json!({"url": url, "note": "The session's protocol"}));
+    page.into_iter().chain(protocol).collect()
+}
+
+/// The session page and protocol, then the report and attachments the
+/// row links.
+fn motion_sources(row: &Row) -> Vec<Value> {
+    let mut sources = page_and_protocol(text(row, "source_url"), text(row, "protocol_url"));
+    if let Some(url) = text(row, "report_url") {
+        sources.push(
+            json!({"url": url, "note": "Докладна записка (the report the item was brought on)"}),
+        );
+    }
+    let attachments = row.get("attachments").and_then(Value::as_array);
+    for attachment in attachments.into_iter().flatten() {
+        let url = attachment.get("url").and_then(Value::as_str);
+        let title = attachment.get("title").and_then(Value::as_str);
+        if let Some(url) = url {
+            sources.push(json!({"url": url, "note": title.unwrap_or("Attachment")}));
+        }
+    }
+    sources
 }
 
 #[cfg(test)]
