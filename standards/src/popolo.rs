@@ -15,7 +15,10 @@
 //!   `/vote`.
 //! - `identifier`: how the council cites the decision: its number where it
 //!   numbers them (`Решение № 275`), else agenda point and protocol in the
-//!   Burgas form (`т. 27.2, Протокол № 9/26.03.2024`).
+//!   Burgas form (`т. 27.2, Протокол № 9/26.03.2024`). Where several
+//!   decisions were voted under one agenda point (an alternative first,
+//!   parts one by one) each adds its vote's place in page order (`т. 2,
+//!   гласуване 2, Протокол № 10/23.04.2024`), so identifiers are unique.
 //! - `organization_id` (the council), `legislative_session_id` (the
 //!   session, an event of classification `legislative session`), on the
 //!   motion and on its vote event.
@@ -24,12 +27,12 @@
 //!   an office (the mayor, the chair, a committee). `proposer` (a Popolo
 //!   extension) keeps the kind and the wording: `{"classification":
 //!   "mayor", "name": "Кмета на Община Бургас"}`.
-//! - `text`: the text the council resolved, or the subject (`относно`) when
-//!   nothing was resolved; `title` (a Popolo extension) always holds the
-//!   subject.
+//! - `text`: the decision's text as the page gives it (resolved, or voted
+//!   down), or the subject (`относно`) when the page gives none of the
+//!   proposal's own (a rejection without text, a withdrawal, a
+//!   postponement); `title` (a Popolo extension) always holds the subject.
 //! - `result`: `pass` (adopted), `fail` (rejected), `withdrawn`,
-//!   `postponed`; absent when unknown. The vote event's result is `pass` or
-//!   `fail` as the vote went (a vote to postpone passed).
+//!   `postponed`; absent when unknown.
 //! - `classification`: `decision` (a council decision, not a parliamentary
 //!   motion type); the vote event's is the vote type: `open`, `roll-call`,
 //!   `secret`.
@@ -42,8 +45,15 @@
 //!   the row links them. Nothing in the file points at the portal that
 //!   serves it: a version's file is the same whichever host published it.
 //!
-//! A motion without a recorded vote (withdrawn, or adopted with no tally on
-//! the page) has no vote events.
+//! The vote event says what was put to the vote. Usually it is the
+//! proposal (`motion_classification`, an Open Civic Data extension:
+//! `["passage"]`) and its result is the motion's. A postponed item's vote,
+//! when the page records one, is a vote to postpone
+//! (`["postponement"]`, result `pass`, `motion_text` the text resolved:
+//! `Отлага разглеждането …`); a rejection resolved as text (`Отхвърля …`)
+//! is a vote to reject that passed (`["rejection"]`). A motion without a
+//! recorded vote (withdrawn, postponed by the chair, or adopted with no
+//! tally on the page) has no vote events.
 //!
 //! Counts use Popolo's options: `yes`, `no`, `abstain` as the page states
 //! them. When the council voted by roll call, each councillor's vote names
@@ -55,9 +65,11 @@
 //! the vote event says so: `listed_counts` counts the listed votes and
 //! `counts_note` explains.
 //!
-//! The writer streams: one motion is in memory at a time; what the
-//! directory lists after the motions is bounded by the council
-//! ([`directory`]).
+//! The writer streams: one motion is in memory at a time (and the next
+//! row, to tell whether it shares an agenda point); what the directory
+//! lists after the motions is bounded by the council ([`directory`]).
+//! Rows come in primary-key order, as the host gives them, where further
+//! decisions under a point (`2024-04-23.2-2`) follow the first directly.
 
 use std::io::{self, Write};
 
@@ -102,20 +114,26 @@ pub fn write_popolo<W: Write>(
 ) -> io::Result<()> {
     let mut directory = Directory::new(&publication.dataset, &council.name);
     out.write_all(b"{\"motions\":[")?;
-    for (n, row) in rows.enumerate() {
+    let mut rows = rows.enumerate().peekable();
+    while let Some((n, row)) = rows.next() {
         if n > 0 {
             out.write_all(b",")?;
         }
-        let motion = motion(publication, &mut directory, &row).map_err(|missing| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!(
-                    "{} row {}: no `{missing}`; not a row of the `decision` profile",
-                    publication.dataset,
-                    n + 1
-                ),
-            )
-        })?;
+        let next_id = rows.peek().and_then(|(_, next)| text(next, "id"));
+        let shares_point = text(&row, "id")
+            .zip(next_id)
+            .is_some_and(|(id, next)| next.strip_prefix(id).is_some_and(|r| r.starts_with('-')));
+        let motion =
+            motion(publication, &mut directory, &row, shares_point).map_err(|missing| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "{} row {}: no `{missing}`; not a row of the `decision` profile",
+                        publication.dataset,
+                        n + 1
+                    ),
+                )
+            })?;
         serde_json::to_writer(&mut *out, &motion)?;
     }
     out.write_all(b"]")?;
@@ -130,31 +148,31 @@ fn text<'a>(row: &'a Row, field: &str) -> Option<&'a str> {
 }
 
 /// The motion for one row; `Err` names a missing required field.
+/// `shares_point`: the next row is a further decision under this one's
+/// agenda point.
 fn motion(
     publication: &Publication,
     directory: &mut Directory,
     row: &Row,
+    shares_point: bool,
 ) -> Result<Value, &'static str> {
     let id = text(row, "id").ok_or("id")?;
     let title = text(row, "title").ok_or("title")?;
     let motion_id = format!("{}/{id}", publication.dataset);
     let date = text(row, "decision_date").or_else(|| text(row, "session_date"));
+    let question = Question::of(row);
     let council = directory.council();
-    let session = text(row, "session_date").map(|day| {
-        directory.session(
-            day,
-            date,
-            row.get("session_number").and_then(Value::as_i64),
-            text(row, "protocol_number"),
-            text(row, "source_url"),
-            text(row, "protocol_url"),
-        )
-    });
+    let session = directory.session(row);
     let mut motion = Map::new();
     motion.insert("id".into(), json!(motion_id));
-    put(&mut motion, "identifier", identifier(row));
+    put(
+        &mut motion,
+        "identifier",
+        identifier(row, vote_number(id, shares_point)),
+    );
     motion.insert("title".into(), json!(title));
-    motion.insert("text".into(), json!(text(row, "text").unwrap_or(title)));
+    let resolved = text(row, "text").filter(|_| question == Question::Passage);
+    motion.insert("text".into(), json!(resolved.unwrap_or(title)));
     motion.insert("classification".into(), json!("decision"));
     put(&mut motion, "date", date.map(str::to_string));
     put(
@@ -165,21 +183,15 @@ fn motion(
     motion.insert("organization_id".into(), json!(council));
     put(&mut motion, "legislative_session_id", session.clone());
     put(&mut motion, "creator_id", creator(directory, row));
-    if let Some(name) = text(row, "proposer") {
-        let mut proposer = Map::new();
-        put(
-            &mut proposer,
-            "classification",
-            text(row, "proposer_type").map(str::to_string),
-        );
-        proposer.insert("name".into(), json!(name));
-        motion.insert("proposer".into(), Value::Object(proposer));
+    if let Some(proposer) = proposer(row) {
+        motion.insert("proposer".into(), proposer);
     }
     let event = VoteEvent {
         motion_id: &motion_id,
         organization_id: &council,
         session: session.as_deref(),
         date,
+        question,
     };
     let events: Vec<Value> = event.render(directory, row).into_iter().collect();
     motion.insert("vote_events".into(), Value::Array(events));
@@ -193,15 +205,31 @@ fn put(map: &mut Map<String, Value>, key: &str, value: Option<String>) {
     }
 }
 
-/// `Решение № 275`, else `т. 27.2, Протокол № 9/26.03.2024`.
-fn identifier(row: &Row) -> Option<String> {
+/// The place of the row's vote among several under its agenda point: `-2`
+/// after the point in its id (`2024-04-23.2-2`), or 1 for the first when
+/// another follows.
+fn vote_number(id: &str, shares_point: bool) -> Option<u32> {
+    let (_, point) = id.rsplit_once('.')?;
+    let suffix = point.split_once('-').and_then(|(_, n)| n.parse().ok());
+    suffix.or(shares_point.then_some(1))
+}
+
+/// `Решение № 275`, else `т. 27.2, Протокол № 9/26.03.2024`, with the vote's
+/// place when several decisions share the point.
+fn identifier(row: &Row, vote: Option<u32>) -> Option<String> {
     if let Some(number) = text(row, "decision_number") {
-        return Some(format!("Решение № {number}"));
+        return Some(match vote {
+            Some(n) => format!("Решение № {number}, гласуване {n}"),
+            None => format!("Решение № {number}"),
+        });
     }
     let item = text(row, "agenda_item")?;
     let protocol = text(row, "protocol_number")?;
     let date = text(row, "session_date").and_then(bulgarian_date)?;
-    Some(format!("т. {item}, Протокол № {protocol}/{date}"))
+    Some(match vote {
+        Some(n) => format!("т. {item}, гласуване {n}, Протокол № {protocol}/{date}"),
+        None => format!("т. {item}, Протокол № {protocol}/{date}"),
+    })
 }
 
 /// `2024-03-26` as Bulgarian citations print it: `26.03.2024`.
@@ -231,12 +259,68 @@ fn creator(directory: &mut Directory, row: &Row) -> Option<String> {
     }
 }
 
+/// `{"classification": "mayor", "name": "Кмета на Община Бургас"}`: the
+/// proposer's kind and wording, for every proposer, offices too.
+fn proposer(row: &Row) -> Option<Value> {
+    let mut proposer = Map::new();
+    put(
+        &mut proposer,
+        "classification",
+        text(row, "proposer_type").map(str::to_string),
+    );
+    proposer.insert("name".into(), json!(text(row, "proposer")?));
+    Some(Value::Object(proposer))
+}
+
+/// What the council voted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Question {
+    /// The proposal itself.
+    Passage,
+    /// To postpone it.
+    Postponement,
+    /// A text that turns it down (`Отхвърля …`).
+    Rejection,
+}
+
+impl Question {
+    fn of(row: &Row) -> Self {
+        let rejects = text(row, "text")
+            .is_some_and(|t| t.trim_start().to_lowercase().starts_with("отхвърля"));
+        match text(row, "result") {
+            Some("postponed") => Question::Postponement,
+            Some("rejected") if rejects => Question::Rejection,
+            _ => Question::Passage,
+        }
+    }
+
+    fn classification(self) -> &'static str {
+        match self {
+            Question::Passage => "passage",
+            Question::Postponement => "postponement",
+            Question::Rejection => "rejection",
+        }
+    }
+
+    /// The vote's result: a vote to postpone or to reject that was
+    /// recorded as the outcome passed.
+    fn result(self, row: &Row) -> Option<&'static str> {
+        match (self, text(row, "result")?) {
+            (Question::Postponement | Question::Rejection, _) => Some("pass"),
+            (Question::Passage, "adopted") => Some("pass"),
+            (Question::Passage, "rejected") => Some("fail"),
+            _ => None,
+        }
+    }
+}
+
 /// What a motion's vote event shares with the motion.
 struct VoteEvent<'a> {
     motion_id: &'a str,
     organization_id: &'a str,
     session: Option<&'a str>,
     date: Option<&'a str>,
+    question: Question,
 }
 
 impl VoteEvent<'_> {
@@ -258,13 +342,23 @@ impl VoteEvent<'_> {
             self.session.map(str::to_string),
         );
         event.insert("classification".into(), json!(classification));
+        event.insert(
+            "motion_classification".into(),
+            json!([self.question.classification()]),
+        );
+        if self.question != Question::Passage {
+            put(
+                &mut event,
+                "motion_text",
+                text(row, "text").map(str::to_string),
+            );
+        }
         put(&mut event, "start_date", self.date.map(str::to_string));
-        let result = match text(row, "result") {
-            Some("adopted" | "postponed") => Some("pass"),
-            Some("rejected") => Some("fail"),
-            _ => None,
-        };
-        put(&mut event, "result", result.map(str::to_string));
+        put(
+            &mut event,
+            "result",
+            self.question.result(row).map(str::to_string),
+        );
         let votes = votes(directory, row);
         let tally = Tally::of(row, votes.as_deref());
         event.insert("counts".into(), Value::Array(tally.counts));

@@ -20,6 +20,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value, json};
 use vitrina_normalize::text;
 
+use super::text as field;
+use crate::Row;
+
 /// A session of the council, as its decisions give it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Session {
@@ -65,18 +68,17 @@ impl Directory {
         format!("{}/council", self.dataset)
     }
 
-    /// The id of the session that began on `date`, noting what this
-    /// decision says of it (the first decision to say a thing wins: they
-    /// come from one page).
-    pub(super) fn session(
-        &mut self,
-        date: &str,
-        decided: Option<&str>,
-        number: Option<i64>,
-        protocol: Option<&str>,
-        page: Option<&str>,
-        protocol_url: Option<&str>,
-    ) -> String {
+    /// The id of the session a decision was taken at (the day it began,
+    /// `session_date`), noting what the decision says of it: its number,
+    /// protocol, page and last day (the first decision to say a thing
+    /// wins: a session's decisions come from one page).
+    pub(super) fn session(&mut self, row: &Row) -> Option<String> {
+        let date = field(row, "session_date")?;
+        let decided = field(row, "decision_date");
+        let number = row.get("session_number").and_then(Value::as_i64);
+        let protocol = field(row, "protocol_number");
+        let page = field(row, "source_url");
+        let protocol_url = field(row, "protocol_url");
         let session = self
             .sessions
             .entry(date.to_string())
@@ -100,7 +102,7 @@ impl Directory {
         {
             session.end = Some(day.to_string());
         }
-        format!("{}/session/{date}", self.dataset)
+        Some(format!("{}/session/{date}", self.dataset))
     }
 
     /// The id of the group named `name` (as the rows write it, without

@@ -269,6 +269,7 @@ fn an_adopted_decision_with_its_counts_session_and_documents() {
     assert_eq!(event["organization_id"], m["organization_id"]);
     assert_eq!(event["legislative_session_id"], m["legislative_session_id"]);
     assert_eq!(event["classification"], "open");
+    assert_eq!(event["motion_classification"], json!(["passage"]));
     assert_eq!(event["result"], "pass");
     assert_eq!(
         event["counts"],
@@ -576,6 +577,10 @@ fn rejected_withdrawn_postponed_and_unrecorded_votes() {
     assert_eq!(rejected["result"], "fail");
     assert_eq!(rejected["vote_events"][0]["result"], "fail");
     assert_eq!(
+        rejected["vote_events"][0]["motion_classification"],
+        json!(["passage"])
+    );
+    assert_eq!(
         rejected["text"], rejected["title"],
         "nothing resolved: the subject"
     );
@@ -584,9 +589,20 @@ fn rejected_withdrawn_postponed_and_unrecorded_votes() {
     assert_eq!(withdrawn["result"], "withdrawn");
     assert_eq!(withdrawn["vote_events"], json!([]));
 
+    // The vote recorded for a postponed item is the vote to postpone.
     let postponed = motion("2024-04-23.5");
     assert_eq!(postponed["result"], "postponed");
-    assert_eq!(postponed["vote_events"][0]["result"], "pass");
+    assert_eq!(postponed["text"], postponed["title"]);
+    let vote = &postponed["vote_events"][0];
+    assert_eq!(vote["result"], "pass");
+    assert_eq!(vote["motion_classification"], json!(["postponement"]));
+    assert!(
+        vote["motion_text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Отлага разглеждането")),
+        "{vote}"
+    );
+    assert_eq!(vote["counts"][0], json!({"option": "yes", "value": 27}));
 
     let unrecorded = motion("2024-06-04.4");
     assert_eq!(unrecorded["result"], "pass");
@@ -602,6 +618,60 @@ fn rejected_withdrawn_postponed_and_unrecorded_votes() {
             {"option": "abstain", "value": 0}
         ])
     );
+}
+
+#[test]
+fn a_rejection_resolved_as_text_is_a_vote_to_reject_that_passed() {
+    let mut row = row("2024-03-26.27.2");
+    row.insert(
+        "text".into(),
+        json!("Отхвърля предложението на ПГ „Възход“ за отпускане на помощ."),
+    );
+    let m = &list(&popolo(vec![row]), "motions")[0];
+    assert_eq!(m["result"], "fail");
+    assert_eq!(m["text"], m["title"]);
+    let vote = &m["vote_events"][0];
+    assert_eq!(vote["result"], "pass");
+    assert_eq!(vote["motion_classification"], json!(["rejection"]));
+    assert!(
+        vote["motion_text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Отхвърля"))
+    );
+}
+
+#[test]
+fn motions_under_one_agenda_point_are_told_apart_by_their_vote() {
+    let motions = motions();
+    let identifiers: Vec<&str> = motions
+        .iter()
+        .filter_map(|m| m["identifier"].as_str())
+        .collect();
+    assert_eq!(identifiers.len(), motions.len());
+    let unique: std::collections::HashSet<&&str> = identifiers.iter().collect();
+    assert_eq!(unique.len(), identifiers.len(), "{identifiers:#?}");
+    assert_eq!(
+        motion("2024-04-23.2")["identifier"],
+        "т. 2, гласуване 1, Протокол № 10/23.04.2024"
+    );
+    assert_eq!(
+        motion("2024-04-23.2-2")["identifier"],
+        "т. 2, гласуване 2, Протокол № 10/23.04.2024"
+    );
+    assert_eq!(
+        motion("2024-04-23.1")["identifier"],
+        "т. 1, Протокол № 10/23.04.2024"
+    );
+    // A numbered decision keeps its number, with the vote where needed.
+    let mut numbered = vec![row("2024-04-23.3"), row("2024-04-23.3-2")];
+    numbered[1].insert("decision_number".into(), json!("12"));
+    let doc = popolo(numbered);
+    let motions = list(&doc, "motions");
+    assert_eq!(
+        motions[0]["identifier"],
+        "т. 3, гласуване 1, Протокол № 10/23.04.2024"
+    );
+    assert_eq!(motions[1]["identifier"], "Решение № 12, гласуване 2");
 }
 
 #[test]
