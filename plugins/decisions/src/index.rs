@@ -14,7 +14,7 @@
 
 use std::collections::HashSet;
 
-use scraper::{ElementRef, Html};
+use scraper::{ElementRef, Html, Selector};
 use url::Url;
 use vitrina_sdk::normalize::NaiveDate;
 
@@ -68,7 +68,7 @@ pub fn parse_index(html: &str, base: &Url) -> IndexPage {
                 return None;
             }
             let date = words::session_dates(&text).into_iter().next();
-            let protocol = entry_protocol(a, base);
+            let protocol = entry_protocol(a, &url, base);
             Some(SessionLink {
                 url,
                 date,
@@ -86,14 +86,14 @@ pub fn parse_index(html: &str, base: &Url) -> IndexPage {
 /// largest element around `a` (up to [`MAX_ENTRY_DEPTH`] levels) that
 /// links no other session's page, such as the `views-row`, list item or
 /// table row the site lists the session in.
-fn entry_protocol(a: ElementRef<'_>, base: &Url) -> Option<Url> {
+fn entry_protocol(a: ElementRef<'_>, session: &Url, base: &Url) -> Option<Url> {
     let mut entry = a;
     for ancestor in a
         .ancestors()
         .filter_map(ElementRef::wrap)
         .take(MAX_ENTRY_DEPTH)
     {
-        if sessions_linked(ancestor, base) > 1 {
+        if links_another_session(ancestor, session, base) {
             break;
         }
         entry = ancestor;
@@ -112,17 +112,17 @@ fn entry_protocol(a: ElementRef<'_>, base: &Url) -> Option<Url> {
     })
 }
 
-/// How many different sessions' pages an element links.
-fn sessions_linked(element: ElementRef<'_>, base: &Url) -> usize {
-    let urls: HashSet<Url> = select(element, "a[href]")
-        .into_iter()
-        .filter(|a| {
-            let text = vitrina_sdk::normalize::text::clean(&a.text().collect::<String>());
-            is_session_text(&text)
-        })
-        .filter_map(|a| resolve(a, base))
-        .collect();
-    urls.len()
+/// Whether an element links a session page other than `session`'s. It
+/// stops at the first: on a long flat list every entry's parent holds
+/// them all.
+fn links_another_session(element: ElementRef<'_>, session: &Url, base: &Url) -> bool {
+    let Ok(links) = Selector::parse("a[href]") else {
+        return true;
+    };
+    element.select(&links).any(|a| {
+        let text = vitrina_sdk::normalize::text::clean(&a.text().collect::<String>());
+        is_session_text(&text) && resolve(a, base).is_some_and(|url| &url != session)
+    })
 }
 
 /// Decisions of a session, not its agenda, draft decisions or invitation.

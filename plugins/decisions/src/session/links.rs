@@ -39,27 +39,22 @@ pub(super) struct ItemDocuments {
     pub attachments: Vec<Attachment>,
 }
 
-/// The protocol linked outside the items (`in_item` says which lines are
-/// items').
-pub(super) fn protocol(
-    links: &[PageLink],
-    in_item: impl Fn(usize) -> bool,
-    page: &str,
-) -> Option<String> {
+/// The protocol among the links outside every item.
+pub(super) fn protocol(links: &[&PageLink], page: &str) -> Option<String> {
     let page = Url::parse(page).ok()?;
     links
         .iter()
-        .filter(|l| !in_item(l.line) && names(&l.text, &["протокол"]))
+        .filter(|l| names(&l.text, &["протокол"]))
         .find_map(|l| resolve(&l.href, &page))
 }
 
 /// An item's report and attachments, from the links on its lines.
-pub(super) fn item_documents(links: &[PageLink], lines: &[usize], page: &str) -> ItemDocuments {
+pub(super) fn item_documents(links: &[&PageLink], page: &str) -> ItemDocuments {
     let mut documents = ItemDocuments::default();
     let Ok(page) = Url::parse(page) else {
         return documents;
     };
-    for link in links.iter().filter(|l| lines.contains(&l.line)) {
+    for link in links {
         let Some(url) = resolve(&link.href, &page) else {
             continue;
         };
@@ -132,12 +127,12 @@ mod tests {
             link(3, "Протокол на ПК по финанси", "/files/pk.pdf"),
             link(9, "Протокол № 9 (PDF)", "/files/protokol-9.pdf"),
         ];
-        let in_item = |line| (2..=5).contains(&line);
+        let outside: Vec<&PageLink> = links.iter().filter(|l| l.line != 3).collect();
         assert_eq!(
-            protocol(&links, in_item, PAGE).as_deref(),
+            protocol(&outside, PAGE).as_deref(),
             Some("https://burgascouncil.org/files/protokol-9.pdf")
         );
-        assert_eq!(protocol(&links[..2], in_item, PAGE), None);
+        assert_eq!(protocol(&outside[..1], PAGE), None);
     }
 
     #[test]
@@ -153,7 +148,8 @@ mod tests {
             link(4, "тук", "#top"),
             link(7, "Приложение № 2", "/files/p2.pdf"),
         ];
-        let documents = item_documents(&links, &[0, 1, 2, 3, 4], PAGE);
+        let on_item: Vec<&PageLink> = links.iter().filter(|l| l.line <= 4).collect();
+        let documents = item_documents(&on_item, PAGE);
         assert_eq!(
             documents.report.as_deref(),
             Some("https://burgascouncil.org/dz/15376.pdf")
@@ -175,16 +171,16 @@ mod tests {
 
     #[test]
     fn no_links_no_documents() {
-        assert_eq!(item_documents(&[], &[0, 1], PAGE), ItemDocuments::default());
-        assert_eq!(protocol(&[], |_| false, PAGE), None);
-        let elsewhere = [link(1, "Протокол", "file:///etc/passwd")];
+        assert_eq!(item_documents(&[], PAGE), ItemDocuments::default());
+        assert_eq!(protocol(&[], PAGE), None);
+        let elsewhere = link(1, "Протокол", "file:///etc/passwd");
         assert_eq!(
-            protocol(&elsewhere, |_| false, PAGE),
+            protocol(&[&elsewhere], PAGE),
             None,
             "a web page links no local file"
         );
         assert_eq!(
-            item_documents(&elsewhere, &[1], "not a url"),
+            item_documents(&[&elsewhere], "not a url"),
             ItemDocuments::default()
         );
     }

@@ -241,22 +241,45 @@ pub fn parse_session(
     url: &str,
 ) -> Result<Session, ParseError> {
     let page = segment(lines, url)?;
-    let in_item = |line| page.items.iter().any(|i| i.line_numbers.contains(&line));
+    let (item_links, page_links) = links_by_item(&page.items, links, lines.len());
     let mut session = Session {
         url: url.into(),
         number: page.heading.number,
         protocol: page.heading.protocol.clone(),
         date: page.heading.first_day,
         end_date: page.heading.second_day,
-        protocol_url: links::protocol(links, in_item, url),
+        protocol_url: links::protocol(&page_links, url),
         decisions: Vec::new(),
         warnings: Vec::new(),
     };
     let mut per_point: HashMap<String, u32> = HashMap::new();
-    for item in &page.items {
+    for (item, links) in page.items.iter().zip(&item_links) {
         read_decisions(&mut session, item, links, &mut per_point)?;
     }
     Ok(session)
+}
+
+/// Each item's links, and the links outside every item.
+fn links_by_item<'a>(
+    items: &[ItemLines],
+    links: &'a [PageLink],
+    lines: usize,
+) -> (Vec<Vec<&'a PageLink>>, Vec<&'a PageLink>) {
+    let mut owner = vec![None; lines];
+    for (i, item) in items.iter().enumerate() {
+        for &line in &item.line_numbers {
+            owner[line] = Some(i);
+        }
+    }
+    let mut by_item = vec![Vec::new(); items.len()];
+    let mut outside = Vec::new();
+    for link in links {
+        match owner.get(link.line).copied().flatten() {
+            Some(i) => by_item[i].push(link),
+            None => outside.push(link),
+        }
+    }
+    (by_item, outside)
 }
 
 /// An item's decisions, appended to the session's; ids go `-2`, `-3` for
@@ -264,7 +287,7 @@ pub fn parse_session(
 fn read_decisions(
     session: &mut Session,
     item: &ItemLines,
-    links: &[PageLink],
+    links: &[&PageLink],
     per_point: &mut HashMap<String, u32>,
 ) -> Result<(), ParseError> {
     let read = read_item(&item.lines);
@@ -293,7 +316,7 @@ fn read_decisions(
             item: item.point.clone(),
         });
     }
-    let documents = links::item_documents(links, &item.line_numbers, &url);
+    let documents = links::item_documents(links, &url);
     let cx = ItemContext {
         url: &url,
         point: &item.point,
