@@ -91,14 +91,19 @@ pub struct Council {
 impl Council {
     /// The council as the dataset's publisher names it: the publisher's
     /// first name where it gives several (`Общински съвет – Бургас /
-    /// Municipal Council of Burgas`), else the dataset's title's, else its
-    /// id.
+    /// Municipal Council of Burgas`), else the dataset's id (a title names
+    /// the data, not the council).
     pub fn from_publication(publication: &Publication) -> Self {
-        let first = |s: &str| s.split(" / ").next().unwrap_or_default().trim().to_string();
-        let name = [first(&publication.publisher), first(&publication.title)]
-            .into_iter()
-            .find(|n| !n.is_empty())
-            .unwrap_or_else(|| publication.dataset.clone());
+        let first = publication
+            .publisher
+            .split(" / ")
+            .next()
+            .unwrap_or_default()
+            .trim();
+        let name = match first {
+            "" => publication.dataset.clone(),
+            first => first.to_string(),
+        };
         Self { name }
     }
 }

@@ -692,12 +692,12 @@ fn the_council_is_named_by_the_publisher() {
         Council::from_publication(&publication).name,
         "Общински съвет – Бургас"
     );
-    publication.publisher = " ".into();
+    publication.publisher = "Община Бургас".into();
     assert_eq!(
         Council::from_publication(&publication).name,
-        "Решения на Общински съвет – Бургас"
+        "Община Бургас"
     );
-    publication.title = String::new();
+    publication.publisher = " / Municipal Council".into();
     assert_eq!(
         Council::from_publication(&publication).name,
         "burgas-council-decisions"
