@@ -363,13 +363,16 @@ fn render_fiscal_table(
 }
 
 /// `popolo.json`: each decision as a Popolo motion with its vote event,
-/// for parliamentary-monitoring tools.
+/// and the council, its sessions, groups and councillors, for
+/// parliamentary-monitoring tools. The council is the one the dataset's
+/// publisher names.
 fn render_popolo(
     mut out: &mut (dyn Write + Send),
     rendered: &Rendered,
     rows: &mut dyn Iterator<Item = Map<String, Json>>,
 ) -> std::io::Result<()> {
-    vitrina_standards::popolo::write_popolo(&mut out, &rendered.publication, rows)
+    let council = vitrina_standards::popolo::Council::from_publication(&rendered.publication);
+    vitrina_standards::popolo::write_popolo(&mut out, &rendered.publication, &council, rows)
 }
 
 /// `ocds.json`: an OCDS 1.1 release package, one release per contract,

@@ -586,7 +586,7 @@ pub fn document(base_url: &str) -> Value {
         ),
         (
             "popolo.json",
-            "Popolo motions with their vote events and counts (council decision datasets).",
+            "Popolo motions with their vote events, counts and each councillor's vote, and the council's sessions, political groups and councillors (council decision datasets).",
         ),
     ] {
         for versioned in [true, false] {

@@ -5,10 +5,13 @@
 //! session page it keeps the validators the server sent (`ETag`,
 //! `Last-Modified`, replayed as `If-None-Match` / `If-Modified-Since` so an
 //! unchanged page costs a 304) and a fingerprint of the page's content
-//! lines, which catches unchanged pages on servers that send no validators
-//! (and `file:` fixtures) while ignoring menus, counters and other chrome
-//! that changes on every request. It also records the plugin version that
-//! read the pages: a new parser reads every page again.
+//! lines and links, which catches unchanged pages on servers that send no
+//! validators (and `file:` fixtures) while ignoring menus, counters and
+//! other chrome that changes on every request. It keeps the protocol the
+//! index linked beside the page too, since rows carry it: a page whose
+//! index entry now links another protocol is read again. It also records
+//! the plugin version that read the pages: a new parser reads every page
+//! again.
 //!
 //! The bookmark only saves work. A page missing from it is read; a
 //! bookmark that cannot be read is ignored, with a warning, and every page
@@ -18,6 +21,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use crate::html::PageLink;
 
 /// The sessions read so far, by page URL.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,8 +39,12 @@ pub struct SessionMark {
     pub etag: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_modified: Option<String>,
-    /// SHA-256 of the page's content lines ([`fingerprint`]).
+    /// SHA-256 of the page's content lines and links ([`fingerprint`]).
     pub fingerprint: String,
+    /// The protocol the index linked in the session's entry when the page
+    /// was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_protocol: Option<String>,
     /// The session's date, `YYYY-MM-DD`.
     pub session_date: String,
     /// How many decisions the page gave.
@@ -107,12 +116,17 @@ impl Bookmark {
     }
 }
 
-/// A fingerprint of a page's content lines.
-pub fn fingerprint(lines: &[String]) -> String {
+/// A fingerprint of a page's content lines and the links among them.
+pub fn fingerprint(lines: &[String], links: &[PageLink]) -> String {
     let mut hash = Sha256::new();
     for line in lines {
         hash.update(line.as_bytes());
         hash.update(b"\n");
+    }
+    // Lines never hold a NUL: it separates the links from them.
+    hash.update(b"\0");
+    for link in links {
+        hash.update(format!("{}\t{}\t{}\n", link.line, link.text, link.href).as_bytes());
     }
     hex::encode(hash.finalize())
 }
@@ -125,7 +139,8 @@ mod tests {
         SessionMark {
             etag: Some("\"5f1-abc\"".into()),
             last_modified: None,
-            fingerprint: fingerprint(&["a".into()]),
+            fingerprint: fingerprint(&["a".into()], &[]),
+            index_protocol: None,
             session_date: "2024-03-26".into(),
             decisions: 7,
         }
@@ -164,15 +179,33 @@ mod tests {
         m.etag = None;
         m.last_modified = None;
         assert!(m.conditional_headers().is_empty());
-        assert!(m.matches(&fingerprint(&["a".into()])));
-        assert!(!m.matches(&fingerprint(&["b".into()])));
+        assert!(m.matches(&fingerprint(&["a".into()], &[])));
+        assert!(!m.matches(&fingerprint(&["b".into()], &[])));
     }
 
     #[test]
     fn fingerprints_change_with_content_and_with_line_breaks() {
-        let a = fingerprint(&["ab".into(), "c".into()]);
-        assert_eq!(a, fingerprint(&["ab".into(), "c".into()]));
-        assert_ne!(a, fingerprint(&["a".into(), "bc".into()]));
+        let a = fingerprint(&["ab".into(), "c".into()], &[]);
+        assert_eq!(a, fingerprint(&["ab".into(), "c".into()], &[]));
+        assert_ne!(a, fingerprint(&["a".into(), "bc".into()], &[]));
         assert_eq!(a.len(), 64);
+    }
+
+    #[test]
+    fn fingerprints_change_with_a_links_target() {
+        let link = |href: &str| PageLink {
+            line: 0,
+            text: "Приложение № 1".into(),
+            href: href.into(),
+        };
+        let lines = ["Приложение № 1".to_string()];
+        assert_ne!(
+            fingerprint(&lines, &[link("p1.pdf")]),
+            fingerprint(&lines, &[link("p1-v2.pdf")])
+        );
+        assert_ne!(
+            fingerprint(&lines, &[]),
+            fingerprint(&lines, &[link("p1.pdf")])
+        );
     }
 }

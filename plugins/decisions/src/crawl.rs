@@ -2,8 +2,10 @@
 //! changed since the bookmark, emit their decisions, save the new bookmark.
 //!
 //! A page is read again when the server does not answer a conditional
-//! request with 304 and its content lines differ from the fingerprint
-//! remembered. Every decision of a page that is read is emitted; nothing of
+//! request with 304 and its content lines or links differ from the
+//! fingerprint remembered, or when its entry on the index links another
+//! protocol than when it was read (its rows carry that protocol when the
+//! page links none). Every decision of a page that is read is emitted; nothing of
 //! a page that is skipped. With the dataset published in merge mode, rows
 //! of skipped pages stay as they were.
 //!
@@ -29,9 +31,10 @@ use url::Url;
 use vitrina_sdk::prelude::*;
 
 use crate::bookmark::{Bookmark, Previous, SessionMark, fingerprint};
+use crate::html::{self, Content};
 use crate::index::{SessionLink, parse_index};
-use crate::session::{Session, parse_session};
-use crate::{Config, OnBrokenPage, STREAM, decision_row, html};
+use crate::session::{ParseError, Session, parse_session};
+use crate::{Config, OnBrokenPage, STREAM, decision_row};
 
 /// The plugin version: a bookmark written by another version is ignored,
 /// since a new parser may read old pages differently.
@@ -137,7 +140,7 @@ enum Page {
     /// The server answered 304 to the bookmark's validators.
     NotModified,
     Fetched {
-        lines: Vec<String>,
+        content: Content,
         etag: Option<String>,
         last_modified: Option<String>,
     },
@@ -161,10 +164,20 @@ fn fetch_page(url: &Url, known: Option<&SessionMark>) -> Result<Page, Error> {
     let last_modified = response.header("last-modified").map(str::to_string);
     let html = response.text().map_err(context)?;
     Ok(Page::Fetched {
-        lines: html::content_lines(&html),
+        content: html::content(&html),
         etag,
         last_modified,
     })
+}
+
+/// A session page's decisions, with the protocol its entry on the index
+/// links when the page itself links none.
+pub fn read_page(page: &Content, link: &SessionLink) -> Result<Session, ParseError> {
+    let mut session = parse_session(&page.lines, &page.links, link.url.as_str())?;
+    if session.protocol_url.is_none() {
+        session.protocol_url = link.protocol.as_ref().map(Url::to_string);
+    }
+    Ok(session)
 }
 
 /// Reads one session page unless it is unchanged, emits its decisions and
@@ -178,7 +191,12 @@ fn read_session(
     counters: &mut Counters,
 ) -> Result<(), Error> {
     let url = link.url.as_str();
-    let known = previous.get(url);
+    let index_protocol = link.protocol.as_ref().map(Url::to_string);
+    // A page whose index entry links another protocol than when it was
+    // read is read again, unconditionally: its rows carry the protocol.
+    let known = previous
+        .get(url)
+        .filter(|k| k.index_protocol == index_protocol);
     let page = match fetch_page(&link.url, known) {
         Ok(page) => page,
         // A listed page that is gone (404) or too large is one broken page,
@@ -189,7 +207,7 @@ fn read_session(
         }
         Err(other) => return Err(other),
     };
-    let (lines, etag, last_modified) = match page {
+    let (content, etag, last_modified) = match page {
         Page::NotModified => {
             if let Some(known) = known {
                 next.sessions.insert(url.to_string(), known.clone());
@@ -198,12 +216,12 @@ fn read_session(
             return Ok(());
         }
         Page::Fetched {
-            lines,
+            content,
             etag,
             last_modified,
-        } => (lines, etag, last_modified),
+        } => (content, etag, last_modified),
     };
-    let print = fingerprint(&lines);
+    let print = fingerprint(&content.lines, &content.links);
     if let Some(known) = known.filter(|k| k.matches(&print)) {
         let mark = SessionMark {
             etag,
@@ -214,7 +232,7 @@ fn read_session(
         counters.unchanged += 1;
         return Ok(());
     }
-    let session = match parse_session(&lines, url) {
+    let session = match read_page(&content, link) {
         Ok(session) => session,
         Err(e) => return broken_page(run, config, e.to_string(), counters),
     };
@@ -230,6 +248,7 @@ fn read_session(
             etag,
             last_modified,
             fingerprint: print,
+            index_protocol,
             session_date: session.date.to_string(),
             decisions: session.decisions.len(),
         },

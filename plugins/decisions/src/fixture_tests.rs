@@ -13,10 +13,12 @@ use serde_json::{Value, json};
 use url::Url;
 use vitrina_sdk::normalize::encoding;
 
-use crate::html::content_lines;
+use crate::crawl::read_page;
+use crate::html::content;
 use crate::index::{SessionLink, parse_index};
-use crate::session::{Decision, ParseError, Session, parse_session};
-use crate::{roll_call, schema};
+use crate::session::{Decision, ParseError, Session};
+use crate::words::read_proposer;
+use crate::{attachments, roll_call, schema};
 
 /// `file:///` is the fixtures folder, as the host resolves it.
 const BASE: &str = "file:///";
@@ -55,7 +57,7 @@ fn crawl(index: &str) -> Vec<SessionLink> {
 }
 
 fn read(link: &SessionLink) -> Result<Session, ParseError> {
-    parse_session(&content_lines(&fetch(&link.url)), link.url.as_str())
+    read_page(&content(&fetch(&link.url)), link)
 }
 
 fn sessions() -> Vec<Session> {
@@ -68,6 +70,7 @@ fn sessions() -> Vec<Session> {
 /// The row as the host serves it (`expected.json`'s shape), built from the
 /// same values `decision_row` sets.
 fn row(s: &Session, d: &Decision) -> Value {
+    let proposer = d.proposer.as_deref().map(read_proposer);
     json!({
         "id": d.id,
         "session_date": s.date.to_string(),
@@ -88,6 +91,12 @@ fn row(s: &Session, d: &Decision) -> Value {
         "votes_abstained": d.counts.abstain,
         "roll_call": roll_call(d),
         "source_url": s.url,
+        "proposer_type": proposer.as_ref().map(|p| p.kind.as_str()),
+        "proposer_group": proposer.as_ref().and_then(|p| p.group.clone()),
+        "proposer_person": proposer.and_then(|p| p.person),
+        "protocol_url": s.protocol_url,
+        "report_url": d.report_url,
+        "attachments": attachments(d),
     })
 }
 
@@ -174,6 +183,35 @@ fn the_fixtures_cover_what_real_pages_vary_in() {
         decisions.iter().any(|d| d.id.ends_with("-2")),
         "two decisions under one point"
     );
+    assert!(
+        decisions
+            .iter()
+            .any(|d| d.votes.iter().any(|v| v.group.is_some())),
+        "a roll call that gives councillors' groups"
+    );
+    let kinds: HashSet<&str> = decisions
+        .iter()
+        .filter_map(|d| d.proposer.as_deref())
+        .map(|p| read_proposer(p).kind.as_str())
+        .collect();
+    for kind in ["mayor", "council_chair", "group", "councillors"] {
+        assert!(kinds.contains(kind), "a proposal by {kind}");
+    }
+    assert!(decisions.iter().any(|d| d.report_url.is_some()), "a report");
+    assert!(
+        decisions.iter().any(|d| !d.attachments.is_empty()),
+        "attachments"
+    );
+    assert!(
+        decisions
+            .iter()
+            .any(|d| d.report_url.is_none() && d.attachments.is_empty()),
+        "an item that links no document"
+    );
+    assert!(
+        sessions.iter().any(|s| s.protocol_url.is_none()),
+        "a session whose protocol is linked nowhere"
+    );
     let raw_pages: String = crawl("index.html").iter().map(|l| fetch(&l.url)).collect();
     for form in [
         "– няма",
@@ -187,6 +225,34 @@ fn the_fixtures_cover_what_real_pages_vary_in() {
     ] {
         assert!(raw_pages.contains(form), "fixtures use {form}");
     }
+}
+
+#[test]
+fn a_protocol_is_the_pages_own_else_the_one_its_index_entry_links() {
+    let links = crawl("index.html");
+    let protocol_of = |node: &str| {
+        let link = links
+            .iter()
+            .find(|l| l.url.path() == node)
+            .unwrap_or_else(|| panic!("{node} is listed"));
+        let page = content(&fetch(&link.url));
+        let own = crate::session::parse_session(&page.lines, &page.links, link.url.as_str())
+            .map(|s| s.protocol_url);
+        let read = read(link).map(|s| s.protocol_url);
+        (own, read)
+    };
+    let page = "file:///sites/default/files/protokoli/2024/protokol-13-25-06-2024.pdf";
+    assert_eq!(
+        protocol_of("/node/842"),
+        (Ok(Some(page.into())), Ok(Some(page.into())))
+    );
+    let index = "file:///sites/default/files/protokol-12-2024.pdf";
+    assert_eq!(
+        protocol_of("/node/828"),
+        (Ok(None), Ok(Some(index.into()))),
+        "the page links none; its entry on the index does"
+    );
+    assert_eq!(protocol_of("/node/803"), (Ok(None), Ok(None)));
 }
 
 #[test]

@@ -10,7 +10,12 @@
 //! table (`За | Против | Въздържали се` over `41 | 2 | 3`) becomes one line
 //! `за – 41, против – 2, въздържали се – 3`, and a roll-call table (`№ |
 //! Общински съветник | Гласувал`) becomes one `Име – за` line per
-//! councillor.
+//! councillor (`Име (Група) – вот` when the table has a group column).
+//!
+//! Links in the content are kept beside the lines, each with the line its
+//! text is on, so that a session's protocol and an item's report and
+//! attachments can be told by where they stand and what they say
+//! ([`crate::session`]).
 //!
 //! The walk uses an explicit stack: pages are untrusted, and recursion over
 //! a deeply nested document could overflow the stack.
@@ -82,8 +87,28 @@ const SKIPPED_ELEMENTS: &[&str] = &[
 /// Class fragments of in-content widgets (share buttons, breadcrumbs).
 const SKIPPED_CLASSES: &[&str] = &["share", "social", "breadcrumb", "print", "pager"];
 
-/// The cleaned, non-empty lines of the page's content.
-pub fn content_lines(html: &str) -> Vec<String> {
+/// A page's content: its cleaned, non-empty lines and the links among
+/// them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Content {
+    pub lines: Vec<String>,
+    pub links: Vec<PageLink>,
+}
+
+/// A link in the content, in page order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageLink {
+    /// The index in [`Content::lines`] of the line the link's text starts
+    /// on.
+    pub line: usize,
+    /// The link's text, cleaned; its `title` when it has no text (an icon).
+    pub text: String,
+    /// The target as written, to be resolved against the page's URL.
+    pub href: String,
+}
+
+/// The page's content: lines and links.
+pub fn content(html: &str) -> Content {
     let doc = Html::parse_document(html);
     let root = CONTENT_CONTAINERS
         .iter()
@@ -92,7 +117,13 @@ pub fn content_lines(html: &str) -> Vec<String> {
     block_lines(root)
 }
 
-fn block_lines(root: ElementRef<'_>) -> Vec<String> {
+/// The cleaned, non-empty lines of the page's content.
+pub fn content_lines(html: &str) -> Vec<String> {
+    content(html).lines
+}
+
+fn block_lines(root: ElementRef<'_>) -> Content {
+    let mut links = Vec::new();
     let mut lines = Lines::default();
     // (node, closing): a block element is visited twice, to break the line
     // before its first and after its last child.
@@ -118,11 +149,36 @@ fn block_lines(root: ElementRef<'_>) -> Vec<String> {
             lines.done.extend(rewritten);
             continue;
         }
+        if name == "a"
+            && let Some(link) = page_link(element, lines.done.len())
+        {
+            links.push(link);
+        }
         stack.push((node, true));
         stack.extend(node.children().rev().map(|child| (child, false)));
     }
     lines.flush();
-    lines.done
+    Content {
+        lines: lines.done,
+        links,
+    }
+}
+
+/// A link with a target and something to call it by. Its text goes on the
+/// line being built, which becomes line `line` when it is flushed (a line
+/// is only ever added at the end).
+fn page_link(a: ElementRef<'_>, line: usize) -> Option<PageLink> {
+    let href = a.attr("href")?.trim();
+    let text = text::clean(&a.text().collect::<String>());
+    let text = match text.is_empty() {
+        true => text::clean(a.attr("title").unwrap_or_default()),
+        false => text,
+    };
+    (!href.is_empty() && !text.is_empty()).then(|| PageLink {
+        line,
+        text,
+        href: href.to_string(),
+    })
 }
 
 fn is_skipped(e: ElementRef<'_>) -> bool {
@@ -249,7 +305,8 @@ fn grid_down(rows: &[Vec<String>]) -> Option<Grid<'_>> {
 }
 
 /// A table with a name column and a vote column, whose data rows record
-/// individual votes. Returns `Име – вот` lines.
+/// individual votes, and perhaps a group column. Returns `Име – вот` lines,
+/// `Име (Група) – вот` where a row gives a group.
 fn roll_call(rows: &[Vec<String>]) -> Option<Vec<String>> {
     let (header, data) = rows.split_first()?;
     let column = |words: &[&str]| {
@@ -260,10 +317,25 @@ fn roll_call(rows: &[Vec<String>]) -> Option<Vec<String>> {
     };
     let name_at = column(&["съветник", "име", "трите имена"])?;
     let vote_at = column(&["гласувал", "глас", "вот"])?;
+    let group_at = header.iter().position(|cell| {
+        let key = text::match_key(cell);
+        let key = key.trim_matches(|c: char| !c.is_alphabetic());
+        key == "пг"
+            || ["група", "партия", "коалиция"]
+                .iter()
+                .any(|w| key.contains(w))
+    });
     let lines: Vec<String> = data
         .iter()
         .filter_map(|row| {
-            let line = format!("{} – {}", row.get(name_at)?, row.get(vote_at)?);
+            let name = row.get(name_at)?;
+            let group = group_at
+                .and_then(|at| row.get(at))
+                .filter(|g| g.chars().any(char::is_alphanumeric));
+            let line = match group {
+                Some(group) => format!("{name} ({group}) – {}", row.get(vote_at)?),
+                None => format!("{name} – {}", row.get(vote_at)?),
+            };
             tally::read_individual_vote(&line).map(|_| line)
         })
         .collect();
@@ -341,6 +413,53 @@ mod tests {
         assert_eq!(
             content_lines(page),
             vec!["Иван Петров Иванов – за", "Мария Колева – против"]
+        );
+    }
+
+    #[test]
+    fn a_group_column_goes_in_brackets_after_the_name() {
+        let page = r#"<main><table>
+            <tr><th>№</th><th>Общински съветник</th><th>ПГ</th><th>Гласувал</th></tr>
+            <tr><td>1</td><td>Иван Петров Иванов</td><td>„Възход“</td><td>за</td></tr>
+            <tr><td>2</td><td>Мария Колева</td><td></td><td>против</td></tr></table></main>"#;
+        assert_eq!(
+            content_lines(page),
+            vec![
+                "Иван Петров Иванов („Възход“) – за",
+                "Мария Колева – против"
+            ]
+        );
+    }
+
+    #[test]
+    fn links_are_kept_with_the_line_they_are_on() {
+        let page = r#"<main><p>от <a href="/files/protokol-9.pdf">Протокол № 9</a></p>
+            <p>По т.2 от дневния ред</p>
+            <p>ОбС 08-00-1 <a href="dz.pdf"> Докладна&nbsp;записка </a> от Кмета</p>
+            <p><a href="p1.pdf" title="Приложение № 1"><img src="pdf.png"></a>
+            <a href="">празна</a> <a href="x.pdf"></a> <a>без адрес</a></p></main>"#;
+        let content = content(page);
+        assert_eq!(
+            content.lines,
+            vec![
+                "от Протокол № 9",
+                "По т.2 от дневния ред",
+                "ОбС 08-00-1 Докладна записка от Кмета",
+                "празна без адрес",
+            ]
+        );
+        let links: Vec<(usize, &str, &str)> = content
+            .links
+            .iter()
+            .map(|l| (l.line, l.text.as_str(), l.href.as_str()))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                (0, "Протокол № 9", "/files/protokol-9.pdf"),
+                (2, "Докладна записка", "dz.pdf"),
+                (3, "Приложение № 1", "p1.pdf"),
+            ]
         );
     }
 

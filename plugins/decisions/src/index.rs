@@ -8,11 +8,13 @@
 //! ЗАСЕДАНИЕ №9 ОТ ДАТА 26.03.2024 ГОДИНА`, `Решения от заседание на
 //! 27 и 28.02.2020 г.`), whatever the markup around it; the date in the text,
 //! when there is one, lets a run skip sessions before `since` without
-//! fetching them.
+//! fetching them. A protocol linked in the session's own entry on the index
+//! (`Протокол №12 (PDF)` beside the link) is kept for the session whose
+//! page links none.
 
 use std::collections::HashSet;
 
-use scraper::{ElementRef, Html};
+use scraper::{ElementRef, Html, Selector};
 use url::Url;
 use vitrina_sdk::normalize::NaiveDate;
 
@@ -26,6 +28,8 @@ pub struct SessionLink {
     pub url: Url,
     /// The session's (first) date as the link text gives it.
     pub date: Option<NaiveDate>,
+    /// The protocol the index links in the session's entry.
+    pub protocol: Option<Url>,
 }
 
 /// One page of the index.
@@ -39,8 +43,11 @@ pub struct IndexPage {
 
 /// Link targets that are documents, never session pages.
 const DOCUMENT_EXTENSIONS: &[&str] = &[
-    "pdf", "doc", "docx", "xls", "xlsx", "odt", "rtf", "zip", "rar", "7z", "jpg", "png",
+    "pdf", "doc", "docx", "xls", "xlsx", "odt", "ods", "rtf", "zip", "rar", "7z", "jpg", "png",
 ];
+
+/// How far above a session's link its entry on the index may start.
+const MAX_ENTRY_DEPTH: usize = 8;
 
 /// Reads one index page; links are resolved against `base`.
 pub fn parse_index(html: &str, base: &Url) -> IndexPage {
@@ -61,13 +68,61 @@ pub fn parse_index(html: &str, base: &Url) -> IndexPage {
                 return None;
             }
             let date = words::session_dates(&text).into_iter().next();
-            Some(SessionLink { url, date })
+            let protocol = entry_protocol(a, &url, base);
+            Some(SessionLink {
+                url,
+                date,
+                protocol,
+            })
         })
         .collect();
     IndexPage {
         sessions,
         next_page,
     }
+}
+
+/// The protocol linked in the entry of the session linked by `a`: the
+/// largest element around `a` (up to [`MAX_ENTRY_DEPTH`] levels) that
+/// links no other session's page, such as the `views-row`, list item or
+/// table row the site lists the session in.
+fn entry_protocol(a: ElementRef<'_>, session: &Url, base: &Url) -> Option<Url> {
+    let mut entry = a;
+    for ancestor in a
+        .ancestors()
+        .filter_map(ElementRef::wrap)
+        .take(MAX_ENTRY_DEPTH)
+    {
+        if links_another_session(ancestor, session, base) {
+            break;
+        }
+        entry = ancestor;
+    }
+    select(entry, "a[href]").into_iter().find_map(|link| {
+        let text = vitrina_sdk::normalize::text::clean(&link.text().collect::<String>());
+        let says_protocol = Folded::new(&text).key().contains("протокол");
+        if !says_protocol || is_session_text(&text) {
+            return None;
+        }
+        let mut url = base.join(link.attr("href")?.trim()).ok()?;
+        url.set_fragment(None);
+        let web = matches!(url.scheme(), "http" | "https");
+        let fixture = url.scheme() == "file" && base.scheme() == "file";
+        (web || fixture).then_some(url)
+    })
+}
+
+/// Whether an element links a session page other than `session`'s. It
+/// stops at the first: on a long flat list every entry's parent holds
+/// them all.
+fn links_another_session(element: ElementRef<'_>, session: &Url, base: &Url) -> bool {
+    let Ok(links) = Selector::parse("a[href]") else {
+        return true;
+    };
+    element.select(&links).any(|a| {
+        let text = vitrina_sdk::normalize::text::clean(&a.text().collect::<String>());
+        is_session_text(&text) && resolve(a, base).is_some_and(|url| &url != session)
+    })
 }
 
 /// Decisions of a session, not its agenda, draft decisions or invitation.
@@ -110,7 +165,9 @@ fn is_same_site(url: &Url, base: &Url) -> bool {
     same_scheme && is_page_scheme && url.host() == base.host()
 }
 
-fn is_document(url: &Url) -> bool {
+/// A link to a file (a PDF, an office document, an archive, a scan) by its
+/// name's extension.
+pub(crate) fn is_document(url: &Url) -> bool {
     let last = url
         .path_segments()
         .and_then(|mut s| s.next_back())
@@ -180,17 +237,43 @@ mod tests {
             vec![
                 SessionLink {
                     url: url("https://burgascouncil.org/node/781"),
-                    date: NaiveDate::from_ymd_opt(2024, 3, 26)
+                    date: NaiveDate::from_ymd_opt(2024, 3, 26),
+                    protocol: None,
                 },
                 SessionLink {
                     url: url("https://burgascouncil.org/node/640"),
-                    date: NaiveDate::from_ymd_opt(2020, 2, 27)
+                    date: NaiveDate::from_ymd_opt(2020, 2, 27),
+                    protocol: None,
                 },
             ]
         );
         assert_eq!(
             index.next_page,
             Some(url("https://burgascouncil.org/reshenia?page=1"))
+        );
+    }
+
+    #[test]
+    fn a_protocol_in_the_sessions_own_entry() {
+        let base = url("https://burgascouncil.org/reshenia");
+        let page = r#"<div class="view-content">
+          <div class="views-row"><h3><a href="/node/828">ВЗЕТИ РЕШЕНИЯ НА ЗАСЕДАНИЕ №12 ОТ ДАТА 04.06.2024 ГОДИНА</a></h3>
+            <div><a href="/files/protokol-12.pdf#p1">Протокол №12 (PDF)</a></div></div>
+          <div class="views-row"><h3><a href="/node/815">ВЗЕТИ РЕШЕНИЯ НА ЗАСЕДАНИЕ №11 ОТ ДАТА 28.05.2024 ГОДИНА</a></h3></div>
+          <p><a href="/files/protokol-10.pdf">Протокол №10</a></p>
+        </div>"#;
+        let protocols: Vec<Option<String>> = parse_index(page, &base)
+            .sessions
+            .into_iter()
+            .map(|s| s.protocol.map(String::from))
+            .collect();
+        assert_eq!(
+            protocols,
+            [
+                Some("https://burgascouncil.org/files/protokol-12.pdf".to_string()),
+                None
+            ],
+            "a protocol outside every session's entry is no session's"
         );
     }
 

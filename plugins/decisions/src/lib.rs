@@ -191,10 +191,17 @@ pub fn schema() -> StreamSchema {
         .field(Field::integer("votes_abstained", "Abstentions (въздържали се); null when the page does not say.").unit("votes").nullable())
         .field(Field::json("roll_call", "Each councillor's vote when the page lists them: a JSON list of {\"name\", \"option\"}, option one of yes, no, abstain, not_voting, absent; null otherwise.").nullable())
         .field(Field::text("source_url", "The session page the decision was read from."))
+        .field(Field::text("proposer_type", "Who brought it, normalised: mayor, deputy_mayor, local_mayor, council_chair, committee, group, councillors or other; null without a proposer.").nullable())
+        .field(Field::text("proposer_group", "The political group that brought it (ПГ „Възход“ gives Възход), for group and councillors.").nullable())
+        .field(Field::text("proposer_person", "The councillor who brought it, when one is named.").nullable())
+        .field(Field::text("protocol_url", "The session's protocol, where the page or its index entry links it.").nullable())
+        .field(Field::text("report_url", "The item's report (докладна записка), where the page links it.").nullable())
+        .field(Field::json("attachments", "The item's other documents the page links: a JSON list of {\"title\", \"url\"}; null when it links none.").nullable())
 }
 
 /// The row for one decision of `session`.
 pub fn decision_row(run: &Run, session: &Session, d: &Decision) -> Row {
+    let proposer = d.proposer.as_deref().map(words::read_proposer);
     run.row(STREAM)
         .set("id", d.id.as_str())
         .set("session_date", session.date)
@@ -215,14 +222,40 @@ pub fn decision_row(run: &Run, session: &Session, d: &Decision) -> Row {
         .set("votes_abstained", d.counts.abstain)
         .set("roll_call", roll_call(d))
         .set("source_url", session.url.as_str())
+        .set("proposer_type", proposer.as_ref().map(|p| p.kind.as_str()))
+        .set(
+            "proposer_group",
+            proposer.as_ref().and_then(|p| p.group.clone()),
+        )
+        .set("proposer_person", proposer.and_then(|p| p.person))
+        .set("protocol_url", session.protocol_url.clone())
+        .set("report_url", d.report_url.clone())
+        .set("attachments", attachments(d))
 }
 
-/// The roll call as the `roll_call` field stores it.
+/// The roll call as the `roll_call` field stores it: `group` only where
+/// the page gives one.
 pub fn roll_call(d: &Decision) -> Option<serde_json::Value> {
     (!d.votes.is_empty()).then(|| {
         d.votes
             .iter()
-            .map(|v| json!({"name": v.name, "option": v.option.as_str()}))
+            .map(|v| {
+                let mut vote = json!({"name": v.name, "option": v.option.as_str()});
+                if let Some(group) = &v.group {
+                    vote["group"] = json!(group);
+                }
+                vote
+            })
+            .collect()
+    })
+}
+
+/// The item's documents as the `attachments` field stores them.
+pub fn attachments(d: &Decision) -> Option<serde_json::Value> {
+    (!d.attachments.is_empty()).then(|| {
+        d.attachments
+            .iter()
+            .map(|a| json!({"title": a.title, "url": a.url}))
             .collect()
     })
 }
@@ -296,5 +329,10 @@ mod profile_tests {
         .map(|v| v.as_str().to_string())
         .collect();
         assert_eq!(field_enum("vote_type"), vote_types);
+        let kinds: Vec<String> = words::ProposerKind::ALL
+            .iter()
+            .map(|k| k.as_str().to_string())
+            .collect();
+        assert_eq!(field_enum("proposer_type"), kinds);
     }
 }

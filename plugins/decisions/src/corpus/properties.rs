@@ -8,7 +8,7 @@ use vitrina_sdk::normalize::encoding;
 use super::model::{Expected, Record};
 use super::render::{self, Charset, Layout};
 use super::strategy::case;
-use crate::html::content_lines;
+use crate::html::content;
 use crate::session::{Decision, Session, parse_session};
 
 const URL: &str = "https://burgascouncil.org/node/9001";
@@ -35,9 +35,9 @@ fn read_back(record: &Record, layout: &Layout) -> (Vec<String>, Result<Session, 
     let text = encoding::decode_with_label(&bytes, declared)
         .text
         .into_owned();
-    let lines = content_lines(&text);
-    let session = parse_session(&lines, URL).map_err(|e| e.to_string());
-    (lines, session)
+    let page = content(&text);
+    let session = parse_session(&page.lines, &page.links, URL).map_err(|e| e.to_string());
+    (page.lines, session)
 }
 
 fn observed(d: &Decision) -> Expected {

@@ -5,6 +5,7 @@
 //! text that was not understood.
 
 use super::item::{Draft, Preamble, Resolution, Vote};
+use super::links::ItemDocuments;
 use super::{Decision, Outcome, Unread, VoteKind};
 use crate::tally::{self, Counts};
 use crate::words::{self, Statement};
@@ -18,6 +19,7 @@ pub(super) struct ItemContext<'a> {
     pub point: &'a str,
     pub title: &'a str,
     pub preamble: &'a Preamble,
+    pub documents: &'a ItemDocuments,
 }
 
 /// The row for `draft`, and the warnings it gives.
@@ -53,6 +55,8 @@ pub(super) fn decision(cx: &ItemContext<'_>, id: String, draft: Draft) -> (Decis
         vote_type,
         counts,
         votes: draft.votes,
+        report_url: cx.documents.report.clone(),
+        attachments: cx.documents.attachments.clone(),
         unread,
     };
     (decision, warnings)

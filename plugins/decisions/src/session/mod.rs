@@ -22,6 +22,10 @@
 //! after it carry that day as their date, while their ids keep the first
 //! day, the session's date.
 //!
+//! The page's links give the session's protocol and each item's report
+//! and attachments ([`links`]); every decision of an item shares the
+//! item's.
+//!
 //! Parsing is all or nothing: a page that cannot be read completely (no
 //! session date, an item with no decision) is a [`ParseError`] naming the
 //! page and the item, and yields no decisions at all, so a half-read
@@ -38,13 +42,17 @@ use vitrina_sdk::normalize::NaiveDate;
 
 mod decision;
 mod item;
+mod links;
 mod pieces;
 mod segment;
+
+pub use links::Attachment;
 
 use decision::{ItemContext, lacks_text};
 use item::read_item;
 use segment::{ItemLines, segment};
 
+use crate::html::PageLink;
 use crate::tally::{Counts, IndividualVote, TallyError, VoteType};
 use crate::words;
 
@@ -61,6 +69,10 @@ pub struct Session {
     pub date: NaiveDate,
     /// The second day, for sessions held over two days.
     pub end_date: Option<NaiveDate>,
+    /// The session's protocol, where the page links it outside its items;
+    /// [`crate::crawl::read_page`] falls back on the one the index links
+    /// beside the session.
+    pub protocol_url: Option<String>,
     pub decisions: Vec<Decision>,
     /// Inconsistencies that did not stop the page from being read (a roll
     /// call whose names do not add up to the printed tally, a vote or
@@ -102,6 +114,10 @@ pub struct Decision {
     pub counts: Counts,
     /// Councillors' votes by name, when the page lists them.
     pub votes: Vec<IndividualVote>,
+    /// The item's report (докладна записка), where the page links it.
+    pub report_url: Option<String>,
+    /// The item's other documents the page links, in page order.
+    pub attachments: Vec<Attachment>,
     /// Why the vote or the result is published `unknown`, when it is.
     pub unread: Option<Unread>,
 }
@@ -217,23 +233,53 @@ pub enum ParseError {
     EmptyText { url: String, item: String },
 }
 
-/// Reads a session page's lines.
-pub fn parse_session(lines: &[String], url: &str) -> Result<Session, ParseError> {
+/// Reads a session page's lines, and the links among them
+/// ([`crate::html::content`]).
+pub fn parse_session(
+    lines: &[String],
+    links: &[PageLink],
+    url: &str,
+) -> Result<Session, ParseError> {
     let page = segment(lines, url)?;
+    let (item_links, page_links) = links_by_item(&page.items, links, lines.len());
     let mut session = Session {
         url: url.into(),
         number: page.heading.number,
         protocol: page.heading.protocol.clone(),
         date: page.heading.first_day,
         end_date: page.heading.second_day,
+        protocol_url: links::protocol(&page_links, url),
         decisions: Vec::new(),
         warnings: Vec::new(),
     };
     let mut per_point: HashMap<String, u32> = HashMap::new();
-    for item in &page.items {
-        read_decisions(&mut session, item, &mut per_point)?;
+    for (item, links) in page.items.iter().zip(&item_links) {
+        read_decisions(&mut session, item, links, &mut per_point)?;
     }
     Ok(session)
+}
+
+/// Each item's links, and the links outside every item.
+fn links_by_item<'a>(
+    items: &[ItemLines],
+    links: &'a [PageLink],
+    lines: usize,
+) -> (Vec<Vec<&'a PageLink>>, Vec<&'a PageLink>) {
+    let mut owner = vec![None; lines];
+    for (i, item) in items.iter().enumerate() {
+        for &line in &item.line_numbers {
+            owner[line] = Some(i);
+        }
+    }
+    let mut by_item = vec![Vec::new(); items.len()];
+    let mut outside = Vec::new();
+    for link in links {
+        match owner.get(link.line).copied().flatten() {
+            Some(i) => by_item[i].push(link),
+            None => outside.push(link),
+        }
+    }
+    (by_item, outside)
 }
 
 /// An item's decisions, appended to the session's; ids go `-2`, `-3` for
@@ -241,6 +287,7 @@ pub fn parse_session(lines: &[String], url: &str) -> Result<Session, ParseError>
 fn read_decisions(
     session: &mut Session,
     item: &ItemLines,
+    links: &[&PageLink],
     per_point: &mut HashMap<String, u32>,
 ) -> Result<(), ParseError> {
     let read = read_item(&item.lines);
@@ -269,11 +316,13 @@ fn read_decisions(
             item: item.point.clone(),
         });
     }
+    let documents = links::item_documents(links, &url);
     let cx = ItemContext {
         url: &url,
         point: &item.point,
         title: &title,
         preamble: &read.preamble,
+        documents: &documents,
     };
     for mut draft in read.drafts {
         let seq = per_point.entry(item.point.clone()).or_insert(0);

@@ -5,7 +5,8 @@
 //! number, protocol and one or two dates. Each item runs from its heading
 //! to the next; a day marker (`Втори ден – 24.04.2024 г.`) dates the lines
 //! after it, and a signature (`ПРЕДСЕДАТЕЛ: (п)`) ends the item, so that
-//! what follows it is never read as part of a decision.
+//! what follows it is never read as part of a decision. Each item keeps
+//! the numbers of its lines, so links can be told apart by item.
 
 use vitrina_sdk::normalize::NaiveDate;
 
@@ -27,6 +28,9 @@ pub(super) struct ItemLines {
     /// `27.2`.
     pub point: String,
     pub lines: Vec<(String, NaiveDate)>,
+    /// Where the item's heading and lines are among the page's lines: the
+    /// links on them are the item's.
+    pub line_numbers: Vec<usize>,
 }
 
 /// A page: its heading, and its items in order.
@@ -57,11 +61,12 @@ pub(super) fn segment(lines: &[String], url: &str) -> Result<Page, ParseError> {
     let mut items: Vec<ItemLines> = Vec::new();
     let mut day = first_day;
     let mut closed = false;
-    for line in &lines[at..] {
+    for (number, line) in lines.iter().enumerate().skip(at) {
         if let Some(heading) = words::item_heading(line) {
             let mut item = ItemLines {
                 point: heading.item,
                 lines: Vec::new(),
+                line_numbers: vec![number],
             };
             if !heading.rest.is_empty() {
                 item.lines.push((heading.rest, day));
@@ -74,6 +79,7 @@ pub(super) fn segment(lines: &[String], url: &str) -> Result<Page, ParseError> {
             closed = true;
         } else if let (false, Some(item)) = (closed, items.last_mut()) {
             item.lines.push((line.clone(), day));
+            item.line_numbers.push(number);
         }
     }
     Ok(Page { heading, items })

@@ -14,7 +14,7 @@ fn parse(page: &str) -> Result<Session, ParseError> {
         .filter(|l| !l.is_empty())
         .map(str::to_string)
         .collect();
-    parse_session(&lines, URL)
+    parse_session(&lines, &[], URL)
 }
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -549,6 +549,6 @@ fn no_line_soup_makes_the_parser_panic() {
                     .collect()
             })
             .collect();
-        let _ = parse_session(&lines, URL);
+        let _ = parse_session(&lines, &[], URL);
     }
 }

@@ -17,12 +17,16 @@
 //!   sessions.
 //! - [`phrases`]: `Р Е Ш И`, incoming references, subjects, proposers,
 //!   legal bases, outcome statements, signatures.
+//! - [`proposer`]: who a proposer is (the mayor, a group, a councillor …)
+//!   and the political groups pages name.
 
 mod numbering;
 mod phrases;
+mod proposer;
 
 pub use numbering::*;
 pub use phrases::*;
+pub use proposer::*;
 
 use vitrina_sdk::normalize::text;
 
