@@ -46,6 +46,11 @@ pub const OCDS: &str = vitrina_standards::ocds::FILE_NAME;
 /// releases compiled into its current state.
 pub const OCDS_RECORDS: &str = vitrina_standards::ocds::RECORDS_FILE_NAME;
 
+/// The derived files that name the portal's address (OCDS requires its
+/// packages' `uri` absolute): written again when the address changes
+/// (`Store::readdress`).
+pub const ADDRESSED: [&str; 2] = [OCDS, OCDS_RECORDS];
+
 /// Every name a derived file may have, for routing downloads.
 const NAMES: &[&str] = &[
     DATAPACKAGE,
@@ -224,19 +229,6 @@ impl DerivedFile for DataPackage {
             described.clone(),
             version.row_count,
         );
-        let decimals: Vec<&str> = schema
-            .fields
-            .iter()
-            .filter(|f| f.kind == FieldType::Decimal)
-            .map(|f| f.name.as_str())
-            .collect();
-        vitrina_standards::datapackage::add_json_rows(
-            &mut descriptor,
-            &publication.dataset,
-            described,
-            &decimals,
-            version.row_count,
-        );
         vitrina_standards::datapackage::add_provenance(
             &mut descriptor,
             &self.about.sources,
@@ -257,6 +249,21 @@ impl DerivedFile for DataPackage {
                 table.row_count,
             );
         }
+        // The JSON download last: resource 0 stays the CSV, then the
+        // further tables' CSVs, as they always were.
+        let decimals: Vec<&str> = schema
+            .fields
+            .iter()
+            .filter(|f| f.kind == FieldType::Decimal)
+            .map(|f| f.name.as_str())
+            .collect();
+        vitrina_standards::datapackage::add_json_rows(
+            &mut descriptor,
+            &publication.dataset,
+            described,
+            &decimals,
+            version.row_count,
+        );
         serde_json::to_writer_pretty(&mut *out, &descriptor).map_err(|e| StoreError::Write {
             file: DATAPACKAGE.to_string(),
             source: e.into(),

@@ -240,6 +240,16 @@ pub struct Server {
     pub column_index_mb: usize,
 }
 
+impl Server {
+    /// The origin links in published files are built on: `public_url`,
+    /// else the address the server is configured to listen on.
+    pub fn public_base_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+    }
+}
+
 impl Default for Server {
     fn default() -> Self {
         Self {

@@ -80,11 +80,7 @@ impl Collector {
     /// The origin links in published files are built on: `[server]
     /// public_url`, else the address the server listens on.
     pub fn public_base_url(&self) -> String {
-        self.config
-            .server
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", self.config.server.listen))
+        self.config.server.public_base_url()
     }
 
     /// Runs `dataset`'s plugin once.

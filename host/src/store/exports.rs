@@ -146,6 +146,24 @@ pub fn compress_version(files: &dyn FileStore, folder: &Folder) -> Result<bool, 
     Ok(wrote)
 }
 
+/// Writes again the compressed copies that `names` already have, from
+/// their current bytes: after a file is rewritten, no client may be sent
+/// a copy of what it replaced.
+pub fn recompress(
+    files: &dyn FileStore,
+    folder: &Folder,
+    names: &[&str],
+) -> Result<(), StoreError> {
+    for plain in names {
+        for (target, compression) in copies(plain) {
+            if files.size(folder, &target).is_some() {
+                compress(files, folder, plain, &target, compression)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Writes one derived file of a version into its folder.
 pub fn write_derived(
     files: &dyn FileStore,

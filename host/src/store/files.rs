@@ -20,7 +20,7 @@ use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
@@ -102,14 +102,14 @@ pub trait NewFile: Send {
 /// `<root>/<table>/<number>-<first 16 hex of the content hash>/<name>`.
 pub struct LocalFiles {
     root: PathBuf,
-    maps: FileCache,
+    maps: Arc<FileCache>,
 }
 
 impl LocalFiles {
     pub fn new(root: &Path) -> Self {
         Self {
             root: root.to_path_buf(),
-            maps: FileCache::default(),
+            maps: Arc::default(),
         }
     }
 
@@ -146,6 +146,7 @@ impl FileStore for LocalFiles {
             tmp,
             path,
             dir,
+            maps: Arc::clone(&self.maps),
         }))
     }
 
@@ -242,6 +243,8 @@ struct LocalFile {
     tmp: PathBuf,
     path: PathBuf,
     dir: PathBuf,
+    /// The open mappings, to forget one of a file this replaces.
+    maps: Arc<FileCache>,
 }
 
 impl NewFile for LocalFile {
@@ -266,6 +269,9 @@ impl NewFile for LocalFile {
         // before that is only a checksum not published.
         self.write_checksum(&digest)?;
         std::fs::rename(&self.tmp, &self.path).map_err(|source| io(&self.path, source))?;
+        // A file written again (a standard file naming a moved portal's
+        // address) is read anew; answers in flight keep the old mapping.
+        self.maps.forget(&self.path);
         File::open(&self.dir)
             .and_then(|d| d.sync_all())
             .map_err(|source| io(&self.dir, source))
@@ -346,6 +352,14 @@ impl FileCache {
         Ok(bytes)
     }
 
+    /// Drops the mapping of `path`, whose file was replaced.
+    pub fn forget(&self, path: &Path) {
+        let mut table = self.lock();
+        if table.maps.remove(path).is_some() {
+            table.order.retain(|p| p != path);
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Table> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -357,8 +371,9 @@ fn map(path: &Path) -> std::io::Result<Bytes> {
         return Ok(Bytes::new());
     }
     // SAFETY: export files are immutable once visible (written aside and
-    // renamed into place by the store), so the mapped bytes never change
-    // or shrink under the mapping.
+    // renamed into place by the store; one written again is a new file
+    // renamed over the old name, never the old file changed), so the mapped
+    // bytes never change or shrink under the mapping.
     let map = unsafe { memmap2::Mmap::map(&file)? };
     Ok(Bytes::from_owner(map))
 }

@@ -731,6 +731,16 @@ pub trait Store: Send + Sync {
     /// the names of derived files still being written.
     fn pending(&self, dataset: &str, version: u64) -> Result<Vec<String>, StoreError>;
 
+    /// Records that `dataset`'s files that name the portal's address
+    /// (`names`, the OCDS packages' `uri`) are written with `base` from now
+    /// on. When those already written name another address (the portal
+    /// moved, or they predate the record), lists them as pending again on
+    /// every version that has them, for [`Store::complete_pending`] to
+    /// rewrite; the old file is served until then. How many versions.
+    fn readdress(&self, _dataset: &str, _base: &str, _names: &[&str]) -> Result<usize, StoreError> {
+        Ok(0)
+    }
+
     /// Queues, for `subscription`, every event recorded since it last
     /// looked that it `wants`; a subscription seen for the first time
     /// starts from now. How many were queued.

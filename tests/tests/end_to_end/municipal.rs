@@ -403,3 +403,95 @@ fn check_standard_files_compressed(addr: &str) {
         );
     }
 }
+
+/// The OCDS packages must name their own absolute URL; when the portal
+/// moves, they are written again with the new one, and their ETag follows.
+#[test]
+fn a_moved_portal_rewrites_the_ocds_packages_with_its_new_address() {
+    let install = install_with(&["burgas-procurements"]);
+    let config = install.config_path();
+    let base_config = std::fs::read_to_string(&config).unwrap();
+    let with_url = |url: &str| {
+        std::fs::write(
+            &config,
+            format!("{base_config}\n[server]\npublic_url = \"{url}\"\n"),
+        )
+        .unwrap();
+    };
+    let releases = "/api/v1/datasets/burgas-procurements/versions/1/ocds.json";
+    let records = "/api/v1/datasets/burgas-procurements/versions/1/ocds-records.json";
+
+    with_url("https://old.example");
+    let server = Server::start(&install, &["--no-schedule"]);
+    let before = get(&server.addr, releases);
+    assert_eq!(before.status, 200, "{}", before.text());
+    assert!(
+        before.json()["uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://old.example/api/v1/datasets/burgas-procurements/versions/1/"),
+        "{}",
+        before.json()["uri"]
+    );
+    let old_etag = before.header("etag").unwrap().to_string();
+    server.terminate();
+
+    with_url("https://data.burgas.example");
+    let server = Server::start(&install, &["--no-schedule", "--no-initial-runs"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let after = loop {
+        let answer = get(&server.addr, releases);
+        if answer.json()["uri"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://data.burgas.example/"))
+        {
+            break answer;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the package still names the old address: {}",
+            answer.json()["uri"]
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_ne!(after.header("etag").unwrap(), old_etag);
+    assert_eq!(
+        after.json()["releases"].as_array().unwrap().len(),
+        before.json()["releases"].as_array().unwrap().len()
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let package = get(&server.addr, records).json();
+        if package["packages"][0] == after.json()["uri"] {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{}",
+            package["packages"]
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // The compressed copy is of the new bytes too.
+    let gzip = wait_for_compressed(&server.addr, releases, "gzip");
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(gzip.body.as_slice()),
+        &mut text,
+    )
+    .unwrap();
+    assert!(
+        text.contains("\"uri\":\"https://data.burgas.example/"),
+        "{}",
+        &text[..200.min(text.len())]
+    );
+    // Nothing else names either address: the data package's paths are
+    // relative.
+    let descriptor = get(
+        &server.addr,
+        "/api/v1/datasets/burgas-procurements/versions/1/datapackage.json",
+    )
+    .text();
+    assert!(!descriptor.contains("old.example"), "{descriptor}");
+    assert!(!descriptor.contains("data.burgas.example"), "{descriptor}");
+}

@@ -119,7 +119,9 @@ fn every_stream_of_a_plugin_is_a_table_of_one_version() {
         .iter()
         .map(|r| r["path"].as_str().unwrap())
         .collect();
-    assert_eq!(paths, ["data.csv", "tables/lots/data.csv"]);
+    // The main table's CSV, the further table's, then the main table's
+    // JSON download.
+    assert_eq!(paths, ["data.csv", "tables/lots/data.csv", "data.json"]);
     assert_eq!(resources[1]["stats"]["rows"], 6);
     assert_eq!(
         resources[1]["schema"]["primaryKey"],

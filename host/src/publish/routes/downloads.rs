@@ -134,8 +134,26 @@ impl Ctx<'_> {
             .chars()
             .filter(char::is_ascii_alphanumeric)
             .collect();
+        // A file that names the portal's address is written again when the
+        // portal moves: its tag follows its bytes, not only the version.
+        let rewritten = if crate::derived::ADDRESSED.contains(&served.disk_name.as_str()) {
+            let (store, dataset, file) = (
+                self.app.store.clone(),
+                id.to_string(),
+                served.disk_name.clone(),
+            );
+            let version = version.clone();
+            blocking(move || store.file_sha256(&dataset, &version, &file))
+                .await
+                .ok()
+                .flatten()
+                .map(|sha| format!("-{}", &sha[..sha.len().min(16)]))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
         let spec = Spec {
-            etag: format!("\"{hash}-{}-{}\"", served.tag, version.number),
+            etag: format!("\"{hash}-{}-{}{rewritten}\"", served.tag, version.number),
             last_modified: Some(version.published_at),
             cache_control: if versioned { IMMUTABLE } else { SHORT },
             vary: "Accept-Encoding",

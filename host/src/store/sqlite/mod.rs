@@ -140,6 +140,9 @@ const MIGRATIONS: &[Migration] = &[
     }),
     // Subscriptions made through the admin API.
     Migration::Sql(outbox::WEBHOOKS_TABLE),
+    // The portal address each dataset's address-bearing files were last
+    // written with (`Store::readdress`).
+    Migration::Sql(pending::ADDRESSES_TABLE),
 ];
 
 /// SQLite steps between two looks at a request's budget: a look is a
@@ -772,6 +775,11 @@ impl Store for SqliteStore {
 
     fn pending(&self, dataset: &str, version: u64) -> Result<Vec<String>, StoreError> {
         self.with_reader(|conn| pending::of_version(conn, dataset, version))
+    }
+
+    fn readdress(&self, dataset: &str, base: &str, names: &[&str]) -> Result<usize, StoreError> {
+        let mut conn = self.open_connection()?;
+        pending::readdress(&mut conn, self.files.as_ref(), dataset, base, names)
     }
 
     fn bookmarks(&self, dataset: &str) -> Result<BTreeMap<String, String>, StoreError> {

@@ -27,6 +27,70 @@ use crate::store::{DerivedFile, StoreError, TableFacts, Version, VersionFacts};
 /// The word in a `pending` list for the version's full-text index.
 pub const SEARCH: &str = "search";
 
+/// The portal address each dataset's address-bearing files were last
+/// written with.
+pub const ADDRESSES_TABLE: &str = r#"
+    CREATE TABLE IF NOT EXISTS addresses (
+        dataset TEXT PRIMARY KEY,
+        base TEXT NOT NULL
+    );
+"#;
+
+/// See [`crate::store::Store::readdress`].
+pub fn readdress(
+    conn: &mut Connection,
+    files: &dyn FileStore,
+    dataset: &str,
+    base: &str,
+    names: &[&str],
+) -> Result<usize, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let written_with: Option<String> = tx
+        .query_row(
+            "SELECT base FROM addresses WHERE dataset = ?1",
+            [dataset],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if written_with.as_deref() == Some(base) {
+        return Ok(0);
+    }
+    let numbers: Vec<i64> = tx
+        .prepare("SELECT number FROM versions WHERE dataset = ?1 ORDER BY number")?
+        .query_map([dataset], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut listed = 0;
+    for number in numbers {
+        let version = read::version(&tx, dataset, number as u64)?;
+        let folder = Folder::of(&version);
+        let mut pending = of_version(&tx, dataset, version.number)?;
+        let before = pending.len();
+        for name in names {
+            if files.size(&folder, name).is_some() && !pending.iter().any(|p| p == name) {
+                pending.push((*name).to_string());
+            }
+        }
+        if pending.len() > before {
+            tx.execute(
+                "UPDATE versions SET pending = ?1 WHERE dataset = ?2 AND number = ?3",
+                params![
+                    serde_json::to_string(&pending).unwrap_or_else(|_| "[]".into()),
+                    dataset,
+                    number
+                ],
+            )?;
+            listed += 1;
+        }
+    }
+    tx.execute(
+        "INSERT INTO addresses (dataset, base) VALUES (?1, ?2)
+         ON CONFLICT (dataset) DO UPDATE SET base = excluded.base",
+        params![dataset, base],
+    )?;
+    tx.commit()?;
+    Ok(listed)
+}
+
 /// What a new version of a table with `schema` leaves for after its
 /// commit: its full-text index when it has text, and each of `derived`
 /// that reads rows and applies to it.
@@ -134,6 +198,9 @@ pub fn complete(
             indexed?;
             written?;
             let names: Vec<&str> = wanted.iter().map(|f| f.name()).collect();
+            // A file written again (the portal moved) replaces compressed
+            // copies of its old bytes; a new one has none yet.
+            crate::store::exports::recompress(files, &Folder::of(&version), &names)?;
             strike(conn, &version, &names)?;
             done += usize::from(search) + wanted.len();
         }
