@@ -490,7 +490,7 @@ where
 
 /// A row as the rows API serves it: decimals as strings (exact), JSON
 /// cells embedded.
-fn json_row(schema: &StreamSchema, row: &Row) -> Map<String, Json> {
+pub(crate) fn json_row(schema: &StreamSchema, row: &Row) -> Map<String, Json> {
     schema
         .fields
         .iter()

@@ -166,6 +166,44 @@ pub fn write_record_package<W: Write>(
     out.write_all(b"]}")
 }
 
+/// Writes the record package of one procurement from every state its
+/// contracts' rows have had, across versions: each state is a release
+/// (the same state, the same release), and the compiled release merges
+/// them in date order. `packages` are the release packages the states
+/// were published in. Fails with `InvalidData` when the rows belong to
+/// several procurements or none.
+pub fn write_procurement_record<W: Write>(
+    out: &mut W,
+    info: &PackageInfo,
+    packages: &[String],
+    rows: impl Iterator<Item = Row>,
+) -> io::Result<()> {
+    let releases = rows
+        .enumerate()
+        .map(|(index, row)| release(&row).map_err(|e| row_error(index, e)))
+        .collect::<io::Result<Vec<Release>>>()?;
+    let Some(first) = releases.first() else {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "no release: the procurement has no contract",
+        ));
+    };
+    if let Some(other) = releases.iter().find(|r| r.ocid != first.ocid) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "rows of `{}` and `{}` in one record",
+                first.ocid, other.ocid
+            ),
+        ));
+    }
+    let mut header = info.header();
+    header["packages"] = serde_json::json!(packages);
+    open_package(out, &header, "records")?;
+    write_record(out, releases, 0)?;
+    out.write_all(b"]}")
+}
+
 /// The releases of one procurement compiled into its current state, by
 /// OCDS merging rules: releases in date order, later values win, arrays of
 /// objects merge by `id`.
@@ -183,8 +221,11 @@ pub fn compile(mut releases: Vec<Release>) -> Option<Release> {
 }
 
 fn write_record<W: Write>(out: &mut W, mut releases: Vec<Release>, index: usize) -> io::Result<()> {
-    // A record lists its releases oldest first.
+    // A record lists its releases oldest first, each once: a contract
+    // whose row came back to an earlier state is that state's release.
     releases.sort_by(|a, b| a.date.cmp(&b.date));
+    let mut seen = std::collections::HashSet::new();
+    releases.retain(|r| seen.insert(r.id.clone()));
     if index > 0 {
         out.write_all(b",")?;
     }

@@ -641,6 +641,26 @@ pub fn document(base_url: &str) -> Value {
             true,
         ),
     );
+    add(
+        "/api/v1/datasets/{id}/ocds/records/{ocid}",
+        get(
+            "OCDS record of one procurement",
+            "One procurement of the current version (procurement datasets) as an OCDS 1.1 record package: every state its contracts have had across the versions, each a release (oldest first), and the compiled release they merge into. Rendered when asked, with this address as its `uri`; `packages` names the versions' release packages the releases appeared in. 404 when the current version has no contract of the procurement, or the dataset's profile is not procurement.",
+            vec![
+                dataset_id(),
+                param(
+                    "ocid",
+                    "path",
+                    "The procurement's Open Contracting id (`ocds-bgbu01-00123-2024-0084`).",
+                    json!({"type": "string"}),
+                ),
+            ],
+            json_ok(
+                "An OCDS record package with one record.",
+                json!({"type": "object"}),
+            ),
+        ),
+    );
     for suffix in ["", ".json", ".ndjson"] {
         add(
             &format!("/api/v1/datasets/{{id}}/changes{suffix}"),

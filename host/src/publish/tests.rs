@@ -357,6 +357,7 @@ fn meta(id: &str) -> DatasetMeta {
         coverage: Default::default(),
         sources: Vec::new(),
         sample: false,
+        ocds: Default::default(),
     }
 }
 

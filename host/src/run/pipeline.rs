@@ -67,6 +67,7 @@ pub fn dataset_meta(dataset: &DatasetConfig) -> DatasetMeta {
         coverage: dataset.coverage.clone(),
         sources: dataset.sources.clone(),
         sample: dataset.reads_bundled_files(),
+        ocds: dataset.ocds.clone(),
     }
 }
 

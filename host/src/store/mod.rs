@@ -114,6 +114,9 @@ pub struct DatasetMeta {
     /// dataset is described.
     #[serde(default)]
     pub sample: bool,
+    /// How its OCDS packages name their publisher (procurement datasets).
+    #[serde(default)]
+    pub ocds: crate::config::OcdsSettings,
 }
 
 /// A system the data is read from, named for people (`[[sources]]` of a

@@ -495,3 +495,83 @@ fn a_moved_portal_rewrites_the_ocds_packages_with_its_new_address() {
     assert!(!descriptor.contains("old.example"), "{descriptor}");
     assert!(!descriptor.contains("data.burgas.example"), "{descriptor}");
 }
+
+/// A procurement's record lists every state its contracts have had, one
+/// release each, from the versions that published them.
+#[test]
+fn a_procurements_record_keeps_the_release_of_each_state_of_its_contracts() {
+    let install = install_with(&["burgas-procurements"]);
+    let first = install.vitrina(&["run", "burgas-procurements"]);
+    assert!(first.status.success(), "{}", describe(&first));
+    // The register corrects the newest notice: one more offer, later.
+    let notices = install
+        .path()
+        .join("datasets/burgas-procurements/fixtures/notices-1.json");
+    let mut page: Value =
+        serde_json::from_str(&std::fs::read_to_string(&notices).unwrap()).unwrap();
+    let notice = &mut page["notices"][0];
+    let ocid = format!(
+        "ocds-bgbu01-{}",
+        notice["fields"]["Уникален номер на поръчката"]
+            .as_str()
+            .unwrap()
+    );
+    notice["modified"] = serde_json::json!("2026-02-20T10:00:00+02:00");
+    notice["fields"]["Брой оферти"] = serde_json::json!(7);
+    std::fs::write(&notices, serde_json::to_string(&page).unwrap()).unwrap();
+    let second = install.vitrina(&["run", "burgas-procurements"]);
+    assert!(second.status.success(), "{}", describe(&second));
+
+    let server = Server::start(&install, &["--no-schedule", "--no-initial-runs"]);
+    let path = format!("/api/v1/datasets/burgas-procurements/ocds/records/{ocid}");
+    let answer = get(&server.addr, &path);
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let package = answer.json();
+    assert!(
+        package["uri"].as_str().unwrap().ends_with(&path),
+        "{}",
+        package["uri"]
+    );
+    let record = &package["records"][0];
+    assert_eq!(record["ocid"], ocid.as_str());
+    let releases = record["releases"].as_array().unwrap();
+    assert_eq!(releases.len(), 2, "{record}");
+    assert_eq!(releases[0]["tender"]["numberOfTenderers"], 6);
+    assert_eq!(releases[1]["tender"]["numberOfTenderers"], 7);
+    assert_eq!(releases[1]["date"], "2026-02-20T10:00:00+02:00");
+    assert_ne!(releases[0]["id"], releases[1]["id"]);
+    assert_eq!(record["compiledRelease"]["tender"]["numberOfTenderers"], 7);
+    let packages: Vec<&str> = package["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert_eq!(packages.len(), 2, "{packages:?}");
+    assert!(
+        packages[0].ends_with("/versions/1/ocds.json"),
+        "{packages:?}"
+    );
+    assert!(
+        packages[1].ends_with("/versions/2/ocds.json"),
+        "{packages:?}"
+    );
+    // The version's own release package carries the release of now.
+    let current = get(
+        &server.addr,
+        "/api/v1/datasets/burgas-procurements/ocds/releases.json",
+    )
+    .json();
+    assert!(
+        current["releases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == releases[1]["id"])
+    );
+    let unknown = get(
+        &server.addr,
+        "/api/v1/datasets/burgas-procurements/ocds/records/ocds-bgbu01-99999-2026-0001",
+    );
+    assert_eq!(unknown.status, 404, "{}", unknown.text());
+}

@@ -5,6 +5,7 @@ use bytes::Bytes;
 use hyper::StatusCode;
 use hyper::header;
 
+use crate::publish::app::segment;
 use crate::publish::app::{DatasetState, version_json};
 use crate::publish::body::{Body, CHUNK_BYTES};
 use crate::publish::cache::{Remembered, Rendered};
@@ -15,6 +16,7 @@ use crate::publish::params::{
     CHANGES_DEFAULT_LIMIT, RawRowQuery, canonical, changes_params, parse_version, simple_params,
 };
 use crate::schema::StreamSchema;
+use crate::store::query::{Filter, FilterOp, MAX_LIMIT, RowQuery};
 use crate::store::{Change, ChangeRange, Changes, Cursor, Store, StoreError, Version};
 
 use super::conditional::{Ctx, Spec};
@@ -176,6 +178,82 @@ impl Ctx<'_> {
                 })?;
             Ok(Rendered {
                 body: render_row(version.number, &version.schema, &row),
+                content_type: JSON_TYPE,
+                next: None,
+            })
+        })
+        .await
+    }
+
+    /// One procurement's OCDS record package, rendered when asked: every
+    /// state its contracts' rows have had, as releases, and the compiled
+    /// release. Its `uri` is this request's address under the portal's
+    /// address in force.
+    pub(super) async fn ocds_record(&self, id: &str, ocid: &str) -> Result<Answer, ApiError> {
+        let state = self.dataset(id)?;
+        simple_params(self.query, &[])?;
+        if state.meta.profile.as_deref() != Some("procurement") {
+            return Err(ApiError::not_found(format!(
+                "dataset `{id}` publishes no OCDS: its profile is not `procurement`"
+            )));
+        }
+        let version = self.pick(&state, None)?;
+        let spec = Spec {
+            etag: etag(&[
+                b"ocds-record",
+                id.as_bytes(),
+                version.content_hash.as_bytes(),
+                &version.number.to_le_bytes(),
+                ocid.as_bytes(),
+                self.app.config().base_url.as_bytes(),
+            ]),
+            last_modified: Some(version.published_at),
+            cache_control: SHORT,
+            vary: "Accept-Encoding",
+        };
+        let links = self.links(id);
+        let info = vitrina_standards::ocds::PackageInfo {
+            uri: format!("{}/ocds/records/{}", links.dataset(), segment(ocid)),
+            published_date: version.published_at,
+            publisher_name: state.meta.publisher.clone().unwrap_or_default(),
+            publisher_eik: state.meta.ocds.publisher_eik.clone(),
+            license: state.meta.license.clone().unwrap_or_default(),
+            publication_policy: state.meta.ocds.publication_policy.clone(),
+        };
+        let package_url = |n: u64| links.file(Some(n), crate::derived::OCDS);
+        let store = self.app.store.clone();
+        let (dataset, ocid) = (id.to_string(), ocid.to_string());
+        let versions: Vec<(u64, String)> = state
+            .versions
+            .keys()
+            .map(|n| (*n, package_url(*n)))
+            .collect();
+        self.rendered(spec, move || {
+            let states = procurement_states(&*store, &dataset, &version, &ocid)?;
+            if states.is_empty() {
+                return Err(ApiError::not_found(format!(
+                    "version {} of `{dataset}` has no contract of the procurement `{ocid}`",
+                    version.number
+                )));
+            }
+            let mut packages: Vec<String> = Vec::new();
+            for (from, _) in &states {
+                if let Some((_, url)) = versions.iter().find(|(n, _)| n == from)
+                    && !packages.contains(url)
+                {
+                    packages.push(url.clone());
+                }
+            }
+            let mut body = Vec::new();
+            vitrina_standards::ocds::write_procurement_record(
+                &mut body,
+                &info,
+                &packages,
+                states.into_iter().map(|(_, row)| row),
+            )
+            .map_err(|e| ApiError::internal(format!("the OCDS record of `{ocid}`: {e}")))?;
+            Ok(Rendered {
+                body: Bytes::from(body),
                 content_type: JSON_TYPE,
                 next: None,
             })
@@ -404,6 +482,63 @@ pub fn parse_key(segment: &str, parts: usize) -> Result<Vec<String>, ApiError> {
         )));
     }
     Ok(values)
+}
+
+/// A row as the standards read it, and the version it was first
+/// published in.
+type PublishedState = (u64, serde_json::Map<String, serde_json::Value>);
+
+/// Every state of every contract of procurement `ocid` in `version`, with
+/// the version each state was first published in, as rows the standards
+/// read.
+fn procurement_states(
+    store: &dyn crate::store::Store,
+    dataset: &str,
+    version: &crate::store::Version,
+    ocid: &str,
+) -> Result<Vec<PublishedState>, ApiError> {
+    let mut query = RowQuery {
+        version: version.number,
+        filters: vec![Filter {
+            field: "ocid".to_string(),
+            op: FilterOp::Eq(ocid.to_string()),
+        }],
+        limit: MAX_LIMIT,
+        ..RowQuery::default()
+    };
+    let key_positions = version.schema.key_positions();
+    let mut states = Vec::new();
+    loop {
+        let page = store.rows(dataset, &query)?;
+        for row in &page.rows {
+            let key: Vec<String> = key_positions.iter().map(|&i| key_text(&row[i])).collect();
+            for past in store.row_history(dataset, &key)? {
+                if past.from <= version.number {
+                    states.push((past.from, crate::derived::json_row(&past.schema, &past.row)));
+                }
+            }
+        }
+        match page.next {
+            Some(cursor) => query.after = Some(cursor),
+            None => return Ok(states),
+        }
+    }
+}
+
+/// A key value as the row addresses write it.
+fn key_text(value: &crate::schema::Value) -> String {
+    use crate::schema::Value;
+    match value {
+        Value::Text(s)
+        | Value::Decimal(s)
+        | Value::Date(s)
+        | Value::Datetime(s)
+        | Value::Json(s) => s.clone(),
+        Value::Integer(i) => i.to_string(),
+        Value::Boolean(b) => b.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Null => String::new(),
+    }
 }
 
 #[cfg(test)]

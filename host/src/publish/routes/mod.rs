@@ -320,6 +320,8 @@ enum Route<'a> {
     /// `None`: the format comes from `Accept`.
     Rows(Target<'a>, Option<Format>),
     Row(Target<'a>, &'a str),
+    /// A procurement's OCDS record: dataset id, ocid.
+    OcdsRecord(&'a str, &'a str),
     Versions(Target<'a>),
     Version(Target<'a>, &'a str),
     /// Version segment (`None` for latest), file name.
@@ -404,6 +406,7 @@ fn route(path: &str) -> Option<Route<'_>> {
         ["datasets", id, "ocds", "records.json"] => {
             Route::Download(Target::dataset(id), None, crate::derived::OCDS_RECORDS)
         }
+        ["datasets", id, "ocds", "records", ocid] => Route::OcdsRecord(id, ocid),
         ["datasets", id, file] if file.starts_with("dcat.") => {
             let syntax = rdf::Syntax::from_extension(&file["dcat.".len()..])?;
             Route::Dcat(Some(id), Some(syntax))
@@ -525,6 +528,7 @@ async fn dispatch<B>(app: &Arc<App>, request: &Request<B>) -> Result<Answer, Api
         Route::Version(target, n) => ctx.version(&target.id(), n).await,
         Route::Rows(target, format) => ctx.rows(&target.id(), format).await,
         Route::Row(target, key) => ctx.row(&target.id(), key).await,
+        Route::OcdsRecord(id, ocid) => ctx.ocds_record(id, ocid).await,
         Route::Download(target, n, file) => ctx.download(&target.id(), n, file).await,
         Route::Changes(target, format) => ctx.changes(&target.id(), format).await,
         Route::Dcat(dataset, syntax) => ctx.dcat(dataset, syntax).await,
@@ -558,6 +562,7 @@ fn route_label(app: &App, path: &str) -> &'static str {
         Some(Route::Tables(_)) => "/api/v1/datasets/:id/tables",
         Some(Route::Dcat(None, _)) => "/catalog",
         Some(Route::Dcat(Some(_), _)) => "/api/v1/datasets/:id/dcat",
+        Some(Route::OcdsRecord(..)) => "/api/v1/datasets/:id/ocds/records/:ocid",
         Some(route) => dataset_route_label(route),
     }
 }

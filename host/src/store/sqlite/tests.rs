@@ -49,6 +49,7 @@ fn open() -> (tempfile::TempDir, SqliteStore) {
             coverage: Default::default(),
             sources: Vec::new(),
             sample: false,
+            ocds: Default::default(),
         })
         .unwrap();
     (dir, store)
