@@ -81,7 +81,8 @@ pub async fn serve(
         },
     ));
     app.set_pages(Arc::new(vitrina::web::Web::new()));
-    readdress_standard_files(&store, &datasets, &config.server.public_base_url()).await?;
+    vitrina::run::readdress_standard_files(&store, &datasets, &config.server.public_base_url())
+        .await?;
     let catalog = super::catalog(&config)?;
     if !args.no_initial_runs {
         let collector = Collector::new(config.clone(), Arc::clone(&catalog));
@@ -343,46 +344,4 @@ async fn reload_on_hangup(daemon: Arc<Daemon>) {
         // The outcome is logged by the reload itself.
         let _ = Control::reload(Arc::clone(&daemon), "SIGHUP").await;
     }
-}
-
-/// Rewrites, in the background, the standard files whose bytes name the
-/// portal's address (the OCDS packages' `uri`) when that address changed
-/// since they were written, so a moved portal serves no links to where it
-/// was. The old files are served until their replacements are in place.
-async fn readdress_standard_files(
-    store: &Arc<dyn Store>,
-    datasets: &[DatasetConfig],
-    base: &str,
-) -> anyhow::Result<()> {
-    for dataset in datasets {
-        let derived = vitrina::derived::for_dataset(dataset, dataset.profile.as_deref(), base);
-        let addressed: Vec<&str> = derived
-            .iter()
-            .map(|f| f.name())
-            .filter(|name| vitrina::derived::ADDRESSED.contains(name))
-            .collect();
-        if addressed.is_empty() {
-            continue;
-        }
-        let (id, base_owned) = (dataset.id.clone(), base.to_string());
-        let names: Vec<&'static str> = vitrina::derived::ADDRESSED.to_vec();
-        let listed = blocking(store, move |s| s.readdress(&id, &base_owned, &names)).await?;
-        if listed == 0 {
-            continue;
-        }
-        tracing::info!(
-            dataset = %dataset.id,
-            versions = listed,
-            base,
-            "the portal's address changed since the OCDS packages were written: rewriting them"
-        );
-        let (store, id) = (Arc::clone(store), dataset.id.clone());
-        tokio::spawn(async move {
-            let written = blocking(&store, move |s| s.complete_pending(&id, &derived)).await;
-            if let Err(error) = written {
-                tracing::error!(%error, "could not rewrite the OCDS packages; the next run tries again");
-            }
-        });
-    }
-    Ok(())
 }

@@ -533,3 +533,45 @@ impl RowSink for Tee {
         self.0.declare(stream)
     }
 }
+
+/// Rewrites, in the background, the standard files whose bytes name the
+/// portal's address (the OCDS packages' `uri`) when that address changed
+/// since they were written, so a moved portal serves no links to where it
+/// was. The old files are served until their replacements are in place.
+pub async fn readdress_standard_files(
+    store: &Arc<dyn Store>,
+    datasets: impl IntoIterator<Item = &DatasetConfig>,
+    base: &str,
+) -> Result<(), StoreError> {
+    for dataset in datasets {
+        let derived = crate::derived::for_dataset(dataset, dataset.profile.as_deref(), base);
+        let addressed: Vec<&str> = derived
+            .iter()
+            .map(|f| f.name())
+            .filter(|name| crate::derived::ADDRESSED.contains(name))
+            .collect();
+        if addressed.is_empty() {
+            continue;
+        }
+        let (id, base_owned) = (dataset.id.clone(), base.to_string());
+        let names: Vec<&'static str> = crate::derived::ADDRESSED.to_vec();
+        let listed = blocking(store, move |s| s.readdress(&id, &base_owned, &names)).await?;
+        if listed == 0 {
+            continue;
+        }
+        tracing::info!(
+            dataset = %dataset.id,
+            versions = listed,
+            base,
+            "the portal's address changed since the OCDS packages were written: rewriting them"
+        );
+        let (store, id) = (Arc::clone(store), dataset.id.clone());
+        tokio::spawn(async move {
+            let written = blocking(&store, move |s| s.complete_pending(&id, &derived)).await;
+            if let Err(error) = written {
+                tracing::error!(%error, "could not rewrite the OCDS packages; the next run tries again");
+            }
+        });
+    }
+    Ok(())
+}
