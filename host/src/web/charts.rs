@@ -116,28 +116,22 @@ impl Reader<'_> {
     /// The largest value of a text or date field among the rows `filters`
     /// pass.
     fn max_text(&self, field: &str, filters: Vec<Filter>) -> Result<Option<String>, StoreError> {
-        let page = self.store.rows(
-            &self.version.dataset,
-            &RowQuery {
-                version: self.version.number,
-                filters,
-                sort: vec![SortKey {
-                    field: field.to_string(),
-                    descending: true,
-                }],
-                fields: Some(vec![field.to_string()]),
-                limit: 1,
-                ..RowQuery::default()
-            },
-        )?;
-        Ok(page.rows.first().and_then(|r| match r.first() {
-            Some(Value::Text(s) | Value::Date(s)) => Some(s.clone()),
+        Ok(match self.max_value(field, filters)? {
+            Some(Value::Text(s) | Value::Date(s)) => Some(s),
             _ => None,
-        }))
+        })
     }
 
     /// The largest value of an integer field among the rows `filters` pass.
     fn max_integer(&self, field: &str, filters: Vec<Filter>) -> Result<Option<i64>, StoreError> {
+        Ok(match self.max_value(field, filters)? {
+            Some(Value::Integer(n)) => Some(n),
+            _ => None,
+        })
+    }
+
+    /// The largest value of `field` among the rows `filters` pass.
+    fn max_value(&self, field: &str, filters: Vec<Filter>) -> Result<Option<Value>, StoreError> {
         let page = self.store.rows(
             &self.version.dataset,
             &RowQuery {
@@ -152,10 +146,11 @@ impl Reader<'_> {
                 ..RowQuery::default()
             },
         )?;
-        Ok(page.rows.first().and_then(|r| match r.first() {
-            Some(Value::Integer(n)) => Some(*n),
-            _ => None,
-        }))
+        Ok(page
+            .rows
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next()))
     }
 }
 
