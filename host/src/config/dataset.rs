@@ -70,9 +70,20 @@ pub struct DatasetConfig {
     /// How its OCDS packages name their publisher (procurement datasets).
     pub ocds: OcdsSettings,
     /// The source systems the data is read from, named for people.
-    pub sources: Vec<crate::store::SourceSystem>,
+    pub sources: Vec<SourceSystem>,
     /// The dataset's folder.
     pub dir: PathBuf,
+}
+
+/// A system the data is read from, named for people (`[[sources]]` of a
+/// `dataset.toml`): the register, the council's site, the budget reports.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSystem {
+    pub title: String,
+    /// Where a person finds it (`https://app.eop.bg`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
 }
 
 /// `[ocds]` of a procurement dataset: what its OCDS packages say about
@@ -152,7 +163,7 @@ struct RawDataset {
     #[serde(default)]
     ocds: OcdsSettings,
     #[serde(default)]
-    sources: Vec<crate::store::SourceSystem>,
+    sources: Vec<SourceSystem>,
 }
 
 #[derive(Deserialize, Default)]

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-pub use dataset::{AllowRule, DatasetConfig, HostPattern, OcdsSettings, PublishMode, SecretSource};
+pub use dataset::{
+    AllowRule, DatasetConfig, HostPattern, OcdsSettings, PublishMode, SecretSource, SourceSystem,
+};
 pub use limits::{FetchLimits, FetchOverrides, LimitOverrides, Limits, MAX_MEMORY_MIB};
 
 /// What went wrong reading configuration.

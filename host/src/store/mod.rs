@@ -108,7 +108,7 @@ pub struct DatasetMeta {
     pub coverage: Coverage,
     /// The source systems the data is read from (`[[sources]]`).
     #[serde(default)]
-    pub sources: Vec<SourceSystem>,
+    pub sources: Vec<crate::config::SourceSystem>,
     /// Its plugin reads files bundled with the installation (`file:` URLs)
     /// instead of the live source: sample data, said as such wherever the
     /// dataset is described.
@@ -117,17 +117,6 @@ pub struct DatasetMeta {
     /// How its OCDS packages name their publisher (procurement datasets).
     #[serde(default)]
     pub ocds: crate::config::OcdsSettings,
-}
-
-/// A system the data is read from, named for people (`[[sources]]` of a
-/// `dataset.toml`): the register, the council's site, the budget reports.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SourceSystem {
-    pub title: String,
-    /// Where a person finds it (`https://app.eop.bg`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
 }
 
 /// Where and when a dataset's data is about (`[coverage]` of its
