@@ -106,17 +106,7 @@ impl RowSink for RowWriter {
 
 /// A cell as CSV text: empty for null, decimals and dates as they are stored.
 pub fn csv_cell(value: &Value) -> std::borrow::Cow<'_, str> {
-    match value {
-        Value::Null => "".into(),
-        Value::Boolean(b) => b.to_string().into(),
-        Value::Integer(i) => i.to_string().into(),
-        Value::Float(f) => f.to_string().into(),
-        Value::Decimal(s)
-        | Value::Text(s)
-        | Value::Date(s)
-        | Value::Datetime(s)
-        | Value::Json(s) => s.as_str().into(),
-    }
+    value.text()
 }
 
 /// Vitrina's CSV (RFC 4180): `,` between fields, CRLF after each record,

@@ -159,6 +159,22 @@ impl Value {
         })
     }
 
+    /// The value as plain text, empty for null: how it stands in a CSV
+    /// cell, a row's key and its address.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Value::Null => "".into(),
+            Value::Boolean(b) => b.to_string().into(),
+            Value::Integer(i) => i.to_string().into(),
+            Value::Float(f) => f.to_string().into(),
+            Value::Decimal(s)
+            | Value::Text(s)
+            | Value::Date(s)
+            | Value::Datetime(s)
+            | Value::Json(s) => s.as_str().into(),
+        }
+    }
+
     /// The bytes the value occupies, for the run's size limits.
     pub fn size(&self) -> usize {
         match self {

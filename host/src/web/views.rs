@@ -553,18 +553,10 @@ fn record_url(dataset: &str, schema: &StreamSchema, row: &Row) -> Option<String>
     let mut parts = Vec::new();
     for key in &schema.primary_key {
         let i = schema.fields.iter().position(|f| &f.name == key)?;
-        let text = match &row[i] {
-            Value::Null => return None,
-            Value::Text(s)
-            | Value::Decimal(s)
-            | Value::Date(s)
-            | Value::Datetime(s)
-            | Value::Json(s) => s.clone(),
-            Value::Integer(n) => n.to_string(),
-            Value::Float(f) => f.to_string(),
-            Value::Boolean(b) => b.to_string(),
-        };
-        parts.push(segment(&text).replace(',', "%2C"));
+        if matches!(row[i], Value::Null) {
+            return None;
+        }
+        parts.push(segment(&row[i].text()).replace(',', "%2C"));
     }
     Some(format!(
         "/datasets/{}/rows/{}",

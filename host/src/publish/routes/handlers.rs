@@ -511,7 +511,10 @@ fn procurement_states(
     loop {
         let page = store.rows(dataset, &query)?;
         for row in &page.rows {
-            let key: Vec<String> = key_positions.iter().map(|&i| key_text(&row[i])).collect();
+            let key: Vec<String> = key_positions
+                .iter()
+                .map(|&i| row[i].text().into_owned())
+                .collect();
             for past in store.row_history(dataset, &key)? {
                 if past.from <= version.number {
                     states.push((past.from, crate::derived::json_row(&past.schema, &past.row)));
@@ -522,22 +525,6 @@ fn procurement_states(
             Some(cursor) => query.after = Some(cursor),
             None => return Ok(states),
         }
-    }
-}
-
-/// A key value as the row addresses write it.
-fn key_text(value: &crate::schema::Value) -> String {
-    use crate::schema::Value;
-    match value {
-        Value::Text(s)
-        | Value::Decimal(s)
-        | Value::Date(s)
-        | Value::Datetime(s)
-        | Value::Json(s) => s.clone(),
-        Value::Integer(i) => i.to_string(),
-        Value::Boolean(b) => b.to_string(),
-        Value::Float(f) => f.to_string(),
-        Value::Null => String::new(),
     }
 }
 

@@ -133,17 +133,7 @@ pub fn from_sql(value: ValueRef<'_>, kind: FieldType) -> Value {
 
 /// A key value as text: how it appears in a URL and in the key column.
 pub fn key_part(value: &Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::Boolean(b) => b.to_string(),
-        Value::Integer(i) => i.to_string(),
-        Value::Float(f) => f.to_string(),
-        Value::Decimal(s)
-        | Value::Text(s)
-        | Value::Date(s)
-        | Value::Datetime(s)
-        | Value::Json(s) => s.clone(),
-    }
+    value.text().into_owned()
 }
 
 /// The canonical key of a row: its key values as a JSON array of strings.

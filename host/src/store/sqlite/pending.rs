@@ -71,14 +71,7 @@ pub fn readdress(
             }
         }
         if pending.len() > before {
-            tx.execute(
-                "UPDATE versions SET pending = ?1 WHERE dataset = ?2 AND number = ?3",
-                params![
-                    serde_json::to_string(&pending).unwrap_or_else(|_| "[]".into()),
-                    dataset,
-                    number
-                ],
-            )?;
+            set_pending(&tx, &version, &pending)?;
             listed += 1;
         }
     }
@@ -310,10 +303,15 @@ fn strike(conn: &Connection, version: &Version, done: &[&str]) -> Result<(), Sto
         .into_iter()
         .filter(|p| !done.contains(&p.as_str()))
         .collect();
+    set_pending(conn, version, &left)
+}
+
+/// Records what the version still lacks.
+fn set_pending(conn: &Connection, version: &Version, pending: &[String]) -> Result<(), StoreError> {
     conn.execute(
         "UPDATE versions SET pending = ?1 WHERE dataset = ?2 AND number = ?3",
         params![
-            serde_json::to_string(&left).unwrap_or_else(|_| "[]".into()),
+            serde_json::to_string(pending).unwrap_or_else(|_| "[]".into()),
             version.dataset,
             version.number as i64
         ],
