@@ -144,6 +144,8 @@ struct About {
     sources: Vec<(String, Option<String>)>,
     /// Read from bundled sample files, not the live source.
     sample: bool,
+    /// The portal's address the links are built from.
+    base_url: String,
     /// `{base}/api/v1/datasets/{id}/versions/`
     versions_url: String,
 }
@@ -163,6 +165,7 @@ impl About {
                 .map(|s| (s.title.clone(), s.path.clone()))
                 .collect(),
             sample: dataset.reads_bundled_files(),
+            base_url: base_url.to_string(),
             versions_url: format!(
                 "{}/api/v1/datasets/{}/versions/",
                 base_url.trim_end_matches('/'),
@@ -320,6 +323,12 @@ impl DerivedFile for Rendering {
 
     fn applies_to(&self, version: &VersionFacts) -> bool {
         (self.wanted)(version)
+    }
+
+    fn address(&self) -> Option<&str> {
+        ADDRESSED
+            .contains(&self.name)
+            .then_some(self.about.base_url.as_str())
     }
 
     fn write(

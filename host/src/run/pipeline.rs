@@ -211,6 +211,7 @@ async fn run_and_publish_inner(
                 );
             }
             if published.is_ok() {
+                let derived = readdressed(&store, dataset, profile, derived).await;
                 complete_pending(&store, &dataset.id, derived, &report).await;
             }
             Some(published)
@@ -269,6 +270,29 @@ async fn publish(
     tokio::task::spawn_blocking(move || staging.publish(request))
         .await
         .map_err(|e| StoreError::Worker(format!("the publishing task ({e})")))?
+}
+
+/// `derived`, or, when a reload moved the portal during the run, the same
+/// files with the address it moved to, so the run's standard files name
+/// where the portal is now.
+async fn readdressed(
+    store: &Arc<dyn Store>,
+    dataset: &DatasetConfig,
+    profile: Option<&str>,
+    derived: Vec<Arc<dyn DerivedFile>>,
+) -> Vec<Arc<dyn DerivedFile>> {
+    let id = dataset.id.clone();
+    let current = blocking(store, move |s| s.portal_address(&id)).await;
+    match current {
+        Ok(Some(base))
+            if derived
+                .iter()
+                .any(|f| f.address().is_some_and(|a| a != base)) =>
+        {
+            crate::derived::for_dataset(dataset, profile, &base)
+        }
+        _ => derived,
+    }
 }
 
 /// Writes what the new version went live without (its full-text index,

@@ -346,6 +346,13 @@ pub trait DerivedFile: Send + Sync {
         true
     }
 
+    /// The portal address the file's bytes name, if they name one (the
+    /// OCDS packages' `uri`). A file written with an address the portal
+    /// has since left stays pending, for a writer with the new one.
+    fn address(&self) -> Option<&str> {
+        None
+    }
+
     /// Writes the file; `rows` may be read once.
     fn write(
         &self,
@@ -728,9 +735,17 @@ pub trait Store: Send + Sync {
     /// on. When those already written name another address (the portal
     /// moved, or they predate the record), lists them as pending again on
     /// every version that has them, for [`Store::complete_pending`] to
-    /// rewrite; the old file is served until then. How many versions.
+    /// rewrite; the old file is served until then. How many versions have
+    /// such files, including those a writer is already busy with: it may be
+    /// writing the old address, so another pass is needed after it.
     fn readdress(&self, _dataset: &str, _base: &str, _names: &[&str]) -> Result<usize, StoreError> {
         Ok(0)
+    }
+
+    /// The portal address `dataset`'s address-bearing files are to be
+    /// written with: the last one [`Store::readdress`] recorded, if any.
+    fn portal_address(&self, _dataset: &str) -> Result<Option<String>, StoreError> {
+        Ok(None)
     }
 
     /// Queues, for `subscription`, every event recorded since it last

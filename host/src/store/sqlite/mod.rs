@@ -167,6 +167,10 @@ pub struct SqliteStore {
     versions: Mutex<std::collections::HashMap<(String, u64), Arc<Version>>>,
     /// Columns of the versions read most, for filtered and sorted pages.
     columns: columns::ColumnIndex,
+    /// One writer of pending work per dataset at a time: a writer started
+    /// after the portal moved must find what an earlier one left, not
+    /// race it to the same file.
+    completing: Mutex<std::collections::HashMap<String, Arc<Mutex<()>>>>,
 }
 
 impl SqliteStore {
@@ -184,6 +188,7 @@ impl SqliteStore {
             readers: Mutex::new(Vec::new()),
             versions: Mutex::new(std::collections::HashMap::new()),
             columns: columns::ColumnIndex::default(),
+            completing: Mutex::default(),
         };
         let mut conn = store.open_connection()?;
         migrate(&mut conn)?;
@@ -769,6 +774,14 @@ impl Store for SqliteStore {
         dataset: &str,
         derived: &[Arc<dyn crate::store::DerivedFile>],
     ) -> Result<usize, StoreError> {
+        let lock = Arc::clone(
+            self.completing
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(dataset.to_string())
+                .or_default(),
+        );
+        let _one_writer = lock.lock().unwrap_or_else(|e| e.into_inner());
         let mut conn = self.open_connection()?;
         pending::complete(&mut conn, self.files.as_ref(), dataset, derived)
     }
@@ -780,6 +793,10 @@ impl Store for SqliteStore {
     fn readdress(&self, dataset: &str, base: &str, names: &[&str]) -> Result<usize, StoreError> {
         let mut conn = self.open_connection()?;
         pending::readdress(&mut conn, self.files.as_ref(), dataset, base, names)
+    }
+
+    fn portal_address(&self, dataset: &str) -> Result<Option<String>, StoreError> {
+        self.with_reader(|conn| pending::portal_address(conn, dataset))
     }
 
     fn bookmarks(&self, dataset: &str) -> Result<BTreeMap<String, String>, StoreError> {

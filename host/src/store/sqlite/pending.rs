@@ -45,13 +45,7 @@ pub fn readdress(
     names: &[&str],
 ) -> Result<usize, StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let written_with: Option<String> = tx
-        .query_row(
-            "SELECT base FROM addresses WHERE dataset = ?1",
-            [dataset],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let written_with = portal_address(&tx, dataset)?;
     if written_with.as_deref() == Some(base) {
         return Ok(0);
     }
@@ -65,15 +59,19 @@ pub fn readdress(
         let folder = Folder::of(&version);
         let mut pending = of_version(&tx, dataset, version.number)?;
         let before = pending.len();
-        for name in names {
-            if files.size(&folder, name).is_some() && !pending.iter().any(|p| p == name) {
+        let mut written = false;
+        for name in names.iter().filter(|n| files.size(&folder, n).is_some()) {
+            written = true;
+            if !pending.iter().any(|p| p == name) {
                 pending.push((*name).to_string());
             }
         }
         if pending.len() > before {
             set_pending(&tx, &version, &pending)?;
-            listed += 1;
         }
+        // Already pending counts too: the writer at work on it may hold
+        // the old address, and leaves it pending for the next.
+        listed += usize::from(written);
     }
     tx.execute(
         "INSERT INTO addresses (dataset, base) VALUES (?1, ?2)
@@ -82,6 +80,17 @@ pub fn readdress(
     )?;
     tx.commit()?;
     Ok(listed)
+}
+
+/// See [`crate::store::Store::portal_address`].
+pub fn portal_address(conn: &Connection, dataset: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT base FROM addresses WHERE dataset = ?1",
+            [dataset],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 /// What a new version of a table with `schema` leaves for after its
@@ -194,8 +203,7 @@ pub fn complete(
             // A file written again (the portal moved) replaces compressed
             // copies of its old bytes; a new one has none yet.
             crate::store::exports::recompress(files, &Folder::of(&version), &names)?;
-            strike(conn, &version, &names)?;
-            done += usize::from(search) + wanted.len();
+            done += usize::from(search) + strike_written(conn, dataset, &version, &wanted)?;
         }
     }
     Ok(done)
@@ -295,6 +303,39 @@ fn further_tables(conn: &Connection, version: &Version) -> Result<Arc<[TableFact
             })
         })
         .collect()
+}
+
+/// Strikes the files just `written` from the version's pending list,
+/// except those that name a portal address `dataset` has left while they
+/// were being written: the reload that moved it queued a writer with the
+/// new address, which finds them still pending. How many were struck.
+fn strike_written(
+    conn: &mut Connection,
+    dataset: &str,
+    version: &Version,
+    written: &[&Arc<dyn DerivedFile>],
+) -> Result<usize, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let current = portal_address(&tx, dataset)?;
+    let (done, stale): (Vec<&Arc<dyn DerivedFile>>, Vec<_>) =
+        written
+            .iter()
+            .partition(|f| match (f.address(), current.as_deref()) {
+                (Some(written_with), Some(current)) => written_with == current,
+                _ => true,
+            });
+    let done: Vec<&str> = done.iter().map(|f| f.name()).collect();
+    strike(&tx, version, &done)?;
+    tx.commit()?;
+    for file in stale {
+        tracing::info!(
+            dataset,
+            version = version.number,
+            file = file.name(),
+            "the portal moved while the file was written: left for the writer with the new address"
+        );
+    }
+    Ok(done.len())
 }
 
 /// Strikes `done` from the version's pending list.

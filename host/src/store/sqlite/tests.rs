@@ -1284,6 +1284,106 @@ fn a_derived_file_failing_mid_way_is_never_served_and_stays_pending() {
     );
 }
 
+/// A file that names the portal's address, as the OCDS packages do, and
+/// runs `meanwhile` halfway through writing it.
+struct Addressed {
+    base: &'static str,
+    meanwhile: Box<dyn Fn() + Send + Sync>,
+}
+
+impl crate::store::DerivedFile for Addressed {
+    fn name(&self) -> &'static str {
+        crate::derived::OCDS
+    }
+
+    fn address(&self) -> Option<&str> {
+        Some(self.base)
+    }
+
+    fn write(
+        &self,
+        out: &mut (dyn std::io::Write + Send),
+        _version: &crate::store::VersionFacts,
+        _schema: &StreamSchema,
+        _rows: &mut crate::store::RowSource<'_>,
+    ) -> Result<(), StoreError> {
+        (self.meanwhile)();
+        write!(out, "{}", self.base).map_err(|e| StoreError::Write {
+            file: self.name().into(),
+            source: e,
+        })
+    }
+}
+
+#[test]
+fn a_file_written_while_the_portal_moved_is_left_for_the_writer_with_the_new_address() {
+    let (dir, store) = open();
+    let names = [crate::derived::OCDS];
+    let writer = |base: &'static str| -> std::sync::Arc<dyn crate::store::DerivedFile> {
+        std::sync::Arc::new(Addressed {
+            base,
+            meanwhile: Box::new(|| {}),
+        })
+    };
+    publish_with(
+        &store,
+        vec![row("a", "t", None)],
+        vec![writer("https://old")],
+    )
+    .unwrap();
+    assert_eq!(
+        store.readdress("contracts", "https://old", &names).unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .complete_pending("contracts", &[writer("https://old")])
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store.readdress("contracts", "https://old", &names).unwrap(),
+        0
+    );
+    // The portal moves, and moves again while the first rewrite is busy:
+    // the second move still counts the file, being written already.
+    assert_eq!(
+        store.readdress("contracts", "https://mid", &names).unwrap(),
+        1
+    );
+    let racing: std::sync::Arc<dyn crate::store::DerivedFile> = std::sync::Arc::new(Addressed {
+        base: "https://mid",
+        meanwhile: Box::new({
+            let path = dir.path().to_path_buf();
+            move || {
+                let reload = SqliteStore::open(&path).unwrap();
+                let moved = reload.readdress("contracts", "https://new", &[crate::derived::OCDS]);
+                assert_eq!(moved.unwrap(), 1);
+            }
+        }),
+    });
+    assert_eq!(store.complete_pending("contracts", &[racing]).unwrap(), 0);
+    assert_eq!(store.pending("contracts", 1).unwrap(), names);
+    assert_eq!(
+        store
+            .complete_pending("contracts", &[writer("https://new")])
+            .unwrap(),
+        1
+    );
+    assert!(store.pending("contracts", 1).unwrap().is_empty());
+    let version = store.version("contracts", 1).unwrap();
+    let file = store
+        .read_file(
+            "contracts",
+            &version,
+            crate::derived::OCDS,
+            Compression::Identity,
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(&file[..], b"https://new");
+}
+
 #[test]
 fn a_version_goes_live_before_its_search_index_and_a_search_waits_for_it() {
     let (dir, store) = open();
