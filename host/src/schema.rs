@@ -89,6 +89,19 @@ impl StreamSchema {
         self.fields.iter().position(|f| f.name == name)
     }
 
+    /// Whether rows stored under `other` are rows of this schema too: the
+    /// same columns in the same order, with the same types, nullability
+    /// and key (descriptions and units may differ), so a merge can carry
+    /// them into a version of this one.
+    pub fn holds_rows_of(&self, other: &StreamSchema) -> bool {
+        let same_column = |(a, b): (&Field, &Field)| {
+            a.name == b.name && a.kind == b.kind && a.nullable == b.nullable
+        };
+        self.fields.len() == other.fields.len()
+            && self.fields.iter().zip(&other.fields).all(same_column)
+            && self.primary_key == other.primary_key
+    }
+
     /// Positions of the primary-key fields, in key order.
     pub fn key_positions(&self) -> Vec<usize> {
         self.primary_key

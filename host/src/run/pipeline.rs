@@ -154,6 +154,24 @@ async fn run_and_publish_inner(
     .map_err(store_error)?;
     let plugin = collector.plugin_for(dataset).await?;
     let streams = plugin.info.streams.clone();
+    let mut request = request;
+    if dataset.publish == PublishMode::Merge && !request.full_refresh {
+        let (id, declared) = (dataset.id.clone(), streams.clone());
+        let changed = blocking(&store, move |s| tables_changed(s, &id, &declared))
+            .await
+            .map_err(store_error)?;
+        if let Some(changes) = changed {
+            // A merge could not carry the current rows into the new
+            // tables; refusing would fail every scheduled run until an
+            // operator stepped in after a routine plugin upgrade.
+            tracing::warn!(
+                dataset = %dataset.id,
+                %changes,
+                "the plugin's tables changed since the current version, so its rows cannot be merged into them: this run collects everything and publishes a whole version (a full refresh)"
+            );
+            request.full_refresh = true;
+        }
+    }
     // Streams whose fields come from the source are staged once the run
     // has declared them; the others at once, so a store that cannot stage
     // fails the run before the plugin starts.
@@ -167,7 +185,6 @@ async fn run_and_publish_inner(
         Staged::Now(staging)
     };
     let writer = StagingWriter::start(staging, &streams);
-    let mut request = request;
     let sink: Box<dyn RowSink> = match request.also.take() {
         Some(also) => Box::new(Tee(writer.sink(), also)),
         None => Box::new(writer.sink()),
@@ -270,6 +287,63 @@ async fn publish(
     tokio::task::spawn_blocking(move || staging.publish(request))
         .await
         .map_err(|e| StoreError::Worker(format!("the publishing task ({e})")))?
+}
+
+/// How the tables the plugin declares differ from the current version's
+/// (`contracts: field `lot_title` added`), when they differ in fields or
+/// key; `None` when the dataset has no version yet or its rows could be
+/// merged. Tables whose fields come from the source are declared by the
+/// run itself, and cannot be compared before it.
+fn tables_changed(
+    store: &dyn Store,
+    dataset: &str,
+    declared: &[StreamSchema],
+) -> Result<Option<String>, StoreError> {
+    let Some(current) = store.dataset(dataset)?.current else {
+        return Ok(None);
+    };
+    let further = store.tables(dataset)?;
+    let mut changes = Vec::new();
+    for (n, stream) in declared.iter().enumerate() {
+        let before = match n {
+            0 => Some(&current),
+            _ => {
+                let id = crate::store::table_id(dataset, &stream.name);
+                further.iter().find(|t| t.dataset == id)
+            }
+        };
+        let Some(before) = before else { continue };
+        if crate::validate::is_from_source(stream) || stream.holds_rows_of(&before.schema) {
+            continue;
+        }
+        let mut said: Vec<String> = crate::store::schema_changes(&before.schema, stream)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        if stream.primary_key != before.schema.primary_key {
+            said.push(format!(
+                "key ({}) became ({})",
+                before.schema.primary_key.join(", "),
+                stream.primary_key.join(", ")
+            ));
+        }
+        for field in &stream.fields {
+            let was = before.schema.fields.iter().find(|f| f.name == field.name);
+            if let Some(was) = was.filter(|was| was.nullable != field.nullable) {
+                let now = if field.nullable {
+                    "optional"
+                } else {
+                    "required"
+                };
+                said.push(format!("field `{}` became {now}", was.name));
+            }
+        }
+        if said.is_empty() {
+            said.push("fields reordered".into());
+        }
+        changes.push(format!("{}: {}", stream.name, said.join("; ")));
+    }
+    Ok((!changes.is_empty()).then(|| changes.join("; ")))
 }
 
 /// `derived`, or, when a reload moved the portal during the run, the same

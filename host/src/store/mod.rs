@@ -157,6 +157,64 @@ pub enum SchemaChange {
     },
 }
 
+/// The change in the words of a log line or an error (English).
+impl std::fmt::Display for SchemaChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::FieldAdded { field, .. } => write!(f, "field `{field}` added"),
+            Self::FieldRemoved { field } => write!(f, "field `{field}` removed"),
+            Self::FieldRenamed { from, to } => write!(f, "field `{from}` renamed `{to}`"),
+            Self::TypeChanged { field, from, to } => {
+                write!(f, "field `{field}` changed type from {from:?} to {to:?}")
+            }
+        }
+    }
+}
+
+/// How `new` differs from `old`. A field removed and one added at the
+/// same place in the field list with the same type reads as a rename.
+pub fn schema_changes(old: &StreamSchema, new: &StreamSchema) -> Vec<SchemaChange> {
+    let renamed = |position: usize| -> Option<(&str, &str)> {
+        let (before, after) = (old.fields.get(position)?, new.fields.get(position)?);
+        let gone = !new.fields.iter().any(|f| f.name == before.name);
+        let came = !old.fields.iter().any(|f| f.name == after.name);
+        (gone && came && before.kind == after.kind).then_some((&before.name, &after.name))
+    };
+    let renames: Vec<(&str, &str)> = (0..old.fields.len()).filter_map(renamed).collect();
+    let mut changes: Vec<SchemaChange> = renames
+        .iter()
+        .map(|(from, to)| SchemaChange::FieldRenamed {
+            from: from.to_string(),
+            to: to.to_string(),
+        })
+        .collect();
+    for field in &new.fields {
+        match old.fields.iter().find(|f| f.name == field.name) {
+            None if renames.iter().any(|(_, to)| *to == field.name) => {}
+            None => changes.push(SchemaChange::FieldAdded {
+                field: field.name.clone(),
+                r#type: field.kind,
+            }),
+            Some(before) if before.kind != field.kind => changes.push(SchemaChange::TypeChanged {
+                field: field.name.clone(),
+                from: before.kind,
+                to: field.kind,
+            }),
+            Some(_) => {}
+        }
+    }
+    for field in &old.fields {
+        if !new.fields.iter().any(|f| f.name == field.name)
+            && !renames.iter().any(|(from, _)| *from == field.name)
+        {
+            changes.push(SchemaChange::FieldRemoved {
+                field: field.name.clone(),
+            });
+        }
+    }
+    changes
+}
+
 /// One published version of a dataset, or of one of its tables.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Version {

@@ -67,3 +67,38 @@ fn a_renamed_field_is_announced_and_old_versions_keep_their_schema() {
     let page = get(&server.addr, "/datasets/contracts?lang=en").text();
     assert!(page.contains(words), "{page}");
 }
+
+/// A dataset that merges each run into the current version cannot carry
+/// rows of the old schema into the new one: the run after the upgrade
+/// collects everything instead, as a full refresh would, and says why,
+/// rather than failing every scheduled run until an operator steps in.
+#[test]
+fn a_merging_dataset_refreshes_in_full_when_the_plugin_changed_its_fields() {
+    let install = Install::with_rows_plugin("");
+    let dataset = |rows: u32| {
+        format!(
+            "title = \"Contracts\"\ndescription = \"Generated\"\nplugin = \"rows\"\npublish = \"merge\"\n[config]\nrows = \"{rows}\"\n"
+        )
+    };
+    install.add_dataset("contracts", &dataset(5));
+    run(&install);
+    let renamed = vitrina_bundle::development_component("rows-renamed")
+        .expect("the rows-renamed plugin is built");
+    std::fs::copy(renamed, install.path().join("plugins/rows.wasm")).unwrap();
+    // Fewer rows this time: a merge would carry the other two over.
+    install.add_dataset("contracts", &dataset(3));
+    let output = install.vitrina(&["run", "contracts"]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        log.contains("full refresh") && log.contains("field `bids` renamed `offers`"),
+        "{log}"
+    );
+    let server = Server::start(&install, &["--no-initial-runs"]);
+    let second = json_at(&server, "/api/v1/datasets/contracts/versions/2");
+    assert_eq!(second["row_count"], 3, "{second:#}");
+    assert_eq!(
+        second["schema_changes"],
+        json!([{ "change": "field_renamed", "from": "bids", "to": "offers" }])
+    );
+}

@@ -26,7 +26,7 @@ use crate::schema::{FieldType, QualityMeasure, Row, StreamSchema};
 use crate::store::files::{FileStore, Folder};
 use crate::store::{
     DerivedFile, PublishOutcome, PublishRequest, RowChanges, RowSource, RunOutcome, RunRecord,
-    SchemaChange, Staging, StoreError, TableFacts, Version, VersionFacts, exports, table_id,
+    Staging, StoreError, TableFacts, Version, VersionFacts, exports, schema_changes, table_id,
 };
 
 pub struct SqliteStaging {
@@ -512,7 +512,7 @@ impl StagedTable {
         conn: &Connection,
         previous: &Version,
     ) -> Result<(), StoreError> {
-        if previous.schema != self.schema {
+        if !self.schema.holds_rows_of(&previous.schema) {
             return Err(StoreError::Conflict(format!(
                 "`{}`: the plugin's schema changed since version {}, so its rows cannot be merged into it; run once with --full-refresh (or trigger a full refresh) to publish a whole new version",
                 self.id, previous.number
@@ -1203,48 +1203,4 @@ pub fn insert_run(conn: &Connection, run: &RunRecord) -> Result<(), StoreError> 
         ],
     )?;
     Ok(())
-}
-
-/// How `new` differs from `old`. A field removed and one added at the
-/// same place in the field list with the same type reads as a rename.
-pub fn schema_changes(old: &StreamSchema, new: &StreamSchema) -> Vec<SchemaChange> {
-    let renamed = |position: usize| -> Option<(&str, &str)> {
-        let (before, after) = (old.fields.get(position)?, new.fields.get(position)?);
-        let gone = !new.fields.iter().any(|f| f.name == before.name);
-        let came = !old.fields.iter().any(|f| f.name == after.name);
-        (gone && came && before.kind == after.kind).then_some((&before.name, &after.name))
-    };
-    let renames: Vec<(&str, &str)> = (0..old.fields.len()).filter_map(renamed).collect();
-    let mut changes: Vec<SchemaChange> = renames
-        .iter()
-        .map(|(from, to)| SchemaChange::FieldRenamed {
-            from: from.to_string(),
-            to: to.to_string(),
-        })
-        .collect();
-    for field in &new.fields {
-        match old.fields.iter().find(|f| f.name == field.name) {
-            None if renames.iter().any(|(_, to)| *to == field.name) => {}
-            None => changes.push(SchemaChange::FieldAdded {
-                field: field.name.clone(),
-                r#type: field.kind,
-            }),
-            Some(before) if before.kind != field.kind => changes.push(SchemaChange::TypeChanged {
-                field: field.name.clone(),
-                from: before.kind,
-                to: field.kind,
-            }),
-            Some(_) => {}
-        }
-    }
-    for field in &old.fields {
-        if !new.fields.iter().any(|f| f.name == field.name)
-            && !renames.iter().any(|(from, _)| *from == field.name)
-        {
-            changes.push(SchemaChange::FieldRemoved {
-                field: field.name.clone(),
-            });
-        }
-    }
-    changes
 }

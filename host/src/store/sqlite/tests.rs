@@ -1647,7 +1647,7 @@ fn a_field_in_the_same_place_with_the_same_type_under_a_new_name_is_a_rename() {
     let mut renamed = schema();
     renamed.fields[1].name = "subject".into();
     assert_eq!(
-        super::staging::schema_changes(&old, &renamed),
+        crate::store::schema_changes(&old, &renamed),
         [SchemaChange::FieldRenamed {
             from: "title".into(),
             to: "subject".into()
@@ -1656,13 +1656,13 @@ fn a_field_in_the_same_place_with_the_same_type_under_a_new_name_is_a_rename() {
     // Another type, or another place, is a field lost and one found.
     let mut retyped = schema();
     retyped.fields[1] = Field::new("subject", FieldType::Integer, false);
-    assert_eq!(super::staging::schema_changes(&old, &retyped).len(), 2);
+    assert_eq!(crate::store::schema_changes(&old, &retyped).len(), 2);
     let mut moved = schema();
     moved.fields.remove(1);
     moved
         .fields
         .push(Field::new("subject", FieldType::Text, false));
-    assert_eq!(super::staging::schema_changes(&old, &moved).len(), 2);
+    assert_eq!(crate::store::schema_changes(&old, &moved).len(), 2);
 }
 
 #[test]
