@@ -140,6 +140,8 @@ struct About {
     publisher: String,
     license: String,
     ocds: crate::config::OcdsSettings,
+    /// Other forms of councillors' names, for Popolo.
+    aliases: std::collections::BTreeMap<String, String>,
     /// The source systems, as (title, path).
     sources: Vec<(String, Option<String>)>,
     /// Read from bundled sample files, not the live source.
@@ -159,6 +161,7 @@ impl About {
             publisher: dataset.publisher.clone().unwrap_or_default(),
             license: dataset.license.clone().unwrap_or_default(),
             ocds: dataset.ocds.clone(),
+            aliases: dataset.popolo.aliases.clone(),
             sources: dataset
                 .sources
                 .iter()
@@ -286,6 +289,8 @@ type Render = fn(
 /// What a rendering knows of the version beside its rows.
 struct Rendered {
     publication: Publication,
+    /// Other forms of councillors' names, for Popolo.
+    aliases: std::collections::BTreeMap<String, String>,
     /// The profile's Table Schema.
     profile: Json,
     /// The OCDS packages' own descriptions of themselves.
@@ -340,6 +345,7 @@ impl DerivedFile for Rendering {
     ) -> Result<(), StoreError> {
         let rendered = Rendered {
             publication: self.about.publication(version),
+            aliases: self.about.aliases.clone(),
             profile: self.profile.schema.clone(),
             releases: self.about.ocds_package(version, OCDS),
             records: self.about.ocds_package(version, OCDS_RECORDS),
@@ -387,7 +393,10 @@ fn render_popolo(
     rendered: &Rendered,
     rows: &mut dyn Iterator<Item = Map<String, Json>>,
 ) -> std::io::Result<()> {
-    let council = vitrina_standards::popolo::Council::from_publication(&rendered.publication);
+    let council = vitrina_standards::popolo::Council {
+        aliases: rendered.aliases.clone(),
+        ..vitrina_standards::popolo::Council::from_publication(&rendered.publication)
+    };
     vitrina_standards::popolo::write_popolo(&mut out, &rendered.publication, &council, rows)
 }
 

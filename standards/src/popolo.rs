@@ -86,6 +86,11 @@ use directory::Directory;
 pub struct Council {
     /// `Общински съвет – Бургас`.
     pub name: String,
+    /// Other forms of a councillor's name the pages print (`Иван
+    /// Петров`), each to the form the person is listed under (`Иван
+    /// Георгиев Петров`): the operator's word that they are one person,
+    /// since nothing on a page says so.
+    pub aliases: std::collections::BTreeMap<String, String>,
 }
 
 impl Council {
@@ -104,7 +109,10 @@ impl Council {
             "" => publication.dataset.clone(),
             first => first.to_string(),
         };
-        Self { name }
+        Self {
+            name,
+            aliases: Default::default(),
+        }
     }
 }
 
@@ -118,6 +126,7 @@ pub fn write_popolo<W: Write>(
     rows: impl Iterator<Item = Row>,
 ) -> io::Result<()> {
     let mut directory = Directory::new(&publication.dataset, &council.name);
+    directory.alias(&council.aliases);
     out.write_all(b"{\"motions\":[")?;
     let mut rows = rows.enumerate().peekable();
     while let Some((n, row)) = rows.next() {

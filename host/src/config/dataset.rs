@@ -69,6 +69,8 @@ pub struct DatasetConfig {
     pub coverage: crate::store::Coverage,
     /// How its OCDS packages name their publisher (procurement datasets).
     pub ocds: OcdsSettings,
+    /// How its Popolo file names councillors (council decision datasets).
+    pub popolo: PopoloSettings,
     /// The source systems the data is read from, named for people.
     pub sources: Vec<SourceSystem>,
     /// The dataset's folder.
@@ -99,6 +101,17 @@ pub struct OcdsSettings {
     /// registered for the publisher; until it is, every start warns.
     #[serde(default)]
     pub prefix_registered: bool,
+}
+
+/// `[popolo]` of a council decisions dataset.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopoloSettings {
+    /// Another form of a councillor's name the pages print → the name the
+    /// councillor is listed under (`"Иван Иванов" = "Иван Петров
+    /// Иванов"`), so their votes are one person's.
+    #[serde(default)]
+    pub aliases: std::collections::BTreeMap<String, String>,
 }
 
 /// How a run's rows become a version.
@@ -162,6 +175,8 @@ struct RawDataset {
     coverage: crate::store::Coverage,
     #[serde(default)]
     ocds: OcdsSettings,
+    #[serde(default)]
+    popolo: PopoloSettings,
     #[serde(default)]
     sources: Vec<SourceSystem>,
 }
@@ -277,6 +292,7 @@ impl DatasetConfig {
             fetch: raw.fetch.caps(),
             coverage: raw.coverage,
             ocds: raw.ocds,
+            popolo: raw.popolo,
             sources: raw.sources,
             dir,
         })
@@ -309,6 +325,16 @@ impl DatasetConfig {
                 "its OCDS ids use the ocid prefix `{prefix}`, which is not marked as registered: \
                  register a prefix with the OCDS Helpdesk (https://standard.open-contracting.org/latest/en/guidance/publish/#register-an-ocid-prefix), \
                  set it as `ocid_prefix` under [config] and `prefix_registered = true` under [ocds] in {}",
+                self.dir.join("dataset.toml").display()
+            ));
+        }
+        let aliases = &self.popolo.aliases;
+        for (form, name) in aliases
+            .iter()
+            .filter(|(_, name)| aliases.contains_key(*name))
+        {
+            advice.push(format!(
+                "[popolo] aliases: \"{form}\" stands for \"{name}\", which is itself listed as another form:                  point \"{form}\" at the name the councillor is listed under in {}",
                 self.dir.join("dataset.toml").display()
             ));
         }

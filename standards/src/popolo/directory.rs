@@ -12,8 +12,10 @@
 //! (`burgas-council-decisions/person/bilyana-vasileva-karagyozova`), a
 //! group's the slug of its name (`…/group/nov-red`), a session's its first
 //! day (`…/session/2024-03-26`). Pages that print one councillor's name in
-//! two forms (with and without the middle name) give two persons: nothing
-//! on the page says they are one.
+//! two forms (with and without the middle name) give two persons, since
+//! nothing on the page says they are one, unless the operator says so
+//! (`[popolo] aliases` in `dataset.toml`): then the other form is the
+//! person's `other_names`, and every vote is under the one id.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -47,6 +49,10 @@ pub(super) struct Directory {
     groups: BTreeMap<String, String>,
     /// Person id → name.
     persons: BTreeMap<String, String>,
+    /// Person id → the other forms of the name seen.
+    other_names: BTreeMap<String, BTreeSet<String>>,
+    /// The slug of another form of a name → the name it stands for.
+    aliases: BTreeMap<String, String>,
     /// (person id, organization id): the council's own and groups'.
     memberships: BTreeSet<(String, String)>,
 }
@@ -59,8 +65,19 @@ impl Directory {
             sessions: BTreeMap::new(),
             groups: BTreeMap::new(),
             persons: BTreeMap::new(),
+            other_names: BTreeMap::new(),
+            aliases: BTreeMap::new(),
             memberships: BTreeSet::new(),
         }
+    }
+
+    /// Lists each of `aliases` (another form → the name) as the person it
+    /// names; forms are matched whatever their case and spacing.
+    pub(super) fn alias(&mut self, aliases: &BTreeMap<String, String>) {
+        self.aliases = aliases
+            .iter()
+            .filter_map(|(form, name)| Some((slug(form)?, text::clean(name))))
+            .collect();
     }
 
     /// The council's id.
@@ -119,8 +136,18 @@ impl Directory {
     /// The id of the councillor named `name`, listed as a member of the
     /// council, and of `group` when it is known.
     pub(super) fn councillor(&mut self, name: &str, group: Option<&str>) -> Option<String> {
-        let name = text::clean(name);
+        let printed = text::clean(name);
+        let name = match self.aliases.get(&slug(&printed)?) {
+            Some(name) => name.clone(),
+            None => printed.clone(),
+        };
         let id = format!("{}/person/{}", self.dataset, slug(&name)?);
+        if printed != name {
+            self.other_names
+                .entry(id.clone())
+                .or_default()
+                .insert(printed);
+        }
         self.persons.entry(id.clone()).or_insert(name);
         self.memberships.insert((id.clone(), self.council()));
         if let Some(group) = group {
@@ -150,7 +177,9 @@ impl Directory {
         write_array(
             out,
             "persons",
-            self.persons.iter().map(|(id, name)| person(id, name)),
+            self.persons
+                .iter()
+                .map(|(id, name)| person(id, name, self.other_names.get(id))),
         )?;
         let memberships = self.memberships.iter().map(|(person, organization)| {
             json!({"person_id": person, "organization_id": organization, "role": "member"})
@@ -197,10 +226,14 @@ impl Directory {
 
 /// A councillor, with the parts of a Bulgarian full name where the name
 /// has them: given name, father's name (презиме), family name.
-fn person(id: &str, name: &str) -> Value {
+fn person(id: &str, name: &str, other_names: Option<&BTreeSet<String>>) -> Value {
     let mut person = Map::new();
     person.insert("id".into(), json!(id));
     person.insert("name".into(), json!(name));
+    if let Some(others) = other_names.filter(|o| !o.is_empty()) {
+        let others: Vec<Value> = others.iter().map(|n| json!({"name": n})).collect();
+        person.insert("other_names".into(), Value::Array(others));
+    }
     let parts: Vec<&str> = name.split_whitespace().collect();
     let (given, patronymic, family) = match parts.as_slice() {
         [given, family] => (Some(given), None, Some(family)),
@@ -293,5 +326,27 @@ mod tests {
             ]
         );
         assert_eq!(directory.councillor("–", None), None);
+    }
+
+    #[test]
+    fn another_form_of_a_name_the_operator_gave_is_the_same_person() {
+        let mut directory = Directory::new("d", "Общински съвет – Бургас");
+        directory.alias(&BTreeMap::from([(
+            "Иван Иванов".to_string(),
+            "Иван Петров Иванов".to_string(),
+        )]));
+        let full = directory.councillor("Иван Петров Иванов", None);
+        let short = directory.councillor("ИВАН  иванов", None);
+        let other = directory.councillor("Иван Петров", None);
+        assert_eq!(short, full);
+        assert_ne!(other, full, "only the forms given are joined");
+        let listed = person(
+            full.as_deref().unwrap(),
+            &directory.persons[full.as_deref().unwrap()],
+            directory.other_names.get(full.as_deref().unwrap()),
+        );
+        assert_eq!(listed["name"], "Иван Петров Иванов");
+        assert_eq!(listed["other_names"], json!([{"name": "ИВАН иванов"}]));
+        assert_eq!(directory.persons.len(), 2);
     }
 }

@@ -594,3 +594,51 @@ fn a_procurements_record_keeps_the_release_of_each_state_of_its_contracts() {
     );
     assert_eq!(unknown.status, 404, "{}", unknown.text());
 }
+
+/// A councillor the pages print in another form is one person once the
+/// operator says so: the votes are under the listed name's id, and the
+/// printed form is among the person's `other_names`.
+#[test]
+fn a_councillors_other_printed_name_is_the_same_popolo_person() {
+    let id = "burgas-council-decisions";
+    let install = install_with(&[id]);
+    let toml = install
+        .path()
+        .join("datasets")
+        .join(id)
+        .join("dataset.toml");
+    let mut config = std::fs::read_to_string(&toml).unwrap();
+    config.push_str(
+        "\n[popolo]\naliases = { \"Биляна Василева Карагьозова\" = \"Биляна Василева Карагьозова-Петрова\" }\n",
+    );
+    std::fs::write(&toml, config).unwrap();
+    let output = install.vitrina(&["run", id]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let server = Server::start(&install, &["--no-schedule", "--no-initial-runs"]);
+    let path = format!("/api/v1/datasets/{id}/versions/1/popolo.json");
+    let popolo = get(&server.addr, &path);
+    assert_eq!(popolo.status, 200, "{}", popolo.text());
+    let popolo = popolo.json();
+    let listed = format!("{id}/person/bilyana-vasileva-karagyozova-petrova");
+    let persons = popolo["persons"].as_array().unwrap();
+    let person = persons
+        .iter()
+        .find(|p| p["id"] == listed.as_str())
+        .unwrap_or_else(|| panic!("{persons:#?}"));
+    assert_eq!(
+        person["other_names"],
+        serde_json::json!([{"name": "Биляна Василева Карагьозова"}])
+    );
+    let printed = format!("{id}/person/bilyana-vasileva-karagyozova");
+    assert!(!persons.iter().any(|p| p["id"] == printed.as_str()));
+    let voters: Vec<&str> = popolo["motions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| m["vote_events"].as_array().into_iter().flatten())
+        .flat_map(|e| e["votes"].as_array().into_iter().flatten())
+        .filter_map(|v| v["voter_id"].as_str())
+        .collect();
+    assert!(voters.contains(&listed.as_str()), "{voters:?}");
+    assert!(!voters.contains(&printed.as_str()), "{voters:?}");
+}
