@@ -155,6 +155,7 @@ async fn run_and_publish_inner(
     let plugin = collector.plugin_for(dataset).await?;
     let streams = plugin.info.streams.clone();
     let mut request = request;
+    let mut refreshed_because = None;
     if dataset.publish == PublishMode::Merge && !request.full_refresh {
         let (id, declared) = (dataset.id.clone(), streams.clone());
         let changed = blocking(&store, move |s| tables_changed(s, &id, &declared))
@@ -170,6 +171,7 @@ async fn run_and_publish_inner(
                 "the plugin's tables changed since the current version, so its rows cannot be merged into them: this run collects everything and publishes a whole version (a full refresh)"
             );
             request.full_refresh = true;
+            refreshed_because = Some(changes);
         }
     }
     // Streams whose fields come from the source are staged once the run
@@ -200,6 +202,14 @@ async fn run_and_publish_inner(
         request,
     };
     let mut report = collector.run_dataset(dataset, options).await?;
+    if let Some(changes) = refreshed_because {
+        // In the run's history too, where an operator looks for why this
+        // run read everything.
+        report.warnings.insert(
+            0,
+            format!("run as a full refresh: the plugin's tables changed since the current version ({changes})"),
+        );
+    }
     let staging = tokio::task::spawn_blocking(move || writer.finish())
         .await
         .map_err(|e| store_error(StoreError::Worker(format!("the staging thread ({e})"))))?;

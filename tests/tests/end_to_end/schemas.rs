@@ -94,6 +94,10 @@ fn a_merging_dataset_refreshes_in_full_when_the_plugin_changed_its_fields() {
         log.contains("full refresh") && log.contains("field `bids` renamed `offers`"),
         "{log}"
     );
+    assert!(
+        log.contains("warning: run as a full refresh"),
+        "the run's report says so too: {log}"
+    );
     let server = Server::start(&install, &["--no-initial-runs"]);
     let second = json_at(&server, "/api/v1/datasets/contracts/versions/2");
     assert_eq!(second["row_count"], 3, "{second:#}");
