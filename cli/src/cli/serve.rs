@@ -83,6 +83,7 @@ pub async fn serve(
     app.set_pages(Arc::new(vitrina::web::Web::new()));
     vitrina::run::readdress_standard_files(&store, &datasets, &config.server.public_base_url())
         .await?;
+    vitrina::run::finish_pending_files(&store, &datasets, &config.server.public_base_url());
     let catalog = super::catalog(&config)?;
     if !args.no_initial_runs {
         let collector = Collector::new(config.clone(), Arc::clone(&catalog));

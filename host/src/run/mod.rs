@@ -25,7 +25,10 @@ use tokio_util::sync::CancellationToken;
 use crate::runtime::{LogToTracing, RowSink, RunObserver, Trigger};
 pub use crate::store::RunOutcome;
 pub use collect::{CollectError, Collector, RunOptions, run_span};
-pub use pipeline::{RunResult, blocking, dataset_meta, readdress_standard_files, run_and_publish};
+pub use pipeline::{
+    RunResult, blocking, dataset_meta, finish_pending_files, readdress_standard_files,
+    run_and_publish,
+};
 
 /// What is asked of one run, by whoever starts it: carried whole from the
 /// caller to the plugin's run, never copied field by field.

@@ -642,6 +642,44 @@ impl RowSink for Tee {
     }
 }
 
+/// Writes, in the background, what the datasets' versions still lack
+/// from before this process started: one stopped between a version going
+/// live and its standard files being written leaves them listed as
+/// pending, and they would answer "still being written" until the
+/// dataset's next run, a day away for a daily dataset.
+pub fn finish_pending_files<'a>(
+    store: &Arc<dyn Store>,
+    datasets: impl IntoIterator<Item = &'a DatasetConfig>,
+    base: &str,
+) {
+    for dataset in datasets {
+        let derived = crate::derived::for_dataset(dataset, dataset.profile.as_deref(), base);
+        let (store, id) = (Arc::clone(store), dataset.id.clone());
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let written = blocking(&store, {
+                let id = id.clone();
+                move |s| s.complete_pending(&id, &derived)
+            })
+            .await;
+            match written {
+                Ok(0) => {}
+                Ok(pieces) => tracing::info!(
+                    dataset = %id,
+                    pieces,
+                    seconds = started.elapsed().as_secs_f64(),
+                    "wrote the search index and standard files an earlier process left unwritten"
+                ),
+                Err(error) => tracing::error!(
+                    dataset = %id,
+                    %error,
+                    "could not write what an earlier process left unwritten; the next run tries again"
+                ),
+            }
+        });
+    }
+}
+
 /// Rewrites, in the background, the standard files whose bytes name the
 /// portal's address (the OCDS packages' `uri`) when that address changed
 /// since they were written, so a moved portal serves no links to where it

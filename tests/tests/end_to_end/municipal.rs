@@ -642,3 +642,72 @@ fn a_councillors_other_printed_name_is_the_same_popolo_person() {
     assert!(voters.contains(&listed.as_str()), "{voters:?}");
     assert!(!voters.contains(&printed.as_str()), "{voters:?}");
 }
+
+/// A process stopped after a version went live but before its standard
+/// files were written leaves them pending: the next start writes them,
+/// rather than answering "still being written" until the next run.
+#[test]
+fn standard_files_a_stopped_process_left_unwritten_are_written_at_the_next_start() {
+    let id = "burgas-procurements";
+    let install = install_with(&[id]);
+    let config = install.config_path();
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    // One address throughout, so only the unwritten files are to do.
+    text.push_str("\n[server]\npublic_url = \"https://data.burgas.example\"\n");
+    std::fs::write(&config, text).unwrap();
+    let output = install.vitrina(&["run", id]);
+    assert!(output.status.success(), "{}", describe(&output));
+    // The state such a stop leaves: the files listed as pending, not there.
+    let exports = install.path().join("data/exports").join(id);
+    let folder = std::fs::read_dir(&exports)
+        .unwrap()
+        .next()
+        .expect("the version's folder")
+        .unwrap()
+        .path();
+    for entry in std::fs::read_dir(&folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("ocds")
+        {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    let db = rusqlite::Connection::open(install.path().join("data/vitrina.sqlite3")).unwrap();
+    let marked = db
+        .execute(
+            "UPDATE versions SET pending = '[\"ocds.json\",\"ocds-records.json\"]' WHERE dataset = ?1",
+            [id],
+        )
+        .unwrap();
+    assert_eq!(marked, 1);
+    drop(db);
+
+    let server = Server::start(&install, &["--no-schedule", "--no-initial-runs"]);
+    for file in ["ocds.json", "ocds-records.json"] {
+        let path = format!("/api/v1/datasets/{id}/versions/1/{file}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let answer = loop {
+            let answer = get(&server.addr, &path);
+            if answer.status != 503 {
+                break answer;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{file} is still pending: {}",
+                answer.text()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
+        assert_eq!(answer.status, 200, "{file}: {}", answer.text());
+        assert!(
+            answer.json()["uri"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("https://data.burgas.example/")),
+            "{file}"
+        );
+    }
+}
