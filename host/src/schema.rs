@@ -204,3 +204,58 @@ impl Value {
 
 /// One row: a value per field, in the stream's field order.
 pub type Row = Vec<Value>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contracts(fields: Vec<Field>, key: &[&str]) -> StreamSchema {
+        StreamSchema {
+            name: "contracts".into(),
+            description: "Contracts.".into(),
+            fields,
+            primary_key: key.iter().map(|k| k.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn rows_carry_over_only_into_the_same_columns() {
+        let id = Field::new("id", FieldType::Text, false);
+        let value = Field::new("value", FieldType::Decimal, true);
+        let before = contracts(vec![id.clone(), value.clone()], &["id"]);
+        // Words about the table and its fields do not change its rows.
+        let described = StreamSchema {
+            description: "Every contract, signed or amended.".into(),
+            fields: vec![
+                id.clone(),
+                Field {
+                    description: "Contract value, VAT excluded.".into(),
+                    unit: Some("EUR".into()),
+                    ..value.clone()
+                },
+            ],
+            ..before.clone()
+        };
+        assert!(described.holds_rows_of(&before));
+        let required = Field {
+            nullable: false,
+            ..value.clone()
+        };
+        for changed in [
+            contracts(vec![id.clone(), required], &["id"]),
+            contracts(vec![value.clone(), id.clone()], &["id"]),
+            contracts(vec![id.clone(), value.clone()], &["id", "value"]),
+            contracts(vec![id.clone()], &["id"]),
+            contracts(
+                vec![
+                    id.clone(),
+                    value.clone(),
+                    Field::new("lot", FieldType::Text, true),
+                ],
+                &["id"],
+            ),
+        ] {
+            assert!(!changed.holds_rows_of(&before), "{changed:?}");
+        }
+    }
+}
