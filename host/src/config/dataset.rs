@@ -66,7 +66,7 @@ pub struct DatasetConfig {
     pub limits: LimitOverrides,
     pub fetch: FetchOverrides,
     /// Where and when its data is about.
-    pub coverage: crate::store::Coverage,
+    pub coverage: Coverage,
     /// How its OCDS packages name their publisher (procurement datasets).
     pub ocds: OcdsSettings,
     /// How its Popolo file names councillors (council decision datasets).
@@ -75,6 +75,20 @@ pub struct DatasetConfig {
     pub sources: Vec<SourceSystem>,
     /// The dataset's folder.
     pub dir: PathBuf,
+}
+
+/// Where and when a dataset's data is about (`[coverage]` of its
+/// `dataset.toml`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coverage {
+    /// The place; the operator's `[operator.area]` when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<super::Area>,
+    /// The field whose earliest and latest values bound the period the
+    /// current version covers: a date, or an integer year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temporal_field: Option<String>,
 }
 
 /// A system the data is read from, named for people (`[[sources]]` of a
@@ -172,7 +186,7 @@ struct RawDataset {
     #[serde(default)]
     limits: LimitOverrides,
     #[serde(default)]
-    coverage: crate::store::Coverage,
+    coverage: Coverage,
     #[serde(default)]
     ocds: OcdsSettings,
     #[serde(default)]

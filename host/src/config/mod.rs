@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use dataset::{
-    AllowRule, DatasetConfig, HostPattern, OcdsSettings, PopoloSettings, PublishMode, SecretSource,
-    SourceSystem,
+    AllowRule, Coverage, DatasetConfig, HostPattern, OcdsSettings, PopoloSettings, PublishMode,
+    SecretSource, SourceSystem,
 };
 pub use limits::{FetchLimits, FetchOverrides, LimitOverrides, Limits, MAX_MEMORY_MIB};
 

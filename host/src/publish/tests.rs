@@ -415,7 +415,7 @@ fn store() -> Arc<CountingStore> {
     let store = CountingStore::open();
     store.sync_dataset(&meta("projects")).unwrap();
     let mut lines = meta("lines");
-    lines.coverage = crate::store::Coverage {
+    lines.coverage = crate::config::Coverage {
         area: Some(crate::config::Area {
             name: "Община Бургас / Municipality of Burgas".into(),
             nuts: Some("BG341".into()),

@@ -105,7 +105,7 @@ pub struct DatasetMeta {
     pub plugin: String,
     /// Where and when its data is about, for partner catalogs.
     #[serde(default)]
-    pub coverage: Coverage,
+    pub coverage: crate::config::Coverage,
     /// The source systems the data is read from (`[[sources]]`).
     #[serde(default)]
     pub sources: Vec<crate::config::SourceSystem>,
@@ -117,20 +117,6 @@ pub struct DatasetMeta {
     /// How its OCDS packages name their publisher (procurement datasets).
     #[serde(default)]
     pub ocds: crate::config::OcdsSettings,
-}
-
-/// Where and when a dataset's data is about (`[coverage]` of its
-/// `dataset.toml`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Coverage {
-    /// The place; the operator's `[operator.area]` when not given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub area: Option<crate::config::Area>,
-    /// The field whose earliest and latest values bound the period the
-    /// current version covers: a date, or an integer year.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub temporal_field: Option<String>,
 }
 
 /// A change of a dataset's schema between two versions.
