@@ -19,10 +19,10 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::{Value as Json, json};
 
 use super::admin::Admin;
+use super::answer::Answer;
 use super::cache::{EtagMemo, InFlight, ResponseCache};
 use super::http::etag;
 use super::params::CatalogParams;
-use super::routes::Pages;
 use crate::search::{self, Facets, Part, SearchDoc};
 use crate::store::{DatasetMeta, DatasetSummary, Store, StoreError, Version, split_table_id};
 
@@ -792,4 +792,24 @@ fn catalog_url(base: &str, params: &CatalogParams, offset: usize) -> String {
     } else {
         format!("{base}/api/v1/datasets?{query}")
     }
+}
+
+/// A request for a page beside the API.
+pub struct PageRequest<'a> {
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub headers: &'a hyper::HeaderMap,
+}
+
+/// Pages served beside the JSON API by the same server (the web catalog
+/// and its feeds): everything outside `/api/` that they claim. They are
+/// a room of their own that depends on this one; the server is handed
+/// them at start-up ([`App::set_pages`]).
+#[async_trait::async_trait]
+pub trait Pages: Send + Sync {
+    /// The answer to `request`, or `None` when no page lives at its path.
+    async fn answer(&self, app: &Arc<App>, request: PageRequest<'_>) -> Option<Answer>;
+
+    /// The route pattern of `path`, as a metrics label.
+    fn route_label(&self, path: &str) -> Option<&'static str>;
 }

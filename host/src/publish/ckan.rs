@@ -22,9 +22,9 @@ use hyper::header;
 use hyper::{Method, StatusCode};
 use serde_json::{Map, Value as Json, json};
 
+use super::answer::Answer;
 use super::app::{App, DatasetState, Links};
 use super::params::CatalogParams;
-use super::routes::Answer;
 use crate::store::{Compression, Store, split_table_id};
 
 /// The actions answered, in `help_show`'s order.

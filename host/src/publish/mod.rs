@@ -38,6 +38,7 @@
 //!   silence access logs.
 
 pub mod admin;
+pub mod answer;
 pub mod app;
 pub mod body;
 pub mod cache;

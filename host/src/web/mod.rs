@@ -28,10 +28,12 @@ use hyper::StatusCode;
 use hyper::header::{self, HeaderMap};
 
 use crate::publish::App;
+use crate::publish::answer::Answer;
+use crate::publish::app::{PageRequest, Pages};
 use crate::publish::cache::Rendered;
 use crate::publish::errors::ApiError;
 use crate::publish::http::etag;
-use crate::publish::routes::{Answer, PageRequest, Pages, Spec, conditional};
+use crate::publish::routes::{Spec, conditional};
 use i18n::{Choice, Lang};
 
 const HTML: &str = "text/html; charset=utf-8";

@@ -1,6 +1,6 @@
 //! Routing of the public surface: every `/api/v1` route, the admin API,
-//! and the pages beside the API ([`Pages`]), and the answer type they all
-//! return.
+//! and the pages beside the API (`app::Pages`), each ending in an
+//! [`Answer`].
 //!
 //! Every handler works in the same order, cheapest first: find the dataset
 //! and version in memory, check the query against the schema, compute the
@@ -24,16 +24,17 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use hyper::header::{self, HeaderName, HeaderValue};
-use hyper::{HeaderMap, Method, Request, Response, StatusCode};
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
 
 use super::Surface;
 use super::admin;
-use super::app::App;
+use super::answer::{Answer, JSON_TYPE, NO_STORE};
+use super::app::{App, PageRequest};
 use super::body::Body;
 use super::errors::ApiError;
 use super::formats::Format;
-use super::http::{add_cors, add_preflight};
+use super::http::add_preflight;
 use super::params::{catalog_params, simple_params};
 
 use conditional::Ctx;
@@ -47,96 +48,7 @@ pub const MAX_URL: usize = 8 * 1024;
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// For what follows the current version: short, then revalidate by ETag.
 const SHORT: &str = "public, max-age=60";
-const NO_STORE: &str = "no-store";
 const ALL_FORMATS: [Format; 3] = [Format::Json, Format::Csv, Format::Ndjson];
-const JSON_TYPE: &str = "application/json";
-
-/// A response before it becomes a hyper one.
-#[derive(Debug)]
-pub struct Answer {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: Bytes,
-    /// A body streamed instead of `body` (which is then empty).
-    pub stream: Option<Body>,
-}
-
-impl Answer {
-    pub fn new(status: StatusCode, body: Bytes) -> Self {
-        Self {
-            status,
-            headers: HeaderMap::new(),
-            body,
-            stream: None,
-        }
-    }
-
-    /// A 200 whose body `stream` produces as it goes.
-    pub fn streamed(stream: Body) -> Self {
-        Self {
-            stream: Some(stream),
-            ..Self::new(StatusCode::OK, Bytes::new())
-        }
-    }
-
-    pub fn with(mut self, name: HeaderName, value: &str) -> Self {
-        put(&mut self.headers, name, value);
-        self
-    }
-
-    fn error(error: &ApiError) -> Self {
-        let mut answer = Answer::new(error.status, error.body())
-            .with(header::CONTENT_TYPE, JSON_TYPE)
-            .with(header::CACHE_CONTROL, NO_STORE);
-        if let Some(allow) = error.allow {
-            answer = answer.with(header::ALLOW, allow);
-        }
-        if let Some(len) = error.length {
-            answer = answer.with(header::CONTENT_RANGE, &format!("bytes */{len}"));
-        }
-        if let Some(wait) = error.retry_after {
-            answer = answer.with(header::RETRY_AFTER, &wait.as_secs().max(1).to_string());
-        }
-        answer
-    }
-
-    /// The hyper response; a HEAD answer keeps every header, the length
-    /// included, and drops the body.
-    fn into_response(mut self, head: bool) -> Response<Body> {
-        add_cors(&mut self.headers);
-        let body = match (head, self.stream) {
-            // A streamed body's length is not known before it is made.
-            (true, Some(_)) => Body::bytes(Bytes::new()),
-            (true, None) => {
-                if self.status != StatusCode::NOT_MODIFIED {
-                    put(
-                        &mut self.headers,
-                        header::CONTENT_LENGTH,
-                        &self.body.len().to_string(),
-                    );
-                }
-                Body::bytes(Bytes::new())
-            }
-            (false, Some(stream)) => stream,
-            (false, None) => Body::bytes(self.body),
-        };
-        let mut response = Response::new(body);
-        *response.status_mut() = self.status;
-        *response.headers_mut() = self.headers;
-        response
-    }
-}
-
-/// Sets a header, skipping a value that cannot be one (never from a
-/// client's bytes alone: values here are built by the server).
-fn put(headers: &mut HeaderMap, name: HeaderName, value: &str) {
-    match HeaderValue::from_str(value) {
-        Ok(value) => {
-            headers.insert(name, value);
-        }
-        Err(_) => tracing::warn!(%name, value, "skipped an invalid header value"),
-    }
-}
 
 /// Answers one request on the public surface (for tests and embedding).
 pub async fn handle<B>(app: Arc<App>, request: Request<B>) -> Response<Body>
@@ -627,26 +539,6 @@ fn health(app: &App) -> Answer {
     Answer::new(StatusCode::OK, Bytes::from(body))
         .with(header::CONTENT_TYPE, JSON_TYPE)
         .with(header::CACHE_CONTROL, NO_STORE)
-}
-
-/// A request for a page beside the API.
-pub struct PageRequest<'a> {
-    pub path: &'a str,
-    pub query: Option<&'a str>,
-    pub headers: &'a HeaderMap,
-}
-
-/// Pages served beside the JSON API by the same server (the web catalog
-/// and its feeds): everything outside `/api/` that they claim. They are
-/// a room of their own that depends on this one; the server is handed
-/// them at start-up ([`App::set_pages`]).
-#[async_trait::async_trait]
-pub trait Pages: Send + Sync {
-    /// The answer to `request`, or `None` when no page lives at its path.
-    async fn answer(&self, app: &Arc<App>, request: PageRequest<'_>) -> Option<Answer>;
-
-    /// The route pattern of `path`, as a metrics label.
-    fn route_label(&self, path: &str) -> Option<&'static str>;
 }
 
 #[cfg(test)]
