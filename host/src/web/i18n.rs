@@ -403,6 +403,11 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("valid_until", "До версия", "Until version"),
     ("current", "текуща", "current"),
     ("permalink", "Постоянна връзка", "Permanent link"),
+    (
+        "ocds_record",
+        "Цялата процедура в OCDS (JSON)",
+        "The whole procurement in OCDS (JSON)",
+    ),
     ("field", "Поле", "Field"),
     ("value", "Стойност", "Value"),
     ("not_found", "Няма такава страница", "There is no such page"),

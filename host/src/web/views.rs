@@ -1069,6 +1069,20 @@ pub fn record_page(
     }
     states.reverse();
     let current = last.until.is_none();
+    // A contract leads to its procurement's OCDS record: every state of
+    // every contract of that procurement, as Open Contracting tools read it.
+    let ocds_record = (state.meta.profile.as_deref() == Some("procurement"))
+        .then(|| last.schema.position("ocid").and_then(|i| last.row.get(i)))
+        .flatten()
+        .map(|ocid| ocid.text())
+        .filter(|ocid| !ocid.is_empty())
+        .map(|ocid| {
+            format!(
+                "/api/v1/datasets/{}/ocds/records/{}",
+                segment(&state.meta.id),
+                segment(&ocid)
+            )
+        });
     render(
         env,
         "record.html",
@@ -1091,6 +1105,7 @@ pub fn record_page(
                 "values": values,
                 "states": states,
                 "current": current,
+                "ocds_record": ocds_record,
             }),
         ),
     )

@@ -711,3 +711,53 @@ fn standard_files_a_stopped_process_left_unwritten_are_written_at_the_next_start
         );
     }
 }
+
+/// A contract's page leads a reader to its procurement's OCDS record; a
+/// page of another profile's row has no such link.
+#[test]
+fn a_contracts_page_links_its_procurements_ocds_record() {
+    let (id, other) = ("burgas-procurements", "burgas-projects");
+    let install = install_with(&[id, other]);
+    for dataset in [id, other] {
+        let output = install.vitrina(&["run", dataset]);
+        assert!(output.status.success(), "{}", describe(&output));
+    }
+    let server = Server::start(&install, &["--no-schedule", "--no-initial-runs"]);
+    let first_row = |dataset: &str| {
+        get(
+            &server.addr,
+            &format!("/api/v1/datasets/{dataset}/rows?limit=1"),
+        )
+        .json()["rows"][0]
+            .clone()
+    };
+    let row = first_row(id);
+    let (ocid, contract) = (
+        row["ocid"].as_str().unwrap(),
+        row["contract_id"].as_str().unwrap(),
+    );
+    // Contract numbers hold slashes (`93-00-191/24.04.2024`).
+    let key = format!("{ocid},{}", contract.replace('/', "%2F"));
+    let page = get(&server.addr, &format!("/datasets/{id}/rows/{key}?lang=en"));
+    assert_eq!(page.status, 200, "{}", page.text());
+    let link = format!("/api/v1/datasets/{id}/ocds/records/{ocid}");
+    let html = page.text();
+    assert!(
+        html.contains(&format!("href=\"{link}\"")) && html.contains("in OCDS (JSON)"),
+        "{html}"
+    );
+    let record = get(&server.addr, &link);
+    assert_eq!(record.status, 200, "{}", record.text());
+    assert_eq!(record.json()["records"][0]["ocid"], ocid);
+
+    let project = first_row(other);
+    let slug = project["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{project:#}"));
+    let page = get(
+        &server.addr,
+        &format!("/datasets/{other}/rows/{slug}?lang=en"),
+    );
+    assert_eq!(page.status, 200, "{}", page.text());
+    assert!(!page.text().contains("ocds/records"));
+}
