@@ -152,3 +152,27 @@ fn validate_lists_every_problem_at_once() {
     }
     assert!(!text.contains("datasets/good/"), "{text}");
 }
+
+#[test]
+fn validate_says_what_is_not_ready_to_go_public_without_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("datasets/contracts")).unwrap();
+    std::fs::write(
+        dir.path().join("datasets/contracts/dataset.toml"),
+        "title = \"A\"\ndescription = \"A\"\nplugin = \"procurement\"\nprofile = \"procurement\"\n\
+         [config]\nocid_prefix = \"ocds-abc123\"\nsources = \"file:///contracts.csv\"\n",
+    )
+    .unwrap();
+    let output = vitrina(dir.path(), &["validate"]);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("configuration valid: 1 datasets"), "{text}");
+    assert!(
+        text.contains("! contracts: it reads bundled sample files"),
+        "{text}"
+    );
+    assert!(
+        text.contains("! contracts: its OCDS ids use the ocid prefix `ocds-abc123`"),
+        "{text}"
+    );
+}

@@ -1,7 +1,9 @@
 //! `vitrina validate`: checks `vitrina.toml` and every `dataset.toml`
 //! without running anything — files parse, schedules and time zones are
 //! valid, plugins exist and claim the profile the dataset expects — and
-//! lists every problem, so an operator fixes them all in one pass.
+//! lists every problem, so an operator fixes them all in one pass. What is
+//! valid but not ready to go public (sample sources, an unregistered ocid
+//! prefix) is said too, as advice that does not fail the check.
 
 use std::process::ExitCode;
 
@@ -25,6 +27,7 @@ pub async fn validate(config: Config, _args: ValidateArgs) -> anyhow::Result<Exi
         .collect();
     files.sort();
     let mut valid = 0;
+    let mut advice = Vec::new();
     for file in files {
         let dataset = match DatasetConfig::load(&file) {
             Ok(dataset) => dataset,
@@ -34,6 +37,12 @@ pub async fn validate(config: Config, _args: ValidateArgs) -> anyhow::Result<Exi
             }
         };
         let before = problems.len();
+        advice.extend(
+            dataset
+                .advice()
+                .into_iter()
+                .map(|a| format!("{}: {a}", dataset.id)),
+        );
         check_schedule(&dataset, &mut problems);
         if let Some(profile) = &dataset.profile
             && profiles::get(profile).is_none()
@@ -64,6 +73,9 @@ pub async fn validate(config: Config, _args: ValidateArgs) -> anyhow::Result<Exi
         if problems.len() == before {
             valid += 1;
         }
+    }
+    for advice in &advice {
+        eprintln!("! {advice}");
     }
     if problems.is_empty() {
         eprintln!("✓ configuration valid: {valid} datasets");
