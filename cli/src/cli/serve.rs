@@ -81,9 +81,11 @@ pub async fn serve(
         },
     ));
     app.set_pages(Arc::new(vitrina::web::Web::new()));
-    vitrina::run::readdress_standard_files(&store, &datasets, &config.server.public_base_url())
-        .await?;
-    vitrina::run::finish_pending_files(&store, &datasets, &config.server.public_base_url());
+    let base = config.server.public_base_url();
+    vitrina::run::readdress_standard_files(&store, &datasets, &base).await?;
+    // Every dataset: what a moved portal listed again, and what a process
+    // stopped mid-way left.
+    vitrina::run::finish_pending_files(&store, &datasets, &base);
     let catalog = super::catalog(&config)?;
     if !args.no_initial_runs {
         let collector = Collector::new(config.clone(), Arc::clone(&catalog));

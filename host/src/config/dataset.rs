@@ -348,7 +348,8 @@ impl DatasetConfig {
             .filter(|(_, name)| aliases.contains_key(*name))
         {
             advice.push(format!(
-                "[popolo] aliases: \"{form}\" stands for \"{name}\", which is itself listed as another form:                  point \"{form}\" at the name the councillor is listed under in {}",
+                "[popolo] aliases: \"{form}\" stands for \"{name}\", which is itself listed as another form: \
+                 point \"{form}\" at the name the councillor is listed under in {}",
                 self.dir.join("dataset.toml").display()
             ));
         }

@@ -248,13 +248,18 @@ impl Daemon {
         .await
         .map_err(|e| ControlError::Internal(format!("cannot record the new datasets: {e}")))?;
         // A new `public_url` rewrites the OCDS packages that name the old.
-        crate::run::readdress_standard_files(
+        let base = config.server.public_base_url();
+        let moved =
+            crate::run::readdress_standard_files(&self.shared.store, datasets.values(), &base)
+                .await
+                .map_err(|e| {
+                    ControlError::Internal(format!("cannot readdress the OCDS packages: {e}"))
+                })?;
+        crate::run::finish_pending_files(
             &self.shared.store,
-            datasets.values(),
-            &config.server.public_base_url(),
-        )
-        .await
-        .map_err(|e| ControlError::Internal(format!("cannot readdress the OCDS packages: {e}")))?;
+            datasets.values().filter(|d| moved.contains(&d.id)),
+            &base,
+        );
         let loaded = Loaded {
             collector: Collector::new(config.clone(), Arc::clone(&self.catalog)),
             datasets,

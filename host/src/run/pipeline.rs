@@ -642,11 +642,12 @@ impl RowSink for Tee {
     }
 }
 
-/// Writes, in the background, what the datasets' versions still lack
-/// from before this process started: one stopped between a version going
-/// live and its standard files being written leaves them listed as
-/// pending, and they would answer "still being written" until the
-/// dataset's next run, a day away for a daily dataset.
+/// Writes, in the background, what the datasets' versions still lack:
+/// files a moved portal listed again ([`readdress_standard_files`]), and
+/// what a process stopped between a version going live and its standard
+/// files being written left pending, which would otherwise answer "still
+/// being written" until the dataset's next run, a day away for a daily
+/// dataset.
 pub fn finish_pending_files<'a>(
     store: &Arc<dyn Store>,
     datasets: impl IntoIterator<Item = &'a DatasetConfig>,
@@ -668,35 +669,36 @@ pub fn finish_pending_files<'a>(
                     dataset = %id,
                     pieces,
                     seconds = started.elapsed().as_secs_f64(),
-                    "wrote the search index and standard files an earlier process left unwritten"
+                    "wrote the search index and standard files left pending"
                 ),
                 Err(error) => tracing::error!(
                     dataset = %id,
                     %error,
-                    "could not write what an earlier process left unwritten; the next run tries again"
+                    "could not write the files left pending; the next run tries again"
                 ),
             }
         });
     }
 }
 
-/// Rewrites, in the background, the standard files whose bytes name the
+/// Lists again as pending the standard files whose bytes name the
 /// portal's address (the OCDS packages' `uri`) when that address changed
 /// since they were written, so a moved portal serves no links to where it
-/// was. The old files are served until their replacements are in place.
+/// was; [`finish_pending_files`] then writes them, and the old files are
+/// served until their replacements are in place. The ids of the datasets
+/// with files to rewrite.
 pub async fn readdress_standard_files(
     store: &Arc<dyn Store>,
     datasets: impl IntoIterator<Item = &DatasetConfig>,
     base: &str,
-) -> Result<(), StoreError> {
+) -> Result<Vec<String>, StoreError> {
+    let mut moved = Vec::new();
     for dataset in datasets {
         let derived = crate::derived::for_dataset(dataset, dataset.profile.as_deref(), base);
-        let addressed: Vec<&str> = derived
+        if !derived
             .iter()
-            .map(|f| f.name())
-            .filter(|name| crate::derived::ADDRESSED.contains(name))
-            .collect();
-        if addressed.is_empty() {
+            .any(|f| crate::derived::ADDRESSED.contains(&f.name()))
+        {
             continue;
         }
         let (id, base_owned) = (dataset.id.clone(), base.to_string());
@@ -711,13 +713,7 @@ pub async fn readdress_standard_files(
             base,
             "the portal's address changed since the OCDS packages were written: rewriting them"
         );
-        let (store, id) = (Arc::clone(store), dataset.id.clone());
-        tokio::spawn(async move {
-            let written = blocking(&store, move |s| s.complete_pending(&id, &derived)).await;
-            if let Err(error) = written {
-                tracing::error!(%error, "could not rewrite the OCDS packages; the next run tries again");
-            }
-        });
+        moved.push(dataset.id.clone());
     }
-    Ok(())
+    Ok(moved)
 }

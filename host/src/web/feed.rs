@@ -230,15 +230,9 @@ pub fn schema_change(lang: Lang, change: &SchemaChange) -> String {
     match (lang, kind) {
         (Lang::Bg, "field_added") => format!("добавено поле `{field}`"),
         (Lang::Bg, "field_removed") => format!("премахнато поле `{field}`"),
-        (Lang::En, "field_added") => format!("field `{field}` added"),
-        (Lang::En, "field_removed") => format!("field `{field}` removed"),
+        (Lang::En, "field_added" | "field_removed" | "field_renamed") => change.to_string(),
         (Lang::Bg, "field_renamed") => format!(
             "поле `{}` преименувано на `{}`",
-            text["from"].as_str().unwrap_or_default(),
-            text["to"].as_str().unwrap_or_default()
-        ),
-        (Lang::En, "field_renamed") => format!(
-            "field `{}` renamed `{}`",
             text["from"].as_str().unwrap_or_default(),
             text["to"].as_str().unwrap_or_default()
         ),
